@@ -52,7 +52,7 @@ export function createAdapter(kind: VenueKind, ctx: AdapterContext, s: AdapterSe
  */
 export function restRecords(kind: VenueKind, url: string, body: string, now: number): MarketRecord[] | undefined {
   const u = new URL(url);
-  const period = u.searchParams.get('period') ?? '5m';
+  const period = (u.searchParams.get('period') ?? '5m').toLowerCase(); // OKX writes 1H, 1D
   const path = u.pathname;
   if (kind === 'binance-usdm') {
     if (path.endsWith('/fapi/v1/openInterest')) return mapBinanceOpenInterest(body, now);
