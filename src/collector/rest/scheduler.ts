@@ -126,7 +126,8 @@ export class RestScheduler {
       if (Number.isFinite(usedHeader) && usedHeader > 0) this.reported = { at: Date.now(), used: usedHeader };
       if (res.status === 429 || res.status === 418) {
         const retryAfter = Number(res.headers.get('retry-after'));
-        const pause = Math.max(Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : 0, res.status === 418 ? 120_000 : 60_000);
+        // As long as the venue says; a minute (a ban: two) when it does not say.
+        const pause = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : res.status === 418 ? 120_000 : 60_000;
         this.pausedUntil = Date.now() + pause;
         this.hooks.throttled?.(res.status, pause);
         await res.body?.cancel();
