@@ -14,7 +14,7 @@ import { loadStorageConfig } from '../../src/storage/config.js';
 import { startStorage } from '../../src/storage/service.js';
 import { startChdbHttp, type ChdbHttpServer } from '../../src/testing/chdb-http.js';
 import { brokerEnv, type BrokerEnv } from '../helpers/broker-env.js';
-import { freePort, waitFor } from '../helpers/ports.js';
+import { freePort, waitFor } from '../../src/testing/ports.js';
 import { trades } from '../helpers/records.js';
 import { quietLog } from '../helpers/storage-env.js';
 import { join } from 'node:path';
