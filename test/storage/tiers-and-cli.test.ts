@@ -2,23 +2,19 @@
  * The cold tier consumes the same stream into marketprism_cold (no TTL) with its own
  * durable consumers; the operator CLI migrates idempotently and queries either engine.
  */
-import { execFile } from 'node:child_process';
 import { writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadStorageConfig } from '../../src/storage/config.js';
 import { startStorage } from '../../src/storage/service.js';
 import { freePort, waitFor } from '../../src/testing/ports.js';
 import { trades } from '../helpers/records.js';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { cli } from '../helpers/cli.js';
 import { quietLog, storageEnv, type StorageEnv } from '../helpers/storage-env.js';
 
 const run = promisify(execFile);
-const cli = (...args: string[]) =>
-  run(process.execPath, ['bin/marketprism.js', ...args]).then(
-    (r) => ({ code: 0, out: r.stdout + r.stderr }),
-    (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, out: e.stdout + e.stderr }),
-  );
 
 describe('hot and cold tiers, and the CLI', () => {
   let env: StorageEnv;
@@ -86,7 +82,10 @@ describe('hot and cold tiers, and the CLI', () => {
   it('`check-config` names the problem', async () => {
     const file = join(env.dir, 'bad.yaml');
     writeFileSync(file, 'batch:\n  max_rows: 0\n');
-    const r = await run(process.execPath, ['bin/marketprism-storage.js', 'check-config', '--config', file]).catch((e) => e);
+    const r = await run(process.execPath, ['bin/marketprism-storage.js', 'check-config', '--config', file]).then(
+      () => ({ code: 0, stderr: '' }),
+      (e: { code: number; stderr: string }) => e,
+    );
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(`marketprism-storage: invalid config: ${file}: batch.max_rows: must be between 1 and 1000000, got 0\n`);
     const ok = await run(process.execPath, ['bin/marketprism-storage.js', 'check-config', '--config', env.configFile]);
