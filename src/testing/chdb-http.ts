@@ -44,7 +44,15 @@ export interface ChdbHttpServer {
   close(): Promise<void>;
 }
 
-export async function startChdbHttp(opts: { path: string; port?: number; host?: string }): Promise<ChdbHttpServer> {
+export interface ChdbHttpOptions {
+  path: string;
+  port?: number;
+  host?: string;
+  /** Called after an insert is stored and before it is answered: lets a test crash the client in that window. */
+  afterInsert?: (table: string, stats: ChdbHttpServer['stats']) => void;
+}
+
+export async function startChdbHttp(opts: ChdbHttpOptions): Promise<ChdbHttpServer> {
   const { Session } = createRequire(import.meta.url)('chdb') as { Session: new (p: string) => ChdbSession };
   const session = new Session(opts.path);
   const host = opts.host ?? '127.0.0.1';
@@ -83,6 +91,7 @@ export async function startChdbHttp(opts: { path: string; port?: number; host?: 
             columns: cols ? cols.split(',').map((c) => c.trim().replace(/[`"]/g, '')) : undefined,
             settings: Object.keys(settings).length ? settings : undefined,
           });
+          opts.afterInsert?.(table!, stats);
           return '';
         }
         stats.queries++;
