@@ -14,7 +14,7 @@ import { LiveVenue, type LiveHooks } from '../../src/collector/live.js';
 import { replay } from '../../src/collector/replay.js';
 import type { MarketRecord, OrderbookRecord, TradeRecord } from '../../src/core/model.js';
 import { validateRecord } from '../../src/core/validate.js';
-import { waitFor } from '../helpers/ports.js';
+import { waitFor } from '../../src/testing/ports.js';
 import { quietLog } from '../helpers/storage-env.js';
 import { startFakeBinance, type FakeBinance } from './fake-binance.js';
 

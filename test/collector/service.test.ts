@@ -17,8 +17,8 @@ import { connectNats, type NatsConnection } from '../../src/core/nats.js';
 import { ensureStreams, loadStreamSpecs } from '../../src/core/streams.js';
 import { msgIdOf } from '../../src/core/subjects.js';
 import { validateRecord } from '../../src/core/validate.js';
-import { startNatsServer, type TestNatsServer } from '../helpers/nats-server.js';
-import { freePort, waitFor } from '../helpers/ports.js';
+import { startNatsServer, type TestNatsServer } from '../../src/testing/nats-server.js';
+import { freePort, waitFor } from '../../src/testing/ports.js';
 import { quietLog } from '../helpers/storage-env.js';
 import { startFakeBinance, type FakeBinance } from './fake-binance.js';
 

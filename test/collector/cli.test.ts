@@ -1,0 +1,35 @@
+/** The compiled `marketprism-collector` commands as users run them (needs `npm run build`). */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { replay } from '../../src/collector/replay.js';
+import type { MarketRecord } from '../../src/core/model.js';
+import { capturePaths } from '../capture/captures.js';
+
+const run = (...args: string[]) =>
+  promisify(execFile)(process.execPath, ['bin/marketprism-collector.js', ...args], { maxBuffer: 256 * 1024 * 1024 }).then(
+    (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
+    (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
+  );
+
+describe('marketprism-collector replay (CLI)', () => {
+  it('prints one JSON record per line, the same as the in-process replay, and a summary on stderr', async () => {
+    const files = capturePaths('OKX.0', 'OKX.ws.1.0');
+    const r = await run('replay', '--venue', 'okx', ...files);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l));
+    const expected: MarketRecord[] = [];
+    await replay({ venue: 'okx', files }, (x) => void expected.push(x));
+    expect(lines).toEqual(JSON.parse(JSON.stringify(expected)));
+    expect(lines.filter((l) => l.data_type === 'orderbook')).toHaveLength(191);
+    expect(JSON.parse(r.stderr.trim().split('\n').at(-1)!)).toMatchObject({ replay: 'okx', records: { orderbook: 191, trade: 70 } });
+  });
+
+  it('rejects bad arguments with usage and exit code 2', async () => {
+    for (const args of [['replay'], ['replay', '--venue', 'kraken', 'x'], ['replay', '--venue', 'okx'], ['record', '--venue', 'okx']]) {
+      const r = await run(...args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toContain('usage: marketprism-collector');
+    }
+  });
+});
