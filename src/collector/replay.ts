@@ -124,7 +124,10 @@ export async function replayCommand(argv: string[]): Promise<number> {
   const venue = take('--venue');
   const depth = take('--depth');
   const interval = take('--publish-interval');
-  if (!venue || !isVenueKind(venue) || args.length === 0 || args.some((a) => a.startsWith('--'))) {
+  const count = (v: string | undefined) => (v === undefined ? undefined : /^\d+$/.test(v) ? Number(v) : NaN);
+  const depthN = count(depth);
+  const intervalN = count(interval);
+  if (!venue || !isVenueKind(venue) || args.length === 0 || args.some((a) => a.startsWith('--')) || Number.isNaN(depthN) || Number.isNaN(intervalN) || depthN === 0) {
     console.error(REPLAY_USAGE);
     return 2;
   }
@@ -132,7 +135,7 @@ export async function replayCommand(argv: string[]): Promise<number> {
   let broken = false;
   stdout.on('error', () => (broken = true)); // e.g. `| head`: stop quietly
   const summary = await replay(
-    { venue, files: args, depth: depth ? Number(depth) : undefined, publishIntervalMs: interval ? Number(interval) : undefined },
+    { venue, files: args, depth: depthN, publishIntervalMs: intervalN },
     async (r) => {
       if (broken) return;
       if (!stdout.write(JSON.stringify(r) + '\n')) await once(stdout, 'drain');
