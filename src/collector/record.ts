@@ -53,7 +53,13 @@ export async function recordCommand(argv: string[]): Promise<number> {
   if (symbols) for (const v of venues) v.symbols = symbols.split(',').map((s) => s.trim().toUpperCase());
 
   const log = createLogger({ name: 'marketprism-collector', level: config.log_level, destination: { write: (l: string) => process.stderr.write(l) } });
-  const writer = new CaptureWriter(out, CAPTURE_NAME[kind]);
+  let writer: CaptureWriter;
+  try {
+    writer = new CaptureWriter(out, CAPTURE_NAME[kind]);
+  } catch (err) {
+    console.error(`marketprism-collector record: ${(err as Error).message}`);
+    return 1;
+  }
   let records = 0;
   const live = venues.map((v) => {
     writer.config(JSON.stringify({ venue: v.name, symbols: v.symbols, data_types: v.data_types }));

@@ -134,13 +134,15 @@ export async function replayCommand(argv: string[]): Promise<number> {
   const stdout = process.stdout;
   let broken = false;
   stdout.on('error', () => (broken = true)); // e.g. `| head`: stop quietly
-  const summary = await replay(
-    { venue, files: args, depth: depthN, publishIntervalMs: intervalN },
-    async (r) => {
+  try {
+    const summary = await replay({ venue, files: args, depth: depthN, publishIntervalMs: intervalN }, async (r) => {
       if (broken) return;
       if (!stdout.write(JSON.stringify(r) + '\n')) await once(stdout, 'drain');
-    },
-  );
-  console.error(JSON.stringify({ replay: venue, ...summary }));
-  return 0;
+    });
+    console.error(JSON.stringify({ replay: venue, ...summary }));
+    return 0;
+  } catch (err) {
+    console.error(`marketprism-collector replay: ${(err as Error).message}`);
+    return 1;
+  }
 }
