@@ -4,10 +4,11 @@
  * id, through a dropped diff, a closed socket, a silent socket and a 429; and a
  * recorded session must replay to the same records.
  */
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { WebSocketServer } from 'ws';
 import { CaptureWriter } from '../../src/capture/format.js';
 import { loadCollectorConfig, type VenueConfig } from '../../src/collector/config.js';
 import { LiveVenue, type LiveHooks } from '../../src/collector/live.js';
@@ -16,6 +17,7 @@ import type { MarketRecord, OrderbookRecord, TradeRecord } from '../../src/core/
 import { validateRecord } from '../../src/core/validate.js';
 import { waitFor } from '../../src/testing/ports.js';
 import { quietLog } from '../helpers/storage-env.js';
+import { capturePaths } from '../capture/captures.js';
 import { startFakeBinance, type FakeBinance } from './fake-binance.js';
 
 const DEPTH = 20;
@@ -170,5 +172,38 @@ describe('live Binance spot path against a local venue', () => {
     expect(summary.problems).toEqual({ gap: 1 });
     const strip = (x: MarketRecord) => ({ ...x, local_timestamp: 0 });
     expect(replayed.map(strip)).toEqual(r.records.map(strip));
+  });
+});
+
+describe('live OKX path against the 2022 capture served over a local WebSocket', () => {
+  it('subscribes to the configured channels and yields the same records as replay', async () => {
+    const frames = readFileSync(capturePaths('OKX.ws.1.0')[0]!, 'utf8')
+      .split('\n')
+      .map((l) => /^\d+\.?\d*: (.*)$/.exec(l)?.[1])
+      .filter((t): t is string => t !== undefined);
+    const subscribed: unknown[] = [];
+    const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+    await new Promise((r) => wss.once('listening', r));
+    cleanup.push(() => new Promise<void>((r) => (wss.clients.forEach((c) => c.terminate()), wss.close(() => r()))));
+    wss.on('connection', (ws) => {
+      ws.on('message', (m) => {
+        const msg = JSON.parse(m.toString());
+        subscribed.push(...msg.args);
+        if (subscribed.length === 2) for (const f of frames) ws.send(f);
+      });
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'mp-collector-'));
+    const file = join(dir, 'collector.yaml');
+    writeFileSync(file, `venues:\n  okx_spot:\n    symbols: [BTC-USDT]\n    ws_url: ws://127.0.0.1:${(wss.address() as { port: number }).port}/ws/v5/public\n    rest_url: http://127.0.0.1:1\n`);
+    const r = run(loadCollectorConfig(file).venues[0]!);
+    cleanup.push(() => r.live.stop());
+    await waitFor('all BTC-USDT books and trades', () => r.books().length === 98 && r.records.length === 98 + 69);
+    expect(subscribed).toEqual([{ channel: 'books', instId: 'BTC-USDT' }, { channel: 'trades', instId: 'BTC-USDT' }]);
+
+    const replayed: MarketRecord[] = [];
+    await replay({ venue: 'okx', files: capturePaths('OKX.0', 'OKX.ws.1.0'), depth: DEPTH }, (x) => void replayed.push(x));
+    const strip = (x: MarketRecord) => ({ ...x, local_timestamp: 0 });
+    expect(r.records.map(strip)).toEqual(replayed.filter((x) => x.symbol === 'BTC-USDT' && x.market_type === 'spot').map(strip));
+    expect(r.live.session.problems.counts.get('checksum')).toBeUndefined();
   });
 });
