@@ -30,15 +30,19 @@ export class SimServer {
   private readonly http: Server;
   private readonly wss = new WebSocketServer({ noServer: true, autoPong: false, perMessageDeflate: false });
   private readonly delays = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
+  /** Requests being answered: close() lets them finish (a delayed one answers 503) before dropping sockets. */
+  private readonly inflight = new Set<Promise<void>>();
   private stopping = false;
 
   private constructor(private readonly parts: SimServerParts) {
     this.http = createServer((req, res) => {
-      this.handle(req, res).catch((err: unknown) => {
+      const answered = this.handle(req, res).catch(async (err: unknown) => {
         parts.logger?.error({ err }, 'simulator request failed');
-        if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ error: String(err) }));
+        if (!res.headersSent) await send(res, { status: 500, body: JSON.stringify({ error: String(err) }) });
+        else res.destroy();
       });
+      this.inflight.add(answered);
+      void answered.finally(() => this.inflight.delete(answered));
     });
     this.http.on('upgrade', (req: IncomingMessage, socket, head) => {
       const url = new URL(req.url ?? '/', 'ws://sim');
@@ -83,6 +87,7 @@ export class SimServer {
       d.resolve();
     }
     this.delays.clear();
+    await Promise.allSettled([...this.inflight]);
     this.parts.hub.closeAll('terminate');
     const closed = new Promise<void>((resolve) => this.http.close(() => resolve()));
     this.http.closeAllConnections();
@@ -107,7 +112,7 @@ export class SimServer {
     const request: RestRequest = { path: url.pathname, params: url.searchParams };
     const reply = await feed.rest(request);
     if (reply.status === 429 || reply.status === 418) stats.restErrors++;
-    send(res, reply);
+    return send(res, reply);
   }
 
   private async control(path: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -125,7 +130,7 @@ export class SimServer {
       }
       return send(res, { status: 200, body: '{"ok":true}' });
     }
-    send(res, { status: 404, body: '{"error":"unknown control path; use POST /__sim/inject or GET /__sim/stats"}' });
+    return send(res, { status: 404, body: '{"error":"unknown control path; use POST /__sim/inject or GET /__sim/stats"}' });
   }
 
   private sleep(ms: number): Promise<void> {
@@ -142,7 +147,11 @@ export class SimServer {
   }
 }
 
-function send(res: ServerResponse, reply: RestReply): void {
-  res.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers });
-  res.end(reply.body);
+/** Resolves once the answer is handed to the socket (or the socket is gone). */
+function send(res: ServerResponse, reply: RestReply): Promise<void> {
+  return new Promise((resolve) => {
+    res.once('close', resolve);
+    res.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers });
+    res.end(reply.body, resolve);
+  });
 }

@@ -66,7 +66,7 @@ export interface SimStats {
   restRequests: number;
   /** REST answers forced by injections (429, 418, ...) or by the request-weight limit. */
   restErrors: number;
-  /** Replay only: recorded frames delivered, and whether the recording is exhausted. */
+  /** Replay only: recorded frames the replay has reached (sent to their subscribers, if any), and whether it is over. */
   replayFrames: number;
   replayDone: boolean;
 }

@@ -71,7 +71,10 @@ export class OkxFeed extends GeneratedFeed {
 
   rest(req: RestRequest): RestReply {
     const p = req.params;
-    if (RUBIK_PATHS.has(req.path)) return this.withInstrument(p.get('instId'), 'SWAP', (i) => this.ratios(req.path, i.instId, p));
+    if (RUBIK_PATHS.has(req.path)) {
+      const swap = this.instrument(p.get('instId'), 'SWAP');
+      return swap ? this.ratios(req.path, swap.instId, p) : NO_INSTRUMENT();
+    }
     switch (req.path) {
       case '/api/v5/market/books':
         return this.withInstrument(p.get('instId'), undefined, (i) => {
@@ -194,10 +197,14 @@ export class OkxFeed extends GeneratedFeed {
     return [...this.instruments.values()].filter((i) => i.instType === 'SWAP' && (instId === null || i.instId === instId));
   }
 
-  private withInstrument(instId: string | null, type: OkxInstrument['instType'] | undefined, body: (i: OkxInstrument) => unknown): RestReply {
+  private instrument(instId: string | null, type?: OkxInstrument['instType']): OkxInstrument | undefined {
     const i = this.instruments.get(instId ?? '');
-    if (!i || (type && i.instType !== type)) return jsonReply({ code: '51001', msg: "Instrument ID doesn't exist", data: [] });
-    return ok(body(i));
+    return i && (!type || i.instType === type) ? i : undefined;
+  }
+
+  private withInstrument(instId: string | null, type: OkxInstrument['instType'] | undefined, body: (i: OkxInstrument) => unknown): RestReply {
+    const i = this.instrument(instId, type);
+    return i ? ok(body(i)) : NO_INSTRUMENT();
   }
 
   private emit(channel: string, scope: string, message: unknown): void {
@@ -221,6 +228,8 @@ export class OkxFeed extends GeneratedFeed {
     return trimmed(lots, i.market.spec.qtyDecimals);
   }
 }
+
+const NO_INSTRUMENT = (): RestReply => jsonReply({ code: '51001', msg: "Instrument ID doesn't exist", data: [] });
 
 function ok(data: unknown): RestReply {
   return jsonReply({ code: '0', msg: '', data });
