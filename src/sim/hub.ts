@@ -52,6 +52,10 @@ export class Hub implements FramePublisher {
     return true;
   }
 
+  wants(topic: string): boolean {
+    return this.byTopic.has(topic);
+  }
+
   hasSubscriber(match: (topic: string) => boolean): boolean {
     for (const topic of this.byTopic.keys()) if (match(topic)) return true;
     return false;

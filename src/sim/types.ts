@@ -50,6 +50,8 @@ export interface Feed {
 /** Sends frames to the connections subscribed to their topic. */
 export interface FramePublisher {
   publish(frame: Frame): void;
+  /** Whether anyone subscribes to the topic (producers skip formatting frames nobody gets). */
+  wants(topic: string): boolean;
   /** Largest send buffer among connections: producers wait while it is high. */
   maxBufferedBytes(): number;
 }

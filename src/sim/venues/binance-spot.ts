@@ -66,15 +66,19 @@ export class BinanceSpotFeed extends GeneratedFeed {
 
   protected step(now: number): void {
     for (const inst of this.instruments.values()) {
-      for (const t of inst.market.step(now)) {
+      const trades = inst.market.step(now);
+      const wantTrade = this.publisher.wants(`${inst.stream}@trade`);
+      const wantAgg = this.publisher.wants(`${inst.stream}@aggTrade`);
+      for (const t of wantTrade || wantAgg ? trades : []) {
         const p = this.px(inst, t.price);
         const q = this.qty(inst, t.qty);
         const maker = t.taker === 'sell';
-        this.emit(`${inst.stream}@trade`, { e: 'trade', E: now, s: inst.symbol, t: t.id, p, q, T: t.time, m: maker, M: true });
-        this.emit(`${inst.stream}@aggTrade`, { e: 'aggTrade', E: now, s: inst.symbol, a: t.id, p, q, f: t.id, l: t.id, T: t.time, m: maker, M: true });
+        if (wantTrade) this.emit(`${inst.stream}@trade`, { e: 'trade', E: now, s: inst.symbol, t: t.id, p, q, T: t.time, m: maker, M: true });
+        if (wantAgg) this.emit(`${inst.stream}@aggTrade`, { e: 'aggTrade', E: now, s: inst.symbol, a: t.id, p, q, f: t.id, l: t.id, T: t.time, m: maker, M: true });
       }
       const push = inst.market.flush();
-      if (!push) continue;
+      const topics = DEPTH_STREAMS.map((d) => inst.stream + d).filter((t) => this.publisher.wants(t));
+      if (!push || topics.length === 0) continue;
       const data = JSON.stringify({
         e: 'depthUpdate',
         E: now,
@@ -84,7 +88,7 @@ export class BinanceSpotFeed extends GeneratedFeed {
         b: push.bids.map((c) => this.level(inst, c)),
         a: push.asks.map((c) => this.level(inst, c)),
       });
-      for (const d of DEPTH_STREAMS) this.publisher.publish({ topic: inst.stream + d, text: combined(inst.stream + d, data), kind: 'book-diff' });
+      for (const t of topics) this.publisher.publish({ topic: t, text: combined(t, data), kind: 'book-diff' });
     }
   }
 

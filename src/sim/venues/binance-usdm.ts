@@ -82,14 +82,16 @@ export class BinanceUsdmFeed extends GeneratedFeed {
 
   protected step(now: number): void {
     for (const i of this.instruments.values()) {
-      for (const t of i.market.step(now)) {
+      const trades = i.market.step(now);
+      for (const t of this.publisher.wants(`${i.stream}@aggTrade`) || this.publisher.wants(`${i.stream}@trade`) ? trades : []) {
         const q = this.qty(i, t.qty);
         const data = { e: 'aggTrade', E: now, a: t.id, s: i.symbol, p: this.px(i, t.price), q, nq: q, f: t.id, l: t.id, T: t.time, m: t.taker === 'sell', st: 1 };
         this.emit(`${i.stream}@aggTrade`, data);
         this.emit(`${i.stream}@trade`, { e: 'trade', E: now, T: t.time, s: i.symbol, t: t.id, p: data.p, q, X: 'MARKET', m: data.m });
       }
       const push = i.market.flush();
-      if (!push) continue;
+      const topics = DEPTH_STREAMS.map((d) => i.stream + d).filter((t) => this.publisher.wants(t));
+      if (!push || topics.length === 0) continue;
       const data = JSON.stringify({
         e: 'depthUpdate',
         E: now,
@@ -103,7 +105,7 @@ export class BinanceUsdmFeed extends GeneratedFeed {
         st: 1,
         ps: i.symbol,
       });
-      for (const d of DEPTH_STREAMS) this.publisher.publish({ topic: i.stream + d, text: combined(i.stream + d, data), kind: 'book-diff' });
+      for (const t of topics) this.publisher.publish({ topic: t, text: combined(t, data), kind: 'book-diff' });
     }
   }
 
@@ -180,7 +182,7 @@ export class BinanceUsdmFeed extends GeneratedFeed {
   }
 
   private emit(stream: string, data: unknown): void {
-    this.publisher.publish({ topic: stream, text: combined(stream, JSON.stringify(data)), kind: 'other' });
+    if (this.publisher.wants(stream)) this.publisher.publish({ topic: stream, text: combined(stream, JSON.stringify(data)), kind: 'other' });
   }
 
   private level(i: UsdmInstrument, c: LevelChange): [string, string] {

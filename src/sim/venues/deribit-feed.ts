@@ -80,7 +80,7 @@ export class DeribitFeed extends GeneratedFeed {
   protected step(now: number): void {
     for (const i of this.instruments.values()) {
       const trades = i.market.step(now);
-      if (trades.length > 0) {
+      if (trades.length > 0 && this.publisher.wants(`trades.${i.name}.100ms`)) {
         const mark = this.px(i, i.market.midTicks());
         const data = trades.map((t) => ({
           trade_seq: ++i.tradeSeq,
@@ -113,8 +113,8 @@ export class DeribitFeed extends GeneratedFeed {
 
   private pushBook(i: DeribitInstrument, now: number): void {
     const push = i.market.flush();
-    if (!push) return;
     const topic = `book.${i.name}.100ms`;
+    if (!push || !this.publisher.wants(topic)) return;
     const data = {
       type: 'change',
       timestamp: now,

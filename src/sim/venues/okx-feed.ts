@@ -104,7 +104,7 @@ export class OkxFeed extends GeneratedFeed {
   protected step(now: number): void {
     for (const i of this.instruments.values()) {
       const trades = i.market.step(now, HEARTBEAT_CHANCE);
-      if (trades.length > 0) {
+      if (trades.length > 0 && this.publisher.wants(`trades/${i.instId}`)) {
         const data = trades.map((t) => ({ instId: i.instId, tradeId: String(t.id), px: this.px(i, t.price), sz: this.sz(i, t.qty), side: t.taker, ts: String(t.time), count: '1', source: '0', seqId: ++i.tradeSeq }));
         this.emit('trades', i.instId, { arg: { channel: 'trades', instId: i.instId }, data });
       }
@@ -128,6 +128,7 @@ export class OkxFeed extends GeneratedFeed {
   /** One `books` update: the changes since the last push, or a heartbeat (seqId = prevSeqId) when none. */
   private pushBook(i: OkxInstrument, now: number): void {
     const push = i.market.flush();
+    if (!this.publisher.wants(`books/${i.instId}`)) return;
     const book = i.market.book;
     const bids = push ? push.bids.map((c) => this.level(i, c)) : [];
     const asks = push ? push.asks.map((c) => this.level(i, c)) : [];
