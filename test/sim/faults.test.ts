@@ -1,26 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { startExchangeSim, type ExchangeSim } from '../../src/sim/sim.js';
-import { connect, sleep, type TestClient } from './client.js';
+import type { ExchangeSim } from '../../src/sim/sim.js';
+import { sleep } from './client.js';
+import { simHarness } from './harness.js';
 
-let sim: ExchangeSim | undefined;
-let clients: TestClient[] = [];
-afterEach(async () => {
-  await Promise.all(clients.map((c) => c.close()));
-  clients = [];
-  await sim?.stop();
-  sim = undefined;
-});
-
-async function spot(limits = {}): Promise<ExchangeSim> {
-  sim = await startExchangeSim({ venue: 'binance-spot', source: { generate: { seed: 1, ratePerSec: 50 } }, limits });
-  return sim;
-}
-async function client(url: string): Promise<TestClient> {
-  const c = await connect(url);
-  clients.push(c);
-  return c;
-}
+const { start, client } = simHarness();
+const spot = (limits = {}): Promise<ExchangeSim> => start({ venue: 'binance-spot', source: { generate: { seed: 1, ratePerSec: 50 } }, limits });
 const depth = (s: ExchangeSim) => fetch(`${s.restUrl}/api/v3/depth?symbol=BTCUSDT&limit=10`);
 
 describe('REST faults', () => {
@@ -103,7 +88,7 @@ describe('WebSocket faults', () => {
   });
 
   it('stall holds back OKX pongs too; a new connection is not stalled', async () => {
-    sim = await startExchangeSim({ venue: 'okx', source: { generate: { seed: 1 } } });
+    const sim = await start({ venue: 'okx', source: { generate: { seed: 1 } } });
     const a = await client(sim.wsUrl);
     sim.inject({ kind: 'stall' });
     a.send('ping');

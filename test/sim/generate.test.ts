@@ -1,29 +1,15 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { startExchangeSim, type ExchangeSim } from '../../src/sim/sim.js';
+import { describe, expect, it } from 'vitest';
+import type { ExchangeSim } from '../../src/sim/sim.js';
 import type { SimVenue } from '../../src/sim/types.js';
 import { okxChecksum } from '../../src/sim/venues/okx-checksum.js';
 import { TextBook } from './books.js';
-import { connect, type TestClient } from './client.js';
+import type { TestClient } from './client.js';
+import { simHarness } from './harness.js';
 
-let sims: ExchangeSim[] = [];
-let clients: TestClient[] = [];
-afterEach(async () => {
-  await Promise.all(clients.map((c) => c.close()));
-  await Promise.all(sims.map((s) => s.stop()));
-  sims = [];
-  clients = [];
-});
-
-async function start(venue: SimVenue, extra: Record<string, unknown> = {}): Promise<ExchangeSim> {
-  const sim = await startExchangeSim({ venue, source: { generate: { seed: 42, ratePerSec: 50, periodicMs: 200, ...extra } } });
-  sims.push(sim);
-  return sim;
-}
-async function client(url: string): Promise<TestClient> {
-  const c = await connect(url);
-  clients.push(c);
-  return c;
-}
+const harness = simHarness();
+const client = harness.client;
+const start = (venue: SimVenue, extra: Record<string, unknown> = {}): Promise<ExchangeSim> =>
+  harness.start({ venue, source: { generate: { seed: 42, ratePerSec: 50, periodicMs: 200, ...extra } } });
 const getJson = async <T>(url: string): Promise<T> => {
   const res = await fetch(url);
   expect(res.status).toBe(200);
@@ -141,8 +127,7 @@ describe('generated Binance spot', () => {
   it('is deterministic: the same seed gives the same first snapshot', async () => {
     const bodies: string[] = [];
     for (const seed of [7, 7, 8]) {
-      const sim = await startExchangeSim({ venue: 'binance-spot', source: { generate: { seed, ratePerSec: 1 } } });
-      sims.push(sim);
+      const sim = await harness.start({ venue: 'binance-spot', source: { generate: { seed, ratePerSec: 1 } } });
       bodies.push(await (await fetch(`${sim.restUrl}/api/v3/depth?symbol=ETHUSDT&limit=20`)).text());
       await sim.stop();
     }

@@ -1,28 +1,14 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { SimLimits } from '../../src/sim/protocol.js';
-import { startExchangeSim, type ExchangeSim } from '../../src/sim/sim.js';
+import type { ExchangeSim } from '../../src/sim/sim.js';
 import type { SimVenue } from '../../src/sim/types.js';
-import { connect, sleep, type TestClient } from './client.js';
+import { connect, sleep } from './client.js';
+import { simHarness } from './harness.js';
 
-let sim: ExchangeSim | undefined;
-let clients: TestClient[] = [];
-afterEach(async () => {
-  await Promise.all(clients.map((c) => c.close()));
-  clients = [];
-  await sim?.stop();
-  sim = undefined;
-});
-
-async function start(venue: SimVenue, limits: SimLimits = {}): Promise<ExchangeSim> {
-  sim = await startExchangeSim({ venue, source: { generate: { seed: 5, ratePerSec: 40 } }, limits });
-  return sim;
-}
-async function client(url: string, options: WebSocket.ClientOptions = {}): Promise<TestClient> {
-  const c = await connect(url, options);
-  clients.push(c);
-  return c;
-}
+const harness = simHarness();
+const client = harness.client;
+const start = (venue: SimVenue, limits: SimLimits = {}): Promise<ExchangeSim> => harness.start({ venue, source: { generate: { seed: 5, ratePerSec: 40 } }, limits });
 
 describe('Binance dialect', () => {
   it('SUBSCRIBE, LIST_SUBSCRIPTIONS and UNSUBSCRIBE on a combined stream', async () => {

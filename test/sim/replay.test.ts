@@ -1,8 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readCaptureFiles, type CaptureEvent } from '../../src/capture/format.js';
-import { startExchangeSim, type ExchangeSim } from '../../src/sim/sim.js';
 import { capturePaths } from '../capture/captures.js';
-import { connect, sleep, type TestClient } from './client.js';
+import { sleep } from './client.js';
+import { simHarness } from './harness.js';
 
 const BINANCE = capturePaths('BINANCE.0', 'BINANCE.http.0.0', 'BINANCE.ws.1.0');
 const OKX = capturePaths('OKX.0', 'OKX.ws.1.0');
@@ -14,14 +14,7 @@ async function events(paths: string[]): Promise<CaptureEvent[]> {
 }
 const recvTexts = (list: CaptureEvent[]) => list.flatMap((e) => (e.kind === 'recv' ? [e.text] : []));
 
-let sim: ExchangeSim | undefined;
-let clients: TestClient[] = [];
-afterEach(async () => {
-  await Promise.all(clients.map((c) => c.close()));
-  clients = [];
-  await sim?.stop();
-  sim = undefined;
-});
+const { start, client } = simHarness();
 
 /** The path and query the recording client connected to (the capture's `URL <-> T`). */
 async function recordedStreamPath(): Promise<string> {
@@ -34,9 +27,8 @@ describe('replaying the real Binance spot capture', () => {
   it('serves a plain ws client exactly the recorded frames, in order', async () => {
     const recorded = recvTexts(await events(BINANCE));
     expect(recorded).toHaveLength(265);
-    sim = await startExchangeSim({ venue: 'binance-spot', source: { capture: BINANCE, speed: 0, holdForSnapshots: false } });
-    const c = await connect(sim.wsUrl + (await recordedStreamPath()));
-    clients.push(c);
+    const sim = await start({ venue: 'binance-spot', source: { capture: BINANCE, speed: 0, holdForSnapshots: false } });
+    const c = await client(sim.wsUrl + (await recordedStreamPath()));
     await sim.replayDone();
     await c.until('all frames', (m) => m.length >= recorded.length);
     expect(c.messages).toEqual(recorded);
@@ -45,9 +37,8 @@ describe('replaying the real Binance spot capture', () => {
 
   it('delivers only the subscribed streams, unwrapped on a raw /ws connection', async () => {
     const recorded = recvTexts(await events(BINANCE)).filter((t) => t.startsWith('{"stream":"lrcbtc@depth@100ms"'));
-    sim = await startExchangeSim({ venue: 'binance-spot', source: { capture: BINANCE, speed: 0, holdForSnapshots: false } });
-    const c = await connect(`${sim.wsUrl}/ws/lrcbtc@depth@100ms`);
-    clients.push(c);
+    const sim = await start({ venue: 'binance-spot', source: { capture: BINANCE, speed: 0, holdForSnapshots: false } });
+    const c = await client(`${sim.wsUrl}/ws/lrcbtc@depth@100ms`);
     await sim.replayDone();
     await c.until('lrcbtc frames', (m) => m.length >= recorded.length);
     expect(c.messages.map((m) => JSON.parse(m) as unknown)).toEqual(recorded.map((t) => (JSON.parse(t) as { data: unknown }).data));
@@ -60,11 +51,9 @@ describe('replaying the real Binance spot capture', () => {
     const snapAt = all.find((e) => e.kind === 'http' && e.url.includes('symbol=NKNUSDT'))!;
     const before = all.filter((e) => e.kind === 'recv' && e.at < (snapAt as { at: number }).at).length;
     expect(before).toBeGreaterThan(0);
-    sim = await startExchangeSim({ venue: 'binance-spot', source: { capture: BINANCE, speed: 0 } });
-    const c = await connect(`${sim.wsUrl}/stream?streams=nknusdt@depth@100ms/nknusdt@aggTrade`);
-    clients.push(c);
-    const s = sim;
-    await c.until('the replay to reach the snapshot', () => s.stats.replayFrames >= before);
+    const sim = await start({ venue: 'binance-spot', source: { capture: BINANCE, speed: 0 } });
+    const c = await client(`${sim.wsUrl}/stream?streams=nknusdt@depth@100ms/nknusdt@aggTrade`);
+    await c.until('the replay to reach the snapshot', () => sim.stats.replayFrames >= before);
     await sleep(300);
     // Held: every frame the live client had before the snapshot, and nothing after it.
     expect(sim.stats.replayFrames).toBe(before);
@@ -83,9 +72,8 @@ describe('replaying the real Binance spot capture', () => {
     const all = await events(BINANCE);
     const snap = all.find((e) => e.kind === 'http' && e.url.includes('symbol=LRCBTC')) as { at: number; body: string };
     const before = all.filter((e) => e.kind === 'recv' && e.at < snap.at).length;
-    sim = await startExchangeSim({ venue: 'binance-spot', source: { capture: BINANCE, speed: 1 } });
-    const c = await connect(sim.wsUrl + (await recordedStreamPath()));
-    clients.push(c);
+    const sim = await start({ venue: 'binance-spot', source: { capture: BINANCE, speed: 1 } });
+    const c = await client(sim.wsUrl + (await recordedStreamPath()));
     const started = Date.now();
     const res = await fetch(`${sim.restUrl}/api/v3/depth?symbol=LRCBTC&limit=5000`);
     const framesAtAnswer = sim.stats.replayFrames;
@@ -101,12 +89,11 @@ describe('replaying the real Binance spot capture', () => {
     const recv = all.filter((e): e is Extract<CaptureEvent, { kind: 'recv' }> => e.kind === 'recv');
     const open = all.find((e) => e.kind === 'open') as { at: number };
     const tenth = recv[9]!.at - open.at; // seconds after the open, as recorded
-    sim = await startExchangeSim({ venue: 'binance-spot', source: { capture: BINANCE, speed: 4, holdForSnapshots: false } });
-    const start = Date.now();
-    const c = await connect(sim.wsUrl + (await recordedStreamPath()));
-    clients.push(c);
+    const sim = await start({ venue: 'binance-spot', source: { capture: BINANCE, speed: 4, holdForSnapshots: false } });
+    const t0 = Date.now();
+    const c = await client(sim.wsUrl + (await recordedStreamPath()));
     await c.until('10 frames', (m) => m.length >= 10);
-    const took = (Date.now() - start) / 1000;
+    const took = (Date.now() - t0) / 1000;
     expect(took).toBeGreaterThan(tenth / 4 - 0.05);
     expect(took).toBeLessThan(tenth / 4 + 0.5);
     expect(c.messages.length).toBeLessThan(recv.length);
@@ -114,7 +101,7 @@ describe('replaying the real Binance spot capture', () => {
 
   it('serves recorded reference bodies (exchangeInfo) whenever asked', async () => {
     const info = (await events(capturePaths('BINANCE.0')))[0] as { body: string };
-    sim = await startExchangeSim({ venue: 'binance-spot', source: { capture: BINANCE, speed: 0 } });
+    const sim = await start({ venue: 'binance-spot', source: { capture: BINANCE, speed: 0 } });
     for (let i = 0; i < 2; i++) {
       const res = await fetch(`${sim.restUrl}/api/v3/exchangeInfo`);
       expect(res.status).toBe(200);
@@ -130,10 +117,9 @@ describe('replaying the real OKX capture', () => {
     const recorded = recvTexts(all).filter((t) => !t.startsWith('{"event"'));
     const lastSub = all.filter((e) => e.kind === 'sent').at(-1) as { text: string };
     const args = (JSON.parse(lastSub.text) as { args: unknown[] }).args;
-    sim = await startExchangeSim({ venue: 'okx', source: { capture: OKX, speed: 0 } });
+    const sim = await start({ venue: 'okx', source: { capture: OKX, speed: 0 } });
     expect(sim.wsUrl).toMatch(/\/ws\/v5\/public$/);
-    const c = await connect(sim.wsUrl);
-    clients.push(c);
+    const c = await client(sim.wsUrl);
     c.send({ op: 'subscribe', args });
     await sim.replayDone();
     await c.until('all pushes', (m) => m.filter((x) => !x.startsWith('{"event"')).length >= recorded.length);
@@ -143,9 +129,8 @@ describe('replaying the real OKX capture', () => {
   });
 
   it('rejects an instrument the recording never carried with error 60018', async () => {
-    sim = await startExchangeSim({ venue: 'okx', source: { capture: OKX, speed: 0 } });
-    const c = await connect(sim.wsUrl);
-    clients.push(c);
+    const sim = await start({ venue: 'okx', source: { capture: OKX, speed: 0 } });
+    const c = await client(sim.wsUrl);
     c.send({ op: 'subscribe', args: [{ channel: 'books', instId: 'DOGE-USDT' }] });
     await c.until('error', (m) => m.length >= 1);
     expect(c.json()[0]).toMatchObject({ event: 'error', code: '60018' });

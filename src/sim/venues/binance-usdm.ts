@@ -5,55 +5,36 @@
  * ratio endpoints, premiumIndex and exchangeInfo. Frames carry today's extra keys
  * (`st`, `ps`, `nq`, `ap`) so parsers that choke on unknown keys fail here first.
  */
-import type { LevelChange } from '../generate/book.js';
 import { fixed } from '../generate/decimal-text.js';
-import { GeneratedFeed, type GenerateOptions } from '../generate/feed.js';
-import { FUNDING_DECIMALS, instrumentSpec, longShortRow, nextFundingTime, periodBuckets, periodMs, RATIO_DECIMALS, SymbolMarket } from '../generate/market.js';
+import type { GenerateOptions } from '../generate/feed.js';
+import { FUNDING_DECIMALS, longShortRow, nextFundingTime, periodBuckets, periodMs, RATIO_DECIMALS } from '../generate/market.js';
 import type { SimLimits } from '../protocol.js';
-import { jsonReply, type FramePublisher, type RestReply, type RestRequest } from '../types.js';
-import { combined } from './binance.js';
-import { binanceError, binanceSymbol, INVALID_SYMBOL, limitParam, NOT_FOUND, WeightMeter } from './binance-rest.js';
+import type { FramePublisher, RestReply, RestRequest } from '../types.js';
+import { BinanceFeed, type BinanceInstrument } from './binance-feed.js';
+import { binanceError, INVALID_SYMBOL, limitParam } from './binance-rest.js';
 
-interface UsdmInstrument {
-  symbol: string;
-  stream: string;
-  base: string;
-  market: SymbolMarket;
-  /** Digits printed for prices (ticks may be coarser, as on the venue: "61800.20"). */
-  priceDigits: number;
-  lastLiquidation: number;
-}
-
-const DEPTH_STREAMS = ['@depth@100ms', '@depth', '@depth@500ms', '@depth@0ms'];
 const LSR_PERIODS = new Set(['5m', '15m', '30m', '1h', '2h', '4h', '6h', '12h', '1d']);
 
-export class BinanceUsdmFeed extends GeneratedFeed {
-  private readonly instruments = new Map<string, UsdmInstrument>();
-  private readonly topics = new Set<string>(['!forceOrder@arr', '!markPrice@arr', '!markPrice@arr@1s']);
-  private readonly weight: WeightMeter;
-
+export class BinanceUsdmFeed extends BinanceFeed {
   constructor(opts: GenerateOptions, publisher: FramePublisher, limits: SimLimits) {
-    super(opts, publisher);
-    this.weight = new WeightMeter(limits.restWeightPerMin ?? 2400);
-    for (const s of this.symbols) {
-      const [base, quote = 'USDT'] = s.split('-') as [string, string?];
-      const symbol = binanceSymbol(`${base}-${quote}`);
-      const rng = this.rng.fork(`usdm:${symbol}`);
-      const spec = instrumentSpec(base, base === 'BTC' ? 1 : 2, 3);
-      const market = new SymbolMarket(rng, spec, { firstId: rng.int(1e12, 9e12), idStep: [1, 40], maxLevels: this.bookLevels });
-      const stream = symbol.toLowerCase();
-      this.instruments.set(symbol, { symbol, stream, base, market, priceDigits: 2, lastLiquidation: 0 });
-      for (const t of [...DEPTH_STREAMS, '@aggTrade', '@trade', '@markPrice', '@markPrice@1s', '@forceOrder']) this.topics.add(stream + t);
-    }
+    super(opts, publisher, limits, {
+      label: 'usdm',
+      apiPrefix: '/fapi/v1',
+      weightPerMin: 2400,
+      priceDecimals: (base) => (base === 'BTC' ? 1 : 2),
+      qtyDecimals: 3,
+      printPrice: 2,
+      printQty: 3,
+      firstId: [1e12, 9e12],
+      // Futures ids jump between diffs; `pu` carries the chain.
+      idStep: [1, 40],
+      depthStreams: ['@depth@100ms', '@depth', '@depth@500ms', '@depth@0ms'],
+      otherStreams: ['@aggTrade', '@trade', '@markPrice', '@markPrice@1s', '@forceOrder'],
+    });
+    this.topics.add('!forceOrder@arr');
   }
 
-  knows(topic: string): boolean {
-    return this.topics.has(topic);
-  }
-
-  subscribing(): void {}
-
-  rest(req: RestRequest): RestReply {
+  protected route(req: RestRequest): RestReply | undefined {
     const p = req.params;
     switch (req.path) {
       case '/fapi/v1/depth':
@@ -71,28 +52,20 @@ export class BinanceUsdmFeed extends GeneratedFeed {
           serverTime: Date.now(),
           symbols: [...this.instruments.values()].map((i) => ({ symbol: i.symbol, pair: i.symbol, contractType: 'PERPETUAL', status: 'TRADING', baseAsset: i.base, quoteAsset: 'USDT' })),
         }));
-      case '/fapi/v1/time':
-        return this.charged(1, () => ({ serverTime: Date.now() }));
-      case '/fapi/v1/ping':
-        return this.charged(1, () => ({}));
       default:
-        return NOT_FOUND(req.path);
+        return undefined;
     }
   }
 
   protected step(now: number): void {
     for (const i of this.instruments.values()) {
-      const trades = i.market.step(now);
-      for (const t of this.publisher.wants(`${i.stream}@aggTrade`) || this.publisher.wants(`${i.stream}@trade`) ? trades : []) {
+      for (const t of i.market.step(now)) {
         const q = this.qty(i, t.qty);
         const data = { e: 'aggTrade', E: now, a: t.id, s: i.symbol, p: this.px(i, t.price), q, nq: q, f: t.id, l: t.id, T: t.time, m: t.taker === 'sell', st: 1 };
         this.emit(`${i.stream}@aggTrade`, data);
         this.emit(`${i.stream}@trade`, { e: 'trade', E: now, T: t.time, s: i.symbol, t: t.id, p: data.p, q, X: 'MARKET', m: data.m });
       }
-      const push = i.market.flush();
-      const topics = DEPTH_STREAMS.map((d) => i.stream + d).filter((t) => this.publisher.wants(t));
-      if (!push || topics.length === 0) continue;
-      const data = JSON.stringify({
+      this.publishDepth(i, i.market.flush(), (push) => ({
         e: 'depthUpdate',
         E: now,
         T: now - 1,
@@ -104,8 +77,7 @@ export class BinanceUsdmFeed extends GeneratedFeed {
         a: push.asks.map((c) => this.level(i, c)),
         st: 1,
         ps: i.symbol,
-      });
-      for (const t of topics) this.publisher.publish({ topic: t, text: combined(t, data), kind: 'book-diff' });
+      }));
     }
   }
 
@@ -127,7 +99,7 @@ export class BinanceUsdmFeed extends GeneratedFeed {
     }
   }
 
-  private premiumIndex(i: UsdmInstrument, now: number) {
+  private premiumIndex(i: BinanceInstrument, now: number) {
     const mid = i.market.midTicks();
     return {
       symbol: i.symbol,
@@ -152,8 +124,8 @@ export class BinanceUsdmFeed extends GeneratedFeed {
         lastUpdateId: snap.id,
         E: now,
         T: now - 1,
-        bids: snap.bids.map(([px, q]) => [this.px(i, px), this.qty(i, q)]),
-        asks: snap.asks.map(([px, q]) => [this.px(i, px), this.qty(i, q)]),
+        bids: this.levels(i, snap.bids),
+        asks: this.levels(i, snap.asks),
       };
     });
   }
@@ -172,28 +144,8 @@ export class BinanceUsdmFeed extends GeneratedFeed {
     );
   }
 
-  private withInstrument(p: URLSearchParams, weight: number, body: (i: UsdmInstrument) => unknown): RestReply {
+  private withInstrument(p: URLSearchParams, weight: number, body: (i: BinanceInstrument) => unknown): RestReply {
     const i = this.instruments.get(p.get('symbol') ?? '');
     return i ? this.charged(weight, () => body(i)) : INVALID_SYMBOL();
-  }
-
-  private charged(weight: number, body: () => unknown): RestReply {
-    return this.weight.charge(weight) ?? jsonReply(body(), 200, this.weight.headers());
-  }
-
-  private emit(stream: string, data: unknown): void {
-    if (this.publisher.wants(stream)) this.publisher.publish({ topic: stream, text: combined(stream, JSON.stringify(data)), kind: 'other' });
-  }
-
-  private level(i: UsdmInstrument, c: LevelChange): [string, string] {
-    return [this.px(i, c.price), this.qty(i, c.qty)];
-  }
-
-  private px(i: UsdmInstrument, ticks: number): string {
-    return fixed(ticks * 10 ** (i.priceDigits - i.market.spec.priceDecimals), i.priceDigits);
-  }
-
-  private qty(i: UsdmInstrument, lots: number): string {
-    return fixed(lots, i.market.spec.qtyDecimals);
   }
 }
