@@ -3,10 +3,11 @@
  *
  *   marketprism-sim generate [--venue binance-spot,okx,...] [--seed 1] [--symbols BTC-USDT,ETH-USDT]
  *                            [--rate 10] [--periodic-ms 1000] [--okx-mode 2025|2026]
- *   marketprism-sim replay [--venue V] [--speed 1|max] [--no-hold] FILE...
+ *   marketprism-sim replay [--venue V] [--speed 1|max] [--no-hold] FILE...   (or: --captures FILE...)
  *
  * Prints one JSON line mapping collector venue keys to the URLs to configure,
- * e.g. {"binance_spot":{"venue":"binance-spot","ws_url":"ws://127.0.0.1:41234","rest_url":"http://127.0.0.1:41234"},...},
+ * e.g. {"binance_spot":{"venue":"binance-spot","ws_url":"ws://127.0.0.1:41234","rest_url":"http://127.0.0.1:41234"},...}
+ * (a replay adds the recorded `symbols` and `data_types`; collector-config.ts applies it to collector.yaml),
  * then serves until SIGINT/SIGTERM (or `signal` aborts, for tests).
  */
 import { basename } from 'node:path';
@@ -14,24 +15,17 @@ import { parseArgs } from 'node:util';
 import { packageVersion } from '../core/daemon.js';
 import { createLogger, LOG_LEVELS, type LogLevel } from '../core/logger.js';
 import type { GenerateOptions } from './generate/feed.js';
+import { collectorVenues } from './collector-venues.js';
 import { startExchangeSim, type ExchangeSim, type ExchangeSimOptions } from './sim.js';
 import { isSimVenue, SIM_VENUES, type SimVenue } from './types.js';
 
 const USAGE = `usage:
   marketprism-sim generate [--venue ${SIM_VENUES.join(',')}] [--seed N] [--symbols BTC-USDT,ETH-USDT]
                            [--rate PUSHES_PER_SEC] [--periodic-ms MS] [--okx-mode 2025|2026] [--levels N]
-  marketprism-sim replay [--venue V] [--speed FACTOR|max] [--no-hold] FILE...
+  marketprism-sim replay [--venue V] [--speed FACTOR|max] [--no-hold] FILE...    (also: --captures FILE...)
 common: [--host 127.0.0.1] [--port 0] [--log-level warn]
-Prints {"<collector venue key>":{"venue","ws_url","rest_url"},...} on one line, serves until SIGINT/SIGTERM.
+Prints {"<collector venue key>":{"venue","ws_url","rest_url"[,"symbols","data_types"]},...} on one line, serves until SIGINT/SIGTERM.
 Faults: POST <rest_url>/__sim/inject {"kind":"drop-diff"|"close"|"stall"|"rest-error"|"rest-delay"|"clear",...}; GET <rest_url>/__sim/stats.`;
-
-/** Collector config keys (config/collector.yaml) each simulated venue serves. */
-export const COLLECTOR_KEYS: Record<SimVenue, string[]> = {
-  'binance-spot': ['binance_spot'],
-  'binance-usdm': ['binance_derivatives'],
-  okx: ['okx_spot', 'okx_derivatives'],
-  deribit: ['deribit_derivatives'],
-};
 
 export interface MainIo {
   out?: (line: string) => void;
@@ -63,16 +57,15 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
     err(`marketprism-sim: ${(e as Error).message}`);
     return 1;
   }
-  const urls: Record<string, { venue: SimVenue; ws_url: string; rest_url: string }> = {};
-  for (const s of sims) for (const key of COLLECTOR_KEYS[s.venue]) urls[key] = { venue: s.venue, ws_url: s.wsUrl, rest_url: s.restUrl };
-  out(JSON.stringify(urls));
+  out(JSON.stringify(collectorVenues(sims)));
   await untilStopped(io.signal);
   await Promise.all(sims.map((s) => s.stop()));
   return 0;
 }
 
 function parsePlan(argv: string[]): { options: ExchangeSimOptions[]; level: LogLevel } {
-  const [command, ...rest] = argv;
+  // `--captures FILE...` (what quickstart.sh passes) is `replay FILE...`.
+  const [command, ...rest] = argv[0] === '--captures' ? ['replay', ...argv.slice(1)] : argv;
   const { values, positionals } = parseArgs({
     args: rest,
     allowPositionals: command === 'replay',

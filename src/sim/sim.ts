@@ -38,6 +38,8 @@ export interface ExchangeSim {
   /** What the collector's `rest_url` should be. */
   readonly restUrl: string;
   readonly port: number;
+  /** Replay: the capture's `configuration:` lines (cryptofeed's JSON of what it subscribed to); empty when generating. */
+  readonly recordedConfiguration: string[];
   /** Live counters (a snapshot copy). */
   readonly stats: SimStats;
   inject(injection: Injection): void;
@@ -107,6 +109,7 @@ export async function startExchangeSim(options: ExchangeSimOptions): Promise<Exc
     wsUrl: venue.protocol.wsUrl(`ws://${hostPort}`),
     restUrl: `http://${hostPort}`,
     port: server.port,
+    recordedConfiguration: replay?.configuration ?? [],
     get stats() {
       return { ...stats };
     },

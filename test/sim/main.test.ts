@@ -1,9 +1,12 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { pointCollectorAtSims } from '../../src/sim/collector-config.js';
 import { main, venueOfCapture } from '../../src/sim/main.js';
 import { capturePaths } from '../capture/captures.js';
 import { connect } from './client.js';
 
-type Urls = Record<string, { venue: string; ws_url: string; rest_url: string }>;
+type Urls = Record<string, { venue: string; ws_url: string; rest_url: string; symbols?: string[]; data_types?: string[] }>;
 
 async function run(argv: string[], whileRunning: (urls: Urls) => Promise<void>): Promise<{ code: number; err: string[] }> {
   const ac = new AbortController();
@@ -45,6 +48,25 @@ describe('marketprism-sim CLI', () => {
       const c = await connect(`${urls.binance_spot!.ws_url}/stream?streams=nknusdt@depth@100ms`);
       await c.until('frames', (m) => m.length >= 150);
       await c.close();
+    });
+    expect(r.code).toBe(0);
+  });
+
+  it('--captures (as quickstart passes them): recorded symbols and data types per collector venue, applied to collector.yaml', async () => {
+    const files = capturePaths('BINANCE.0', 'BINANCE.http.0.0', 'BINANCE.ws.1.0', 'OKX.0', 'OKX.ws.1.0');
+    const r = await run(['--captures', ...files, '--port', '0'], async (urls) => {
+      expect(Object.keys(urls).sort()).toEqual(['binance_spot', 'okx_derivatives', 'okx_spot']);
+      expect(urls.binance_spot).toMatchObject({ venue: 'binance-spot', symbols: ['NKN-USDT', 'BLZ-ETH', 'LRC-BTC', 'RUNE-EUR'] });
+      expect(urls.binance_spot!.data_types!.sort()).toEqual(['orderbook', 'trade']);
+      expect(urls.okx_spot!.symbols).toEqual(['BTC-USDT']);
+      expect(urls.okx_derivatives!.symbols).toEqual(['UNI-USD']); // UNI-USD-PERP; the dated future has no place
+      const text = pointCollectorAtSims(readFileSync('config/collector.yaml', 'utf8'), urls);
+      expect(text).toContain('# marketprism-collector'); // comments kept
+      const venues = (parse(text) as { venues: Record<string, Record<string, unknown>> }).venues;
+      expect(venues.binance_spot).toMatchObject({ enabled: true, ws_url: urls.binance_spot!.ws_url, rest_url: urls.binance_spot!.rest_url, symbols: urls.binance_spot!.symbols });
+      expect(venues.okx_derivatives).toMatchObject({ enabled: true, symbols: ['UNI-USD'], data_types: urls.okx_derivatives!.data_types });
+      expect(venues.binance_derivatives!.enabled).toBe(false);
+      expect(venues.deribit_derivatives!.enabled).toBe(false);
     });
     expect(r.code).toBe(0);
   });

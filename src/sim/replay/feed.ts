@@ -61,6 +61,8 @@ export class ReplayFeed implements Feed {
     private readonly bodies: RecordedBodies,
     private readonly topics: Set<string>,
     private readonly t0: number,
+    /** The capture's `configuration:` lines: what the recorder subscribed to. */
+    readonly configuration: string[],
     private readonly logger: Logger | undefined,
   ) {
     const speed = options.speed ?? 1;
@@ -77,9 +79,11 @@ export class ReplayFeed implements Feed {
     if (paths.length === 0) throw new RangeError('replay needs at least one capture file');
     const bodies = new RecordedBodies(protocol);
     const topics = new Set<string>();
+    const configuration: string[] = [];
     let t0: number | undefined;
     for await (const e of readCaptureFiles(paths)) {
       if (e.kind === 'http') bodies.add(e.url, e.at, e.body);
+      else if (e.kind === 'config') configuration.push(e.text);
       else if (e.kind === 'open') t0 ??= e.at;
       else if (e.kind === 'recv') {
         t0 ??= e.at;
@@ -87,7 +91,7 @@ export class ReplayFeed implements Feed {
         if (c) topics.add(c.topic);
       }
     }
-    return new ReplayFeed(paths, options, protocol, hub, stats, bodies, topics, t0 ?? Infinity, logger);
+    return new ReplayFeed(paths, options, protocol, hub, stats, bodies, topics, t0 ?? Infinity, configuration, logger);
   }
 
   knows(topic: string): boolean {
