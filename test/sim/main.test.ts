@@ -2,11 +2,12 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { pointCollectorAtSims } from '../../src/sim/collector-config.js';
+import type { CollectorVenue } from '../../src/sim/collector-venues.js';
 import { main, venueOfCapture } from '../../src/sim/main.js';
 import { capturePaths } from '../capture/captures.js';
 import { connect } from './client.js';
 
-type Urls = Record<string, { venue: string; ws_url: string; rest_url: string; symbols?: string[]; data_types?: string[] }>;
+type Urls = Record<string, CollectorVenue>;
 
 async function run(argv: string[], whileRunning: (urls: Urls) => Promise<void>): Promise<{ code: number; err: string[] }> {
   const ac = new AbortController();
