@@ -87,6 +87,26 @@ describe('okx books', () => {
     expect(ctx.problems).toEqual([]);
   });
 
+  it('2026 protocol: an update arriving after a REST snapshot taken mid-window bridges it (no false gap)', () => {
+    const { ctx, adapter } = adapterFor('okx');
+    const update = (prevSeqId: number, seqId: number, bids: string[][]) =>
+      edited('okx', 'ws-books-update.docs.json', (m) => Object.assign(m.data[0], { prevSeqId, seqId, bids, asks: [['41007', '2', '0', '1']] }));
+    adapter.onMessage('c1', update(100, 110, [['41006.2', '1', '0', '1']]));
+    // OKX took the snapshot at seqId 115, inside the window of the next push (110 -> 120)
+    adapter.onSnapshot('BTC-USDT', edited('okx', 'rest-api-v5-market-books.docs.json', (m) => (m.data[0].seqId = 115)));
+    expect(ctx.books().map((b) => b.last_update_id)).toEqual(['115']);
+    adapter.onMessage('c1', update(110, 120, [['41006.1', '3', '0', '1']]));
+    adapter.onMessage('c1', update(120, 121, [['41006.1', '0', '0', '0']]));
+    expect(ctx.problems).toEqual([]);
+    expect(ctx.books().map((b) => b.last_update_id)).toEqual(['115', '120', '121']);
+    // but a push that starts after the snapshot leaves a hole
+    const other = adapterFor('okx');
+    other.adapter.onMessage('c1', update(100, 110, []));
+    other.adapter.onSnapshot('BTC-USDT', edited('okx', 'rest-api-v5-market-books.docs.json', (m) => (m.data[0].seqId = 115)));
+    other.adapter.onMessage('c1', update(117, 120, []));
+    expect(other.ctx.problems.map((p) => p.kind)).toEqual(['gap']);
+  });
+
   it('asks again when the REST snapshot predates the buffered update', () => {
     const { ctx, adapter } = adapterFor('okx');
     adapter.onMessage('c1', edited('okx', 'ws-books-update.docs.json', (m) => Object.assign(m.data[0], { prevSeqId: 3235851800, seqId: 3235851801 })));

@@ -50,6 +50,12 @@ export function okxChecksum(book: OrderBook): number {
 export class OkxAdapter extends BaseAdapter<Update> {
   /** Books whose venue pushes snapshots: resync by resubscribing rather than REST. */
   private readonly pushesSnapshots = new Set<string>();
+  /**
+   * Books synced from a REST snapshot that no buffered update followed: the next update
+   * must bridge it (prevSeqId <= snapshot seqId < seqId), not chain to it, because OKX
+   * may take the snapshot in the middle of a push window.
+   */
+  private readonly bridging = new Set<string>();
 
   constructor(ctx: AdapterContext, private readonly options: OkxOptions) {
     super(ctx, options);
@@ -112,7 +118,10 @@ export class OkxAdapter extends BaseAdapter<Update> {
         b.buffered(u);
         continue;
       }
-      const problem = chainProblem(u, b.lastId);
+      const bridge = this.bridging.has(instId);
+      if (bridge && u.seqId !== undefined && u.seqId <= b.lastId) continue; // already in the snapshot
+      this.bridging.delete(instId);
+      const problem = chainProblem(u, b.lastId, bridge);
       if (problem) {
         this.dropBook(b, 'gap', problem);
         return this.pushesSnapshots.has(instId) ? this.resubscribe(b) : this.startRestSync(b, u);
@@ -125,6 +134,7 @@ export class OkxAdapter extends BaseAdapter<Update> {
   }
 
   private load(b: SyncedBook<Update>, bids: readonly Level[], asks: readonly Level[], at: { seqId?: number; ts: number; at: number }): void {
+    this.bridging.delete(b.key);
     b.book.clear();
     for (const [p, q] of bids) b.book.bids.set(p, q);
     for (const [p, q] of asks) b.book.asks.set(p, q);
@@ -191,6 +201,7 @@ export class OkxAdapter extends BaseAdapter<Update> {
       return;
     }
     this.load(b, levels(s.bids, 'bids'), levels(s.asks, 'asks'), { seqId: seq, ts: intField(s, 'ts'), at: this.ctx.now() });
+    if (kept.length === 0) this.bridging.add(b.key);
     for (let i = 0; i < kept.length; i++) {
       const u = kept[i]!;
       const problem = i === 0 ? undefined : chainProblem(u, b.lastId);
@@ -271,8 +282,10 @@ export class OkxAdapter extends BaseAdapter<Update> {
   }
 }
 
-function chainProblem(u: Update, lastId: number): string | undefined {
+/** Why `u` does not follow seqId `lastId` (or, `bridge`, does not straddle snapshot `lastId`), or undefined. */
+function chainProblem(u: Update, lastId: number, bridge = false): string | undefined {
   if (u.prevSeqId === undefined) return undefined; // pre-2022-06 protocol: checksum only
+  if (bridge) return u.prevSeqId <= lastId ? undefined : `prevSeqId=${u.prevSeqId} after snapshot seqId ${lastId}: updates missed`;
   return u.prevSeqId === lastId ? undefined : `prevSeqId=${u.prevSeqId} but last seqId=${lastId}`;
 }
 
