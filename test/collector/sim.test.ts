@@ -9,10 +9,12 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadCollectorConfig, type VenueConfig } from '../../src/collector/config.js';
 import { LiveVenue } from '../../src/collector/live.js';
+import { replay } from '../../src/collector/replay.js';
 import type { DataType, MarketRecord, OrderbookRecord } from '../../src/core/model.js';
 import { validateRecord } from '../../src/core/validate.js';
 import { startExchangeSim, type ExchangeSim } from '../../src/sim/sim.js';
 import { waitFor } from '../../src/testing/ports.js';
+import { capturePaths } from '../capture/captures.js';
 import { quietLog } from '../helpers/storage-env.js';
 
 const cleanup: (() => Promise<void>)[] = [];
@@ -137,8 +139,6 @@ describe('the cryptofeed captures served by the simulator', () => {
     ['okx', 'okx_spot', ['OKX.0', 'OKX.ws.1.0'], '[BTC-USDT]'],
     ['okx', 'okx_derivatives', ['OKX.0', 'OKX.ws.1.0'], '[UNI-USD]'],
   ] as const)('%s -> %s live gives the records `replay` gives', async (venue, configVenue, files, symbols) => {
-    const { capturePaths } = await import('../capture/captures.js');
-    const { replay } = await import('../../src/collector/replay.js');
     const paths = capturePaths(...files);
     const sim = await startExchangeSim({ venue, source: { capture: paths, speed: 0 } });
     cleanup.push(() => sim.stop());
