@@ -161,6 +161,18 @@ describe('CaptureWriter', () => {
   });
 });
 
+describe('frames without a connection', () => {
+  it('gives a bare `T: TEXT` line (cryptofeed HTTP polls write those) the URL of no connection', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'OKX.http.2.0');
+    writeFileSync(file, '1700000000.5: {"code":"0"}\nhttps://www.okx.com/api/v5/x -> 1700000001.5: {"code":"1"}\n');
+    expect(await collect([file])).toEqual([
+      { kind: 'recv', url: '', at: 1700000000.5, text: '{"code":"0"}' },
+      { kind: 'http', url: 'https://www.okx.com/api/v5/x', at: 1700000001.5, body: '{"code":"1"}' },
+    ]);
+  });
+});
+
 describe('malformed captures', () => {
   it('names the file and line number', async () => {
     const dir = tempDir();

@@ -43,6 +43,11 @@ export class BookSide {
     }
   }
 
+  /** Keeps the best `n` levels (a venue whose channel is a fixed depth forgets the rest). */
+  trim(n: number): void {
+    if (this.entries.length > n) this.entries.length = n;
+  }
+
   delete(price: string): void {
     const { index, found } = this.find(price, Number(price));
     if (found) this.entries.splice(index, 1);

@@ -110,11 +110,8 @@ export abstract class BaseAdapter<D> implements VenueAdapter {
 
   protected fault(err: unknown, symbol: string | undefined): void {
     const message = err instanceof Error ? err.message : String(err);
-    if (!(err instanceof MalformedFrameError) && !(err instanceof SyntaxError)) {
-      // A bug in our code, not the venue's: still never fatal, but say so.
-      this.ctx.problem('malformed', { symbol, message: `internal: ${message}` });
-      return;
-    }
-    this.ctx.problem('malformed', { symbol, message });
+    // Anything else than a bad frame is a bug of ours: still never fatal, but labelled.
+    const venueFault = err instanceof MalformedFrameError || err instanceof SyntaxError;
+    this.ctx.problem('malformed', { symbol, message: venueFault ? message : `internal: ${message}` });
   }
 }

@@ -26,7 +26,12 @@ export interface OkxOptions extends AdapterOptions {
   snapshotLimit: number;
 }
 
-const BOOK_CHANNELS = new Set(['books', 'books-l2-tbt', 'books50-l2-tbt']);
+/** Book channels and their depth: OKX's book is the top N, a level pushed below it is forgotten. */
+const BOOK_CHANNELS = new Map([
+  ['books', 400],
+  ['books-l2-tbt', 400],
+  ['books50-l2-tbt', 50],
+]);
 const BOOKS_PATH = '/api/v5/market/books';
 /** OKX checksums cover this many levels per side. */
 const CHECKSUM_LEVELS = 25;
@@ -76,7 +81,8 @@ export class OkxAdapter extends BaseAdapter<Update> {
     const arg = obj(msg.arg, 'arg');
     const channel = text(arg, 'channel');
     const data = arr(msg.data, 'data');
-    if (BOOK_CHANNELS.has(channel)) return this.books_(conn, text(arg, 'instId'), msg.action, data);
+    const depth = BOOK_CHANNELS.get(channel);
+    if (depth) return this.bookPush(conn, text(arg, 'instId'), msg.action, data, depth);
     for (const item of data) {
       const d = obj(item, 'data[]');
       if (channel === 'trades') this.tradeItem(d);
@@ -94,7 +100,7 @@ export class OkxAdapter extends BaseAdapter<Update> {
 
   // ---- order book ----
 
-  private books_(conn: string, instId: string, action: unknown, data: unknown[]): void {
+  private bookPush(conn: string, instId: string, action: unknown, data: unknown[], depth: number): void {
     const inst = this.instrument(instId);
     if (!inst) return;
     const b = this.book(instId, 'okx', inst.market_type, inst.symbol);
@@ -130,7 +136,11 @@ export class OkxAdapter extends BaseAdapter<Update> {
       if (!this.checksumOk(b, u)) return this.resync(b);
       if (u.bids.length > 0 || u.asks.length > 0) changed = true;
     }
-    if (changed) this.changed(instId, b);
+    if (changed) {
+      b.book.bids.trim(depth);
+      b.book.asks.trim(depth);
+      this.changed(instId, b);
+    }
   }
 
   private load(b: SyncedBook<Update>, bids: readonly Level[], asks: readonly Level[], at: { seqId?: number; ts: number; at: number }): void {
