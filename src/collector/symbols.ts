@@ -32,13 +32,14 @@ export function binanceWire(symbol: string): string {
 }
 
 /**
- * OKX instId -> instrument: "BTC-USDT" spot, "BTC-USDT-SWAP" perpetual. Dated futures
- * and options have no market type in the data model: undefined.
+ * OKX instId -> instrument: "BTC-USDT" spot, "BTC-USDT-SWAP" perpetual, "BTC-USD-220527"
+ * a dated future (keeps its expiry in the symbol). Options: undefined.
  */
 export function okxInstrument(instId: string): Instrument | undefined {
   const parts = instId.split('-');
   if (parts.length === 2) return { symbol: instId, market_type: 'spot' };
   if (parts.length === 3 && parts[2] === 'SWAP') return { symbol: `${parts[0]}-${parts[1]}`, market_type: 'perpetual' };
+  if (parts.length === 3 && /^\d{6}$/.test(parts[2]!)) return { symbol: instId, market_type: 'futures' };
   return undefined;
 }
 

@@ -25,8 +25,8 @@ describe('marketprism-collector replay (CLI)', () => {
     const expected: MarketRecord[] = [];
     await replay({ venue: 'okx', files }, (x) => void expected.push(x));
     expect(lines).toEqual(JSON.parse(JSON.stringify(expected)));
-    expect(lines.filter((l) => l.data_type === 'orderbook')).toHaveLength(191);
-    expect(JSON.parse(r.stderr.trim().split('\n').at(-1)!)).toMatchObject({ replay: 'okx', records: { orderbook: 191, trade: 70 } });
+    expect(lines.filter((l) => l.data_type === 'orderbook')).toHaveLength(290);
+    expect(JSON.parse(r.stderr.trim().split('\n').at(-1)!)).toMatchObject({ replay: 'okx', records: { orderbook: 290, trade: 74 } });
   });
 
   it('records a live session with `record` that `replay` turns into the venue\'s true books', async () => {

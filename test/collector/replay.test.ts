@@ -126,13 +126,15 @@ describe('replay of the OKX capture', async () => {
   const { records, summary } = await run('okx', ['OKX.0', 'OKX.ws.1.0']);
   const books = records.filter((r): r is OrderbookRecord => r.data_type === 'orderbook');
   const raw = rawLines(capturePaths('OKX.ws.1.0')[0]!).map((l) => JSON.parse(l.text));
-  // The dated future BTC-USD-220527 has no market type in the data model (spot, perpetual, options).
-  const modelled: Record<string, string> = { 'BTC-USDT': 'BTC-USDT spot', 'UNI-USD-SWAP': 'UNI-USD perpetual' };
+  // A spot pair, a perpetual swap and a dated future: every instrument of the capture.
+  const modelled: Record<string, string> = {
+    'BTC-USDT': 'BTC-USDT spot',
+    'UNI-USD-SWAP': 'UNI-USD perpetual',
+    'BTC-USD-220527': 'BTC-USD-220527 futures',
+  };
 
-  it('flags no gap, checksum failure or crossing; only the dated future is left out', () => {
-    expect(summary.problems).toEqual({ unsupported: 103 });
-    const futureMessages = raw.filter((m) => m.arg?.instId === 'BTC-USD-220527' && m.data && m.arg.channel !== 'tickers');
-    expect(futureMessages).toHaveLength(103);
+  it('flags no gap, checksum failure, crossing or unsupported instrument', () => {
+    expect(summary.problems).toEqual({});
   });
 
   it('emits only valid records', () => {
@@ -162,7 +164,7 @@ describe('replay of the OKX capture', async () => {
       total += states.length;
     }
     expect(books).toHaveLength(total);
-    expect(total).toBe(98 + 93);
+    expect(total).toBe(98 + 93 + 99);
   });
 
   it('emits every trade exactly once', () => {
@@ -172,6 +174,6 @@ describe('replay of the OKX capture', async () => {
     const trades = records.filter((r): r is TradeRecord => r.data_type === 'trade');
     expect(trades.map((t) => t.trade_id)).toEqual(ids);
     expect(new Set(ids).size).toBe(ids.length);
-    expect(ids).toHaveLength(70);
+    expect(ids).toHaveLength(74);
   });
 });

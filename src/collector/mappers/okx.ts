@@ -94,7 +94,7 @@ export class OkxAdapter extends BaseAdapter<Update> {
 
   private instrument(instId: string): Instrument | undefined {
     const inst = okxInstrument(instId);
-    if (!inst) this.ctx.problem('unsupported', { symbol: instId, message: `${instId} is not a spot pair or perpetual swap` });
+    if (!inst) this.ctx.problem('unsupported', { symbol: instId, message: `${instId} is not a spot pair, perpetual swap or dated future` });
     return inst;
   }
 
