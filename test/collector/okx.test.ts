@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { capturePaths } from '../capture/captures.js';
-import { mapOkxLongShort, mapOkxOpenInterest, okxChecksum, shares } from '../../src/collector/mappers/okx.js';
+import { bookChecksum, mapOkxLongShort, mapOkxOpenInterest, shares } from '../../src/collector/mappers/okx.js';
 import { OrderBook } from '../../src/collector/book/order-book.js';
 import { compareDecimal } from '../../src/core/decimal.js';
 import { validateRecord } from '../../src/core/validate.js';
@@ -24,10 +24,10 @@ describe('okx books', () => {
       for (const [p, q] of f.data[0].bids) b.bids.set(p, q);
       for (const [p, q] of f.data[0].asks) b.asks.set(p, q);
       expect(f.data[0].checksum).not.toBe(0);
-      expect(okxChecksum(b)).toBe(f.data[0].checksum);
+      expect(bookChecksum(b)).toBe(f.data[0].checksum);
     }
     b.bids.set(b.bids.best()![0], '1'); // any change to the top 25 changes the checksum
-    expect(okxChecksum(b)).not.toBe(frames[4].data[0].checksum);
+    expect(bookChecksum(b)).not.toBe(frames[4].data[0].checksum);
   });
 
   it('flags a checksum mismatch on the truncated live snapshot and resubscribes', () => {

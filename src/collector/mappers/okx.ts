@@ -12,7 +12,7 @@
  */
 import type { FundingRateRecord, Level, LiquidationRecord, LsrAllAccountRecord, LsrTopPositionRecord, OpenInterestRecord } from '../../core/model.js';
 import type { AdapterContext, SnapshotRequest } from '../adapter.js';
-import { crc32Signed } from '../book/crc32.js';
+import { CHECKSUM_LEVELS, okxChecksum } from './okx-checksum.js';
 import type { OrderBook } from '../book/order-book.js';
 import type { SyncedBook } from '../book/synced-book.js';
 import { okxInstrument, type Instrument } from '../symbols.js';
@@ -33,23 +33,14 @@ const BOOK_CHANNELS = new Map([
   ['books50-l2-tbt', 50],
 ]);
 const BOOKS_PATH = '/api/v5/market/books';
-/** OKX checksums cover this many levels per side. */
-const CHECKSUM_LEVELS = 25;
 
 export function createOkxAdapter(ctx: AdapterContext, opts: OkxOptions): OkxAdapter {
   return new OkxAdapter(ctx, opts);
 }
 
-/** CRC32 over the top 25 levels, interleaved bid:size:ask:size, on the venue's own text. */
-export function okxChecksum(book: OrderBook): number {
-  const bids = book.bids.top(CHECKSUM_LEVELS);
-  const asks = book.asks.top(CHECKSUM_LEVELS);
-  const parts: string[] = [];
-  for (let i = 0; i < CHECKSUM_LEVELS; i++) {
-    if (i < bids.length) parts.push(bids[i]![0], bids[i]![1]);
-    if (i < asks.length) parts.push(asks[i]![0], asks[i]![1]);
-  }
-  return crc32Signed(parts.join(':'));
+/** The OKX checksum of a local book. */
+export function bookChecksum(book: OrderBook): number {
+  return okxChecksum(book.bids.top(CHECKSUM_LEVELS), book.asks.top(CHECKSUM_LEVELS));
 }
 
 export class OkxAdapter extends BaseAdapter<Update> {
@@ -165,7 +156,7 @@ export class OkxAdapter extends BaseAdapter<Update> {
 
   private checksumOk(b: SyncedBook<Update>, u: Update): boolean {
     if (!u.checksum) return true; // 0 or absent: deprecated (2026), validated by sequence
-    const ours = okxChecksum(b.book);
+    const ours = bookChecksum(b.book);
     if (ours === u.checksum) return true;
     this.dropBook(b, 'checksum', `checksum ${u.checksum} from OKX, ${ours} computed`);
     return false;

@@ -12,7 +12,7 @@ import { trimmed } from '../generate/decimal-text.js';
 import { GeneratedFeed, type GenerateOptions } from '../generate/feed.js';
 import { FUNDING_DECIMALS, instrumentSpec, longShortRow, nextFundingTime, periodBuckets, periodMs, RATIO_DECIMALS, SymbolMarket } from '../generate/market.js';
 import { jsonReply, type FramePublisher, type RestReply, type RestRequest } from '../types.js';
-import { okxChecksum } from './okx-checksum.js';
+import { okxChecksum } from '../../collector/mappers/okx-checksum.js';
 
 interface OkxInstrument {
   instId: string;
