@@ -1,0 +1,65 @@
+/**
+ * marketprism-broker: renders nats-server's config, supervises it, and reconciles the
+ * configured streams after every (re)start. READY once JetStream is healthy and the
+ * streams are in place; the watchdog is fed only while /healthz keeps answering.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { Running } from '../core/daemon.js';
+import type { Logger } from '../core/logger.js';
+import { connectNats } from '../core/nats.js';
+import { ensureStreams, loadStreamSpecs } from '../core/streams.js';
+import { notifyReady, notifyStatus, startWatchdog } from '../core/systemd.js';
+import type { BrokerConfig } from './config.js';
+import { renderNatsConfig } from './nats-config.js';
+import { NatsSupervisor } from './supervisor.js';
+
+export async function startBroker(config: BrokerConfig, log: Logger): Promise<Running> {
+  const stateDir = dirname(config.nats_server.store_dir);
+  mkdirSync(config.nats_server.store_dir, { recursive: true });
+  const confFile = join(stateDir, 'nats-server.conf');
+  writeFileSync(confFile, renderNatsConfig(config.nats_server), { mode: 0o640 });
+
+  const sup = new NatsSupervisor(config.nats_server, confFile, log);
+  let streamsFile = config.streams_file;
+  let ready = false;
+
+  const reconcile = async () => {
+    const nc = await connectNats({ servers: [sup.clientUrl], name: 'marketprism-broker' }, log);
+    try {
+      const results = await ensureStreams(nc, loadStreamSpecs(streamsFile));
+      log.info({ streams: results }, 'streams reconciled');
+    } finally {
+      await nc.close();
+    }
+  };
+
+  sup.start();
+  await sup.waitHealthy();
+  await reconcile();
+  ready = true;
+  notifyReady(`nats-server pid ${sup.pid} healthy on :${config.nats_server.port}; streams in place`);
+
+  // After a crash and restart, check the streams again (a wiped store dir must not stay empty).
+  sup.on('healthy', () => {
+    if (!ready) return;
+    notifyStatus(`nats-server pid ${sup.pid} healthy (restarts: ${sup.restarts})`);
+    reconcile().catch((err) => log.error({ err }, 'stream reconcile after restart failed'));
+  });
+  sup.on('exit', () => notifyStatus(`nats-server down; restarting (restarts: ${sup.restarts + 1})`));
+
+  // Tolerate a restart in progress; a nats-server that stays unhealthy gets the whole unit restarted.
+  const graceMs = Math.max(30_000, config.nats_server.startup_timeout_ms * 2);
+  const stopWatchdog = startWatchdog(() => Date.now() - sup.lastHealthyAt < graceMs, log);
+
+  return {
+    reload: async (fresh: unknown) => {
+      streamsFile = (fresh as BrokerConfig).streams_file;
+      await reconcile();
+    },
+    async stop() {
+      stopWatchdog();
+      await sup.stop();
+    },
+  };
+}

@@ -1,0 +1,139 @@
+/**
+ * Runs nats-server as a child, restarts it when it dies (with backoff), and tracks
+ * its health from the monitoring endpoint. nats-server has no sd_notify of its own;
+ * this gives the broker unit the same READY/watchdog contract as the other daemons.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import { createInterface } from 'node:readline';
+import type { Logger } from '../core/logger.js';
+import type { BrokerConfig } from './config.js';
+
+const LEVELS: Record<string, 'debug' | 'info' | 'warn' | 'error' | 'fatal'> = {
+  DBG: 'debug', TRC: 'debug', INF: 'info', WRN: 'warn', ERR: 'error', FTL: 'fatal',
+};
+const LINE_RE = /^\[\d+\] \S+ \S+ \[(\w{3})\] (.*)$/;
+const HEALTHY_RESET_MS = 30_000;
+const POLL_MS = 1000;
+
+export interface SupervisorEvents {
+  healthy: [];
+  exit: [code: number | null, signal: NodeJS.Signals | null];
+}
+
+export class NatsSupervisor extends EventEmitter<SupervisorEvents> {
+  private child: ChildProcess | undefined;
+  private stopping = false;
+  private backoff: number;
+  private startedAt = 0;
+  private poll: NodeJS.Timeout | undefined;
+  healthy = false;
+  /** When /healthz last answered OK (ms), for the watchdog. */
+  lastHealthyAt = 0;
+  restarts = 0;
+
+  constructor(
+    private readonly cfg: BrokerConfig['nats_server'],
+    private readonly configFile: string,
+    private readonly log: Logger,
+  ) {
+    super();
+    this.backoff = cfg.restart_backoff_ms.initial;
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  get monitorUrl(): string {
+    const host = this.cfg.host === '0.0.0.0' || this.cfg.host === '::' ? '127.0.0.1' : this.cfg.host;
+    return `http://${host.includes(':') ? `[${host}]` : host}:${this.cfg.monitor_port}`;
+  }
+
+  get clientUrl(): string {
+    return this.monitorUrl.replace(/^http:/, 'nats:').replace(/:\d+$/, `:${this.cfg.port}`);
+  }
+
+  start(): void {
+    this.stopping = false;
+    this.spawnChild();
+    this.poll = setInterval(() => void this.check(), POLL_MS);
+  }
+
+  private spawnChild(): void {
+    this.startedAt = Date.now();
+    const child = spawn(this.cfg.binary, ['-c', this.configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = child;
+    child.on('error', (err) => this.log.error({ err: err.message, binary: this.cfg.binary }, 'cannot run nats-server'));
+    for (const stream of [child.stdout!, child.stderr!]) {
+      createInterface({ input: stream }).on('line', (line) => this.relay(line));
+    }
+    child.on('exit', (code, signal) => {
+      this.healthy = false;
+      this.child = undefined;
+      this.emit('exit', code, signal);
+      if (this.stopping) return;
+      const ranFor = Date.now() - this.startedAt;
+      if (ranFor > HEALTHY_RESET_MS) this.backoff = this.cfg.restart_backoff_ms.initial;
+      this.log.error({ code, signal, restart_in_ms: this.backoff }, 'nats-server exited; restarting');
+      this.restarts++;
+      setTimeout(() => !this.stopping && this.spawnChild(), this.backoff);
+      this.backoff = Math.min(this.backoff * 2, this.cfg.restart_backoff_ms.max);
+    });
+    this.log.info({ pid: child.pid, binary: this.cfg.binary, config: this.configFile }, 'nats-server started');
+  }
+
+  private relay(line: string): void {
+    const m = LINE_RE.exec(line);
+    const level = (m && LEVELS[m[1]!]) ?? 'info';
+    this.log[level]({ src: 'nats-server' }, m ? m[2]! : line);
+  }
+
+  private async check(): Promise<void> {
+    if (!this.child) return;
+    let ok = false;
+    try {
+      const res = await fetch(`${this.monitorUrl}/healthz?js-enabled-only=true`, { signal: AbortSignal.timeout(2000) });
+      ok = res.ok;
+    } catch {
+      ok = false;
+    }
+    if (ok) this.lastHealthyAt = Date.now();
+    if (ok && !this.healthy) {
+      this.healthy = true;
+      this.emit('healthy');
+    } else if (!ok && this.healthy) {
+      this.healthy = false;
+      this.log.warn('nats-server stopped answering /healthz');
+    }
+  }
+
+  /** Resolves when nats-server is healthy, or rejects after the startup timeout. */
+  waitHealthy(): Promise<void> {
+    if (this.healthy) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => {
+        this.off('healthy', ok);
+        reject(new Error(`nats-server not healthy within ${this.cfg.startup_timeout_ms} ms (see its log lines above)`));
+      }, this.cfg.startup_timeout_ms);
+      const ok = () => {
+        clearTimeout(t);
+        resolve();
+      };
+      this.once('healthy', ok);
+    });
+  }
+
+  /** SIGTERM (nats-server flushes JetStream and exits), SIGKILL after a grace period. */
+  async stop(graceMs = 15_000): Promise<void> {
+    this.stopping = true;
+    clearInterval(this.poll);
+    const child = this.child;
+    if (!child) return;
+    const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    await exited;
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,132 @@
+/**
+ * JetStream streams as configured in streams.yaml, reconciled idempotently:
+ * missing → add, different → update, same → nothing. A change JetStream cannot
+ * make in place (storage type, retention) is reported, never forced by deleting data.
+ */
+import {
+  DiscardPolicy,
+  JetStreamApiError,
+  JetStreamApiCodes,
+  RetentionPolicy,
+  StorageType,
+  jetstreamManager,
+  type StreamConfig,
+} from '@nats-io/jetstream';
+import { ConfigReader, readYamlFile } from './config.js';
+import type { NatsConnection } from './nats.js';
+
+export interface StreamSpec {
+  name: string;
+  subjects: string[];
+  storage: 'file' | 'memory';
+  retention: 'limits' | 'interest' | 'workqueue';
+  discard: 'old' | 'new';
+  max_age_ms: number;
+  max_msgs: number;
+  max_bytes: number;
+  max_msg_size: number;
+  duplicate_window_ms: number;
+  num_replicas: number;
+}
+
+export function loadStreamSpecs(file: string): StreamSpec[] {
+  const root = new ConfigReader(file, readYamlFile(file));
+  const specs = root.list('streams').map((s) => {
+    const spec: StreamSpec = {
+      name: s.string('name'),
+      subjects: s.strings('subjects'),
+      storage: s.oneOf('storage', ['file', 'memory'] as const, 'file'),
+      retention: s.oneOf('retention', ['limits', 'interest', 'workqueue'] as const, 'limits'),
+      discard: s.oneOf('discard', ['old', 'new'] as const, 'old'),
+      max_age_ms: s.durationMs('max_age', 0),
+      max_msgs: s.int('max_msgs', -1, -1),
+      max_bytes: s.bytes('max_bytes', -1),
+      max_msg_size: s.bytes('max_msg_size', -1),
+      duplicate_window_ms: s.durationMs('duplicate_window', '2m'),
+      num_replicas: s.int('num_replicas', 1, 1, 5),
+    };
+    if (!/^[A-Za-z0-9_-]+$/.test(spec.name)) s.fail('name', `invalid stream name ${JSON.stringify(spec.name)}`);
+    if (spec.subjects.length === 0) s.fail('subjects', 'a stream needs at least one subject');
+    s.done();
+    return spec;
+  });
+  root.done();
+  if (specs.length === 0) root.fail('streams', 'no streams configured');
+  return specs;
+}
+
+const MS_TO_NS = 1_000_000;
+
+export function toStreamConfig(spec: StreamSpec): Partial<StreamConfig> & { name: string } {
+  return {
+    name: spec.name,
+    subjects: spec.subjects,
+    storage: spec.storage === 'file' ? StorageType.File : StorageType.Memory,
+    retention:
+      spec.retention === 'limits'
+        ? RetentionPolicy.Limits
+        : spec.retention === 'interest'
+          ? RetentionPolicy.Interest
+          : RetentionPolicy.Workqueue,
+    discard: spec.discard === 'old' ? DiscardPolicy.Old : DiscardPolicy.New,
+    max_age: spec.max_age_ms * MS_TO_NS,
+    max_msgs: spec.max_msgs,
+    max_bytes: spec.max_bytes,
+    max_msg_size: spec.max_msg_size,
+    duplicate_window: spec.duplicate_window_ms * MS_TO_NS,
+    num_replicas: spec.num_replicas,
+  };
+}
+
+export type StreamAction = 'created' | 'updated' | 'unchanged';
+
+export interface StreamResult {
+  name: string;
+  action: StreamAction;
+  changed?: string[];
+}
+
+export class StreamReconcileError extends Error {
+  override name = 'StreamReconcileError';
+}
+
+/** Fields that cannot change on an existing stream. */
+const IMMUTABLE = ['storage', 'retention'] as const;
+const COMPARED = [
+  'subjects', 'storage', 'retention', 'discard', 'max_age', 'max_msgs', 'max_bytes',
+  'max_msg_size', 'duplicate_window', 'num_replicas',
+] as const;
+
+export async function ensureStreams(nc: NatsConnection, specs: StreamSpec[]): Promise<StreamResult[]> {
+  const jsm = await jetstreamManager(nc, { timeout: 10_000 });
+  const results: StreamResult[] = [];
+  for (const spec of specs) {
+    const want = toStreamConfig(spec);
+    let current: StreamConfig | undefined;
+    try {
+      current = (await jsm.streams.info(spec.name)).config;
+    } catch (err) {
+      if (!(err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamNotFound)) throw err;
+    }
+    if (!current) {
+      await jsm.streams.add(want);
+      results.push({ name: spec.name, action: 'created' });
+      continue;
+    }
+    const changed = COMPARED.filter((k) => JSON.stringify(current[k]) !== JSON.stringify(want[k]));
+    const blocked = changed.filter((k) => (IMMUTABLE as readonly string[]).includes(k));
+    if (blocked.length > 0) {
+      throw new StreamReconcileError(
+        `stream ${spec.name}: ${blocked.join(', ')} cannot be changed in place ` +
+          `(is ${blocked.map((k) => JSON.stringify(current[k])).join(', ')}); migrate the data and recreate it by hand`,
+      );
+    }
+    if (changed.length === 0) {
+      results.push({ name: spec.name, action: 'unchanged' });
+      continue;
+    }
+    await jsm.streams.update(spec.name, { ...current, ...want });
+    results.push({ name: spec.name, action: 'updated', changed });
+  }
+  return results;
+}

@@ -1,0 +1,28 @@
+/**
+ * NATS subjects, as in the original: `{data_type}.{exchange}.{market_type}.{symbol}`.
+ * The one place subjects are built or parsed.
+ */
+import { NATURAL_KEYS } from './fields.js';
+import type { DataType, MarketRecord } from './model.js';
+
+export function subjectOf(r: Pick<MarketRecord, 'data_type' | 'exchange' | 'market_type' | 'symbol'>): string {
+  return `${r.data_type}.${r.exchange}.${r.market_type}.${r.symbol}`;
+}
+
+/** Every subject of one data type, for a consumer's filter. */
+export function subjectFilter(type: DataType): string {
+  return `${type}.>`;
+}
+
+export function deadLetterSubject(prefix: string, type: DataType | 'unknown'): string {
+  return `${prefix}.${type}`;
+}
+
+/**
+ * JetStream de-duplication id from the record's natural key, e.g.
+ * `trade:binance:spot:BTC-USDT:12345` (the original's format, extended to every type).
+ */
+export function msgIdOf(r: MarketRecord): string {
+  const values = NATURAL_KEYS[r.data_type].map((k) => String((r as unknown as Record<string, unknown>)[k]));
+  return `${r.data_type}:${values.join(':')}`;
+}

@@ -1,0 +1,86 @@
+/** marketprism-storage configuration: shape, defaults and validation. */
+import { ConfigReader, readYamlFile } from '../core/config.js';
+import { LOG_LEVELS, type LogLevel } from '../core/logger.js';
+
+export type Tier = 'hot' | 'cold';
+export type EngineKind = 'embedded' | 'clickhouse';
+
+export interface StorageConfig {
+  tier: Tier;
+  nats: { servers: string[]; stream: string; dead_letter_subject_prefix: string };
+  clickhouse: {
+    engine: EngineKind;
+    embedded_path: string;
+    url: string;
+    username: string;
+    password: string;
+    request_timeout_ms: number;
+    hot_database: string;
+    cold_database: string;
+    hot_ttl_days: number;
+  };
+  batch: { max_rows: number; max_wait_ms: number; ack_wait_ms: number; max_deliver: number };
+  health: { host: string; port: number };
+  log_level: LogLevel;
+}
+
+const DB_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export function loadStorageConfig(file: string): StorageConfig {
+  const root = new ConfigReader(file, readYamlFile(file));
+  const tier = root.oneOf('tier', ['hot', 'cold'] as const, 'hot');
+
+  const n = root.child('nats');
+  const nats = {
+    servers: n.strings('servers', ['nats://127.0.0.1:4222']),
+    stream: n.string('stream', 'MARKET_DATA'),
+    dead_letter_subject_prefix: n.string('dead_letter_subject_prefix', 'deadletter'),
+  };
+  n.done();
+
+  const c = root.child('clickhouse');
+  const clickhouse = {
+    engine: c.oneOf('engine', ['embedded', 'clickhouse'] as const, 'embedded'),
+    embedded_path: c.string('embedded_path', '/var/lib/marketprism/storage/chdb'),
+    url: c.string('url', 'http://127.0.0.1:8123'),
+    username: c.string('username', 'default'),
+    password: c.string('password', ''),
+    request_timeout_ms: c.int('request_timeout_ms', 30_000, 1000),
+    hot_database: c.string('hot_database', 'marketprism_hot'),
+    cold_database: c.string('cold_database', 'marketprism_cold'),
+    hot_ttl_days: c.int('hot_ttl_days', 3, 1, 3650),
+  };
+  for (const k of ['hot_database', 'cold_database'] as const) {
+    if (!DB_NAME_RE.test(clickhouse[k])) c.fail(k, `not a valid database name: ${JSON.stringify(clickhouse[k])}`);
+  }
+  try {
+    new URL(clickhouse.url);
+  } catch {
+    c.fail('url', `not a URL: ${JSON.stringify(clickhouse.url)}`);
+  }
+  c.done();
+
+  const b = root.child('batch');
+  const batch = {
+    max_rows: b.int('max_rows', 5000, 1, 1_000_000),
+    max_wait_ms: b.int('max_wait_ms', 1000, 10, 600_000),
+    ack_wait_ms: b.int('ack_wait_ms', 60_000, 1000),
+    max_deliver: b.int('max_deliver', -1, -1),
+  };
+  if (batch.ack_wait_ms <= batch.max_wait_ms + clickhouse.request_timeout_ms) {
+    b.fail('ack_wait_ms', `must exceed max_wait_ms + clickhouse.request_timeout_ms (${batch.max_wait_ms + clickhouse.request_timeout_ms}) or batches are redelivered while in flight`);
+  }
+  b.done();
+
+  const h = root.child('health');
+  const health = { host: h.string('host', '0.0.0.0'), port: h.int('port', tier === 'hot' ? 8085 : 8086, 0, 65535) };
+  h.done();
+
+  const log_level = root.oneOf('log_level', LOG_LEVELS, 'info');
+  root.done();
+  return { tier, nats, clickhouse, batch, health, log_level };
+}
+
+export function databaseOf(config: StorageConfig): string {
+  return config.tier === 'hot' ? config.clickhouse.hot_database : config.clickhouse.cold_database;
+}

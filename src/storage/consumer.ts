@@ -1,0 +1,233 @@
+/**
+ * One durable pull consumer per data type: fetch a batch (by size or time), validate,
+ * insert, and only then ack. A batch is inserted with a de-duplication token made
+ * from its stream sequences, so re-inserting the same batch after a crash stores
+ * nothing twice; the tables' natural keys catch the rest.
+ */
+import { createHash } from 'node:crypto';
+import { AckPolicy, DeliverPolicy, JetStreamApiError, JetStreamApiCodes } from '@nats-io/jetstream';
+import type { ConsumerConfig, JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
+import type { Logger } from '../core/logger.js';
+import type { DataType, MarketRecord } from '../core/model.js';
+import { subjectFilter } from '../core/subjects.js';
+import { InvalidRecordError, validateRecord } from '../core/validate.js';
+import type { DeadLetters } from './dead-letter.js';
+import { EngineError, type ClickHouseEngine } from './engines/engine.js';
+import type { StorageMetrics } from './metrics.js';
+import { toRow } from './rows.js';
+
+export interface ConsumerOptions {
+  stream: string;
+  durable: string;
+  type: DataType;
+  table: string;
+  maxRows: number;
+  maxWaitMs: number;
+  ackWaitMs: number;
+  maxDeliver: number;
+}
+
+/** ClickHouse codes that mean "this data is bad", not "the server is unwell". */
+const DATA_ERROR_CODES = new Set([6, 26, 27, 32, 38, 41, 53, 69, 70, 72, 117, 131, 190, 407]);
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+  });
+
+export class TypeConsumer {
+  lastInsertAt: number | undefined;
+  lastLoopAt = Date.now();
+  /** Messages in the stream not yet delivered to this consumer, from the last info. */
+  pending = 0;
+  /** Delivered and not yet acked. */
+  ackPending = 0;
+  failing: string | undefined;
+
+  constructor(
+    private readonly opts: ConsumerOptions,
+    private readonly js: JetStreamClient,
+    private readonly jsm: JetStreamManager,
+    private readonly engine: ClickHouseEngine,
+    private readonly dlq: DeadLetters,
+    private readonly metrics: StorageMetrics,
+    private readonly log: Logger,
+  ) {}
+
+  /** Create the durable consumer, or bring its settings in line. New consumers start at the stream's first message. */
+  async ensure(): Promise<void> {
+    const o = this.opts;
+    const want: Partial<ConsumerConfig> = {
+      durable_name: o.durable,
+      filter_subject: subjectFilter(o.type),
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      ack_wait: o.ackWaitMs * 1_000_000,
+      max_deliver: o.maxDeliver,
+      max_ack_pending: Math.max(o.maxRows * 4, 1000),
+      max_batch: o.maxRows,
+    };
+    try {
+      await this.jsm.consumers.info(o.stream, o.durable);
+      const { durable_name: _n, deliver_policy: _d, filter_subject: _f, ...mutable } = want;
+      await this.jsm.consumers.update(o.stream, o.durable, mutable);
+    } catch (err) {
+      if (!(err instanceof JetStreamApiError && err.code === JetStreamApiCodes.ConsumerNotFound)) throw err;
+      await this.jsm.consumers.add(o.stream, want);
+      this.log.info({ consumer: o.durable }, 'created durable consumer');
+    }
+  }
+
+  async run(signal: AbortSignal): Promise<void> {
+    const consumer = await this.js.consumers.get(this.opts.stream, this.opts.durable);
+    while (!signal.aborted) {
+      this.lastLoopAt = Date.now();
+      let msgs: JsMsg[];
+      try {
+        msgs = await this.fetchBatch(consumer, signal);
+      } catch (err) {
+        this.setFailing(`fetch: ${(err as Error).message}`);
+        await sleep(1000, signal);
+        continue;
+      }
+      if (msgs.length > 0) await this.handle(msgs, signal);
+    }
+  }
+
+  private async fetchBatch(
+    consumer: Awaited<ReturnType<JetStreamClient['consumers']['get']>>,
+    signal: AbortSignal,
+  ): Promise<JsMsg[]> {
+    const iter = await consumer.fetch({ max_messages: this.opts.maxRows, expires: Math.max(1000, this.opts.maxWaitMs) });
+    const stop = () => iter.stop();
+    signal.addEventListener('abort', stop, { once: true });
+    const msgs: JsMsg[] = [];
+    try {
+      for await (const m of iter) msgs.push(m);
+    } finally {
+      signal.removeEventListener('abort', stop);
+    }
+    return msgs;
+  }
+
+  /** Validate, dead-letter the bad, insert the good (retrying until it works), then ack. */
+  private async handle(msgs: JsMsg[], signal: AbortSignal): Promise<void> {
+    const good: { m: JsMsg; record: MarketRecord }[] = [];
+    const bad: { m: JsMsg; reason: string }[] = [];
+    for (const m of msgs) {
+      const r = this.parse(m);
+      if (typeof r === 'string') bad.push({ m, reason: r });
+      else good.push({ m, record: r });
+    }
+    const keepAlive = setInterval(() => msgs.forEach((m) => m.working()), Math.max(500, this.opts.ackWaitMs / 3));
+    let done = false;
+    try {
+      const rejected = good.length > 0 ? await this.insertUntilDone(good, signal) : [];
+      if (rejected === null) return; // stopping before the insert went through: leave it for redelivery
+      bad.push(...rejected);
+      for (const b of bad) {
+        if (!(await this.deadLetter(b.m, b.reason, signal))) return;
+      }
+      done = true;
+    } finally {
+      clearInterval(keepAlive);
+      if (done) for (const m of msgs) m.ack();
+    }
+    if (bad.length > 0) {
+      this.log.warn({ type: this.opts.type, count: bad.length, first_seq: bad[0]!.m.seq, reason: bad[0]!.reason }, 'dead-lettered messages');
+    }
+  }
+
+  private parse(m: JsMsg): MarketRecord | string {
+    let value: unknown;
+    try {
+      value = JSON.parse(m.string());
+    } catch (err) {
+      return `unparseable JSON: ${(err as Error).message}`;
+    }
+    try {
+      const record = validateRecord(value);
+      if (record.data_type !== this.opts.type) return `data_type ${record.data_type} on a ${this.opts.type} subject`;
+      return record;
+    } catch (err) {
+      if (err instanceof InvalidRecordError) return err.message;
+      throw err;
+    }
+  }
+
+  /**
+   * Insert until ClickHouse takes the batch. A batch the server rejects as bad data
+   * is split to find the rows at fault; those are returned for the dead-letter subject.
+   */
+  private async insertUntilDone(
+    batch: { m: JsMsg; record: MarketRecord }[],
+    signal: AbortSignal,
+  ): Promise<{ m: JsMsg; reason: string }[] | null> {
+    let delay = 500;
+    for (;;) {
+      try {
+        await this.insert(batch);
+        if (this.failing) this.log.info({ type: this.opts.type }, 'inserting again');
+        this.failing = undefined;
+        return [];
+      } catch (err) {
+        if (err instanceof EngineError && err.code !== undefined && DATA_ERROR_CODES.has(err.code)) {
+          if (batch.length === 1) return [{ m: batch[0]!.m, reason: `ClickHouse rejected the row: ${err.message.slice(0, 300)}` }];
+          const half = Math.ceil(batch.length / 2);
+          const first = await this.insertUntilDone(batch.slice(0, half), signal);
+          const second = first && (await this.insertUntilDone(batch.slice(half), signal));
+          return first && second ? [...first, ...second] : null;
+        }
+        this.metrics.insertErrors.inc({ data_type: this.opts.type });
+        this.setFailing(`insert: ${(err as Error).message}`);
+        if (signal.aborted) return null;
+        await sleep(delay, signal);
+        delay = Math.min(delay * 2, 15_000);
+        this.lastLoopAt = Date.now();
+      }
+    }
+  }
+
+  private async insert(batch: { m: JsMsg; record: MarketRecord }[]): Promise<void> {
+    const seqs = batch.map((b) => b.m.seq).join(',');
+    const dedupToken = createHash('sha256').update(`${this.opts.durable}:${seqs}`).digest('hex');
+    const end = this.metrics.insertSeconds.startTimer({ data_type: this.opts.type });
+    await this.engine.insert(
+      this.opts.table,
+      batch.map((b) => toRow(b.record)),
+      { dedupToken },
+    );
+    end();
+    this.lastInsertAt = Date.now();
+    this.metrics.rows.inc({ data_type: this.opts.type, outcome: 'stored' }, batch.length);
+    this.metrics.lastInsert.set({ data_type: this.opts.type }, this.lastInsertAt / 1000);
+  }
+
+  /** True once the dead letter is stored; false when stopping first. */
+  private async deadLetter(m: JsMsg, reason: string, signal: AbortSignal): Promise<boolean> {
+    while (!signal.aborted) {
+      try {
+        await this.dlq.send(this.opts.type, m, reason);
+        this.metrics.rows.inc({ data_type: this.opts.type, outcome: 'dead_letter' });
+        return true;
+      } catch (err) {
+        this.setFailing(`dead letter: ${(err as Error).message}`);
+        await sleep(1000, signal);
+      }
+    }
+    return false;
+  }
+
+  private setFailing(reason: string): void {
+    if (this.failing !== reason) this.log.error({ type: this.opts.type, reason }, 'consumer failing; will retry');
+    this.failing = reason;
+  }
+
+  async refreshInfo(): Promise<void> {
+    const info = await this.jsm.consumers.info(this.opts.stream, this.opts.durable);
+    this.pending = info.num_pending;
+    this.ackPending = info.num_ack_pending;
+    this.metrics.lag.set({ data_type: this.opts.type }, info.num_pending + info.num_ack_pending);
+  }
+}

@@ -1,0 +1,86 @@
+/** chDB: ClickHouse in-process, data in a directory. For a single machine with no server. */
+import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { EngineError, QUERY_SETTINGS, type ClickHouseEngine, type InsertOptions } from './engine.js';
+
+interface ChdbResult {
+  text(): string;
+}
+interface ChdbSession {
+  queryAsync(sql: string, opts?: { format?: string }): Promise<ChdbResult>;
+  insert(p: { table: string; values: Buffer; format: 'JSONEachRow'; settings?: Record<string, string | number> }): Promise<unknown>;
+  close(): void;
+}
+type ChdbModule = { Session: new (path: string) => ChdbSession };
+
+function loadChdb(): ChdbModule {
+  try {
+    return createRequire(import.meta.url)('chdb') as ChdbModule;
+  } catch (err) {
+    throw new EngineError(
+      'the embedded engine needs the chdb package (npm install chdb), or set clickhouse.engine: clickhouse',
+      undefined,
+      { cause: err },
+    );
+  }
+}
+
+const SETTINGS_SQL = Object.entries(QUERY_SETTINGS)
+  .map(([k, v]) => `${k}=${v}`)
+  .join(', ');
+
+export class EmbeddedEngine implements ClickHouseEngine {
+  readonly kind = 'embedded' as const;
+  private session: ChdbSession;
+
+  constructor(readonly path: string) {
+    mkdirSync(path, { recursive: true });
+    this.session = new (loadChdb().Session)(path);
+  }
+
+  async ping(): Promise<void> {
+    await this.run('SELECT 1');
+  }
+
+  async command(sql: string): Promise<void> {
+    await this.run(sql);
+  }
+
+  async query<T>(sql: string): Promise<T[]> {
+    const text = await this.run(`${sql.trim().replace(/;$/, '')} SETTINGS ${SETTINGS_SQL}`, 'JSONEachRow');
+    return text
+      .split('\n')
+      .filter((l) => l.length > 0)
+      .map((l) => JSON.parse(l) as T);
+  }
+
+  async insert(table: string, rows: readonly object[], opts: InsertOptions = {}): Promise<void> {
+    if (rows.length === 0) return;
+    const values = Buffer.from(rows.map((r) => JSON.stringify(r)).join('\n'));
+    const settings = opts.dedupToken ? { insert_deduplication_token: opts.dedupToken } : undefined;
+    try {
+      await this.session.insert({ table, values, format: 'JSONEachRow', settings });
+    } catch (err) {
+      throw translate(err);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.session.close();
+  }
+
+  private async run(sql: string, format = 'TabSeparated'): Promise<string> {
+    try {
+      return (await this.session.queryAsync(sql, { format })).text();
+    } catch (err) {
+      throw translate(err);
+    }
+  }
+}
+
+function translate(err: unknown): EngineError {
+  const e = err as { message?: string; clickhouseCode?: number; code?: number };
+  return new EngineError(e.message ?? String(err), e.clickhouseCode ?? (typeof e.code === 'number' ? e.code : undefined), {
+    cause: err,
+  });
+}

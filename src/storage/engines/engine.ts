@@ -1,0 +1,39 @@
+/**
+ * One interface over the two ClickHouse engines: a server over HTTP
+ * (@clickhouse/client) and chDB in-process. Everything above it is engine-agnostic.
+ */
+export interface InsertOptions {
+  /** Same token, same rows: the engine stores them once (insert_deduplication_token). */
+  dedupToken?: string;
+}
+
+export interface ClickHouseEngine {
+  readonly kind: 'embedded' | 'clickhouse';
+  /** A cheap round trip; throws when the engine cannot serve. */
+  ping(): Promise<void>;
+  /** DDL and other statements without a result. */
+  command(sql: string): Promise<void>;
+  /** Rows as JSON objects (64-bit integers and decimals as strings). */
+  query<T = Record<string, unknown>>(sql: string): Promise<T[]>;
+  /** Insert objects as JSONEachRow. */
+  insert(table: string, rows: readonly object[], opts?: InsertOptions): Promise<void>;
+  close(): Promise<void>;
+}
+
+export class EngineError extends Error {
+  override name = 'EngineError';
+  constructor(
+    message: string,
+    /** ClickHouse error code when the engine said one. */
+    readonly code?: number,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/** Output settings both engines share, so results look the same from either. */
+export const QUERY_SETTINGS = {
+  output_format_json_quote_64bit_integers: 1,
+  output_format_json_quote_decimals: 1,
+} as const;

@@ -1,0 +1,67 @@
+/** A ClickHouse server over its HTTP interface, through @clickhouse/client. */
+import { createClient, ClickHouseError, type ClickHouseClient } from '@clickhouse/client';
+import { EngineError, QUERY_SETTINGS, type ClickHouseEngine, type InsertOptions } from './engine.js';
+
+export interface HttpEngineOptions {
+  url: string;
+  username: string;
+  password: string;
+  requestTimeoutMs: number;
+}
+
+export class HttpEngine implements ClickHouseEngine {
+  readonly kind = 'clickhouse' as const;
+  private client: ClickHouseClient;
+
+  constructor(opts: HttpEngineOptions) {
+    this.client = createClient({
+      url: opts.url,
+      username: opts.username,
+      password: opts.password,
+      request_timeout: opts.requestTimeoutMs,
+      max_open_connections: 4,
+      clickhouse_settings: { ...QUERY_SETTINGS },
+    });
+  }
+
+  async ping(): Promise<void> {
+    const r = await this.client.ping();
+    if (!r.success) throw new EngineError(`ClickHouse ping failed: ${(r as { error: Error }).error.message}`);
+  }
+
+  async command(sql: string): Promise<void> {
+    await this.wrap(() => this.client.command({ query: sql }));
+  }
+
+  async query<T>(sql: string): Promise<T[]> {
+    return this.wrap(async () => {
+      const rs = await this.client.query({ query: sql, format: 'JSONEachRow' });
+      return rs.json<T>();
+    });
+  }
+
+  async insert(table: string, rows: readonly object[], opts: InsertOptions = {}): Promise<void> {
+    if (rows.length === 0) return;
+    await this.wrap(() =>
+      this.client.insert({
+        table,
+        values: rows as object[],
+        format: 'JSONEachRow',
+        clickhouse_settings: opts.dedupToken ? { insert_deduplication_token: opts.dedupToken } : {},
+      }),
+    );
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+
+  private async wrap<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      const code = err instanceof ClickHouseError ? Number(err.code) : undefined;
+      throw new EngineError((err as Error).message, code, { cause: err });
+    }
+  }
+}

@@ -1,0 +1,10 @@
+import type { StorageConfig } from '../config.js';
+import { EmbeddedEngine } from './embedded.js';
+import type { ClickHouseEngine } from './engine.js';
+import { HttpEngine } from './http.js';
+
+export function createEngine(c: StorageConfig['clickhouse']): ClickHouseEngine {
+  return c.engine === 'embedded'
+    ? new EmbeddedEngine(c.embedded_path)
+    : new HttpEngine({ url: c.url, username: c.username, password: c.password, requestTimeoutMs: c.request_timeout_ms });
+}

@@ -1,0 +1,45 @@
+/** A validated record as a ClickHouse row (JSONEachRow). Decimals stay text end to end. */
+import { COMMON_FIELDS, TYPE_FIELDS, type FieldKind } from '../core/fields.js';
+import type { MarketRecord, OrderbookRecord } from '../core/model.js';
+
+/** DateTime64(3) input: "seconds.millis" is parsed exactly, an integer would be read as seconds. */
+export function msToDateTime64(ms: number): string {
+  const sec = Math.floor(ms / 1000);
+  const frac = ms - sec * 1000;
+  return `${sec}.${String(frac).padStart(3, '0')}`;
+}
+
+function cell(kind: FieldKind, v: unknown): unknown {
+  if (v === undefined || v === null) return null;
+  switch (kind) {
+    case 'time':
+    case 'time?':
+      return msToDateTime64(v as number);
+    case 'levels':
+      return JSON.stringify(v);
+    default:
+      return v;
+  }
+}
+
+export function toRow(r: MarketRecord): Record<string, unknown> {
+  const src = r as unknown as Record<string, unknown>;
+  const row: Record<string, unknown> = {};
+  const fields = { ...COMMON_FIELDS, ...TYPE_FIELDS[r.data_type] } as Record<string, FieldKind>;
+  for (const [name, kind] of Object.entries(fields)) row[name] = cell(kind, src[name]);
+  if (r.data_type === 'orderbook') Object.assign(row, orderbookSummary(r));
+  return row;
+}
+
+function orderbookSummary(r: OrderbookRecord): Record<string, unknown> {
+  const bid = r.bids[0];
+  const ask = r.asks[0];
+  return {
+    bids_count: r.bids.length,
+    asks_count: r.asks.length,
+    best_bid_price: bid?.[0] ?? null,
+    best_bid_quantity: bid?.[1] ?? null,
+    best_ask_price: ask?.[0] ?? null,
+    best_ask_quantity: ask?.[1] ?? null,
+  };
+}
