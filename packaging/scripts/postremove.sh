@@ -4,6 +4,10 @@
 # once no other MarketPrism package is installed. Conffiles are deleted by dpkg itself.
 set -e
 case "$1" in
+  remove|0|purge)
+    update-alternatives --quiet --remove marketprism /usr/lib/marketprism/@MODULE@/bin/marketprism || true ;;
+esac
+case "$1" in
   purge)
     rm -rf @STATE_DIRS@
     for unit in @UNITS@ @OPTIONAL_UNITS@; do
@@ -11,8 +15,8 @@ case "$1" in
     done
     rmdir --ignore-fail-on-non-empty /var/lib/marketprism /etc/marketprism 2>/dev/null || true
     if ! ls -d /usr/lib/marketprism/*/ >/dev/null 2>&1; then
-      getent passwd marketprism >/dev/null && userdel marketprism
-      getent group marketprism >/dev/null && groupdel marketprism
+      if getent passwd marketprism >/dev/null; then userdel marketprism; fi
+      if getent group marketprism >/dev/null; then groupdel marketprism; fi
     fi
     ;;
 esac

@@ -7,7 +7,6 @@ case "$1" in
   remove|0) ;;
   *) exit 0 ;;
 esac
-update-alternatives --quiet --remove marketprism /usr/lib/marketprism/@MODULE@/bin/marketprism
 [ -d /run/systemd/system ] || exit 0
 if [ "$1" = 0 ]; then
   # rpm has no purge: erase also disables (rpm's %systemd_preun does the same).
