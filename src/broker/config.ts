@@ -39,7 +39,7 @@ export function loadBrokerConfig(file: string): BrokerConfig {
     restart_backoff_ms: { initial: backoff.int('initial', 500, 10), max: backoff.int('max', 10_000, 10) },
   };
   backoff.done();
-  if (nats_server.sync_interval !== 'always') n.durationMs('sync_interval');
+  if (nats_server.sync_interval !== 'always') n.durationMs('sync_interval', nats_server.sync_interval);
   n.done();
   const streams_file = relativeTo(file, root.string('streams_file', 'streams.yaml'));
   const log_level = root.oneOf('log_level', LOG_LEVELS, 'info');

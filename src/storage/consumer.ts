@@ -115,6 +115,8 @@ export class TypeConsumer {
   private async handle(msgs: JsMsg[], signal: AbortSignal): Promise<void> {
     const good: { m: JsMsg; record: MarketRecord }[] = [];
     const bad: { m: JsMsg; reason: string }[] = [];
+    const redelivered = msgs.filter((m) => m.redelivered).length;
+    if (redelivered > 0) this.metrics.redelivered.inc({ data_type: this.opts.type }, redelivered);
     for (const m of msgs) {
       const r = this.parse(m);
       if (typeof r === 'string') bad.push({ m, reason: r });

@@ -3,6 +3,7 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 export interface StorageMetrics {
   rows: Counter<'data_type' | 'outcome'>;
+  redelivered: Counter<'data_type'>;
   insertErrors: Counter<'data_type'>;
   insertSeconds: Histogram<'data_type'>;
   lastInsert: Gauge<'data_type'>;
@@ -16,6 +17,12 @@ export function storageMetrics(registry: Registry): StorageMetrics {
       name: 'marketprism_storage_messages_total',
       help: 'Messages consumed, by outcome (stored, dead_letter)',
       labelNames: ['data_type', 'outcome'],
+      registers,
+    }),
+    redelivered: new Counter({
+      name: 'marketprism_storage_redelivered_total',
+      help: 'Messages JetStream delivered again (not acked in time, or storage restarted mid-batch)',
+      labelNames: ['data_type'],
       registers,
     }),
     insertErrors: new Counter({

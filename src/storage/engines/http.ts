@@ -1,5 +1,5 @@
 /** A ClickHouse server over its HTTP interface, through @clickhouse/client. */
-import { createClient, ClickHouseError, type ClickHouseClient } from '@clickhouse/client';
+import { createClient, ClickHouseError, ClickHouseLogLevel, type ClickHouseClient } from '@clickhouse/client';
 import { EngineError, QUERY_SETTINGS, type ClickHouseEngine, type InsertOptions } from './engine.js';
 
 export interface HttpEngineOptions {
@@ -21,6 +21,8 @@ export class HttpEngine implements ClickHouseEngine {
       request_timeout: opts.requestTimeoutMs,
       max_open_connections: 4,
       clickhouse_settings: { ...QUERY_SETTINGS },
+      // Failures are returned to us and logged once per state change; the client's own log would repeat each.
+      log: { level: ClickHouseLogLevel.OFF },
     });
   }
 

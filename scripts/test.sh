@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The whole test suite from a fresh clone: installs what it needs, builds, type-checks,
+# runs every test against real nats-server and ClickHouse (chDB) on loopback,
+# the benchmark smoke run, and (when present) the packaging end-to-end in a booted Debian.
+# Ends with one line: "tests: N passed, N failed".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+./scripts/install-deps.sh
+export PATH="$PWD/.tools/bin:$PATH"
+npm run --silent build
+
+mkdir -p .cache
+status=0
+npx vitest run --reporter=default --reporter=json --outputFile.json=.cache/vitest.json || status=$?
+
+passed=$(node -p "require('./.cache/vitest.json').numPassedTests" 2>/dev/null || echo 0)
+failed=$(node -p "require('./.cache/vitest.json').numFailedTests" 2>/dev/null || echo 0)
+if [ "$status" -ne 0 ] && [ "$failed" = 0 ]; then failed=1; fi
+
+if [ -x scripts/bench.sh ]; then
+  if ./scripts/bench.sh --smoke; then passed=$((passed + 1)); else failed=$((failed + 1)); status=1; fi
+fi
+
+if [ -x scripts/e2e-systemd.sh ] && [ "${MARKETPRISM_E2E:-1}" = 1 ]; then
+  if ./scripts/e2e-systemd.sh; then passed=$((passed + 1)); else failed=$((failed + 1)); status=1; fi
+fi
+
+echo "tests: ${passed} passed, ${failed} failed"
+exit "$status"

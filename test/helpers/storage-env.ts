@@ -1,0 +1,86 @@
+/**
+ * The pieces of a storage test: a real nats-server with the configured streams, a
+ * ClickHouse engine (chDB behind its HTTP interface, or chDB embedded), a storage
+ * config file pointing at them, and a publisher standing in for the collector.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { jetstream } from '@nats-io/jetstream';
+import { JetStreamPublisher } from '../../src/collector/publisher.js';
+import { createLogger, type Logger } from '../../src/core/logger.js';
+import { connectNats, type NatsConnection } from '../../src/core/nats.js';
+import { ensureStreams, loadStreamSpecs } from '../../src/core/streams.js';
+import { startChdbHttp, type ChdbHttpServer } from '../../src/testing/chdb-http.js';
+import { startNatsServer, type TestNatsServer } from './nats-server.js';
+import { freePort } from './ports.js';
+
+export const quietLog = (name = 'test'): Logger => createLogger({ name, level: (process.env.TEST_LOG_LEVEL as 'warn') ?? 'silent' });
+
+export interface StorageEnv {
+  dir: string;
+  nats: TestNatsServer;
+  nc: NatsConnection;
+  publisher: JetStreamPublisher;
+  chdb?: ChdbHttpServer;
+  healthPort: number;
+  configFile: string;
+  close(): Promise<void>;
+}
+
+export async function storageEnv(opts: { engine: 'clickhouse' | 'embedded'; batch?: Record<string, number> }): Promise<StorageEnv> {
+  const dir = mkdtempSync(join(tmpdir(), 'mp-storage-'));
+  const nats = await startNatsServer();
+  const log = quietLog();
+  const nc = await connectNats({ servers: [nats.url], name: 'test' }, log);
+  await ensureStreams(nc, loadStreamSpecs('config/streams.yaml'));
+  const chdb = opts.engine === 'clickhouse' ? await startChdbHttp({ path: join(dir, 'chdb-http') }) : undefined;
+  const healthPort = await freePort();
+  const batch = { max_rows: 500, max_wait_ms: 200, ack_wait_ms: 20_000, ...opts.batch };
+  const configFile = join(dir, 'storage.yaml');
+  writeFileSync(
+    configFile,
+    [
+      'tier: hot',
+      'nats:',
+      `  servers: ["${nats.url}"]`,
+      'clickhouse:',
+      `  engine: ${opts.engine}`,
+      `  embedded_path: ${join(dir, 'chdb')}`,
+      `  url: ${chdb?.url ?? 'http://127.0.0.1:1'}`,
+      '  request_timeout_ms: 5000',
+      'batch:',
+      ...Object.entries(batch).map(([k, v]) => `  ${k}: ${v}`),
+      'health:',
+      '  host: 127.0.0.1',
+      `  port: ${healthPort}`,
+      'log_level: warn',
+      '',
+    ].join('\n'),
+  );
+  const publisher = new JetStreamPublisher(jetstream(nc), { maxPending: 500, bufferMax: 1_000_000 }, log);
+  return {
+    dir,
+    nats,
+    nc,
+    publisher,
+    chdb,
+    healthPort,
+    configFile,
+    async close() {
+      publisher.close();
+      await nc.close().catch(() => undefined);
+      await chdb?.close();
+      await nats.dispose();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Read-only SQL through the storage daemon's /query endpoint (how `marketprism query` reaches an embedded engine). */
+export async function queryViaDaemon<T = Record<string, unknown>>(healthPort: number, sql: string): Promise<T[]> {
+  const res = await fetch(`http://127.0.0.1:${healthPort}/query`, { method: 'POST', body: sql });
+  const text = await res.text();
+  if (!res.ok) throw new Error(text);
+  return text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as T);
+}

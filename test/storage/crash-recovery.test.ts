@@ -1,0 +1,86 @@
+/**
+ * Exactly once in effect: storage killed with SIGKILL right after ClickHouse stored a
+ * batch and before it was acked, then restarted. JetStream redelivers the batch;
+ * nothing is lost and nothing is stored twice.
+ */
+import { jetstreamManager } from '@nats-io/jetstream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnDaemon, type DaemonProcess } from '../helpers/daemons.js';
+import { waitFor } from '../helpers/ports.js';
+import { trades } from '../helpers/records.js';
+import { storageEnv, type StorageEnv } from '../helpers/storage-env.js';
+import { startChdbHttp } from '../../src/testing/chdb-http.js';
+import { join } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
+
+const N = 20_000;
+
+describe('storage killed mid-batch', () => {
+  let env: StorageEnv;
+  let storage: DaemonProcess | undefined;
+  beforeAll(async () => {
+    env = await storageEnv({ engine: 'clickhouse', batch: { max_rows: 1000, max_wait_ms: 500, ack_wait_ms: 8000 } });
+  });
+  afterAll(async () => {
+    await storage?.stop('SIGKILL');
+    await env?.close();
+  });
+
+  it('stores every record exactly once after a SIGKILL between insert and ack', async () => {
+    // Replace the fixture's ClickHouse with one that kills storage inside the insert/ack window.
+    await env.chdb!.close();
+    let killedAfter = -1;
+    const chdb = await startChdbHttp({
+      path: join(env.dir, 'chdb-crash'),
+      afterInsert: (table, stats) => {
+        if (killedAfter < 0 && table.endsWith('.trades') && stats.inserts >= 5 && storage) {
+          killedAfter = stats.inserts;
+          storage.child.kill('SIGKILL');
+        }
+      },
+    });
+    env.chdb = chdb;
+    writeFileSync(env.configFile, readFileSync(env.configFile, 'utf8').replace(/url: .*/, `url: ${chdb.url}`));
+
+    trades(N, { idPrefix: 'crash-' }).forEach((r) => env.publisher.publish(r));
+    expect(await env.publisher.flush(60_000)).toBe(true);
+
+    storage = spawnDaemon('storage', ['--config', env.configFile]);
+    const exit = await new Promise<string | null>((r) => storage!.child.once('exit', (_c, sig) => r(sig)));
+    expect(exit).toBe('SIGKILL');
+    expect(killedAfter).toBeGreaterThan(0);
+    const [before] = await chdb.query<{ n: string }>('SELECT count() AS n FROM marketprism_hot.trades');
+    expect(Number(before!.n)).toBeGreaterThan(0);
+    expect(Number(before!.n)).toBeLessThan(N);
+
+    storage = spawnDaemon('storage', ['--config', env.configFile]);
+    await waitFor(
+      'all trades stored after the restart',
+      async () => {
+        const [r] = await chdb.query<{ n: string }>('SELECT count() AS n FROM marketprism_hot.trades FINAL');
+        return Number(r!.n) >= N;
+      },
+      90_000,
+      250,
+    );
+    // The killed batch comes back after ack_wait; once everything is acked it was stored again, deduplicated.
+    const jsm = await jetstreamManager(env.nc);
+    await waitFor(
+      'consumer fully acked',
+      async () => {
+        const i = await jsm.consumers.info('MARKET_DATA', 'storage-hot-trade');
+        return i.num_ack_pending === 0 && i.num_pending === 0;
+      },
+      60_000,
+    );
+    const metrics = await (await fetch(`http://127.0.0.1:${env.healthPort}/metrics`)).text();
+    const redelivered = Number(/marketprism_storage_redelivered_total\{data_type="trade"[^}]*\} (\d+)/.exec(metrics)?.[1] ?? 0);
+    expect(redelivered).toBeGreaterThan(0);
+    await chdb.query('OPTIMIZE TABLE marketprism_hot.trades FINAL');
+    const [after] = await chdb.query<{ n: string; ids: string }>(
+      'SELECT count() AS n, uniqExact(trade_id) AS ids FROM marketprism_hot.trades',
+    );
+    expect(Number(after!.n)).toBe(N);
+    expect(Number(after!.ids)).toBe(N);
+  });
+});
