@@ -4,12 +4,14 @@
 # Each package carries its own Node.js runtime (the node running this script), the production
 # node_modules its daemon needs, and (broker) the pinned nats-server; see packaging/*.yaml.
 # Env: MP_VERSION_METADATA (e.g. "e2e1": 0.1.0+e2e1, a newer build for upgrade tests),
-#      SOURCE_DATE_EPOCH (file times; default: the last commit's time), MODULES (default all three).
+#      SOURCE_DATE_EPOCH (file times; default: the last commit's time), MODULES (default all three),
+#      DIST_DIR (default dist).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 read -r -a MODULES <<<"${MODULES:-broker storage collector}"
 STAGE="$ROOT/.cache/package"
+DIST=$(mkdir -p "${DIST_DIR:-dist}" && cd "${DIST_DIR:-dist}" && pwd)
 NODE=$(command -v node)
 
 ./scripts/install-packaging-tools.sh >/dev/null
@@ -22,7 +24,7 @@ npm run --silent build
 
 # One production tree shared by the three packages: the checkout's node_modules (installed by
 # npm ci from the lock file, addons built here) pruned to the runtime dependencies.
-rm -rf "$STAGE" && mkdir -p "$STAGE/app/build" dist
+rm -rf "$STAGE" && mkdir -p "$STAGE/app/build"
 cp -r bin config package.json package-lock.json "$STAGE/app/"
 cp -r build/src "$STAGE/app/build/src"
 find "$STAGE/app/build" -name '*.map' -delete
@@ -87,7 +89,7 @@ for module in "${MODULES[@]}"; do
   "$dir/node/bin/node" "$dir/app/bin/marketprism-$module.js" check-config --config "$dir/etc/$module.yaml"
 
   for packager in deb rpm; do
-    (cd "$dir" && "$ROOT/.tools/bin/nfpm" package --config "$ROOT/packaging/$module.yaml" --packager "$packager" --target "$ROOT/dist/")
+    (cd "$dir" && "$ROOT/.tools/bin/nfpm" package --config "$ROOT/packaging/$module.yaml" --packager "$packager" --target "$DIST/")
   done
 done
-ls -l dist/
+ls -l "$DIST"
