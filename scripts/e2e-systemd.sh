@@ -46,13 +46,14 @@ wait_for() {
 cleanup() {
   local rc=$?
   set +e
-  [ -n "$CHDB" ] && kill "$CHDB" 2>/dev/null && wait "$CHDB" 2>/dev/null
   [ -n "$LINTIAN" ] && kill -- -"$LINTIAN" 2>/dev/null && wait "$LINTIAN" 2>/dev/null
+  if [ "${E2E_KEEP:-0}" = 1 ] && [ "$rc" != 0 ] && [ -n "$PID1" ]; then
+    log "E2E_KEEP=1: machine left running: nsenter -t $PID1 -a bash"
+    log "to end it: kill $NSPAWN ${CHDB:-}; umount $RUN/root; rm -rf $RUN"
+    exit "$rc"
+  fi
+  [ -n "$CHDB" ] && kill "$CHDB" 2>/dev/null && wait "$CHDB" 2>/dev/null
   if [ -n "$NSPAWN" ] && kill -0 "$NSPAWN" 2>/dev/null; then
-    if [ "${E2E_KEEP:-0}" = 1 ] && [ "$rc" != 0 ]; then
-      log "E2E_KEEP=1: machine left running (nsenter -t $PID1 -a bash); root $RUN/root"
-      exit "$rc"
-    fi
     kill -TERM "$NSPAWN" # nspawn asks the machine's systemd to power off
     for _ in $(seq 30); do kill -0 "$NSPAWN" 2>/dev/null || break; sleep 1; done
     kill -KILL "$NSPAWN" 2>/dev/null
@@ -128,9 +129,10 @@ pass "booted ($(inside systemctl --version | head -1))"
 # (src/testing/chdb-http), from this checkout, on the machine's loopback.
 start_clickhouse() {
   [ -z "$CHDB" ] || { kill "$CHDB"; wait "$CHDB" 2>/dev/null || true; }
-  in_net node build/src/testing/chdb-http-main.js --path "$RUN/chdb-$1" --port 8123 >"$RUN/chdb-$1.log" 2>&1 &
+  # nsenter execs node, so $! is the server's own PID (a function here would leave it orphaned).
+  nsenter -t "$PID1" -n node build/src/testing/chdb-http-main.js --path "$RUN/chdb-$1" --port 8123 >"$RUN/chdb-$1.log" 2>&1 &
   CHDB=$!
-  wait_for 60 "ClickHouse HTTP on :8123" inside curl -sf http://127.0.0.1:8123/ping
+  wait_for 60 "ClickHouse HTTP on :8123" grep -q '"url"' "$RUN/chdb-$1.log"
 }
 query() { inside marketprism query "$1" --config /etc/marketprism/storage.yaml; }
 trade_rows() { query "SELECT count() AS n FROM marketprism_hot.trades" | grep -o '[0-9]\+' | head -1; }
@@ -156,7 +158,7 @@ check_installed() { # check_installed VERSION
   for i in "${!UNITS[@]}"; do
     local u=${UNITS[$i]} m=${MODULES[$i]}
     [ -n "$(prop "$u" StatusText)" ] || die "$u has no STATUS= line"
-    inside systemctl status "$u" --no-pager --lines=0 | grep -q 'Status: "' || die "systemctl status $u shows no status line"
+    grep -q 'Status: "' <<<"$(inside systemctl status "$u" --no-pager --lines=0)" || die "systemctl status $u shows no status line"
     inside "/usr/bin/$u" --version | grep -qx "$u $1" || die "$u --version is not $1"
     [ "$(inside stat -c '%a %U:%G' "/etc/marketprism/$m.yaml")" = "640 root:marketprism" ] || die "/etc/marketprism/$m.yaml mode"
   done
@@ -178,7 +180,7 @@ data_flows() { # data_flows LABEL: storage -> the provided ClickHouse, records i
 journal_priorities() {
   local u=marketprism-$PROBE conf=/etc/marketprism/$PROBE.yaml run warn info
   run=_SYSTEMD_INVOCATION_ID=$(prop "$u" InvocationID) # this run of the unit only
-  inside journalctl "$run" -o json --no-pager | grep -q "\"SYSLOG_IDENTIFIER\":\"$u\"" || die "no $u lines in the journal"
+  grep -q "\"SYSLOG_IDENTIFIER\":\"$u\"" <<<"$(inside journalctl "$run" -o json --no-pager)" || die "no $u lines in the journal"
   # An error on purpose: HUP with an unparseable config makes the daemon log "reload failed" (pino 50 -> <3>).
   inside cp -p "$conf" "$conf.e2e"
   inside sh -c "echo 'log_level: [' >> $conf"
@@ -203,7 +205,7 @@ watchdog_restarts() {
   inside kill -STOP "$pid"
   restarted() { [ "$(prop $u NRestarts)" -gt "$n0" ] && [ "$(prop $u MainPID)" != "$pid" ] && inside systemctl --quiet is-active $u; }
   wait_for "$limit" "watchdog restart of a stopped $u" restarted
-  inside journalctl -u $u --no-pager | grep -q 'Watchdog timeout' || die "the journal does not name the watchdog"
+  grep -q 'Watchdog timeout' <<<"$(inside journalctl -u $u --no-pager)" || die "the journal does not name the watchdog"
   local before; before=$(trade_rows)
   feed 200
   wait_for 90 "data after the watchdog restart" rows_above "$((before + 199))"

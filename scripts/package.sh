@@ -30,6 +30,8 @@ cp -r build/src "$STAGE/app/build/src"
 find "$STAGE/app/build" -name '*.map' -delete
 cp -a node_modules "$STAGE/app/node_modules"
 (cd "$STAGE/app" && npm prune --omit=dev --no-audit --no-fund --loglevel=error)
+# `marketprism-<module> --version` reads package.json: make it say the package's version.
+(cd "$STAGE/app" && node -e 'const f="package.json",p=JSON.parse(require("fs").readFileSync(f));p.version=process.argv[1];require("fs").writeFileSync(f,JSON.stringify(p,null,2)+"\n")' "$MP_VERSION")
 # Nothing a running daemon needs: build leftovers, other platforms' prebuilt addons, npm metadata.
 find "$STAGE/app/node_modules" \( -name obj.target -o -name '.deps' -o -path '*/prebuilds/*' ! -path '*/prebuilds/linux-x64*' \) -prune -exec rm -rf {} +
 find "$STAGE/app/node_modules" \( -name '.npmignore' -o -name '.eslintrc*' -o -name '.travis.yml' -o -name '.package-lock.json' \) -delete
