@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what `npm run package` and scripts/e2e-systemd.sh need, pinned:
 #   - nfpm and nats-server, built with `go install` from the Go module proxy into ./.tools/bin
-#   - Debian tools: lintian, rpmlint, rpm, debootstrap, systemd-container (nspawn), and
+#   - Debian tools: lintian, rpmlint, rpm, chrpath, debootstrap, systemd-container (nspawn), and
 #     libsystemd-dev with a compiler (npm builds the sd-notify addon against libsystemd).
 # Safe to run twice: each step is skipped when the pinned version is already there.
 set -euo pipefail
@@ -13,7 +13,7 @@ BIN="$ROOT/.tools/bin"
 mkdir -p "$BIN"
 
 missing=()
-for pkg in lintian rpmlint rpm debootstrap systemd-container libsystemd-dev build-essential python3; do
+for pkg in lintian rpmlint rpm debootstrap systemd-container libsystemd-dev build-essential python3 chrpath; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
 done
 if ((${#missing[@]})); then

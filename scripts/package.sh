@@ -33,9 +33,14 @@ cp -a node_modules "$STAGE/app/node_modules"
 # `marketprism-<module> --version` reads package.json: make it say the package's version.
 (cd "$STAGE/app" && node -e 'const f="package.json",p=JSON.parse(require("fs").readFileSync(f));p.version=process.argv[1];require("fs").writeFileSync(f,JSON.stringify(p,null,2)+"\n")' "$MP_VERSION")
 # Nothing a running daemon needs: build leftovers, other platforms' prebuilt addons, npm metadata.
-find "$STAGE/app/node_modules" \( -name obj.target -o -name '.deps' -o -path '*/prebuilds/*' ! -path '*/prebuilds/linux-x64*' \) -prune -exec rm -rf {} +
+find "$STAGE/app/node_modules" \( -name obj.target -o -name .deps -o -name .husky -o -name .github \
+  -o -path '*/prebuilds/*' ! -path '*/prebuilds/linux-x64*' \) -prune -exec rm -rf {} +
 find "$STAGE/app/node_modules" \( -name '.npmignore' -o -name '.eslintrc*' -o -name '.travis.yml' -o -name '.package-lock.json' \) -delete
 find "$STAGE/app/node_modules" -type f \( -name '*.node' -o -name '*.so' \) -exec strip --strip-unneeded {} + -exec chmod 0644 {} +
+# libchdb.so comes with a RUNPATH into its CI's build tree: a directory that must never be searched here.
+find "$STAGE/app/node_modules" -type f -name '*.so' | while read -r so; do
+  if readelf -d "$so" | grep -q '(RUNPATH)\|(RPATH)'; then chrpath -d "$so" >/dev/null; fi
+done
 install -D -m 0755 "$NODE" "$STAGE/node/bin/node" && strip --strip-unneeded "$STAGE/node/bin/node"
 
 for module in "${MODULES[@]}"; do
@@ -50,6 +55,10 @@ for module in "${MODULES[@]}"; do
     collector) drop="chdb @chdb"; units=marketprism-collector.service; optional=""; priority=10 ;;
   esac
   for d in $drop; do rm -rf "$dir/app/node_modules/$d"; done
+  # Scripts run by the bundled node, never by a system one: "#!/usr/bin/env node" becomes its path
+  # (sed -i writes a new file, so the hard link to the shared tree is replaced, not edited).
+  grep -rlIZ -m1 '^#! */usr/bin/env node' "$dir/app" | xargs -0 -r sed -i -e "1s|^#! */usr/bin/env node.*|#!$lib/node/bin/node|"
+  grep -rlIZ -m1 "^#!$lib/node/bin/node\$" "$dir/app" | xargs -0 -r chmod 0755
 
   printf '#!/bin/sh\n# %s: the bundled Node.js; exec keeps the PID, so systemd notify and watchdog reach node.\nexec %s/node/bin/node %s/app/bin/%s.js "$@"\n' \
     "marketprism-$module" "$lib" "$lib" "marketprism-$module" >"$dir/bin/marketprism-$module"
