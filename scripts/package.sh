@@ -35,7 +35,7 @@ cp -a node_modules "$STAGE/app/node_modules"
 # Nothing a running daemon needs: build leftovers, other platforms' prebuilt addons, npm metadata.
 find "$STAGE/app/node_modules" \( -name obj.target -o -name .deps -o -name .husky -o -name .github \
   -o -path '*/prebuilds/*' ! -path '*/prebuilds/linux-x64*' \) -prune -exec rm -rf {} +
-find "$STAGE/app/node_modules" \( -name '.npmignore' -o -name '.eslintrc*' -o -name '.travis.yml' -o -name '.package-lock.json' \) -delete
+find "$STAGE/app/node_modules" \( -name '.npmignore' -o -name '.eslintrc*' -o -name .travis.yml -o -name .gitattributes -o -name .gitignore -o -name .package-lock.json \) -delete
 find "$STAGE/app/node_modules" -type f \( -name '*.node' -o -name '*.so' \) -exec strip --strip-unneeded {} + -exec chmod 0644 {} +
 # libchdb.so comes with a RUNPATH into its CI's build tree: a directory that must never be searched here.
 find "$STAGE/app/node_modules" -type f -name '*.so' | while read -r so; do
