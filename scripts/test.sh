@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
 export PATH="$PWD/.tools/bin:$PATH"
 npm run --silent build
+npm run --silent typecheck
 
 mkdir -p .cache
 status=0

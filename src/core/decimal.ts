@@ -15,6 +15,8 @@ export function decimalProblem(text: unknown): string | undefined {
   if (typeof text !== 'string') return `expected a decimal string, got ${typeof text}`;
   const m = DECIMAL_RE.exec(text);
   if (!m) return `not a plain decimal: ${JSON.stringify(text.slice(0, 40))}`;
+  // Fast path: short values (nearly all prices and sizes) cannot overflow either part.
+  if (text.length <= DECIMAL_SCALE + 1) return undefined;
   const intDigits = m[1]!.replace(/^0+(?=\d)/, '').length;
   if (intDigits > DECIMAL_INTEGER_DIGITS) return `more than ${DECIMAL_INTEGER_DIGITS} integer digits: ${text}`;
   const frac = (m[2] ?? '').replace(/0+$/, '');

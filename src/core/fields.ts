@@ -69,6 +69,19 @@ export const NATURAL_KEYS = {
   volatility_index: ['exchange', 'market_type', 'symbol', 'timestamp'],
 } as const satisfies Record<DataType, readonly string[]>;
 
-export function fieldsOf(type: DataType): Record<string, FieldKind> {
-  return { ...COMMON_FIELDS, ...TYPE_FIELDS[type] };
+const ALL_FIELDS = Object.fromEntries(
+  (Object.keys(TYPE_FIELDS) as DataType[]).map((t) => [t, Object.freeze({ ...COMMON_FIELDS, ...TYPE_FIELDS[t] })]),
+) as unknown as Record<DataType, Readonly<Record<string, FieldKind>>>;
+const FIELD_ENTRIES = Object.fromEntries(
+  (Object.keys(ALL_FIELDS) as DataType[]).map((t) => [t, Object.freeze(Object.entries(ALL_FIELDS[t]))]),
+) as unknown as Record<DataType, readonly (readonly [string, FieldKind])[]>;
+
+/** Common and own fields of a type, in column order. */
+export function fieldsOf(type: DataType): Readonly<Record<string, FieldKind>> {
+  return ALL_FIELDS[type];
+}
+
+/** The same as [name, kind] pairs, computed once (hot path). */
+export function fieldEntries(type: DataType): readonly (readonly [string, FieldKind])[] {
+  return FIELD_ENTRIES[type];
 }

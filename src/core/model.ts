@@ -22,7 +22,8 @@ export type DataType = (typeof DATA_TYPES)[number];
 export const EXCHANGES = ['binance', 'okx', 'deribit'] as const;
 export type Exchange = (typeof EXCHANGES)[number];
 
-export const MARKET_TYPES = ['spot', 'perpetual', 'options'] as const;
+/** `futures`: dated (delivery) futures, e.g. OKX BTC-USD-220527. */
+export const MARKET_TYPES = ['spot', 'perpetual', 'futures', 'options'] as const;
 export type MarketType = (typeof MARKET_TYPES)[number];
 
 export const SIDES = ['buy', 'sell'] as const;

@@ -3,7 +3,7 @@
  * Every rejection names the field and the value, so a dead-lettered message says why.
  */
 import { decimalProblem } from './decimal.js';
-import { fieldsOf, type FieldKind } from './fields.js';
+import { fieldEntries, type FieldKind } from './fields.js';
 import { EXCHANGES, MARKET_TYPES, SIDES, isDataType, type MarketRecord } from './model.js';
 
 export class InvalidRecordError extends Error {
@@ -38,7 +38,7 @@ export function validateRecord(value: unknown): MarketRecord {
   if (typeof obj.symbol !== 'string' || !SYMBOL_RE.test(obj.symbol)) {
     throw new InvalidRecordError('symbol', `expected an upper-case symbol like BTC-USDT, got ${show(obj.symbol)}`);
   }
-  for (const [field, kind] of Object.entries(fieldsOf(obj.data_type))) {
+  for (const [field, kind] of fieldEntries(obj.data_type)) {
     const problem = fieldProblem(kind, obj[field]);
     if (problem) throw new InvalidRecordError(field, problem);
   }

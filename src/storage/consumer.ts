@@ -32,8 +32,13 @@ const DATA_ERROR_CODES = new Set([6, 26, 27, 32, 38, 41, 53, 69, 70, 72, 117, 13
 
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+    const done = () => {
+      clearTimeout(t);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const t = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
   });
 
 export class TypeConsumer {
@@ -87,6 +92,8 @@ export class TypeConsumer {
       try {
         msgs = await this.fetchBatch(consumer, signal);
       } catch (err) {
+        // A busy event loop can miss a pull's idle heartbeat: that is not an outage, just pull again.
+        if (/heartbeats missed/i.test((err as Error).message)) continue;
         this.setFailing(`fetch: ${(err as Error).message}`);
         await sleep(1000, signal);
         continue;

@@ -85,7 +85,8 @@ async function alignTtl(engine: ClickHouseEngine, db: string, days: number): Pro
   const updated: string[] = [];
   for (const table of Object.values(TABLES)) {
     const row = rows.find((r) => r.name === table);
-    if (!row || row.create_table_query.includes(`INTERVAL ${days} DAY`)) continue;
+    // ClickHouse stores `INTERVAL 3 DAY` as `toIntervalDay(3)`.
+    if (!row || new RegExp(`toIntervalDay\\(${days}\\)|INTERVAL ${days} DAY`).test(row.create_table_query)) continue;
     await engine.command(`ALTER TABLE ${db}.${table} MODIFY TTL ${want}`);
     updated.push(table);
   }

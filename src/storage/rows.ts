@@ -1,5 +1,5 @@
 /** A validated record as a ClickHouse row (JSONEachRow). Decimals stay text end to end. */
-import { COMMON_FIELDS, TYPE_FIELDS, type FieldKind } from '../core/fields.js';
+import { fieldEntries, type FieldKind } from '../core/fields.js';
 import type { MarketRecord, OrderbookRecord } from '../core/model.js';
 
 /** DateTime64(3) input: "seconds.millis" is parsed exactly, an integer would be read as seconds. */
@@ -25,8 +25,7 @@ function cell(kind: FieldKind, v: unknown): unknown {
 export function toRow(r: MarketRecord): Record<string, unknown> {
   const src = r as unknown as Record<string, unknown>;
   const row: Record<string, unknown> = {};
-  const fields = { ...COMMON_FIELDS, ...TYPE_FIELDS[r.data_type] } as Record<string, FieldKind>;
-  for (const [name, kind] of Object.entries(fields)) row[name] = cell(kind, src[name]);
+  for (const [name, kind] of fieldEntries(r.data_type)) row[name] = cell(kind, src[name]);
   if (r.data_type === 'orderbook') Object.assign(row, orderbookSummary(r));
   return row;
 }

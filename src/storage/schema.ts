@@ -4,7 +4,7 @@
  * key: a record stored twice (redelivery after a crash) collapses to one row, and
  * `SELECT ... FINAL` reads the de-duplicated view at any moment.
  */
-import { COMMON_FIELDS, NATURAL_KEYS, TYPE_FIELDS, type FieldKind } from '../core/fields.js';
+import { NATURAL_KEYS, fieldEntries, type FieldKind } from '../core/fields.js';
 import { DATA_TYPES, type DataType } from '../core/model.js';
 
 export const TABLES = {
@@ -48,8 +48,7 @@ const ORDERBOOK_DERIVED: [string, string][] = [
 ];
 
 export function columnsOf(type: DataType): [string, string][] {
-  const fields = { ...COMMON_FIELDS, ...TYPE_FIELDS[type] } as Record<string, FieldKind>;
-  const cols: [string, string][] = Object.entries(fields).map(([name, kind]) => [
+  const cols: [string, string][] = fieldEntries(type).map(([name, kind]) => [
     name,
     kind === 'text' && LOW_CARDINALITY.has(name) ? 'LowCardinality(String)' : COLUMN_TYPE[kind],
   ]);

@@ -3,9 +3,7 @@
  * nats-server restarted by the supervisor after a crash, and a broker restart under
  * load loses nothing the publisher had an ack for.
  */
-import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { promisify } from 'node:util';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JetStreamPublisher } from '../../src/collector/publisher.js';
@@ -14,17 +12,12 @@ import { loadStorageConfig } from '../../src/storage/config.js';
 import { startStorage } from '../../src/storage/service.js';
 import { startChdbHttp, type ChdbHttpServer } from '../../src/testing/chdb-http.js';
 import { brokerEnv, type BrokerEnv } from '../helpers/broker-env.js';
-import { freePort, waitFor } from '../helpers/ports.js';
+import { freePort, waitFor } from '../../src/testing/ports.js';
 import { trades } from '../helpers/records.js';
+import { cli } from '../helpers/cli.js';
 import { quietLog } from '../helpers/storage-env.js';
 import { join } from 'node:path';
 
-const run = promisify(execFile);
-const cli = (...args: string[]) =>
-  run(process.execPath, ['bin/marketprism.js', ...args]).then(
-    (r) => ({ code: 0, out: r.stdout + r.stderr }),
-    (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, out: e.stdout + e.stderr }),
-  );
 
 describe('marketprism-broker', () => {
   let broker: BrokerEnv;

@@ -3,8 +3,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { spawnDaemon, type DaemonProcess } from './daemons.js';
-import { natsServerBinary } from './nats-server.js';
-import { freePort, waitFor } from './ports.js';
+import { natsServerBinary } from '../../src/testing/nats-server.js';
+import { freePort, waitFor } from '../../src/testing/ports.js';
 
 export interface BrokerEnv {
   dir: string;

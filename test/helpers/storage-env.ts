@@ -12,8 +12,8 @@ import { createLogger, type Logger } from '../../src/core/logger.js';
 import { connectNats, type NatsConnection } from '../../src/core/nats.js';
 import { ensureStreams, loadStreamSpecs } from '../../src/core/streams.js';
 import { startChdbHttp, type ChdbHttpServer } from '../../src/testing/chdb-http.js';
-import { startNatsServer, type TestNatsServer } from './nats-server.js';
-import { freePort } from './ports.js';
+import { startNatsServer, type TestNatsServer } from '../../src/testing/nats-server.js';
+import { freePort } from '../../src/testing/ports.js';
 
 export const quietLog = (name = 'test'): Logger => createLogger({ name, level: (process.env.TEST_LOG_LEVEL as 'warn') ?? 'silent' });
 

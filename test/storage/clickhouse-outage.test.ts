@@ -3,7 +3,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadStorageConfig } from '../../src/storage/config.js';
 import { startStorage } from '../../src/storage/service.js';
-import { waitFor } from '../helpers/ports.js';
+import { waitFor } from '../../src/testing/ports.js';
 import { trades } from '../helpers/records.js';
 import { quietLog, storageEnv, type StorageEnv } from '../helpers/storage-env.js';
 

@@ -6,7 +6,7 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnDaemon, type DaemonProcess } from '../helpers/daemons.js';
-import { waitFor } from '../helpers/ports.js';
+import { waitFor } from '../../src/testing/ports.js';
 import { trades } from '../helpers/records.js';
 import { storageEnv, type StorageEnv } from '../helpers/storage-env.js';
 import { startChdbHttp } from '../../src/testing/chdb-http.js';

@@ -12,7 +12,7 @@ import { TABLES } from '../../src/storage/schema.js';
 import { startStorage } from '../../src/storage/service.js';
 import { REASON_HEADER } from '../../src/storage/dead-letter.js';
 import { sampleRecords, trades } from '../helpers/records.js';
-import { waitFor } from '../helpers/ports.js';
+import { waitFor } from '../../src/testing/ports.js';
 import { queryViaDaemon, quietLog, storageEnv, type StorageEnv } from '../helpers/storage-env.js';
 
 /** ClickHouse prints decimals without trailing zeros; so does this. */

@@ -6,12 +6,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { freePort, waitFor } from './ports.js';
 
 export function natsServerBinary(): string {
   if (process.env.NATS_SERVER_BIN) return process.env.NATS_SERVER_BIN;
-  const pinned = resolve(import.meta.dirname, '../../.tools/bin/nats-server');
+  // From src/testing (vitest) or build/src/testing (compiled): the repo root holds package.json.
+  let dir = import.meta.dirname;
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  const pinned = resolve(dir, '.tools/bin/nats-server');
   return existsSync(pinned) ? pinned : 'nats-server';
 }
 

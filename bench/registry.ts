@@ -1,0 +1,15 @@
+/** The benchmarks, by name. Each returns its numbers and a one-line summary. */
+import { pipelineBench } from './pipeline.js';
+import { validateBench } from './validate.js';
+
+export interface BenchResult {
+  summary: string;
+  [metric: string]: number | string;
+}
+
+export interface Bench {
+  name: string;
+  run(smoke: boolean): Promise<BenchResult>;
+}
+
+export const benches: Bench[] = [validateBench, pipelineBench];

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Benchmarks (see docs/benchmarks.md). --smoke: tiny sizes, as CI runs them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PWD/.tools/bin:$PATH"
+[ -f build/bench/run.js ] || npm run --silent build
+exec node build/bench/run.js "$@"

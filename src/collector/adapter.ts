@@ -1,0 +1,57 @@
+/**
+ * The contract between a venue adapter (pure normalization and book sync, no I/O)
+ * and what drives it: the live feeds, `record`, and `replay`. The same adapter code
+ * runs in all three; only the context differs (where records go, how snapshots are
+ * fetched, what "now" is).
+ */
+import type { MarketRecord, OrderbookRecord } from '../core/model.js';
+
+/** Closed set of things that can go wrong with venue data; each is a metric label. */
+export const PROBLEMS = [
+  'gap', // a sequence break: the book is dropped and resynced
+  'crossed', // best bid >= best ask after an update: resynced
+  'checksum', // OKX CRC32 mismatch: resynced
+  'malformed', // a frame or body that does not parse or lacks fields
+  'venue_error', // an error frame from the venue
+  'unsupported', // an instrument outside the data model (e.g. a dated future)
+  'snapshot_failed', // the REST snapshot could not be fetched
+] as const;
+export type Problem = (typeof PROBLEMS)[number];
+
+export interface SnapshotRequest {
+  /** What the snapshot is for, e.g. "BTCUSDT"; answers come back under this key. */
+  key: string;
+  url: string;
+  /** The venue's request weight for this call (rate limiting). */
+  weight: number;
+}
+
+export interface AdapterContext {
+  /** Local receipt time of what is being handled, ms (capture time in replay). */
+  now(): number;
+  /** A finished record (trades, funding, ...). */
+  emit(record: MarketRecord): void;
+  /**
+   * The book behind `key` changed at a message boundary. `build` is called now or
+   * later (publish_interval) and returns the current state, or undefined if the book
+   * is no longer in sync.
+   */
+  bookChanged(key: string, build: () => OrderbookRecord | undefined): void;
+  requestSnapshot(req: SnapshotRequest): void;
+  /** Send a frame on a connection (e.g. Deribit resubscribe after a gap). */
+  send(conn: string, text: string): void;
+  problem(kind: Problem, detail: { symbol?: string; message: string }): void;
+  /** A book was dropped and is being rebuilt (after a gap, crossing, checksum or reconnect). */
+  resync(symbol: string, reason: Problem | 'reconnect'): void;
+}
+
+export interface VenueAdapter {
+  /** One text frame received on connection `conn`. Never throws. */
+  onMessage(conn: string, text: string): void;
+  onSnapshot(key: string, body: string): void;
+  onSnapshotFailed(key: string, err: Error): void;
+  /** The connection dropped unexpectedly: books it fed can no longer be trusted. */
+  connectionLost(conn: string): void;
+  /** The snapshot key a REST URL answers (for replay), or undefined if it is not a book snapshot. */
+  snapshotKeyOf(url: string): string | undefined;
+}

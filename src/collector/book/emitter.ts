@@ -1,0 +1,54 @@
+/**
+ * publish_interval: at most one orderbook record per book per interval. The first
+ * change after a quiet interval is published at once; changes inside the interval
+ * are coalesced into one record published when it ends (trailing edge), built from
+ * the book as it is then, which is always a state at a message boundary.
+ * Driven by an explicit clock so replay (capture time) and live (wall time) agree;
+ * interval 0 publishes the state after every message.
+ */
+import type { OrderbookRecord } from '../../core/model.js';
+
+type Build = () => OrderbookRecord | undefined;
+
+export class BookEmitter {
+  private readonly lastAt = new Map<string, number>();
+  private readonly pending = new Map<string, Build>();
+
+  constructor(
+    private readonly intervalMs: number,
+    private readonly out: (r: OrderbookRecord) => void,
+  ) {}
+
+  changed(key: string, build: Build, now: number): void {
+    const last = this.lastAt.get(key);
+    if (this.intervalMs <= 0 || last === undefined || now - last >= this.intervalMs) {
+      this.pending.delete(key);
+      this.publish(key, build, now);
+    } else {
+      this.pending.set(key, build);
+    }
+  }
+
+  /** Publishes coalesced changes whose interval has passed. */
+  tick(now: number): void {
+    for (const [key, build] of this.pending) {
+      if (now - (this.lastAt.get(key) ?? -Infinity) >= this.intervalMs) {
+        this.pending.delete(key);
+        this.publish(key, build, now);
+      }
+    }
+  }
+
+  /** Publishes everything still pending (end of a replay, shutdown). */
+  flush(now: number): void {
+    for (const [key, build] of this.pending) this.publish(key, build, now);
+    this.pending.clear();
+  }
+
+  private publish(key: string, build: Build, now: number): void {
+    const r = build();
+    if (!r) return; // the book went out of sync meanwhile: nothing valid to say
+    this.lastAt.set(key, now);
+    this.out(r);
+  }
+}

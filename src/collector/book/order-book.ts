@@ -1,0 +1,108 @@
+/**
+ * A local order book with exact prices. Each side is a sorted array searched by
+ * binary search: a double orders two prices quickly and, when the doubles tie,
+ * the decimal texts decide, so two prices never merge and nothing is rounded.
+ * Levels keep the venue's own text (OKX checksums are computed over it).
+ */
+import { compareDecimal, isZero } from '../../core/decimal.js';
+import type { Level } from '../../core/model.js';
+
+interface Entry {
+  price: string;
+  qty: string;
+  /** The price as a double, only for ordering. */
+  f: number;
+}
+
+export class BookSide {
+  private entries: Entry[] = [];
+
+  /** `descending` for bids (best = highest). */
+  constructor(private readonly descending: boolean) {}
+
+  get size(): number {
+    return this.entries.length;
+  }
+
+  clear(): void {
+    this.entries = [];
+  }
+
+  /** Sets a level's quantity; a zero quantity removes the level. */
+  set(price: string, qty: string): void {
+    const f = Number(price);
+    const { index, found } = this.find(price, f);
+    if (isZero(qty)) {
+      if (found) this.entries.splice(index, 1);
+    } else if (found) {
+      const e = this.entries[index]!;
+      e.qty = qty;
+      e.price = price;
+    } else {
+      this.entries.splice(index, 0, { price, qty, f });
+    }
+  }
+
+  /** Keeps the best `n` levels (a venue whose channel is a fixed depth forgets the rest). */
+  trim(n: number): void {
+    if (this.entries.length > n) this.entries.length = n;
+  }
+
+  delete(price: string): void {
+    const { index, found } = this.find(price, Number(price));
+    if (found) this.entries.splice(index, 1);
+  }
+
+  /** The best `n` levels, best first, as [price, quantity] text pairs. */
+  top(n: number): Level[] {
+    const out: Level[] = [];
+    const end = Math.min(n, this.entries.length);
+    for (let i = 0; i < end; i++) {
+      const e = this.entries[i]!;
+      out.push([e.price, e.qty]);
+    }
+    return out;
+  }
+
+  best(): Level | undefined {
+    const e = this.entries[0];
+    return e && [e.price, e.qty];
+  }
+
+  /** Position of `price` (or where it would go) in best-first order. */
+  private find(price: string, f: number): { index: number; found: boolean } {
+    let lo = 0;
+    let hi = this.entries.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const c = this.order(this.entries[mid]!, price, f);
+      if (c === 0) return { index: mid, found: true };
+      if (c < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return { index: lo, found: false };
+  }
+
+  /** < 0 when `e` comes before the price in best-first order. */
+  private order(e: Entry, price: string, f: number): number {
+    const c = e.f === f ? compareDecimal(e.price, price) : e.f < f ? -1 : 1;
+    return this.descending ? -c : c;
+  }
+}
+
+export class OrderBook {
+  readonly bids = new BookSide(true);
+  readonly asks = new BookSide(false);
+
+  clear(): void {
+    this.bids.clear();
+    this.asks.clear();
+  }
+
+  /** True when the best bid is at or above the best ask: the book cannot be right. */
+  crossed(): boolean {
+    const b = this.bids.best();
+    const a = this.asks.best();
+    return b !== undefined && a !== undefined && compareDecimal(b[0], a[0]) >= 0;
+  }
+}

@@ -1,0 +1,175 @@
+/**
+ * marketprism-collector configuration: shape, defaults and validation. All defaults
+ * are here; every error names the key and the bad value; unknown keys are errors.
+ */
+import { ConfigReader, readYamlFile } from '../core/config.js';
+import { LOG_LEVELS, type LogLevel } from '../core/logger.js';
+import { DATA_TYPES, type DataType } from '../core/model.js';
+import type { VenueKind } from './venues.js';
+
+export const CONFIG_VENUES = ['binance_spot', 'binance_derivatives', 'okx_spot', 'okx_derivatives', 'deribit_derivatives'] as const;
+export type ConfigVenue = (typeof CONFIG_VENUES)[number];
+
+/** Which protocol each configured venue speaks, and what it can deliver. */
+export const VENUE_SPEC: Record<ConfigVenue, { kind: VenueKind; market: 'spot' | 'perpetual' | 'index'; types: readonly DataType[] }> = {
+  binance_spot: { kind: 'binance-spot', market: 'spot', types: ['orderbook', 'trade'] },
+  binance_derivatives: {
+    kind: 'binance-usdm',
+    market: 'perpetual',
+    types: ['orderbook', 'trade', 'funding_rate', 'open_interest', 'liquidation', 'lsr_top_position', 'lsr_all_account'],
+  },
+  okx_spot: { kind: 'okx', market: 'spot', types: ['orderbook', 'trade'] },
+  okx_derivatives: {
+    kind: 'okx',
+    market: 'perpetual',
+    types: ['orderbook', 'trade', 'funding_rate', 'open_interest', 'liquidation', 'lsr_top_position', 'lsr_all_account'],
+  },
+  deribit_derivatives: { kind: 'deribit', market: 'index', types: ['volatility_index', 'funding_rate', 'open_interest', 'orderbook'] },
+};
+
+const DEFAULTS: Record<ConfigVenue, { ws_url: string; rest_url: string; symbols: string[]; data_types: DataType[]; snapshot_limit: number; rest_weight_per_minute: number; max_streams_per_connection: number; rotate_after: string | number }> = {
+  binance_spot: { ws_url: 'wss://stream.binance.com:9443', rest_url: 'https://api.binance.com', symbols: ['BTC-USDT', 'ETH-USDT'], data_types: ['orderbook', 'trade'], snapshot_limit: 1000, rest_weight_per_minute: 3000, max_streams_per_connection: 200, rotate_after: '23h' },
+  binance_derivatives: { ws_url: 'wss://fstream.binance.com', rest_url: 'https://fapi.binance.com', symbols: ['BTC-USDT', 'ETH-USDT'], data_types: [...VENUE_SPEC.binance_derivatives.types], snapshot_limit: 1000, rest_weight_per_minute: 1200, max_streams_per_connection: 200, rotate_after: '23h' },
+  okx_spot: { ws_url: 'wss://ws.okx.com:8443/ws/v5/public', rest_url: 'https://www.okx.com', symbols: ['BTC-USDT', 'ETH-USDT'], data_types: ['orderbook', 'trade'], snapshot_limit: 400, rest_weight_per_minute: 300, max_streams_per_connection: 100, rotate_after: 0 },
+  okx_derivatives: { ws_url: 'wss://ws.okx.com:8443/ws/v5/public', rest_url: 'https://www.okx.com', symbols: ['BTC-USDT', 'ETH-USDT'], data_types: [...VENUE_SPEC.okx_derivatives.types], snapshot_limit: 400, rest_weight_per_minute: 300, max_streams_per_connection: 100, rotate_after: 0 },
+  deribit_derivatives: { ws_url: 'wss://www.deribit.com/ws/api/v2', rest_url: 'https://www.deribit.com', symbols: ['BTC', 'ETH'], data_types: ['volatility_index'], snapshot_limit: 0, rest_weight_per_minute: 600, max_streams_per_connection: 500, rotate_after: 0 },
+};
+
+export interface VenueConfig {
+  name: ConfigVenue;
+  enabled: boolean;
+  symbols: string[];
+  data_types: DataType[];
+  ws_url: string;
+  rest_url: string;
+  snapshot_limit: number;
+  rest_weight_per_minute: number;
+  max_streams_per_connection: number;
+  /** 0: never rotate. */
+  rotate_after_ms: number;
+  stale_after_ms: number;
+  /** Open interest polling (Binance; OKX and Deribit stream it). */
+  open_interest_poll_ms: number;
+  lsr_poll_ms: number;
+  /** Long/short ratio aggregation period, e.g. "5m". */
+  lsr_period: string;
+  /** Deribit: spacing of ticker-derived funding/open-interest records. */
+  ticker_interval_ms: number;
+}
+
+export interface CollectorConfig {
+  nats: { servers: string[]; max_pending_acks: number; buffer_max_records: number; ack_timeout_ms: number };
+  health: { host: string; port: number };
+  metrics: { host: string; port: number };
+  orderbook: { depth: number; publish_interval_ms: number };
+  /** Health: a data type × venue with no record for longer than this is stale (ms). */
+  freshness_ms: Record<DataType, number>;
+  venues: VenueConfig[];
+  log_level: LogLevel;
+}
+
+/** Liquidations are rare (minutes to hours apart): a long threshold, reported but not failing alone. */
+const FRESHNESS_DEFAULTS: Record<DataType, string> = {
+  orderbook: '30s',
+  trade: '5m',
+  funding_rate: '5m',
+  open_interest: '10m',
+  liquidation: '6h',
+  lsr_top_position: '20m',
+  lsr_all_account: '20m',
+  volatility_index: '5m',
+};
+
+const SYMBOL_RE = /^[A-Z0-9]+(?:-[A-Z0-9]+)?$/;
+const PERIODS = ['5m', '15m', '30m', '1h', '2h', '4h', '6h', '12h', '1d'];
+
+export function loadCollectorConfig(file: string): CollectorConfig {
+  const root = new ConfigReader(file, readYamlFile(file));
+
+  const n = root.child('nats');
+  const nats = {
+    servers: n.strings('servers', ['nats://127.0.0.1:4222']),
+    max_pending_acks: n.int('max_pending_acks', 2000, 1, 100_000),
+    buffer_max_records: n.int('buffer_max_records', 200_000, 100, 10_000_000),
+    ack_timeout_ms: n.int('ack_timeout_ms', 5000, 100, 120_000),
+  };
+  n.done();
+
+  const endpoint = (key: 'health' | 'metrics', port: number) => {
+    const r = root.child(key);
+    const v = { host: r.string('host', '0.0.0.0'), port: r.int('port', port, 0, 65535) };
+    r.done();
+    return v;
+  };
+  const health = endpoint('health', 8087);
+  const metrics = endpoint('metrics', 9093);
+
+  const o = root.child('orderbook');
+  const orderbook = { depth: o.int('depth', 400, 1, 5000), publish_interval_ms: o.int('publish_interval_ms', 100, 0, 60_000) };
+  o.done();
+
+  const f = root.child('freshness');
+  const freshness_ms = Object.fromEntries(DATA_TYPES.map((t) => [t, f.durationMs(t, FRESHNESS_DEFAULTS[t])])) as Record<DataType, number>;
+  f.done();
+
+  const v = root.child('venues');
+  for (const key of v.keys()) {
+    if (!(CONFIG_VENUES as readonly string[]).includes(key)) v.fail(key, `unknown venue; expected one of ${CONFIG_VENUES.join(', ')}`);
+  }
+  const venues = CONFIG_VENUES.filter((name) => v.has(name)).map((name) => readVenue(v.child(name), name));
+  v.done();
+
+  const log_level = root.oneOf('log_level', LOG_LEVELS, 'info');
+  root.done();
+  return { nats, health, metrics, orderbook, freshness_ms, venues, log_level };
+}
+
+function readVenue(r: ConfigReader, name: ConfigVenue): VenueConfig {
+  const d = DEFAULTS[name];
+  const allowed = VENUE_SPEC[name].types;
+  const data_types = r.strings('data_types', d.data_types) as DataType[];
+  for (const t of data_types) {
+    if (!allowed.includes(t)) r.fail('data_types', `${name} does not deliver ${JSON.stringify(t)}; it can: ${allowed.join(', ')}`);
+  }
+  const symbols = r.strings('symbols', d.symbols);
+  for (const s of symbols) if (!SYMBOL_RE.test(s)) r.fail('symbols', `expected symbols like BTC-USDT (Deribit: BTC), got ${JSON.stringify(s)}`);
+  const url = (key: string, def: string, protocols: string[]) => {
+    const value = r.string(key, def);
+    let u: URL | undefined;
+    try {
+      u = new URL(value);
+    } catch {
+      // reported below
+    }
+    if (!u || !protocols.includes(u.protocol)) r.fail(key, `expected a ${protocols.join(' or ')} URL, got ${JSON.stringify(value)}`);
+    return value.replace(/\/+$/, '');
+  };
+  const lsr_period = r.string('lsr_period', '5m');
+  if (!PERIODS.includes(lsr_period)) r.fail('lsr_period', `expected one of ${PERIODS.join(', ')}, got ${JSON.stringify(lsr_period)}`);
+  const cfg: VenueConfig = {
+    name,
+    enabled: r.bool('enabled', true),
+    symbols,
+    data_types,
+    ws_url: url('ws_url', d.ws_url, ['ws:', 'wss:']),
+    rest_url: url('rest_url', d.rest_url, ['http:', 'https:']),
+    snapshot_limit: r.int('snapshot_limit', d.snapshot_limit, 0, 5000),
+    rest_weight_per_minute: r.int('rest_weight_per_minute', d.rest_weight_per_minute, 1, 100_000),
+    max_streams_per_connection: r.int('max_streams_per_connection', d.max_streams_per_connection, 1, 1024),
+    rotate_after_ms: r.durationMs('rotate_after', d.rotate_after),
+    stale_after_ms: r.durationMs('stale_after', '60s'),
+    open_interest_poll_ms: r.durationMs('open_interest_poll', '30s'),
+    lsr_poll_ms: r.durationMs('lsr_poll', '60s'),
+    lsr_period,
+    ticker_interval_ms: r.durationMs('ticker_interval', '1s'),
+  };
+  if (cfg.rotate_after_ms > 0 && cfg.rotate_after_ms < 60_000) r.fail('rotate_after', `must be 0 (never) or at least 1m, got ${cfg.rotate_after_ms} ms`);
+  if (cfg.stale_after_ms < 1000) r.fail('stale_after', `must be at least 1s, got ${cfg.stale_after_ms} ms`);
+  if (name === 'binance_spot' && cfg.snapshot_limit > 5000) r.fail('snapshot_limit', 'Binance spot serves at most 5000 levels');
+  if (name === 'binance_derivatives' && ![5, 10, 20, 50, 100, 500, 1000].includes(cfg.snapshot_limit)) {
+    r.fail('snapshot_limit', `Binance USDⓈ-M accepts 5, 10, 20, 50, 100, 500 or 1000, got ${cfg.snapshot_limit}`);
+  }
+  if (name.startsWith('okx') && cfg.snapshot_limit > 400) r.fail('snapshot_limit', `OKX serves at most 400 levels, got ${cfg.snapshot_limit}`);
+  r.done();
+  return cfg;
+}

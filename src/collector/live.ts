@@ -1,0 +1,182 @@
+/**
+ * One configured venue, live: its feeds (sharded connections), its REST scheduler
+ * (snapshots and polls within the venue's weight budget), its pollers, and the
+ * session that turns frames into records. Used by the daemon and by `record`
+ * (which adds a CaptureWriter and ignores the records).
+ */
+import type { CaptureWriter } from '../capture/format.js';
+import type { Logger } from '../core/logger.js';
+import type { DataType, MarketRecord } from '../core/model.js';
+import type { Problem } from './adapter.js';
+import { VENUE_SPEC, type VenueConfig } from './config.js';
+import { binanceFeeds } from './feeds/binance.js';
+import { deribitFeeds } from './feeds/deribit.js';
+import { Feed, type FeedSpec } from './feeds/feed.js';
+import { okxFeeds } from './feeds/okx.js';
+import { ProblemLog } from './problems.js';
+import { pollTargets } from './rest/pollers.js';
+import { RestScheduler } from './rest/scheduler.js';
+import { VenueSession } from './session.js';
+import { restRecords } from './venues.js';
+
+export interface LiveHooks {
+  record(r: MarketRecord): void;
+  messageIn?(source: 'ws' | 'rest'): void;
+  problem?(kind: Problem): void;
+  resync?(reason: Problem | 'reconnect'): void;
+  reconnect?(feed: string): void;
+  throttled?(status: number): void;
+  /** Record mode: raw frames and bodies go here. */
+  capture?: CaptureWriter;
+}
+
+export interface LiveOptions {
+  depth: number;
+  publishIntervalMs: number;
+  /** Spacing of connection starts (OKX allows 3 connection requests per second per IP). */
+  connectSpacingMs?: number;
+}
+
+/** Capture time: seconds with sub-millisecond precision, as cryptofeed writes it. */
+const captureNow = () => (performance.timeOrigin + performance.now()) / 1000;
+
+export function feedSpecs(cfg: VenueConfig): FeedSpec[] {
+  const kind = VENUE_SPEC[cfg.name].kind;
+  return kind === 'okx' ? okxFeeds(cfg) : kind === 'deribit' ? deribitFeeds(cfg) : binanceFeeds(cfg);
+}
+
+export class LiveVenue {
+  readonly feeds: Feed[];
+  readonly scheduler: RestScheduler;
+  readonly session: VenueSession;
+  lastMessageAt = 0;
+  private readonly spacing: number;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly allowed: (r: MarketRecord) => boolean;
+
+  constructor(
+    readonly cfg: VenueConfig,
+    opts: LiveOptions,
+    private readonly log: Logger,
+    private readonly hooks: LiveHooks,
+  ) {
+    const spec = VENUE_SPEC[cfg.name];
+    const capture = hooks.capture;
+    this.scheduler = new RestScheduler(
+      { weightPerMinute: cfg.rest_weight_per_minute, spacingMs: 200, timeoutMs: 15_000 },
+      {
+        fetched: (url, body) => {
+          hooks.messageIn?.('rest');
+          capture?.http(url, captureNow(), body);
+        },
+        throttled: (status, pauseMs) => {
+          hooks.throttled?.(status);
+          log.warn({ venue: cfg.name, status, pause_ms: pauseMs }, 'venue asked to slow down; pausing REST');
+        },
+      },
+    );
+    const problems = new ProblemLog(log, cfg.name, hooks.problem);
+    this.allowed = recordFilter(cfg);
+    this.session = new VenueSession(
+      spec.kind,
+      { depth: opts.depth, restUrl: cfg.rest_url, snapshotLimit: cfg.snapshot_limit, tickerIntervalMs: cfg.ticker_interval_ms, publishIntervalMs: opts.publishIntervalMs },
+      problems,
+      {
+        clock: Date.now,
+        record: (r) => {
+          if (this.allowed(r)) hooks.record(r);
+        },
+        snapshot: (req) =>
+          this.scheduler.get(req.key, req.url, req.weight).then(
+            (body) => this.session.adapter.onSnapshot(req.key, body),
+            (err: Error) => this.session.adapter.onSnapshotFailed(req.key, err),
+          ),
+        send: (conn, text) => this.feeds.find((f) => conn.startsWith(`${f.spec.name}#`))?.send(conn, text),
+        resync: (symbol, reason) => {
+          hooks.resync?.(reason);
+          log.debug({ venue: cfg.name, symbol, reason }, 'book resync');
+        },
+      },
+    );
+    const adapter = this.session.adapter;
+    this.feeds = feedSpecs(cfg).map(
+      (fs) =>
+        new Feed(fs, {
+          open: (conn, url) => {
+            capture?.open(url, captureNow());
+            log.info({ venue: cfg.name, feed: fs.name, conn }, 'connected');
+          },
+          message: (conn, text) => {
+            this.lastMessageAt = Date.now();
+            hooks.messageIn?.('ws');
+            capture?.recv(fs.url, captureNow(), text);
+            adapter.onMessage(conn, text);
+          },
+          sent: (_conn, url, text) => capture?.sent(url, captureNow(), text),
+          closed: (conn, planned, reason) => {
+            if (!planned) adapter.connectionLost(conn);
+            log[planned ? 'debug' : 'warn']({ venue: cfg.name, feed: fs.name, conn, reason }, planned ? 'connection closed' : 'connection lost');
+          },
+          retrying: (delayMs, reason) => {
+            hooks.reconnect?.(fs.name);
+            log.info({ venue: cfg.name, feed: fs.name, delay_ms: Math.round(delayMs), reason }, 'reconnecting');
+          },
+        }),
+    );
+    this.spacing = opts.connectSpacingMs ?? 500;
+  }
+
+  start(): void {
+    this.feeds.forEach((f, i) => this.timers.push(setTimeout(() => f.start(), i * this.spacing)));
+    // publish_interval's trailing edge: a 25 ms tick is late by at most that much.
+    this.timers.push(setInterval(() => this.session.emitter.tick(Date.now()), 25));
+    for (const t of pollTargets(this.cfg)) {
+      const poll = () =>
+        this.scheduler.get(t.key, t.url, t.weight).then(
+          (body) => this.polled(t.url, body),
+          (err: Error) => this.log.warn({ venue: this.cfg.name, url: t.url, err: err.message }, 'poll failed'),
+        );
+      void poll();
+      this.timers.push(setInterval(poll, t.intervalMs));
+    }
+  }
+
+  /** Only rows newer than the last seen per type and symbol: polls return overlapping windows. */
+  private readonly lastPolled = new Map<string, number>();
+
+  private polled(url: string, body: string): void {
+    let records: MarketRecord[] | undefined;
+    try {
+      records = restRecords(VENUE_SPEC[this.cfg.name].kind, url, body, Date.now());
+    } catch (err) {
+      this.session.problems.report('malformed', { message: `${new URL(url).pathname}: ${(err as Error).message}` });
+      return;
+    }
+    for (const r of records ?? []) {
+      const key = `${r.data_type}:${r.symbol}`;
+      if (r.timestamp <= (this.lastPolled.get(key) ?? 0)) continue;
+      this.lastPolled.set(key, r.timestamp);
+      if (this.allowed(r)) this.hooks.record(r);
+    }
+  }
+
+  get connectedFeeds(): number {
+    return this.feeds.filter((f) => f.connected).length;
+  }
+
+  async stop(): Promise<void> {
+    for (const t of this.timers) clearTimeout(t);
+    this.scheduler.stop();
+    await Promise.all(this.feeds.map((f) => f.stop()));
+    this.session.emitter.flush(Date.now());
+  }
+}
+
+/** Records for the configured symbols and types only (OKX liquidations arrive for every swap). */
+function recordFilter(cfg: VenueConfig): (r: MarketRecord) => boolean {
+  const spec = VENUE_SPEC[cfg.name];
+  const types = new Set<DataType>(cfg.data_types);
+  const symbols = new Set(cfg.symbols.map((s) => (spec.kind === 'deribit' && !s.includes('-') ? `${s}-USD` : s)));
+  const market = spec.market === 'index' ? undefined : spec.market;
+  return (r) => types.has(r.data_type) && symbols.has(r.symbol) && (market === undefined || r.market_type === market);
+}

@@ -1,0 +1,117 @@
+/**
+ * The part of every venue adapter that is not venue-specific: never letting a bad
+ * frame escape, books keyed by venue instrument, trade de-duplication (overlapping
+ * connections during rotation deliver some trades twice), and resync bookkeeping.
+ */
+import type { Exchange, MarketType, TradeRecord } from '../../core/model.js';
+import type { AdapterContext, Problem, VenueAdapter } from '../adapter.js';
+import { SyncedBook } from '../book/synced-book.js';
+import { MalformedFrameError } from './wire.js';
+
+export interface AdapterOptions {
+  /** Levels per side in each published book. */
+  depth: number;
+}
+
+/** Remembers the last `max` keys (insertion order), for exactly-once trades. */
+export class RecentKeys {
+  private readonly keys = new Set<string>();
+  constructor(private readonly max: number) {}
+
+  /** True the first time a key is seen. */
+  add(key: string): boolean {
+    if (this.keys.has(key)) return false;
+    this.keys.add(key);
+    if (this.keys.size > this.max) this.keys.delete(this.keys.values().next().value!);
+    return true;
+  }
+}
+
+export abstract class BaseAdapter<D> implements VenueAdapter {
+  protected readonly books = new Map<string, SyncedBook<D>>();
+  private readonly trades = new RecentKeys(50_000);
+
+  constructor(
+    protected readonly ctx: AdapterContext,
+    protected readonly opts: AdapterOptions,
+  ) {}
+
+  protected abstract handle(conn: string, text: string): void;
+  protected abstract handleSnapshot(book: SyncedBook<D>, body: string): void;
+  abstract snapshotKeyOf(url: string): string | undefined;
+
+  onMessage(conn: string, text: string): void {
+    try {
+      this.handle(conn, text);
+    } catch (err) {
+      this.fault(err, undefined);
+    }
+  }
+
+  onSnapshot(key: string, body: string): void {
+    const b = this.books.get(key);
+    if (!b || b.state !== 'awaiting_snapshot') return; // superseded (e.g. the book resynced meanwhile)
+    try {
+      this.handleSnapshot(b, body);
+    } catch (err) {
+      b.reset(); // the next diff asks again
+      this.fault(err, b.symbol);
+    }
+  }
+
+  onSnapshotFailed(key: string, err: Error): void {
+    const b = this.books.get(key);
+    if (!b || b.state !== 'awaiting_snapshot') return;
+    b.reset();
+    this.ctx.problem('snapshot_failed', { symbol: b.symbol, message: err.message });
+  }
+
+  connectionLost(conn: string): void {
+    for (const b of this.books.values()) {
+      if (b.conn === conn && b.state !== 'idle') {
+        b.reset();
+        this.ctx.resync(b.symbol, 'reconnect');
+      }
+    }
+  }
+
+  protected book(key: string, exchange: Exchange, market: MarketType, symbol: string): SyncedBook<D> {
+    let b = this.books.get(key);
+    if (!b) {
+      b = new SyncedBook<D>(key, exchange, market, symbol, this.opts.depth);
+      this.books.set(key, b);
+    }
+    return b;
+  }
+
+  /** Drops the book after a sequence or integrity failure; the venue rule decides how it is rebuilt. */
+  protected dropBook(b: SyncedBook<D>, reason: Problem, message: string): void {
+    this.ctx.problem(reason, { symbol: b.symbol, message });
+    this.ctx.resync(b.symbol, reason);
+    b.reset();
+  }
+
+  /** Publishes the book state at this message boundary (throttled by the context). */
+  protected changed(key: string, b: SyncedBook<D>): void {
+    if (b.book.crossed()) {
+      this.dropBook(b, 'crossed', `best bid ${b.book.bids.best()?.[0]} >= best ask ${b.book.asks.best()?.[0]}`);
+      this.afterDrop(key, b);
+      return;
+    }
+    this.ctx.bookChanged(key, () => b.record());
+  }
+
+  /** What a venue does once a book was dropped by `changed` (request a snapshot, resubscribe). */
+  protected abstract afterDrop(key: string, b: SyncedBook<D>): void;
+
+  protected trade(t: TradeRecord): void {
+    if (this.trades.add(`${t.market_type}:${t.symbol}:${t.trade_id}`)) this.ctx.emit(t);
+  }
+
+  protected fault(err: unknown, symbol: string | undefined): void {
+    const message = err instanceof Error ? err.message : String(err);
+    // Anything else than a bad frame is a bug of ours: still never fatal, but labelled.
+    const venueFault = err instanceof MalformedFrameError || err instanceof SyntaxError;
+    this.ctx.problem('malformed', { symbol, message: venueFault ? message : `internal: ${message}` });
+  }
+}

@@ -1,0 +1,317 @@
+/**
+ * Binance spot and USDⓈ-M futures: frames and REST bodies -> records, and the local
+ * book sync each market specifies.
+ *   spot:  drop diffs with u <= lastUpdateId; the first kept has U <= lastUpdateId+1 <= u;
+ *          afterwards U > local+1 is a gap.
+ *   usdm:  drop diffs with u < lastUpdateId; the first kept has U <= lastUpdateId <= u;
+ *          afterwards every diff's pu equals the previous u, else a gap.
+ * In both, a diff with u <= local id was already applied (a second connection during
+ * rotation delivers it again) and is ignored.
+ */
+import { isZero } from '../../core/decimal.js';
+import type { Level, LiquidationRecord, MarketType, OpenInterestRecord, LsrAllAccountRecord, LsrTopPositionRecord } from '../../core/model.js';
+import type { AdapterContext, SnapshotRequest } from '../adapter.js';
+import type { SyncedBook } from '../book/synced-book.js';
+import { binanceSymbol } from '../symbols.js';
+import { BaseAdapter, type AdapterOptions } from './base.js';
+import { arr, decimalField, int, intField, levels, MalformedFrameError, obj, optionalInt, side, text, type Obj } from './wire.js';
+
+export type BinanceMarket = 'spot' | 'usdm';
+
+export interface BinanceOptions extends AdapterOptions {
+  market: BinanceMarket;
+  /** https://api.binance.com or https://fapi.binance.com (or a simulator). */
+  restUrl: string;
+  /** Levels asked of the REST snapshot. */
+  snapshotLimit: number;
+}
+
+export function createBinanceAdapter(ctx: AdapterContext, opts: BinanceOptions): BinanceAdapter {
+  return new BinanceAdapter(ctx, opts);
+}
+
+const DEPTH_PATH = { spot: '/api/v3/depth', usdm: '/fapi/v1/depth' } as const;
+
+/** Request weight of GET depth by limit (Binance docs, 2025). */
+export function binanceDepthWeight(market: BinanceMarket, limit: number): number {
+  if (market === 'spot') return limit <= 100 ? 5 : limit <= 500 ? 25 : limit <= 1000 ? 50 : 250;
+  return limit <= 50 ? 2 : limit <= 100 ? 5 : limit <= 500 ? 10 : 20;
+}
+
+export class BinanceAdapter extends BaseAdapter<Diff> {
+  private readonly marketType: MarketType;
+  /** Set after a snapshot that no buffered diff followed: the next diff must bridge it. */
+  private readonly bridging = new Set<string>();
+
+  constructor(ctx: AdapterContext, private readonly options: BinanceOptions) {
+    super(ctx, options);
+    this.marketType = options.market === 'spot' ? 'spot' : 'perpetual';
+  }
+
+  snapshotKeyOf(url: string): string | undefined {
+    const u = new URL(url);
+    return u.pathname.endsWith(DEPTH_PATH[this.options.market]) ? (u.searchParams.get('symbol') ?? undefined) : undefined;
+  }
+
+  protected handle(conn: string, frame: string): void {
+    const msg = obj(JSON.parse(frame), 'frame');
+    if ('result' in msg && 'id' in msg) return; // subscribe/unsubscribe acknowledgement
+    if ('code' in msg && 'msg' in msg) {
+      this.ctx.problem('venue_error', { message: `${String(msg.code)}: ${String(msg.msg)}` });
+      return;
+    }
+    const data = msg.data ?? msg;
+    for (const d of Array.isArray(data) ? data : [data]) this.event(conn, obj(d, 'data'));
+  }
+
+  private event(conn: string, d: Obj): void {
+    switch (d.e) {
+      case 'depthUpdate':
+        return this.depth(conn, d);
+      case 'trade':
+      case 'aggTrade':
+        return this.tradeEvent(d);
+      case 'markPriceUpdate':
+        return this.markPrice(d);
+      case 'forceOrder':
+        return this.forceOrder(d);
+      default:
+        return; // bookTicker, kline, ...: not collected
+    }
+  }
+
+  private instrument(wire: string): string | undefined {
+    const symbol = binanceSymbol(wire);
+    if (!symbol) this.ctx.problem('unsupported', { symbol: wire, message: `no ${this.marketType} symbol for ${wire}` });
+    return symbol;
+  }
+
+  // ---- order book ----
+
+  private depth(conn: string, d: Obj): void {
+    const key = text(d, 's');
+    const symbol = this.instrument(key);
+    if (!symbol) return;
+    const diff: Diff = {
+      U: intField(d, 'U'),
+      u: intField(d, 'u'),
+      pu: optionalInt(d, 'pu'),
+      E: intField(d, 'E'),
+      bids: levels(d.b, 'b'),
+      asks: levels(d.a, 'a'),
+      at: this.ctx.now(),
+    };
+    const b = this.book(key, 'binance', this.marketType, symbol);
+    b.conn = conn;
+    if (b.state === 'idle') return this.startSync(key, b, diff);
+    if (b.state === 'awaiting_snapshot') return b.buffered(diff);
+    if (diff.u <= b.lastId) return; // already applied
+    const bridge = this.bridging.delete(key);
+    const problem = bridge ? this.bridgeProblem(diff, b.lastId) : this.chainProblem(diff, b.lastId);
+    if (problem) {
+      this.dropBook(b, 'gap', problem);
+      return this.startSync(key, b, diff);
+    }
+    this.apply(b, diff);
+    this.changed(key, b);
+  }
+
+  private startSync(key: string, b: SyncedBook<Diff>, first: Diff): void {
+    b.state = 'awaiting_snapshot';
+    b.buffer = [first];
+    this.bridging.delete(key);
+    this.ctx.requestSnapshot(this.snapshotRequestFor(key));
+  }
+
+  protected afterDrop(key: string, b: SyncedBook<Diff>): void {
+    // A crossed book: resync from a fresh snapshot; the next diff starts the buffer.
+    this.bridging.delete(key);
+    b.state = 'idle';
+  }
+
+  /** Why `d` cannot be the first diff after snapshot `id`, or undefined. */
+  private bridgeProblem(d: Diff, id: number): string | undefined {
+    const ok = this.options.market === 'spot' ? d.U <= id + 1 && id + 1 <= d.u : d.U <= id && id <= d.u;
+    return ok ? undefined : `first diff U=${d.U} u=${d.u} does not bridge snapshot ${id}`;
+  }
+
+  /** Why `d` does not follow the diff that left the book at `id`, or undefined. */
+  private chainProblem(d: Diff, id: number): string | undefined {
+    if (this.options.market === 'spot') return d.U > id + 1 ? `U=${d.U} after local id ${id}: ${d.U - id - 1} updates missed` : undefined;
+    return d.pu === id ? undefined : `pu=${String(d.pu)} but previous u=${id}`;
+  }
+
+  private apply(b: SyncedBook<Diff>, d: Diff): void {
+    for (const [p, q] of d.bids) b.book.bids.set(p, q);
+    for (const [p, q] of d.asks) b.book.asks.set(p, q);
+    b.lastId = d.u;
+    b.timestamp = d.E;
+    b.localTimestamp = d.at;
+  }
+
+  protected handleSnapshot(b: SyncedBook<Diff>, body: string): void {
+    const s = obj(JSON.parse(body), 'snapshot');
+    const id = int(s.lastUpdateId, 'lastUpdateId');
+    const bids = levels(s.bids, 'bids');
+    const asks = levels(s.asks, 'asks');
+    const key = b.key;
+    const spot = this.options.market === 'spot';
+    const stale = (d: Diff) => (spot ? d.u <= id : d.u < id);
+    const dropped = b.buffer.filter(stale);
+    const kept = b.buffer.filter((d) => !stale(d));
+    if (kept.length > 0 && this.bridgeProblem(kept[0]!, id)) {
+      // The snapshot predates the buffered diffs: ask again (through the rate limiter).
+      b.buffer = kept;
+      this.ctx.requestSnapshot(this.snapshotRequestFor(key));
+      return;
+    }
+    b.book.clear();
+    for (const [p, q] of bids) b.book.bids.set(p, q);
+    for (const [p, q] of asks) b.book.asks.set(p, q);
+    b.state = 'synced';
+    b.buffer = [];
+    b.lastId = id;
+    // The snapshot is at least as new as every dropped diff, so the newest of them dates it.
+    b.timestamp = optionalInt(s, 'E') ?? dropped.at(-1)?.E ?? kept[0]?.E ?? this.ctx.now();
+    b.localTimestamp = this.ctx.now();
+    if (kept.length === 0) this.bridging.add(key);
+    for (let i = 0; i < kept.length; i++) {
+      const d = kept[i]!;
+      const problem = i === 0 ? undefined : this.chainProblem(d, b.lastId);
+      if (problem) {
+        this.dropBook(b, 'gap', problem);
+        return this.startSync(key, b, d);
+      }
+      this.apply(b, d);
+    }
+    this.changed(key, b);
+  }
+
+  private snapshotRequestFor(key: string): SnapshotRequest {
+    const limit = this.options.snapshotLimit;
+    return {
+      key,
+      url: `${this.options.restUrl}${DEPTH_PATH[this.options.market]}?symbol=${key}&limit=${limit}`,
+      weight: binanceDepthWeight(this.options.market, limit),
+    };
+  }
+
+  // ---- other streams ----
+
+  private tradeEvent(d: Obj): void {
+    const symbol = this.instrument(text(d, 's'));
+    if (!symbol) return;
+    const buyerIsMaker = d.m === true;
+    this.trade({
+      data_type: 'trade',
+      exchange: 'binance',
+      market_type: this.marketType,
+      symbol,
+      timestamp: intField(d, 'E'),
+      local_timestamp: this.ctx.now(),
+      trade_id: String(int(d.e === 'aggTrade' ? d.a : d.t, d.e === 'aggTrade' ? 'a' : 't')),
+      price: decimalField(d, 'p'),
+      quantity: decimalField(d, 'q'),
+      side: buyerIsMaker ? 'sell' : 'buy',
+      is_maker: buyerIsMaker,
+      trade_time: intField(d, 'T'),
+    });
+  }
+
+  private markPrice(d: Obj): void {
+    const symbol = this.instrument(text(d, 's'));
+    if (!symbol || d.r === '' || d.r === undefined) return; // no funding (not a perpetual)
+    const next = optionalInt(d, 'T');
+    this.ctx.emit({
+      data_type: 'funding_rate',
+      exchange: 'binance',
+      market_type: 'perpetual',
+      symbol,
+      timestamp: intField(d, 'E'),
+      local_timestamp: this.ctx.now(),
+      funding_rate: decimalField(d, 'r'),
+      mark_price: decimalField(d, 'p'),
+      index_price: decimalField(d, 'i'),
+      funding_time: next,
+      next_funding_time: next,
+    });
+  }
+
+  private forceOrder(d: Obj): void {
+    const o = obj(d.o, 'o');
+    const symbol = this.instrument(text(o, 's'));
+    if (!symbol) return;
+    const avg = decimalField(o, 'ap');
+    const filled = decimalField(o, 'z');
+    const record: LiquidationRecord = {
+      data_type: 'liquidation',
+      exchange: 'binance',
+      market_type: 'perpetual',
+      symbol,
+      timestamp: intField(d, 'E'),
+      local_timestamp: this.ctx.now(),
+      side: side(o.S, 'S'),
+      // The average fill price and filled quantity, falling back to the order's own.
+      price: isZero(avg) ? decimalField(o, 'p') : avg,
+      quantity: isZero(filled) ? decimalField(o, 'q') : filled,
+      liquidation_time: intField(o, 'T'),
+    };
+    this.ctx.emit(record);
+  }
+}
+
+// ---- REST bodies (open interest, long/short ratios): polled, see rest/pollers.ts ----
+
+export function mapBinanceOpenInterest(body: string, now: number): OpenInterestRecord[] {
+  const o = obj(JSON.parse(body), 'openInterest');
+  const symbol = binanceSymbol(text(o, 'symbol'));
+  if (!symbol) throw new MalformedFrameError(`openInterest: unknown symbol ${String(o.symbol)}`);
+  return [
+    {
+      data_type: 'open_interest',
+      exchange: 'binance',
+      market_type: 'perpetual',
+      symbol,
+      timestamp: intField(o, 'time'),
+      local_timestamp: now,
+      open_interest: decimalField(o, 'openInterest'),
+      open_interest_value: undefined,
+    },
+  ];
+}
+
+/** topLongShortPositionRatio (lsr_top_position) or globalLongShortAccountRatio (lsr_all_account) rows. */
+export function mapBinanceLongShort(
+  kind: 'lsr_top_position' | 'lsr_all_account',
+  body: string,
+  period: string,
+  now: number,
+): (LsrTopPositionRecord | LsrAllAccountRecord)[] {
+  return arr(JSON.parse(body), 'long/short ratio').map((row) => {
+    const r = obj(row, 'row');
+    const symbol = binanceSymbol(text(r, 'symbol'));
+    if (!symbol) throw new MalformedFrameError(`long/short: unknown symbol ${String(r.symbol)}`);
+    // Docs show "timestamp" as text, live bodies as a number: int() takes both.
+    const base = { exchange: 'binance', market_type: 'perpetual', symbol, timestamp: int(r.timestamp, 'timestamp'), local_timestamp: now, period } as const;
+    const long = decimalField(r, r.longPosition !== undefined ? 'longPosition' : 'longAccount');
+    const short = decimalField(r, r.shortPosition !== undefined ? 'shortPosition' : 'shortAccount');
+    const ratio = decimalField(r, 'longShortRatio');
+    return kind === 'lsr_top_position'
+      ? { ...base, data_type: kind, long_position_ratio: long, short_position_ratio: short, long_short_ratio: ratio }
+      : { ...base, data_type: kind, long_account_ratio: long, short_account_ratio: short, long_short_ratio: ratio };
+  });
+}
+
+// ---- wire types ----
+
+interface Diff {
+  U: number;
+  u: number;
+  /** USDⓈ-M only: the previous diff's u. */
+  pu: number | undefined;
+  E: number;
+  bids: Level[];
+  asks: Level[];
+  /** Local receipt time. */
+  at: number;
+}

@@ -1,0 +1,161 @@
+/**
+ * Deribit JSON-RPC subscriptions -> records. Deribit sends prices and amounts as
+ * JSON numbers, so frames are parsed keeping number text (../json.ts).
+ *   book.{instrument}.{interval}: the first notification is a snapshot, then
+ *     changes whose prev_change_id must equal the last change_id; on a mismatch the
+ *     channel is resubscribed (the venue's rule), which brings a new snapshot.
+ *   deribit_volatility_index.{index}: DVOL -> volatility_index.
+ *   ticker.{instrument}.{interval}: perpetual funding and open interest, at most
+ *     one record of each per instrument per `tickerIntervalMs`.
+ */
+import type { MarketType } from '../../core/model.js';
+import type { AdapterContext } from '../adapter.js';
+import type { SyncedBook } from '../book/synced-book.js';
+import { parseJsonKeepNumbers } from '../json.js';
+import { deribitInstrument } from '../symbols.js';
+import { BaseAdapter, type AdapterOptions } from './base.js';
+import { arr, decimal, decimalField, int, intField, MalformedFrameError, obj, optionalDecimal, optionalInt, text, type Obj } from './wire.js';
+
+export interface DeribitOptions extends AdapterOptions {
+  /** Minimum spacing of funding/open-interest records per instrument (ticker streams at 100 ms). */
+  tickerIntervalMs: number;
+}
+
+export function createDeribitAdapter(ctx: AdapterContext, opts: DeribitOptions): DeribitAdapter {
+  return new DeribitAdapter(ctx, opts);
+}
+
+export class DeribitAdapter extends BaseAdapter<never> {
+  /** Book key -> its subscription channel, for resubscribing. */
+  private readonly channels = new Map<string, string>();
+  private readonly lastTicker = new Map<string, number>();
+
+  constructor(ctx: AdapterContext, private readonly options: DeribitOptions) {
+    super(ctx, options);
+  }
+
+  snapshotKeyOf(): string | undefined {
+    return undefined; // books come from the subscription's own snapshot
+  }
+
+  protected handleSnapshot(): void {
+    // never asked for
+  }
+
+  protected handle(conn: string, frame: string): void {
+    const msg = obj(parseJsonKeepNumbers(frame), 'frame');
+    if (msg.error !== undefined) {
+      const e = obj(msg.error, 'error');
+      this.ctx.problem('venue_error', { message: `${String(e.code)}: ${String(e.message)}` });
+      return;
+    }
+    if (msg.method !== 'subscription') return; // results, heartbeats (answered by the feed)
+    const params = obj(msg.params, 'params');
+    const channel = text(params, 'channel');
+    const data = obj(params.data, 'data');
+    const kind = channel.slice(0, channel.indexOf('.'));
+    if (kind === 'book') this.bookNote(conn, channel, data);
+    else if (kind === 'deribit_volatility_index') this.dvol(data);
+    else if (kind === 'ticker') this.ticker(data);
+  }
+
+  // ---- order book ----
+
+  private bookNote(conn: string, channel: string, d: Obj): void {
+    const name = text(d, 'instrument_name');
+    const inst = deribitInstrument(name);
+    if (!inst) {
+      this.ctx.problem('unsupported', { symbol: name, message: `${name} is not a perpetual or option` });
+      return;
+    }
+    if (channel.split('.').length !== 3) throw new MalformedFrameError(`${channel}: grouped book channels carry no change chain`);
+    const b = this.book(name, 'deribit', inst.market_type, inst.symbol);
+    b.conn = conn;
+    this.channels.set(name, channel);
+    const changeId = intField(d, 'change_id');
+    if (d.type === 'snapshot') {
+      b.book.clear();
+      b.state = 'synced';
+    } else {
+      if (b.state !== 'synced') return; // waiting for the snapshot a resubscription brings
+      const prev = optionalInt(d, 'prev_change_id');
+      if (prev !== b.lastId) {
+        this.dropBook(b, 'gap', `prev_change_id=${String(prev)} but last change_id=${b.lastId}`);
+        return this.afterDrop(name, b);
+      }
+    }
+    this.apply(b.book.bids, arr(d.bids, 'bids'));
+    this.apply(b.book.asks, arr(d.asks, 'asks'));
+    b.lastId = changeId;
+    b.timestamp = intField(d, 'timestamp');
+    b.localTimestamp = this.ctx.now();
+    this.changed(name, b);
+  }
+
+  private apply(side: SyncedBook<never>['book']['bids'], changes: unknown[]): void {
+    for (const c of changes) {
+      const [action, price, amount] = arr(c, 'level');
+      const p = decimal(price, 'price');
+      if (action === 'delete') side.delete(p);
+      else if (action === 'new' || action === 'change') side.set(p, decimal(amount, 'amount'));
+      else throw new MalformedFrameError(`level action ${String(action)}`);
+    }
+  }
+
+  protected afterDrop(key: string, b: SyncedBook<never>): void {
+    const channel = this.channels.get(key);
+    if (!channel) return;
+    b.state = 'awaiting_snapshot';
+    const rpc = (method: string) => JSON.stringify({ jsonrpc: '2.0', id: Date.now(), method, params: { channels: [channel] } });
+    this.ctx.send(b.conn, rpc('public/unsubscribe'));
+    this.ctx.send(b.conn, rpc('public/subscribe'));
+  }
+
+  // ---- indices and tickers ----
+
+  private dvol(d: Obj): void {
+    const index = text(d, 'index_name'); // "btc_usd"
+    const [base = '', quote = ''] = index.toUpperCase().split('_');
+    if (!base || !quote) throw new MalformedFrameError(`index_name ${index}`);
+    this.ctx.emit({
+      data_type: 'volatility_index',
+      exchange: 'deribit',
+      market_type: 'options',
+      symbol: `${base}-${quote}`,
+      timestamp: intField(d, 'timestamp'),
+      local_timestamp: this.ctx.now(),
+      index_value: decimalField(d, 'volatility'),
+      underlying_asset: base,
+      maturity_date: undefined,
+    });
+  }
+
+  private ticker(d: Obj): void {
+    const name = text(d, 'instrument_name');
+    const inst = deribitInstrument(name);
+    if (!inst || inst.market_type !== 'perpetual') return;
+    const now = this.ctx.now();
+    if (now - (this.lastTicker.get(name) ?? -Infinity) < this.options.tickerIntervalMs) return;
+    this.lastTicker.set(name, now);
+    const base = { exchange: 'deribit', market_type: 'perpetual' as MarketType, symbol: inst.symbol, timestamp: int(d.timestamp, 'timestamp'), local_timestamp: now } as const;
+    const funding = optionalDecimal(d, 'funding_8h') ?? optionalDecimal(d, 'current_funding');
+    if (funding !== undefined) {
+      this.ctx.emit({
+        ...base,
+        data_type: 'funding_rate',
+        funding_rate: funding,
+        mark_price: optionalDecimal(d, 'mark_price'),
+        index_price: optionalDecimal(d, 'index_price'),
+        funding_time: undefined,
+        next_funding_time: undefined,
+      });
+    }
+    const oi = optionalDecimal(d, 'open_interest');
+    if (oi !== undefined) {
+      // Inverse perpetuals count open interest in USD: it is the notional as well.
+      const usd = inst.symbol.endsWith('-USD');
+      this.ctx.emit({ ...base, data_type: 'open_interest', open_interest: oi, open_interest_value: usd ? oi : undefined });
+    }
+  }
+}
+

@@ -1,0 +1,401 @@
+/**
+ * OKX v5 public channels -> records, and the `books` sync:
+ *   - a pushed snapshot (prevSeqId -1, or action "snapshot") replaces the book;
+ *   - each update's prevSeqId must equal the last seqId (an update with
+ *     seqId == prevSeqId and no levels is a heartbeat);
+ *   - when no snapshot is pushed (the 2026 protocol) updates are buffered and a
+ *     REST snapshot taken: the first update used has prevSeqId <= snapshot seqId < seqId;
+ *   - the CRC32 checksum over the top 25 levels is checked when it is non-zero
+ *     (the 2022 capture has no seqId at all: the checksum is the only check there).
+ * A broken book is resynced by resubscribing when the venue pushes snapshots, else
+ * from REST.
+ */
+import type { FundingRateRecord, Level, LiquidationRecord, LsrAllAccountRecord, LsrTopPositionRecord, OpenInterestRecord } from '../../core/model.js';
+import type { AdapterContext, SnapshotRequest } from '../adapter.js';
+import { crc32Signed } from '../book/crc32.js';
+import type { OrderBook } from '../book/order-book.js';
+import type { SyncedBook } from '../book/synced-book.js';
+import { okxInstrument, type Instrument } from '../symbols.js';
+import { BaseAdapter, type AdapterOptions } from './base.js';
+import { arr, decimal, decimalField, int, intField, levels, MalformedFrameError, obj, optionalDecimal, optionalInt, side, text, type Obj } from './wire.js';
+
+export interface OkxOptions extends AdapterOptions {
+  /** https://www.okx.com (or a simulator). */
+  restUrl: string;
+  /** Levels asked of the REST snapshot (max 400). */
+  snapshotLimit: number;
+}
+
+/** Book channels and their depth: OKX's book is the top N, a level pushed below it is forgotten. */
+const BOOK_CHANNELS = new Map([
+  ['books', 400],
+  ['books-l2-tbt', 400],
+  ['books50-l2-tbt', 50],
+]);
+const BOOKS_PATH = '/api/v5/market/books';
+/** OKX checksums cover this many levels per side. */
+const CHECKSUM_LEVELS = 25;
+
+export function createOkxAdapter(ctx: AdapterContext, opts: OkxOptions): OkxAdapter {
+  return new OkxAdapter(ctx, opts);
+}
+
+/** CRC32 over the top 25 levels, interleaved bid:size:ask:size, on the venue's own text. */
+export function okxChecksum(book: OrderBook): number {
+  const bids = book.bids.top(CHECKSUM_LEVELS);
+  const asks = book.asks.top(CHECKSUM_LEVELS);
+  const parts: string[] = [];
+  for (let i = 0; i < CHECKSUM_LEVELS; i++) {
+    if (i < bids.length) parts.push(bids[i]![0], bids[i]![1]);
+    if (i < asks.length) parts.push(asks[i]![0], asks[i]![1]);
+  }
+  return crc32Signed(parts.join(':'));
+}
+
+export class OkxAdapter extends BaseAdapter<Update> {
+  /** Books whose venue pushes snapshots: resync by resubscribing rather than REST. */
+  private readonly pushesSnapshots = new Set<string>();
+  /**
+   * Books synced from a REST snapshot that no buffered update followed: the next update
+   * must bridge it (prevSeqId <= snapshot seqId < seqId), not chain to it, because OKX
+   * may take the snapshot in the middle of a push window.
+   */
+  private readonly bridging = new Set<string>();
+
+  constructor(ctx: AdapterContext, private readonly options: OkxOptions) {
+    super(ctx, options);
+  }
+
+  snapshotKeyOf(url: string): string | undefined {
+    const u = new URL(url);
+    return u.pathname.endsWith(BOOKS_PATH) ? (u.searchParams.get('instId') ?? undefined) : undefined;
+  }
+
+  protected handle(conn: string, frame: string): void {
+    if (frame === 'pong') return;
+    const msg = obj(JSON.parse(frame), 'frame');
+    if (typeof msg.event === 'string') {
+      if (msg.event === 'error') this.ctx.problem('venue_error', { message: `${String(msg.code)}: ${String(msg.msg)}` });
+      return; // subscribe/unsubscribe/login acknowledgements
+    }
+    const arg = obj(msg.arg, 'arg');
+    const channel = text(arg, 'channel');
+    const data = arr(msg.data, 'data');
+    const depth = BOOK_CHANNELS.get(channel);
+    if (depth) return this.bookPush(conn, text(arg, 'instId'), msg.action, data, depth);
+    for (const item of data) {
+      const d = obj(item, 'data[]');
+      if (channel === 'trades') this.tradeItem(d);
+      else if (channel === 'funding-rate') this.funding(d);
+      else if (channel === 'open-interest') this.openInterest(d);
+      else if (channel === 'liquidation-orders') this.liquidations(d);
+    }
+  }
+
+  private instrument(instId: string): Instrument | undefined {
+    const inst = okxInstrument(instId);
+    if (!inst) this.ctx.problem('unsupported', { symbol: instId, message: `${instId} is not a spot pair, perpetual swap or dated future` });
+    return inst;
+  }
+
+  // ---- order book ----
+
+  private bookPush(conn: string, instId: string, action: unknown, data: unknown[], depth: number): void {
+    const inst = this.instrument(instId);
+    if (!inst) return;
+    const b = this.book(instId, 'okx', inst.market_type, inst.symbol);
+    b.conn = conn;
+    let changed = false;
+    for (const item of data) {
+      const u = parseUpdate(obj(item, 'data[]'), this.ctx.now());
+      const snapshot = action === 'snapshot' || u.prevSeqId === -1;
+      if (snapshot) {
+        this.pushesSnapshots.add(instId);
+        this.load(b, u.bids, u.asks, u);
+        if (!this.checksumOk(b, u)) return this.resync(b);
+        changed = true;
+        continue;
+      }
+      if (b.state === 'idle') {
+        if (!this.pushesSnapshots.has(instId)) this.startRestSync(b, u);
+        return;
+      }
+      if (b.state === 'awaiting_snapshot') {
+        b.buffered(u);
+        continue;
+      }
+      const bridge = this.bridging.has(instId);
+      if (bridge && u.seqId !== undefined && u.seqId <= b.lastId) continue; // already in the snapshot
+      this.bridging.delete(instId);
+      const problem = chainProblem(u, b.lastId, bridge);
+      if (problem) {
+        this.dropBook(b, 'gap', problem);
+        return this.pushesSnapshots.has(instId) ? this.resubscribe(b) : this.startRestSync(b, u);
+      }
+      this.apply(b, u);
+      if (!this.checksumOk(b, u)) return this.resync(b);
+      if (u.bids.length > 0 || u.asks.length > 0) changed = true;
+    }
+    if (changed) {
+      b.book.bids.trim(depth);
+      b.book.asks.trim(depth);
+      this.changed(instId, b);
+    }
+  }
+
+  private load(b: SyncedBook<Update>, bids: readonly Level[], asks: readonly Level[], at: { seqId?: number; ts: number; at: number }): void {
+    this.bridging.delete(b.key);
+    b.book.clear();
+    for (const [p, q] of bids) b.book.bids.set(p, q);
+    for (const [p, q] of asks) b.book.asks.set(p, q);
+    b.state = 'synced';
+    b.buffer = [];
+    b.lastId = at.seqId ?? 0;
+    b.timestamp = at.ts;
+    b.localTimestamp = at.at;
+  }
+
+  private apply(b: SyncedBook<Update>, u: Update): void {
+    for (const [p, q] of u.bids) b.book.bids.set(p, q);
+    for (const [p, q] of u.asks) b.book.asks.set(p, q);
+    b.lastId = u.seqId ?? 0;
+    b.timestamp = u.ts;
+    b.localTimestamp = u.at;
+  }
+
+  private checksumOk(b: SyncedBook<Update>, u: Update): boolean {
+    if (!u.checksum) return true; // 0 or absent: deprecated (2026), validated by sequence
+    const ours = okxChecksum(b.book);
+    if (ours === u.checksum) return true;
+    this.dropBook(b, 'checksum', `checksum ${u.checksum} from OKX, ${ours} computed`);
+    return false;
+  }
+
+  private resync(b: SyncedBook<Update>): void {
+    if (this.pushesSnapshots.has(b.key)) this.resubscribe(b);
+    else b.state = 'idle'; // the next update asks for a REST snapshot
+  }
+
+  protected afterDrop(_key: string, b: SyncedBook<Update>): void {
+    this.resync(b);
+  }
+
+  /** A fresh subscription makes OKX push a new snapshot (where it still pushes them). */
+  private resubscribe(b: SyncedBook<Update>): void {
+    b.state = 'awaiting_snapshot'; // updates until the pushed snapshot are superseded by it
+    const args = [{ channel: 'books', instId: b.key }];
+    this.ctx.send(b.conn, JSON.stringify({ op: 'unsubscribe', args }));
+    this.ctx.send(b.conn, JSON.stringify({ op: 'subscribe', args }));
+  }
+
+  private startRestSync(b: SyncedBook<Update>, first: Update): void {
+    b.state = 'awaiting_snapshot';
+    b.buffer = [first];
+    this.ctx.requestSnapshot(this.snapshotRequest(b.key));
+  }
+
+  private snapshotRequest(instId: string): SnapshotRequest {
+    return { key: instId, url: `${this.options.restUrl}${BOOKS_PATH}?instId=${instId}&sz=${this.options.snapshotLimit}`, weight: 1 };
+  }
+
+  protected handleSnapshot(b: SyncedBook<Update>, body: string): void {
+    const res = obj(JSON.parse(body), 'books response');
+    if (res.code !== '0' && res.code !== 0) throw new MalformedFrameError(`books: code ${String(res.code)} ${String(res.msg)}`);
+    const s = obj(arr(res.data, 'data')[0], 'data[0]');
+    const seq = intField(s, 'seqId');
+    const kept = b.buffer.filter((u) => u.seqId === undefined || u.seqId > seq);
+    const first = kept[0];
+    if (first && first.prevSeqId !== undefined && first.prevSeqId > seq) {
+      b.buffer = kept; // the snapshot predates the buffered updates: ask again
+      this.ctx.requestSnapshot(this.snapshotRequest(b.key));
+      return;
+    }
+    this.load(b, levels(s.bids, 'bids'), levels(s.asks, 'asks'), { seqId: seq, ts: intField(s, 'ts'), at: this.ctx.now() });
+    if (kept.length === 0) this.bridging.add(b.key);
+    for (let i = 0; i < kept.length; i++) {
+      const u = kept[i]!;
+      const problem = i === 0 ? undefined : chainProblem(u, b.lastId);
+      if (problem) {
+        this.dropBook(b, 'gap', problem);
+        return this.startRestSync(b, u);
+      }
+      this.apply(b, u);
+      if (!this.checksumOk(b, u)) return this.resync(b);
+    }
+    this.changed(b.key, b);
+  }
+
+  // ---- other channels ----
+
+  private tradeItem(d: Obj): void {
+    const inst = this.instrument(text(d, 'instId'));
+    if (!inst) return;
+    const taker = side(d.side, 'side');
+    const ts = intField(d, 'ts');
+    this.trade({
+      data_type: 'trade',
+      exchange: 'okx',
+      ...inst,
+      timestamp: ts,
+      local_timestamp: this.ctx.now(),
+      trade_id: text(d, 'tradeId'),
+      price: decimalField(d, 'px'),
+      quantity: decimalField(d, 'sz'),
+      side: taker,
+      is_maker: taker === 'sell', // the buyer was the maker when the taker sold
+      trade_time: ts,
+    });
+  }
+
+  private funding(d: Obj): void {
+    const inst = this.instrument(text(d, 'instId'));
+    if (!inst) return;
+    const record: FundingRateRecord = {
+      data_type: 'funding_rate',
+      exchange: 'okx',
+      ...inst,
+      timestamp: intField(d, 'ts'),
+      local_timestamp: this.ctx.now(),
+      funding_rate: decimalField(d, 'fundingRate'),
+      mark_price: undefined,
+      index_price: undefined,
+      funding_time: optionalInt(d, 'fundingTime'),
+      next_funding_time: optionalInt(d, 'nextFundingTime'),
+    };
+    this.ctx.emit(record);
+  }
+
+  private openInterest(d: Obj): void {
+    const inst = this.instrument(text(d, 'instId'));
+    if (inst) this.ctx.emit(mapOkxOpenInterestItem(d, inst, this.ctx.now()));
+  }
+
+  private liquidations(d: Obj): void {
+    const inst = this.instrument(text(d, 'instId'));
+    if (!inst) return;
+    for (const item of arr(d.details, 'details')) {
+      const x = obj(item, 'details[]');
+      const ts = intField(x, 'ts');
+      const record: LiquidationRecord = {
+        data_type: 'liquidation',
+        exchange: 'okx',
+        ...inst,
+        timestamp: ts,
+        local_timestamp: this.ctx.now(),
+        side: side(x.side, 'side'),
+        price: decimalField(x, 'bkPx'),
+        quantity: decimalField(x, 'sz'), // contracts, as OKX reports it
+        liquidation_time: ts,
+      };
+      this.ctx.emit(record);
+    }
+  }
+}
+
+/** Why `u` does not follow seqId `lastId` (or, `bridge`, does not straddle snapshot `lastId`), or undefined. */
+function chainProblem(u: Update, lastId: number, bridge = false): string | undefined {
+  if (u.prevSeqId === undefined) return undefined; // pre-2022-06 protocol: checksum only
+  if (bridge) return u.prevSeqId <= lastId ? undefined : `prevSeqId=${u.prevSeqId} after snapshot seqId ${lastId}: updates missed`;
+  return u.prevSeqId === lastId ? undefined : `prevSeqId=${u.prevSeqId} but last seqId=${lastId}`;
+}
+
+function parseUpdate(d: Obj, at: number): Update {
+  return {
+    bids: levels(d.bids, 'bids'),
+    asks: levels(d.asks, 'asks'),
+    ts: intField(d, 'ts'),
+    seqId: optionalInt(d, 'seqId'),
+    prevSeqId: optionalInt(d, 'prevSeqId'),
+    checksum: optionalInt(d, 'checksum'),
+    at,
+  };
+}
+
+// ---- REST bodies ----
+
+function mapOkxOpenInterestItem(d: Obj, inst: Instrument, now: number): OpenInterestRecord {
+  return {
+    data_type: 'open_interest',
+    exchange: 'okx',
+    ...inst,
+    timestamp: intField(d, 'ts'),
+    local_timestamp: now,
+    // In the base currency (like Binance), not in contracts.
+    open_interest: decimalField(d, 'oiCcy'),
+    open_interest_value: optionalDecimal(d, 'oiUsd'),
+  };
+}
+
+/** GET /api/v5/public/open-interest (the same fields as the WebSocket channel). */
+export function mapOkxOpenInterest(body: string, now: number): OpenInterestRecord[] {
+  return okxData(body).flatMap((item) => {
+    const d = obj(item, 'data[]');
+    const inst = okxInstrument(text(d, 'instId'));
+    return inst ? [mapOkxOpenInterestItem(d, inst, now)] : [];
+  });
+}
+
+/**
+ * Rubik long/short rows `[ts, ratio]`: lsr_top_position from
+ * long-short-position-ratio-contract-top-trader, lsr_all_account from
+ * long-short-account-ratio-contract (two different endpoints). OKX gives only the
+ * ratio r = long/short; the shares are derived as r/(1+r) and 1/(1+r), rounded
+ * half-up to 18 decimal places (the storage scale).
+ */
+export function mapOkxLongShort(
+  kind: 'lsr_top_position' | 'lsr_all_account',
+  instId: string,
+  body: string,
+  period: string,
+  now: number,
+): (LsrTopPositionRecord | LsrAllAccountRecord)[] {
+  const inst = okxInstrument(instId);
+  if (!inst) throw new MalformedFrameError(`long/short: ${instId} is not a swap`);
+  return okxData(body).map((row) => {
+    const r = arr(row, 'row');
+    const ratio = decimal(r[1], 'ratio');
+    const [long, short] = shares(ratio);
+    const base = { exchange: 'okx', ...inst, timestamp: int(r[0], 'ts'), local_timestamp: now, period } as const;
+    return kind === 'lsr_top_position'
+      ? { ...base, data_type: kind, long_position_ratio: long, short_position_ratio: short, long_short_ratio: ratio }
+      : { ...base, data_type: kind, long_account_ratio: long, short_account_ratio: short, long_short_ratio: ratio };
+  });
+}
+
+function okxData(body: string): unknown[] {
+  const res = obj(JSON.parse(body), 'response');
+  if (res.code !== '0' && res.code !== 0) throw new MalformedFrameError(`code ${String(res.code)}: ${String(res.msg)}`);
+  return arr(res.data, 'data');
+}
+
+const SCALE = 18n;
+const ONE = 10n ** SCALE;
+
+/** [r/(1+r), 1/(1+r)] for a non-negative decimal ratio, to 18 places, half-up, in integers. */
+export function shares(ratio: string): [string, string] {
+  const [i = '0', f = ''] = ratio.split('.');
+  const fScaled = BigInt((f + '0'.repeat(Number(SCALE))).slice(0, Number(SCALE)) || '0');
+  const r = BigInt(i) * ONE + fScaled; // ratio * 10^18
+  const denom = ONE + r;
+  const div = (num: bigint) => (num * ONE * 2n + denom) / (denom * 2n); // round half up
+  const long = div(r);
+  return [fixed(long), fixed(ONE - long)];
+}
+
+function fixed(n: bigint): string {
+  const s = n.toString().padStart(Number(SCALE) + 1, '0');
+  const frac = s.slice(-Number(SCALE)).replace(/0+$/, '');
+  return s.slice(0, -Number(SCALE)) + (frac ? '.' + frac : '');
+}
+
+// ---- wire types ----
+
+interface Update {
+  bids: Level[];
+  asks: Level[];
+  ts: number;
+  seqId: number | undefined;
+  prevSeqId: number | undefined;
+  checksum: number | undefined;
+  at: number;
+}

@@ -1,0 +1,82 @@
+/**
+ * `marketprism-collector record --venue V --out DIR`: connects like the daemon does
+ * (same feeds, same adapter, so the same REST snapshots are taken) and writes every
+ * frame sent and received and every REST body, with receipt times, in the cryptofeed
+ * capture format. `replay` reads it back. Runs until SIGINT/SIGTERM or --duration.
+ */
+import { CaptureWriter } from '../capture/format.js';
+import { resolveConfigPath, ConfigReader } from '../core/config.js';
+import { takeOption } from '../core/daemon.js';
+import { createLogger } from '../core/logger.js';
+import { loadCollectorConfig, VENUE_SPEC } from './config.js';
+import { LiveVenue } from './live.js';
+import { isVenueKind, VENUE_KINDS, type VenueKind } from './venues.js';
+
+export const RECORD_USAGE = `usage: marketprism-collector record --venue ${VENUE_KINDS.join('|')} --out DIR [--config FILE] [--symbols BTC-USDT,ETH-USDT] [--duration 10m]`;
+
+/** File-name prefix per venue, as cryptofeed names its captures. */
+const CAPTURE_NAME: Record<VenueKind, string> = { 'binance-spot': 'BINANCE', 'binance-usdm': 'BINANCE_FUTURES', okx: 'OKX', deribit: 'DERIBIT' };
+
+export async function recordCommand(argv: string[]): Promise<number> {
+  const args = [...argv];
+  let venue: string | undefined, out: string | undefined, configFile: string | undefined, symbols: string | undefined, duration: string | undefined;
+  try {
+    venue = takeOption(args, '--venue');
+    out = takeOption(args, '--out');
+    configFile = takeOption(args, '--config');
+    symbols = takeOption(args, '--symbols');
+    duration = takeOption(args, '--duration');
+  } catch (err) {
+    console.error(`${(err as Error).message}\n${RECORD_USAGE}`);
+    return 2;
+  }
+  if (!venue || !isVenueKind(venue) || !out || args.length > 0) {
+    console.error(RECORD_USAGE);
+    return 2;
+  }
+  const file = resolveConfigPath('collector', configFile);
+  let durationMs = 0;
+  let config;
+  try {
+    config = loadCollectorConfig(file);
+    if (duration) durationMs = new ConfigReader('--duration', { d: duration }).durationMs('d');
+  } catch (err) {
+    console.error(`marketprism-collector record: ${(err as Error).message}`);
+    return 1;
+  }
+  const kind = venue;
+  const venues = config.venues.filter((v) => VENUE_SPEC[v.name].kind === kind);
+  if (venues.length === 0) {
+    console.error(`marketprism-collector record: ${file} configures no ${kind} venue (${Object.entries(VENUE_SPEC).filter(([, s]) => s.kind === kind).map(([n]) => n).join(' or ')})`);
+    return 1;
+  }
+  if (symbols) for (const v of venues) v.symbols = symbols.split(',').map((s) => s.trim().toUpperCase());
+
+  const log = createLogger({ name: 'marketprism-collector', level: config.log_level, destination: { write: (l: string) => process.stderr.write(l) } });
+  let writer: CaptureWriter;
+  try {
+    writer = new CaptureWriter(out, CAPTURE_NAME[kind]);
+  } catch (err) {
+    console.error(`marketprism-collector record: ${(err as Error).message}`);
+    return 1;
+  }
+  let records = 0;
+  const live = venues.map((v) => {
+    writer.config(JSON.stringify({ venue: v.name, symbols: v.symbols, data_types: v.data_types }));
+    return new LiveVenue(v, { depth: config.orderbook.depth, publishIntervalMs: config.orderbook.publish_interval_ms }, log, { record: () => records++, capture: writer });
+  });
+  live.forEach((l) => l.start());
+  log.info({ venue: kind, out, venues: venues.map((v) => v.name) }, 'recording');
+
+  await new Promise<void>((resolve) => {
+    const done = () => resolve();
+    process.once('SIGINT', done);
+    process.once('SIGTERM', done);
+    if (durationMs > 0) setTimeout(done, durationMs);
+  });
+  await Promise.all(live.map((l) => l.stop()));
+  await writer.close();
+  log.info({ venue: kind, out, records }, 'recording closed');
+  log.flush();
+  return 0;
+}

@@ -1,0 +1,148 @@
+/**
+ * `marketprism-collector replay --venue V FILE...`: runs a captured session through
+ * the same adapter and book code as live mode and prints every record as one JSON
+ * object per line on stdout.
+ *
+ * Time is the capture's receipt time: it is the clock of the adapter and of
+ * publish_interval. REST snapshots are served from the capture: a snapshot request
+ * is answered by the next captured body for that instrument, delivered when the
+ * capture received it (or at once, if it was received before the request).
+ *
+ * "Every book": the default publish interval is 0, so one orderbook record follows
+ * every message that changed a synced book (a snapshot with the buffered diffs it
+ * absorbs counts as one). With --publish-interval N the live throttle applies on
+ * capture time instead.
+ */
+import { once } from 'node:events';
+import { readCaptureFiles } from '../capture/format.js';
+import type { MarketRecord } from '../core/model.js';
+import { ProblemLog } from './problems.js';
+import { VenueSession } from './session.js';
+import { DEFAULT_REST_URL, isVenueKind, restRecords, VENUE_KINDS, type VenueKind } from './venues.js';
+
+export const REPLAY_USAGE = `usage: marketprism-collector replay --venue ${VENUE_KINDS.join('|')} [--depth N] [--publish-interval MS] FILE...`;
+
+export interface ReplayOptions {
+  venue: VenueKind;
+  files: string[];
+  depth?: number;
+  publishIntervalMs?: number;
+}
+
+export interface ReplaySummary {
+  records: Record<string, number>;
+  problems: Record<string, number>;
+  /** Snapshot requests the capture had no answer for. */
+  unanswered_snapshots: string[];
+}
+
+/** Replays `files`, handing each record to `out` in order. */
+export async function replay(opts: ReplayOptions, out: (r: MarketRecord) => void | Promise<void>): Promise<ReplaySummary> {
+  let now = 0;
+  const problems = new ProblemLog(undefined, opts.venue);
+  const records: Record<string, number> = {};
+  const outQueue: MarketRecord[] = [];
+  const captured = new Map<string, string[]>(); // snapshot key -> bodies received and not yet used
+  const waiting = new Set<string>(); // keys asked for, not yet answered
+  const deliveries: { key: string; body: string }[] = [];
+
+  const session = new VenueSession(
+    opts.venue,
+    {
+      depth: opts.depth ?? 400,
+      restUrl: DEFAULT_REST_URL[opts.venue],
+      snapshotLimit: 1000,
+      tickerIntervalMs: 0,
+      publishIntervalMs: opts.publishIntervalMs ?? 0,
+    },
+    problems,
+    {
+      clock: () => now,
+      record: (r) => {
+        records[r.data_type] = (records[r.data_type] ?? 0) + 1;
+        outQueue.push(r);
+      },
+      snapshot: (req) => {
+        const body = captured.get(req.key)?.shift();
+        if (body !== undefined) deliveries.push({ key: req.key, body });
+        else waiting.add(req.key);
+      },
+      send: () => undefined, // a replay cannot talk back to the venue
+    },
+  );
+  const { adapter, emitter } = session;
+  const opened = new Set<string>();
+
+  const drain = async () => {
+    for (let d = deliveries.shift(); d; d = deliveries.shift()) adapter.onSnapshot(d.key, d.body);
+    for (const r of outQueue.splice(0)) await out(r);
+  };
+
+  for await (const ev of readCaptureFiles(opts.files)) {
+    if (ev.kind === 'config') continue;
+    now = Math.round(ev.at * 1000);
+    emitter.tick(now);
+    if (ev.kind === 'open') {
+      // A second open of the same URL is a reconnect: what that connection fed is stale.
+      if (opened.has(ev.url)) adapter.connectionLost(ev.url);
+      opened.add(ev.url);
+    } else if (ev.kind === 'recv') {
+      adapter.onMessage(ev.url, ev.text);
+    } else if (ev.kind === 'http') {
+      const key = adapter.snapshotKeyOf(ev.url);
+      if (key !== undefined) {
+        if (waiting.delete(key)) deliveries.push({ key, body: ev.body });
+        else captured.set(key, [...(captured.get(key) ?? []), ev.body]);
+      } else {
+        try {
+          restRecords(opts.venue, ev.url, ev.body, now)?.forEach((r) => {
+            records[r.data_type] = (records[r.data_type] ?? 0) + 1;
+            outQueue.push(r);
+          });
+        } catch (err) {
+          problems.report('malformed', { message: `${ev.url}: ${(err as Error).message}` }, now);
+        }
+      }
+    }
+    await drain();
+  }
+  emitter.flush(now);
+  await drain();
+  return { records, problems: Object.fromEntries(problems.counts), unanswered_snapshots: [...waiting] };
+}
+
+/** The CLI subcommand. Exit code 0 after a full replay, 2 on bad arguments. */
+export async function replayCommand(argv: string[]): Promise<number> {
+  const args = [...argv];
+  const take = (name: string): string | undefined => {
+    const i = args.indexOf(name);
+    if (i < 0) return undefined;
+    const v = args[i + 1];
+    args.splice(i, 2);
+    return v;
+  };
+  const venue = take('--venue');
+  const depth = take('--depth');
+  const interval = take('--publish-interval');
+  const count = (v: string | undefined) => (v === undefined ? undefined : /^\d+$/.test(v) ? Number(v) : NaN);
+  const depthN = count(depth);
+  const intervalN = count(interval);
+  if (!venue || !isVenueKind(venue) || args.length === 0 || args.some((a) => a.startsWith('--')) || Number.isNaN(depthN) || Number.isNaN(intervalN) || depthN === 0) {
+    console.error(REPLAY_USAGE);
+    return 2;
+  }
+  const stdout = process.stdout;
+  let broken = false;
+  stdout.on('error', () => (broken = true)); // e.g. `| head`: stop quietly
+  try {
+    const summary = await replay({ venue, files: args, depth: depthN, publishIntervalMs: intervalN }, async (r) => {
+      if (broken) return;
+      if (!stdout.write(JSON.stringify(r) + '\n')) await once(stdout, 'drain');
+    });
+    console.error(JSON.stringify({ replay: venue, ...summary }));
+    return 0;
+  } catch (err) {
+    console.error(`marketprism-collector replay: ${(err as Error).message}`);
+    return 1;
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * Generated Binance spot market: `<sym>@depth@100ms` / `<sym>@depth` diffs (U/u
+ * contiguous), `<sym>@trade`, `<sym>@aggTrade`; REST `/api/v3/depth`,
+ * `/api/v3/exchangeInfo`, `/api/v3/time`, `/api/v3/ping`. Prices and sizes are
+ * 8-decimal strings, as spot prints them.
+ */
+import type { GenerateOptions } from '../generate/feed.js';
+import type { SimLimits } from '../protocol.js';
+import { jsonReply, type FramePublisher, type RestReply, type RestRequest } from '../types.js';
+import { BinanceFeed } from './binance-feed.js';
+import { INVALID_SYMBOL, limitParam } from './binance-rest.js';
+
+export class BinanceSpotFeed extends BinanceFeed {
+  constructor(opts: GenerateOptions, publisher: FramePublisher, limits: SimLimits) {
+    super(opts, publisher, limits, {
+      label: 'spot',
+      apiPrefix: '/api/v3',
+      weightPerMin: 6000,
+      priceDecimals: () => 2,
+      qtyDecimals: 5,
+      printPrice: 8,
+      printQty: 8,
+      firstId: [1e9, 9e9],
+      idStep: [1, 1],
+      depthStreams: ['@depth@100ms', '@depth'],
+      otherStreams: ['@trade', '@aggTrade'],
+    });
+  }
+
+  protected route(req: RestRequest): RestReply | undefined {
+    if (req.path === '/api/v3/depth') return this.depth(req.params);
+    if (req.path === '/api/v3/exchangeInfo') return this.charged(20, () => this.exchangeInfo());
+    return undefined;
+  }
+
+  protected step(now: number): void {
+    for (const i of this.instruments.values()) {
+      for (const t of i.market.step(now)) {
+        const p = this.px(i, t.price);
+        const q = this.qty(i, t.qty);
+        const maker = t.taker === 'sell';
+        this.emit(`${i.stream}@trade`, { e: 'trade', E: now, s: i.symbol, t: t.id, p, q, T: t.time, m: maker, M: true });
+        this.emit(`${i.stream}@aggTrade`, { e: 'aggTrade', E: now, s: i.symbol, a: t.id, p, q, f: t.id, l: t.id, T: t.time, m: maker, M: true });
+      }
+      this.publishDepth(i, i.market.flush(), (push) => ({
+        e: 'depthUpdate',
+        E: now,
+        s: i.symbol,
+        U: push.first,
+        u: push.last,
+        b: push.bids.map((c) => this.level(i, c)),
+        a: push.asks.map((c) => this.level(i, c)),
+      }));
+    }
+  }
+
+  protected periodic(): void {}
+
+  private depth(params: URLSearchParams): RestReply {
+    const inst = this.instruments.get(params.get('symbol') ?? '');
+    const limit = limitParam(params, 100, 5000);
+    if (limit === undefined) return jsonReply({ code: -1100, msg: "Illegal characters found in parameter 'limit'." }, 400);
+    const weight = limit <= 100 ? 5 : limit <= 500 ? 25 : limit <= 1000 ? 50 : 250;
+    if (!inst) return INVALID_SYMBOL();
+    return this.charged(weight, () => {
+      const snap = inst.market.book.snapshotBetweenPushes(limit);
+      return { lastUpdateId: snap.id, bids: this.levels(inst, snap.bids), asks: this.levels(inst, snap.asks) };
+    });
+  }
+
+  private exchangeInfo(): unknown {
+    return {
+      timezone: 'UTC',
+      serverTime: Date.now(),
+      rateLimits: [{ rateLimitType: 'REQUEST_WEIGHT', interval: 'MINUTE', intervalNum: 1, limit: 6000 }],
+      exchangeFilters: [],
+      symbols: [...this.instruments.values()].map((i) => ({
+        symbol: i.symbol,
+        status: 'TRADING',
+        baseAsset: i.base,
+        baseAssetPrecision: 8,
+        quoteAsset: i.quote,
+        quotePrecision: 8,
+        filters: [
+          { filterType: 'PRICE_FILTER', minPrice: this.px(i, 1), maxPrice: '1000000.00000000', tickSize: this.px(i, 1) },
+          { filterType: 'LOT_SIZE', minQty: this.qty(i, 1), maxQty: '9000.00000000', stepSize: this.qty(i, 1) },
+        ],
+      })),
+    };
+  }
+}

@@ -1,0 +1,151 @@
+/**
+ * Generated Binance USDⓈ-M perpetuals: depth diffs with `pu` (ids jump, as futures
+ * ids do), aggTrade, markPrice (funding), forceOrder (at most one a second per
+ * symbol, also on `!forceOrder@arr`); REST depth, open interest, both long/short
+ * ratio endpoints, premiumIndex and exchangeInfo. Frames carry today's extra keys
+ * (`st`, `ps`, `nq`, `ap`) so parsers that choke on unknown keys fail here first.
+ */
+import { fixed } from '../generate/decimal-text.js';
+import type { GenerateOptions } from '../generate/feed.js';
+import { FUNDING_DECIMALS, longShortRow, nextFundingTime, periodBuckets, periodMs, RATIO_DECIMALS } from '../generate/market.js';
+import type { SimLimits } from '../protocol.js';
+import type { FramePublisher, RestReply, RestRequest } from '../types.js';
+import { BinanceFeed, type BinanceInstrument } from './binance-feed.js';
+import { binanceError, INVALID_SYMBOL, limitParam } from './binance-rest.js';
+
+const LSR_PERIODS = new Set(['5m', '15m', '30m', '1h', '2h', '4h', '6h', '12h', '1d']);
+
+export class BinanceUsdmFeed extends BinanceFeed {
+  constructor(opts: GenerateOptions, publisher: FramePublisher, limits: SimLimits) {
+    super(opts, publisher, limits, {
+      label: 'usdm',
+      apiPrefix: '/fapi/v1',
+      weightPerMin: 2400,
+      priceDecimals: (base) => (base === 'BTC' ? 1 : 2),
+      qtyDecimals: 3,
+      printPrice: 2,
+      printQty: 3,
+      firstId: [1e12, 9e12],
+      // Futures ids jump between diffs; `pu` carries the chain.
+      idStep: [1, 40],
+      depthStreams: ['@depth@100ms', '@depth', '@depth@500ms', '@depth@0ms'],
+      otherStreams: ['@aggTrade', '@trade', '@markPrice', '@markPrice@1s', '@forceOrder'],
+    });
+    this.topics.add('!forceOrder@arr');
+  }
+
+  protected route(req: RestRequest): RestReply | undefined {
+    const p = req.params;
+    switch (req.path) {
+      case '/fapi/v1/depth':
+        return this.depth(p);
+      case '/fapi/v1/openInterest':
+        return this.withInstrument(p, 1, (i) => ({ symbol: i.symbol, openInterest: this.qty(i, i.market.openInterest), time: Date.now() }));
+      case '/fapi/v1/premiumIndex':
+        return this.withInstrument(p, 1, (i) => this.premiumIndex(i, Date.now()));
+      case '/futures/data/topLongShortPositionRatio':
+      case '/futures/data/globalLongShortAccountRatio':
+        return this.longShort(req.path, p);
+      case '/fapi/v1/exchangeInfo':
+        return this.charged(1, () => ({
+          timezone: 'UTC',
+          serverTime: Date.now(),
+          symbols: [...this.instruments.values()].map((i) => ({ symbol: i.symbol, pair: i.symbol, contractType: 'PERPETUAL', status: 'TRADING', baseAsset: i.base, quoteAsset: 'USDT' })),
+        }));
+      default:
+        return undefined;
+    }
+  }
+
+  protected step(now: number): void {
+    for (const i of this.instruments.values()) {
+      for (const t of i.market.step(now)) {
+        const q = this.qty(i, t.qty);
+        const data = { e: 'aggTrade', E: now, a: t.id, s: i.symbol, p: this.px(i, t.price), q, nq: q, f: t.id, l: t.id, T: t.time, m: t.taker === 'sell', st: 1 };
+        this.emit(`${i.stream}@aggTrade`, data);
+        this.emit(`${i.stream}@trade`, { e: 'trade', E: now, T: t.time, s: i.symbol, t: t.id, p: data.p, q, X: 'MARKET', m: data.m });
+      }
+      this.publishDepth(i, i.market.flush(), (push) => ({
+        e: 'depthUpdate',
+        E: now,
+        T: now - 1,
+        s: i.symbol,
+        U: push.first,
+        u: push.last,
+        pu: push.prev,
+        b: push.bids.map((c) => this.level(i, c)),
+        a: push.asks.map((c) => this.level(i, c)),
+        st: 1,
+        ps: i.symbol,
+      }));
+    }
+  }
+
+  protected periodic(now: number): void {
+    for (const i of this.instruments.values()) {
+      i.market.drift();
+      const mark = this.premiumIndex(i, now);
+      const update = { e: 'markPriceUpdate', E: now, s: i.symbol, p: mark.markPrice, ap: mark.markPrice, P: mark.estimatedSettlePrice, i: mark.indexPrice, r: mark.lastFundingRate, T: mark.nextFundingTime, st: 1 };
+      this.emit(`${i.stream}@markPrice`, update);
+      this.emit(`${i.stream}@markPrice@1s`, update);
+      // The venue sends at most one liquidation per symbol per second.
+      if (now - i.lastLiquidation < 1000) continue;
+      i.lastLiquidation = now;
+      const l = i.market.liquidation(now);
+      const qty = this.qty(i, l.qty);
+      const order = { e: 'forceOrder', E: now, o: { s: i.symbol, S: l.side.toUpperCase(), o: 'LIMIT', f: 'IOC', q: qty, p: this.px(i, l.price), ap: this.px(i, l.price), X: 'FILLED', l: qty, z: qty, T: l.time } };
+      this.emit(`${i.stream}@forceOrder`, order);
+      this.emit('!forceOrder@arr', order);
+    }
+  }
+
+  private premiumIndex(i: BinanceInstrument, now: number) {
+    const mid = i.market.midTicks();
+    return {
+      symbol: i.symbol,
+      markPrice: this.px(i, mid),
+      indexPrice: this.px(i, i.market.indexTicks()),
+      estimatedSettlePrice: this.px(i, mid),
+      lastFundingRate: fixed(i.market.fundingRate, FUNDING_DECIMALS),
+      interestRate: '0.00010000',
+      nextFundingTime: nextFundingTime(now),
+      time: now,
+    };
+  }
+
+  private depth(p: URLSearchParams): RestReply {
+    const limit = limitParam(p, 500, 1000);
+    if (limit === undefined) return binanceError(400, -1100, "Illegal characters found in parameter 'limit'.");
+    const weight = limit < 100 ? 2 : limit <= 100 ? 5 : limit <= 500 ? 10 : 20;
+    return this.withInstrument(p, weight, (i) => {
+      const snap = i.market.book.snapshotBetweenPushes(limit);
+      const now = Date.now();
+      return {
+        lastUpdateId: snap.id,
+        E: now,
+        T: now - 1,
+        bids: this.levels(i, snap.bids),
+        asks: this.levels(i, snap.asks),
+      };
+    });
+  }
+
+  private longShort(path: string, p: URLSearchParams): RestReply {
+    const period = p.get('period') ?? '';
+    const ms = periodMs(period);
+    if (!LSR_PERIODS.has(period) || ms === undefined) return binanceError(400, -1102, "Mandatory parameter 'period' was not sent, was empty/null, or malformed.");
+    const limit = limitParam(p, 30, 500);
+    if (limit === undefined) return binanceError(400, -1100, "Illegal characters found in parameter 'limit'.");
+    return this.withInstrument(p, 0, (i) =>
+      periodBuckets(Date.now(), ms, limit).map((ts) => {
+        const row = longShortRow(this.seed, `${path}:${i.symbol}:${period}`, ts);
+        return { symbol: i.symbol, longShortRatio: fixed(row.ratio, RATIO_DECIMALS), longAccount: fixed(row.long, RATIO_DECIMALS), shortAccount: fixed(row.short, RATIO_DECIMALS), timestamp: ts };
+      }),
+    );
+  }
+
+  private withInstrument(p: URLSearchParams, weight: number, body: (i: BinanceInstrument) => unknown): RestReply {
+    const i = this.instruments.get(p.get('symbol') ?? '');
+    return i ? this.charged(weight, () => body(i)) : INVALID_SYMBOL();
+  }
+}

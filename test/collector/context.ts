@@ -1,0 +1,74 @@
+/** A recording AdapterContext for driving one adapter by hand in tests. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { AdapterContext, Problem, SnapshotRequest, VenueAdapter } from '../../src/collector/adapter.js';
+import { BookEmitter } from '../../src/collector/book/emitter.js';
+import { createAdapter, type VenueKind } from '../../src/collector/venues.js';
+import type { MarketRecord, OrderbookRecord } from '../../src/core/model.js';
+
+export const SAMPLES = process.env.MARKETPRISM_SAMPLES ?? '/work/shared/reference/protocol-samples';
+
+/** A protocol sample as text, e.g. sample('okx', 'ws-trades.live-2025-12-08.BTC-USDT-SWAP.json'). */
+export function sample(venue: string, file: string): string {
+  return readFileSync(join(SAMPLES, venue, file), 'utf8');
+}
+
+/** A sample re-serialised compactly with `edit` applied (to craft sequences from real frames). */
+export function edited(venue: string, file: string, edit: (m: any) => void): string {
+  const m = JSON.parse(sample(venue, file));
+  edit(m);
+  return JSON.stringify(m);
+}
+
+export class TestContext implements AdapterContext {
+  time = 1_700_000_000_000;
+  readonly records: MarketRecord[] = [];
+  readonly snapshots: SnapshotRequest[] = [];
+  readonly sent: { conn: string; text: string }[] = [];
+  readonly problems: { kind: Problem; symbol?: string; message: string }[] = [];
+  readonly resyncs: { symbol: string; reason: string }[] = [];
+  private readonly emitter: BookEmitter;
+
+  constructor(publishIntervalMs = 0) {
+    this.emitter = new BookEmitter(publishIntervalMs, (r) => this.records.push(r));
+  }
+
+  now(): number {
+    return this.time;
+  }
+  emit(r: MarketRecord): void {
+    this.records.push(r);
+  }
+  bookChanged(key: string, build: () => OrderbookRecord | undefined): void {
+    this.emitter.changed(key, build, this.time);
+  }
+  tick(): void {
+    this.emitter.tick(this.time);
+  }
+  requestSnapshot(req: SnapshotRequest): void {
+    this.snapshots.push(req);
+  }
+  send(conn: string, text: string): void {
+    this.sent.push({ conn, text });
+  }
+  problem(kind: Problem, detail: { symbol?: string; message: string }): void {
+    this.problems.push({ kind, ...detail });
+  }
+  resync(symbol: string, reason: string): void {
+    this.resyncs.push({ symbol, reason });
+  }
+
+  books(): OrderbookRecord[] {
+    return this.records.filter((r): r is OrderbookRecord => r.data_type === 'orderbook');
+  }
+  take(): MarketRecord[] {
+    return this.records.splice(0);
+  }
+}
+
+export function adapterFor(kind: VenueKind, depth = 400, publishIntervalMs = 0): { ctx: TestContext; adapter: VenueAdapter } {
+  const ctx = new TestContext(publishIntervalMs);
+  const restUrl = { 'binance-spot': 'https://api.binance.com', 'binance-usdm': 'https://fapi.binance.com', okx: 'https://www.okx.com', deribit: 'https://www.deribit.com' }[kind];
+  const adapter = createAdapter(kind, ctx, { depth, restUrl, snapshotLimit: 1000, tickerIntervalMs: 1000 });
+  return { ctx, adapter };
+}
