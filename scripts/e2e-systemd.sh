@@ -2,14 +2,15 @@
 # End-to-end proof of the packages (issue 4) in a booted Debian 12: systemd is PID 1 in
 # systemd-nspawn on a cached debootstrap root (a fresh overlay per run) with its own network
 # namespace, so the daemons' ports (4222, 8222, 8085, 8087, 9093) never meet the host's.
-# Helpers (ClickHouse HTTP over chDB, the data feed) run from this checkout inside that
-# namespace. Steps, for the .deb files (apt) and then the .rpm files (rpm):
+# The exchange simulator (src/sim) and ClickHouse's HTTP interface over chDB (src/testing)
+# run from this checkout inside that namespace: collector -> broker -> storage -> ClickHouse. Steps, for the .deb files (apt) and then the .rpm files (rpm):
 #   install -> units running with a status line; data reaches ClickHouse; journald priorities;
 #   watchdog restart after SIGSTOP; nats-server killed and restarted by the broker; upgrade
 #   keeps an edited config and the data; remove keeps data; purge (deb) removes it.
 # lintian (host) and rpmlint (inside the machine, on the installed rpms).
 # Env: E2E_CACHE (debootstrap cache, default /var/cache/marketprism-e2e), DEBIAN_MIRROR,
-#      E2E_DIST (use packages already built there: *_V_*.deb + a newer set), E2E_KEEP=1.
+#      E2E_DIST (use packages already built there: version V and V+e2e1), E2E_KEEP=1 (on failure,
+#      leave the machine running for a look).
 # Ends with one line: "e2e-systemd: PASS ..." or "e2e-systemd: FAIL ...".
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
@@ -18,13 +19,11 @@ CACHE=${E2E_CACHE:-/var/cache/marketprism-e2e}
 MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 # The machine's packages beyond minbase (apt resolves them; debootstrap --include cannot do virtuals).
 EXTRA="systemd systemd-sysv dbus rpm rpmlint curl procps iproute2"
-# E2E_MODULES narrows the run for development (e.g. "broker storage"); CI runs all three.
-read -r -a MODULES <<<"${E2E_MODULES:-broker storage collector}"
-UNITS=("${MODULES[@]/#/marketprism-}")
-PROBE=${MODULES[-1]} # journald, watchdog and config-edit checks: the collector
+MODULES=(broker storage collector)
+UNITS=(marketprism-broker marketprism-storage marketprism-collector)
 T0=$(date +%s)
 RUN=$(mktemp -d /var/tmp/marketprism-e2e.XXXXXX)
-NSPAWN="" PID1="" CHDB="" LINTIAN="" STEP="setup" DONE=()
+NSPAWN="" PID1="" CHDB="" SIM="" LINTIAN="" STEP="setup" DONE=()
 
 log() { printf '[e2e %4ss] %s\n' "$(($(date +%s) - T0))" "$*"; }
 die() { log "FAIL: $*"; exit 1; }
@@ -49,10 +48,10 @@ cleanup() {
   [ -n "$LINTIAN" ] && kill -- -"$LINTIAN" 2>/dev/null && wait "$LINTIAN" 2>/dev/null
   if [ "${E2E_KEEP:-0}" = 1 ] && [ "$rc" != 0 ] && [ -n "$PID1" ]; then
     log "E2E_KEEP=1: machine left running: nsenter -t $PID1 -a bash"
-    log "to end it: kill $NSPAWN ${CHDB:-}; umount $RUN/root; rm -rf $RUN"
+    log "to end it: kill $NSPAWN $CHDB $SIM; umount $RUN/root; rm -rf $RUN"
     exit "$rc"
   fi
-  [ -n "$CHDB" ] && kill "$CHDB" 2>/dev/null && wait "$CHDB" 2>/dev/null
+  for p in $CHDB $SIM; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
   if [ -n "$NSPAWN" ] && kill -0 "$NSPAWN" 2>/dev/null; then
     kill -TERM "$NSPAWN" # nspawn asks the machine's systemd to power off
     for _ in $(seq 30); do kill -0 "$NSPAWN" 2>/dev/null || break; sleep 1; done
@@ -63,7 +62,7 @@ cleanup() {
   rm -rf "$RUN"
   local took=$(($(date +%s) - T0))
   if [ "$rc" = 0 ]; then
-    echo "e2e-systemd: PASS ${#DONE[@]} checks in ${took}s for ${UNITS[*]} (${DONE[*]})"
+    echo "e2e-systemd: PASS ${#DONE[@]} checks in ${took}s (${DONE[*]})"
   else
     echo "e2e-systemd: FAIL during '$STEP' after ${took}s; passed before it: ${DONE[*]:-none}"
   fi
@@ -79,9 +78,8 @@ npm run --silent build # the helpers below run from this checkout
 if [ -n "${E2E_DIST:-}" ]; then
   cp -l "$E2E_DIST"/marketprism-* "$RUN/" 2>/dev/null || cp "$E2E_DIST"/marketprism-* "$RUN/"
 else
-  MODULES="${MODULES[*]}" DIST_DIR="$RUN" ./scripts/package.sh >"$RUN/package.log" 2>&1 ||
-    { tail -30 "$RUN/package.log"; die "npm run package"; }
-  MODULES="${MODULES[*]}" DIST_DIR="$RUN" MP_VERSION_METADATA=e2e1 ./scripts/package.sh >>"$RUN/package.log" 2>&1 ||
+  DIST_DIR="$RUN" ./scripts/package.sh >"$RUN/package.log" 2>&1 || { tail -30 "$RUN/package.log"; die "npm run package"; }
+  DIST_DIR="$RUN" MP_VERSION_METADATA=e2e1 ./scripts/package.sh >>"$RUN/package.log" 2>&1 ||
     { tail -30 "$RUN/package.log"; die "package.sh (newer build)"; }
 fi
 mkdir -p "$RUN/dist" && mv "$RUN"/marketprism-* "$RUN/dist/" && cp packaging/rpmlintrc "$RUN/dist/"
@@ -124,6 +122,7 @@ booted() { inside systemctl is-system-running | grep -Eq '^(running|degraded)$';
 wait_for 90 "machine boot" booted
 inside ip link set lo up 2>/dev/null || true
 pass "booted ($(inside systemctl --version | head -1))"
+start_sim
 
 # The ClickHouse engine the storage unit uses: ClickHouse's HTTP interface served by chDB
 # (src/testing/chdb-http), from this checkout, on the machine's loopback.
@@ -137,13 +136,19 @@ start_clickhouse() {
 query() { inside marketprism query "$1" --config /etc/marketprism/storage.yaml; }
 trade_rows() { query "SELECT count() AS n FROM marketprism_hot.trades" | grep -o '[0-9]\+' | head -1; }
 rows_above() { [ "$(trade_rows)" -gt "$1" ]; }
-# Data: the collector and the exchange simulator when they exist; until then the project's
-# JetStreamPublisher stands in for the collector (test/packaging/publish-trades.mjs).
-FED=0
-feed() {
-  in_net node test/packaging/publish-trades.mjs --server nats://127.0.0.1:4222 --count "$1" --start "$FED" >/dev/null ||
-    die "publishing $1 trades to the broker"
-  FED=$((FED + $1))
+# The exchanges: the simulator generating all four venues on the machine's loopback; the
+# collector's config is pointed at it (src/sim/collector-config.js, as quickstart does).
+start_sim() {
+  nsenter -t "$PID1" -n node bin/marketprism-sim.js generate --host 127.0.0.1 --port 0 --log-level warn \
+    >"$RUN/sim.json" 2>"$RUN/sim.log" &
+  SIM=$!
+  wait_for 60 "exchange simulator" test -s "$RUN/sim.json"
+}
+point_collector_at_sim() {
+  inside cat /etc/marketprism/collector.yaml >"$RUN/collector.yaml"
+  node build/src/sim/collector-config.js "$RUN/sim.json" "$RUN/collector.yaml"
+  inside sh -c 'cat > /etc/marketprism/collector.yaml' <"$RUN/collector.yaml" # keeps 0640 root:marketprism
+  inside systemctl restart --no-block marketprism-collector
 }
 prop() { inside systemctl show -p "$2" --value "$1.service"; }
 all_active() { for u in "${UNITS[@]}"; do inside systemctl --quiet is-active "$u" || return 1; done; }
@@ -173,12 +178,11 @@ data_flows() { # data_flows LABEL: storage -> the provided ClickHouse, records i
   inside timeout 150 systemctl restart marketprism-storage || die "restart storage on the clickhouse engine"
   wait_for 90 "storage active on the clickhouse engine" inside systemctl --quiet is-active marketprism-storage
   local before; before=$(trade_rows || echo 0)
-  feed 500
-  wait_for 90 "rows in ClickHouse ($1)" rows_above "$((before + 499))"
+  wait_for 90 "collector trades in ClickHouse ($1)" rows_above "$((before + 50))"
 }
 
 journal_priorities() {
-  local u=marketprism-$PROBE conf=/etc/marketprism/$PROBE.yaml run warn info
+  local u=marketprism-collector conf=/etc/marketprism/collector.yaml run warn info
   run=_SYSTEMD_INVOCATION_ID=$(prop "$u" InvocationID) # this run of the unit only
   grep -q "\"SYSLOG_IDENTIFIER\":\"$u\"" <<<"$(inside journalctl "$run" -o json --no-pager)" || die "no $u lines in the journal"
   # An error on purpose: HUP with an unparseable config makes the daemon log "reload failed" (pino 50 -> <3>).
@@ -200,15 +204,14 @@ journal_priorities() {
 }
 
 watchdog_restarts() {
-  local u=marketprism-$PROBE pid n0 limit
+  local u=marketprism-collector pid n0 limit
   pid=$(prop $u MainPID) n0=$(prop $u NRestarts) limit=$(($(prop $u WatchdogUSec | sed 's/s$//') + 45))
   inside kill -STOP "$pid"
   restarted() { [ "$(prop $u NRestarts)" -gt "$n0" ] && [ "$(prop $u MainPID)" != "$pid" ] && inside systemctl --quiet is-active $u; }
   wait_for "$limit" "watchdog restart of a stopped $u" restarted
   grep -q 'Watchdog timeout' <<<"$(inside journalctl -u $u --no-pager)" || die "the journal does not name the watchdog"
   local before; before=$(trade_rows)
-  feed 200
-  wait_for 90 "data after the watchdog restart" rows_above "$((before + 199))"
+  wait_for 90 "data after the watchdog restart" rows_above "$((before + 50))"
 }
 
 nats_server_restart() {
@@ -223,13 +226,13 @@ nats_server_restart() {
 }
 
 upgrade_keeps() { # upgrade_keeps INSTALL-COMMAND...
-  inside sh -c "echo '# e2e: edited by the admin' >> /etc/marketprism/$PROBE.yaml"
+  inside sh -c "echo '# e2e: edited by the admin' >> /etc/marketprism/collector.yaml"
   local rows msgs out; rows=$(trade_rows) msgs=$(stream_msgs)
   out=$(inside "$@" 2>&1) || { echo "$out"; die "upgrade: $*"; }
   grep -q 'marketprism-broker: JetStream streams: done' <<<"$out" || { echo "$out"; die "post-install streams ensure did not run against the running broker"; }
   wait_for 150 "all units active after the upgrade" all_active
   for u in "${UNITS[@]}"; do inside "/usr/bin/$u" --version | grep -qx "$u $VERSION+e2e1" || die "$u not upgraded"; done
-  inside grep -q '^# e2e: edited by the admin' "/etc/marketprism/$PROBE.yaml" || die "upgrade lost the edited $PROBE.yaml"
+  inside grep -q '^# e2e: edited by the admin' "/etc/marketprism/collector.yaml" || die "upgrade lost the edited collector.yaml"
   [ "$(trade_rows)" -ge "$rows" ] || die "rows lost in the upgrade"
   wait_for 30 "JetStream data kept by the upgrade" test "$(stream_msgs)" -ge "$msgs"
 }
@@ -246,6 +249,7 @@ STEP="deb: install"
 out=$(inside env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
   $(pkgs deb "$VERSION") 2>&1) || { echo "$out"; die "apt install"; }
 grep -q 'marketprism-storage: ClickHouse schema: done' <<<"$out" || { echo "$out"; die "post-install schema migrate"; }
+point_collector_at_sim
 check_installed "$VERSION"
 pass "deb install: units active with status lines"
 STEP="deb: data flow"; start_clickhouse deb; data_flows deb; pass "deb data in ClickHouse"
@@ -259,7 +263,7 @@ pass "deb upgrade keeps config and data"
 STEP="deb: remove"
 inside env DEBIAN_FRONTEND=noninteractive apt-get remove -y "${UNITS[@]}" >/dev/null
 removed_keeps
-inside grep -q '^# e2e: edited by the admin' "/etc/marketprism/$PROBE.yaml" || die "remove deleted the edited conffile"
+inside grep -q '^# e2e: edited by the admin' "/etc/marketprism/collector.yaml" || die "remove deleted the edited conffile"
 pass "deb remove keeps data"
 STEP="deb: purge"
 inside env DEBIAN_FRONTEND=noninteractive apt-get purge -y "${UNITS[@]}" >/dev/null
@@ -273,6 +277,7 @@ pass "deb purge removes state and user"
 STEP="rpm: install"
 out=$(inside rpm -i --nodeps $(pkgs rpmf "$VERSION") 2>&1) || { echo "$out"; die "rpm -i"; }
 grep -q 'marketprism-storage: ClickHouse schema: done' <<<"$out" || { echo "$out"; die "rpm post-install schema migrate"; }
+point_collector_at_sim
 check_installed "$VERSION"
 pass "rpm install: units active with status lines"
 # rpmlint on the installed packages: it reads their files where rpm put them (unpacking an nfpm
@@ -281,7 +286,7 @@ STEP="rpmlint"
 inside rpmlint -r /mnt/dist/rpmlintrc -i "${UNITS[@]}" >"$RUN/rpmlint.log" 2>&1 || true
 grep -q ' 0 errors' "$RUN/rpmlint.log" || { grep -E ' E: |errors' "$RUN/rpmlint.log"; die "rpmlint reports errors"; }
 pass "rpmlint: $(grep -o '[0-9]* errors, [0-9]* warnings' "$RUN/rpmlint.log")"
-STEP="rpm: data flow"; FED=0; start_clickhouse rpm; data_flows rpm; pass "rpm data in ClickHouse"
+STEP="rpm: data flow"; start_clickhouse rpm; data_flows rpm; pass "rpm data in ClickHouse"
 STEP="rpm: journald"; journal_priorities; pass "rpm journald priorities"
 STEP="rpm: watchdog"; watchdog_restarts; pass "rpm watchdog restart"
 STEP="rpm: nats-server kill"; nats_server_restart; pass "rpm nats-server restart"
@@ -291,7 +296,7 @@ pass "rpm upgrade keeps config and data"
 STEP="rpm: erase"
 inside rpm -e "${UNITS[@]}"
 removed_keeps
-inside test -f "/etc/marketprism/$PROBE.yaml.rpmsave" || die "rpm -e did not keep the edited config as .rpmsave"
+inside test -f "/etc/marketprism/collector.yaml.rpmsave" || die "rpm -e did not keep the edited config as .rpmsave"
 [ -z "$(inside find /etc/systemd/system -name 'marketprism-*')" ] || die "rpm -e left unit enablement links"
 pass "rpm erase keeps data"
 
