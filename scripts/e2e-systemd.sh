@@ -73,6 +73,7 @@ trap 'exit 130' INT TERM
 
 # --- packages: the current build and a newer one (same code, version +e2e1) for the upgrade ---
 STEP="build packages"
+./scripts/install-packaging-tools.sh >/dev/null
 VERSION=$(node -p 'require("./package.json").version')
 npm run --silent build # the helpers below run from this checkout
 if [ -n "${E2E_DIST:-}" ]; then
@@ -122,7 +123,6 @@ booted() { inside systemctl is-system-running | grep -Eq '^(running|degraded)$';
 wait_for 90 "machine boot" booted
 inside ip link set lo up 2>/dev/null || true
 pass "booted ($(inside systemctl --version | head -1))"
-start_sim
 
 # The ClickHouse engine the storage unit uses: ClickHouse's HTTP interface served by chDB
 # (src/testing/chdb-http), from this checkout, on the machine's loopback.
@@ -243,6 +243,8 @@ removed_keeps() {
   inside test -d /var/lib/marketprism/storage || die "remove deleted the storage state"
   inside getent passwd marketprism >/dev/null || die "remove deleted the user"
 }
+
+start_sim
 
 # --- .deb ---
 STEP="deb: install"
