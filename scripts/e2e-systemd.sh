@@ -129,6 +129,7 @@ pass "booted ($(inside systemctl --version | head -1))"
 start_clickhouse() {
   [ -z "$CHDB" ] || { kill "$CHDB"; wait "$CHDB" 2>/dev/null || true; }
   # nsenter execs node, so $! is the server's own PID (a function here would leave it orphaned).
+  rm -f "$RUN/chdb-$1.log" # a restart must not find the last run's "url" line
   nsenter -t "$PID1" -n node build/src/testing/chdb-http-main.js --path "$RUN/chdb-$1" --port 8123 >"$RUN/chdb-$1.log" 2>&1 &
   CHDB=$!
   wait_for 60 "ClickHouse HTTP on :8123" grep -q '"url"' "$RUN/chdb-$1.log"
@@ -189,8 +190,14 @@ journal_priorities() {
   inside cp -p "$conf" "$conf.e2e"
   inside sh -c "echo 'log_level: [' >> $conf"
   inside systemctl kill --kill-whom=main --signal=SIGHUP "$u"
+  # ExecReload= validates first: a broken config is refused and the daemon keeps running.
+  ! inside systemctl reload "$u" 2>/dev/null || die "systemctl reload accepted a broken config"
   sleep 2
   inside mv "$conf.e2e" "$conf"
+  inside systemctl reload "$u" || die "systemctl reload $u"
+  inside systemctl --quiet is-active "$u" || die "$u stopped by a reload"
+  reloaded() { grep -q 'reloaded config' <<<"$(inside journalctl "$run" -o cat --no-pager)"; }
+  wait_for 10 "the daemon's 'reloaded config' line" reloaded
   warn=$(inside journalctl "$run" -p warning --no-pager -o cat)
   info=$(inside journalctl "$run" -p info --no-pager -o cat)
   grep -q '"level":50.*reload failed' <<<"$warn" || die "journalctl -p warning misses the error line"
@@ -227,13 +234,16 @@ nats_server_restart() {
 
 upgrade() { # upgrade INSTALL-COMMAND...: edits collector.yaml, upgrades; the output is in $OUT
   inside sh -c "echo '# e2e: edited by the admin' >> /etc/marketprism/collector.yaml"
-  ROWS=$(trade_rows) MSGS=$(stream_msgs)
+  ROWS=$(trade_rows) MSGS=$(stream_msgs) PIDS=$(for u in "${UNITS[@]}"; do prop "$u" MainPID; done)
   OUT=$(inside "$@" 2>&1) || { echo "$OUT"; die "upgrade: $*"; }
   grep -q 'marketprism-broker: JetStream streams: done' <<<"$OUT" || { echo "$OUT"; die "post-install streams ensure did not run against the running broker"; }
 }
 upgraded_keeps() {
   local rows=$ROWS msgs=$MSGS
-  wait_for 150 "all units active after the upgrade" all_active
+  restarted_all() {
+    all_active && [ -z "$(comm -12 <(sort <<<"$PIDS") <(for u in "${UNITS[@]}"; do prop "$u" MainPID; done | sort))" ]
+  }
+  wait_for 150 "every unit restarted (new main PID) and active after the upgrade" restarted_all
   for u in "${UNITS[@]}"; do inside "/usr/bin/$u" --version | grep -qx "$u $VERSION+e2e1" || die "$u not upgraded"; done
   inside grep -q '^# e2e: edited by the admin' "/etc/marketprism/collector.yaml" || die "upgrade lost the edited collector.yaml"
   [ "$(trade_rows)" -ge "$rows" ] || die "rows lost in the upgrade"
