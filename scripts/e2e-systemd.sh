@@ -232,9 +232,12 @@ nats_server_restart() {
   inside systemctl --quiet is-active marketprism-broker || die "broker unit not active after the nats-server kill"
 }
 
-upgrade() { # upgrade INSTALL-COMMAND...: edits collector.yaml, upgrades; the output is in $OUT
+before_upgrade() { # the admin edits collector.yaml; rows, stream messages and main PIDs are noted
   inside sh -c "echo '# e2e: edited by the admin' >> /etc/marketprism/collector.yaml"
   ROWS=$(trade_rows) MSGS=$(stream_msgs) PIDS=$(for u in "${UNITS[@]}"; do prop "$u" MainPID; done)
+  [ -n "$ROWS" ] && [ -n "$MSGS" ] || die "no row or message count before the upgrade"
+}
+upgrade() { # upgrade INSTALL-COMMAND...: the package manager's output is in $OUT
   OUT=$(inside "$@" 2>&1) || { echo "$OUT"; die "upgrade: $*"; }
   grep -q 'marketprism-broker: JetStream streams: done' <<<"$OUT" || { echo "$OUT"; die "post-install streams ensure did not run against the running broker"; }
 }
@@ -274,6 +277,7 @@ STEP="deb: journald"; journal_priorities; pass "journald priorities"
 STEP="deb: watchdog"; watchdog_restarts; pass "watchdog restart"
 STEP="deb: nats-server kill"; nats_server_restart; pass "nats-server restart"
 STEP="deb: upgrade"
+before_upgrade
 upgrade env DEBIAN_FRONTEND=noninteractive apt-get install -y -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
   $(pkgs deb "$VERSION+e2e1")
 grep -q 'marketprism-storage: ClickHouse schema: done' <<<"$OUT" || { echo "$OUT"; die "post-install schema migrate on upgrade"; }
@@ -310,6 +314,7 @@ STEP="rpm: journald"; journal_priorities; pass "rpm journald priorities"
 STEP="rpm: watchdog"; watchdog_restarts; pass "rpm watchdog restart"
 STEP="rpm: nats-server kill"; nats_server_restart; pass "rpm nats-server restart"
 STEP="rpm: upgrade with ClickHouse down"
+before_upgrade
 kill "$CHDB" && wait "$CHDB" 2>/dev/null || true
 CHDB=""
 upgrade rpm -U --nodeps $(pkgs rpmf "$VERSION+e2e1")

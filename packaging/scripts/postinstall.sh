@@ -21,10 +21,11 @@ update-alternatives --quiet --install /usr/bin/marketprism marketprism "$LIB/bin
 # Runs a `marketprism` provisioning command as the service user, bounded in time.
 provision() {
   what=$1; shift
-  if out=$(timeout 120 runuser -u marketprism -- "$LIB/bin/marketprism" "$@" 2>&1); then
+  if out=$(timeout 60 runuser -u marketprism -- "$LIB/bin/marketprism" "$@" 2>&1); then
     echo "marketprism-$MODULE: $what: done"
+    printf '%s\n' "$out" | sed 's/^/  /'
   else
-    echo "marketprism-$MODULE: $what: not done now ($(printf '%s\n' "$out" | tail -n 1))." >&2
+    echo "marketprism-$MODULE: $what: not done now ($(printf '%s\n' "${out:-no answer within 60 s}" | tail -n 1))." >&2
     echo "marketprism-$MODULE: the daemon applies it when it starts and retries; nothing is lost." >&2
   fi
 }
