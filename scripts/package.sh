@@ -100,6 +100,7 @@ for module in "${MODULES[@]}"; do
   # Smoke test of the staged tree with the bundled runtime: the daemon and CLI start and answer.
   "$dir/node/bin/node" "$dir/app/bin/marketprism-$module.js" --version
   "$dir/node/bin/node" "$dir/app/bin/marketprism-$module.js" check-config --config "$dir/etc/$module.yaml"
+  "$dir/node/bin/node" "$dir/app/bin/marketprism.js" --version
 
   for packager in deb rpm; do
     (cd "$dir" && "$ROOT/.tools/bin/nfpm" package --config "$ROOT/packaging/$module.yaml" --packager "$packager" --target "$DIST/")
