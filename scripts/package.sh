@@ -19,7 +19,7 @@ export MP_VERSION
 MP_VERSION=$(node -p 'require("./package.json").version')${MP_VERSION_METADATA:+"+$MP_VERSION_METADATA"}
 export SOURCE_DATE_EPOCH="${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || date +%s)}"
 
-[ -d node_modules ] || npm ci --no-audit --no-fund
+[ -d node_modules ] || ./scripts/install-deps.sh # npm ci and the build tools, as the tests do
 npm run --silent build
 
 # One production tree shared by the three packages: the checkout's node_modules (installed by
