@@ -31,7 +31,8 @@ fi
 if ! "$TOOLS/nats-server" --version 2>/dev/null | grep -q "${NATS_SERVER_VERSION}"; then
   if command -v go >/dev/null; then
     echo "install-deps: go install nats-server ${NATS_SERVER_VERSION}"
-    GOBIN="$TOOLS" GOFLAGS=-mod=mod go install "github.com/nats-io/nats-server/v2@${NATS_SERVER_VERSION}"
+    # Static (CGO off), the same build the broker package ships (scripts/install-packaging-tools.sh).
+    CGO_ENABLED=0 GOBIN="$TOOLS" GOFLAGS=-mod=mod go install -trimpath -ldflags='-s -w' "github.com/nats-io/nats-server/v2@${NATS_SERVER_VERSION}"
   elif ! command -v nats-server >/dev/null; then
     echo "install-deps: no Go toolchain; installing Debian's nats-server instead"
     as_root apt-get update -qq
