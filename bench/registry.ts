@@ -1,4 +1,5 @@
 /** The benchmarks, by name. Each returns its numbers and a one-line summary. */
+import { collectorBookBench } from './collector-book.js';
 import { pipelineBench } from './pipeline.js';
 import { validateBench } from './validate.js';
 
@@ -12,4 +13,4 @@ export interface Bench {
   run(smoke: boolean): Promise<BenchResult>;
 }
 
-export const benches: Bench[] = [validateBench, pipelineBench];
+export const benches: Bench[] = [validateBench, pipelineBench, collectorBookBench];
