@@ -1,5 +1,6 @@
 /** The benchmarks, by name. Each returns its numbers and a one-line summary. */
 import { collectorBookBench } from './collector-book.js';
+import { collectorReplayBench } from './collector-replay.js';
 import { pipelineBench } from './pipeline.js';
 import { validateBench } from './validate.js';
 
@@ -13,4 +14,4 @@ export interface Bench {
   run(smoke: boolean): Promise<BenchResult>;
 }
 
-export const benches: Bench[] = [validateBench, pipelineBench, collectorBookBench];
+export const benches: Bench[] = [validateBench, pipelineBench, collectorBookBench, collectorReplayBench];
