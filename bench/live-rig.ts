@@ -44,6 +44,8 @@ export interface Reading {
   natsCpu: number;
   /** With storage: rows in the orderbooks and trades tables. */
   rows: number;
+  /** RSS of this process (with storage: marketprism-storage and chDB). */
+  selfRssMb: number;
 }
 
 interface SimVenue {
@@ -129,6 +131,7 @@ export async function startLiveRig(broker: Broker, o: LiveOptions): Promise<Live
         streamMessages: (await jsm.streams.info('MARKET_DATA')).state.messages,
         natsCpu: ((await (await fetch(`http://127.0.0.1:${broker.nats.monitorPort}/varz`)).json()) as { cpu: number }).cpu,
         rows: storage ? (await storage.count('orderbooks')) + (await storage.count('trades')) : 0,
+        selfRssMb: Math.round(process.memoryUsage().rss / 2 ** 20),
       };
     },
   };
@@ -163,6 +166,7 @@ export function between(a: Reading, b: Reading) {
     nats_cpu_percent: Math.round(b.natsCpu),
     stored_rows_per_second: rate((r) => r.rows),
     storage_behind_end: b.rows ? b.streamMessages - b.rows : 0,
+    storage_process_rss_mb: b.rows ? b.selfRssMb : 0,
   };
 }
 
