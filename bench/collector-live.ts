@@ -38,7 +38,7 @@ export const collectorLiveBench: Bench = {
   async run(smoke) {
     const out: BenchResult = { summary: '' };
     const parts: string[] = [];
-    for (const rate of liveRates(smoke, [100, 300, 600])) {
+    for (const rate of liveRates(smoke, [100, 300, 600, 1000])) {
       const r = await measureLive(liveOptions(rate), liveTiming(smoke));
       flowed('collector-live', r);
       for (const [k, v] of Object.entries(r)) out[`rate${rate}_${k}`] = v;
