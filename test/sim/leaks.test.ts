@@ -46,7 +46,10 @@ describe('the simulator leaks nothing', () => {
       (r) => r.status,
       () => 'failed',
     );
-    await sleep(50);
+    // Stop only once the server holds the request (a fixed sleep races on a loaded machine).
+    const before = sim.stats.restRequests;
+    for (let i = 0; i < 200 && sim.stats.restRequests === before; i++) await sleep(25);
+    expect(sim.stats.restRequests).toBe(before + 1);
     await sim.stop();
     for (const c of clients) expect((await c.closed).code).toBe(1006);
     expect(await pending).toBe(503);
