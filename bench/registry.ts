@@ -1,4 +1,8 @@
 /** The benchmarks, by name. Each returns its numbers and a one-line summary. */
+import { collectorBookBench } from './collector-book.js';
+import { collectorLiveBench } from './collector-live.js';
+import { collectorReplayBench } from './collector-replay.js';
+import { fullPathBench } from './full-path.js';
 import { pipelineBench } from './pipeline.js';
 import { validateBench } from './validate.js';
 
@@ -12,4 +16,4 @@ export interface Bench {
   run(smoke: boolean): Promise<BenchResult>;
 }
 
-export const benches: Bench[] = [validateBench, pipelineBench];
+export const benches: Bench[] = [validateBench, pipelineBench, collectorBookBench, collectorReplayBench, collectorLiveBench, fullPathBench];

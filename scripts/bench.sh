@@ -4,4 +4,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/.tools/bin:$PATH"
 [ -f build/bench/run.js ] || npm run --silent build
-exec node build/bench/run.js "$@"
+exec node --expose-gc build/bench/run.js "$@"

@@ -1,0 +1,79 @@
+/**
+ * Venue book frames without sockets: the simulator's own generated markets
+ * (src/sim), stepped by hand on a simulated clock, their depth frames collected in
+ * memory and their REST book snapshots answered in-process. The frames are what the
+ * simulator would send over WebSocket, byte for byte.
+ */
+import type { GenerateOptions } from '../src/sim/generate/feed.js';
+import { BinanceUsdmFeed } from '../src/sim/venues/binance-usdm.js';
+import { OkxFeed } from '../src/sim/venues/okx-feed.js';
+import type { Frame, FramePublisher } from '../src/sim/types.js';
+
+/** Keeps the frames of the chosen topics. */
+class Collect implements FramePublisher {
+  frames: string[] = [];
+  constructor(private readonly topics: ReadonlySet<string>) {}
+  publish(f: Frame): void {
+    this.frames.push(f.text);
+  }
+  wants(topic: string): boolean {
+    return this.topics.has(topic);
+  }
+  maxBufferedBytes(): number {
+    return 0;
+  }
+}
+
+export interface BookSource {
+  /** Runs `steps` market steps (one push per instrument each) at times now, now+stepMs, ... and returns the frames. */
+  frames(steps: number, now: number, stepMs: number): string[];
+  /** The venue's REST body for a snapshot URL, taken at the market's current state. */
+  snapshot(url: string): string;
+}
+
+interface Steppable {
+  stepAt(now: number): void;
+  rest(req: { path: string; params: URLSearchParams }): { status: number; body: string } | Promise<unknown>;
+}
+
+class UsdmSteps extends BinanceUsdmFeed {
+  stepAt(now: number): void {
+    this.step(now);
+  }
+}
+
+class OkxSteps extends OkxFeed {
+  stepAt(now: number): void {
+    this.step(now);
+  }
+}
+
+function source(feed: Steppable, out: Collect): BookSource {
+  return {
+    frames(steps, now, stepMs) {
+      out.frames = [];
+      for (let i = 0; i < steps; i++) feed.stepAt(now + i * stepMs);
+      return out.frames;
+    },
+    snapshot(url) {
+      const u = new URL(url);
+      const reply = feed.rest({ path: u.pathname, params: u.searchParams });
+      if (reply instanceof Promise || reply.status !== 200) throw new Error(`snapshot ${url} not answered`);
+      return reply.body;
+    },
+  };
+}
+
+/** Binance USDⓈ-M `@depth@0ms` diffs (U/u/pu chained) for `symbols`. */
+export function usdmBookSource(opts: GenerateOptions): BookSource {
+  const symbols = opts.symbols ?? ['BTC-USDT'];
+  const out = new Collect(new Set(symbols.map((s) => `${s.replace('-', '').toLowerCase()}@depth@0ms`)));
+  return source(new UsdmSteps(opts, out, { restWeightPerMin: 1e9 }), out);
+}
+
+/** OKX `books` updates (seqId/prevSeqId; mode '2025' adds the CRC32 checksum) for the spot pair and swap of `symbols`. */
+export function okxBookSource(opts: GenerateOptions): BookSource {
+  const symbols = opts.symbols ?? ['BTC-USDT'];
+  const out = new Collect(new Set(symbols.flatMap((s) => [`books/${s}`, `books/${s}-SWAP`])));
+  return source(new OkxSteps(opts, out), out);
+}
