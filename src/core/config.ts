@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
+import { show } from './show.js';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -158,9 +159,4 @@ export class ConfigReader {
       if (!this.seen.has(k)) this.fail(k, 'unknown key (misspelt?)');
     }
   }
-}
-
-function show(v: unknown): string {
-  const s = JSON.stringify(v);
-  return s === undefined ? String(v) : s.length > 60 ? s.slice(0, 57) + '...' : s;
 }

@@ -5,6 +5,7 @@
 import { decimalProblem } from './decimal.js';
 import { fieldEntries, type FieldKind } from './fields.js';
 import { EXCHANGES, MARKET_TYPES, SIDES, isDataType, type MarketRecord } from './model.js';
+import { show } from './show.js';
 
 export class InvalidRecordError extends Error {
   override name = 'InvalidRecordError';
@@ -82,9 +83,4 @@ function levelsProblem(v: unknown): string | undefined {
     if (p) return `level ${i}: ${p}`;
   }
   return undefined;
-}
-
-function show(v: unknown): string {
-  const s = JSON.stringify(v);
-  return s === undefined ? String(v) : s.length > 60 ? s.slice(0, 57) + '...' : s;
 }

@@ -5,7 +5,7 @@
  * `SELECT ... FINAL` reads the de-duplicated view at any moment.
  */
 import { NATURAL_KEYS, fieldEntries, type FieldKind } from '../core/fields.js';
-import { DATA_TYPES, type DataType } from '../core/model.js';
+import type { DataType } from '../core/model.js';
 
 export const TABLES = {
   orderbook: 'orderbooks',
@@ -85,8 +85,4 @@ export function createTableSql(type: DataType, opts: TableOptions): string {
 
 export function ttlClause(days: number): string {
   return `TTL toDateTime(timestamp) + INTERVAL ${days} DAY DELETE`;
-}
-
-export function allTypes(): readonly DataType[] {
-  return DATA_TYPES;
 }

@@ -10,6 +10,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
+import { QUERY_SETTINGS_SQL } from '../storage/engines/engine.js';
 
 interface ChdbSession {
   queryAsync(sql: string, opts?: { format?: string }): Promise<{ text(): string }>;
@@ -148,7 +149,7 @@ export async function startChdbHttp(opts: ChdbHttpOptions): Promise<ChdbHttpServ
     resume: listen,
     async query<T>(sql: string) {
       const text = await serial(async () =>
-        (await session.queryAsync(`${sql} SETTINGS output_format_json_quote_64bit_integers=1, output_format_json_quote_decimals=1`, { format: 'JSONEachRow' })).text(),
+        (await session.queryAsync(`${sql} SETTINGS ${QUERY_SETTINGS_SQL}`, { format: 'JSONEachRow' })).text(),
       );
       return text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as T);
     },

@@ -1,7 +1,7 @@
 /** chDB: ClickHouse in-process, data in a directory. For a single machine with no server. */
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { EngineError, QUERY_SETTINGS, type ClickHouseEngine, type InsertOptions } from './engine.js';
+import { EngineError, QUERY_SETTINGS_SQL, type ClickHouseEngine, type InsertOptions } from './engine.js';
 
 interface ChdbResult {
   text(): string;
@@ -25,9 +25,6 @@ function loadChdb(): ChdbModule {
   }
 }
 
-const SETTINGS_SQL = Object.entries(QUERY_SETTINGS)
-  .map(([k, v]) => `${k}=${v}`)
-  .join(', ');
 
 export class EmbeddedEngine implements ClickHouseEngine {
   readonly kind = 'embedded' as const;
@@ -47,7 +44,7 @@ export class EmbeddedEngine implements ClickHouseEngine {
   }
 
   async query<T>(sql: string): Promise<T[]> {
-    const text = await this.run(`${sql.trim().replace(/;$/, '')} SETTINGS ${SETTINGS_SQL}`, 'JSONEachRow');
+    const text = await this.run(`${sql.trim().replace(/;$/, '')} SETTINGS ${QUERY_SETTINGS_SQL}`, 'JSONEachRow');
     return text
       .split('\n')
       .filter((l) => l.length > 0)

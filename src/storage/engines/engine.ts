@@ -37,3 +37,8 @@ export const QUERY_SETTINGS = {
   output_format_json_quote_64bit_integers: 1,
   output_format_json_quote_decimals: 1,
 } as const;
+
+/** QUERY_SETTINGS as a SQL `SETTINGS` clause body, for engines that take settings in the query text. */
+export const QUERY_SETTINGS_SQL = Object.entries(QUERY_SETTINGS)
+  .map(([k, v]) => `${k}=${v}`)
+  .join(', ');
