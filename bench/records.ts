@@ -12,6 +12,8 @@ export function sampleTrades(n: number, prefix = ''): TradeRecord[] {
     trade_id: `${prefix}${i}`,
     price: `${27000 + (i % 997)}.${String(i % 100).padStart(2, '0')}`,
     quantity: `0.${String(i % 100000).padStart(5, '0')}`,
+    quantity_raw: `0.${String(i % 100000).padStart(5, '0')}`,
+    quantity_unit: 'base',
     side: i % 2 ? 'buy' : 'sell',
     is_maker: i % 3 === 0,
     trade_time: t0 + i,

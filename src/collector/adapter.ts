@@ -5,6 +5,7 @@
  * fetched, what "now" is).
  */
 import type { MarketRecord, OrderbookRecord } from '../core/model.js';
+import type { InstrumentInfo } from './instruments/types.js';
 
 /** Closed set of things that can go wrong with venue data; each is a metric label. */
 export const PROBLEMS = [
@@ -15,6 +16,7 @@ export const PROBLEMS = [
   'venue_error', // an error frame from the venue
   'unsupported', // an instrument outside the data model (e.g. a dated future)
   'snapshot_failed', // the REST snapshot could not be fetched
+  'unknown_instrument', // no instrument metadata (contract size) yet: nothing published rather than a wrong quantity
 ] as const;
 export type Problem = (typeof PROBLEMS)[number];
 
@@ -38,6 +40,8 @@ export interface AdapterContext {
    */
   bookChanged(key: string, build: () => OrderbookRecord | undefined): void;
   requestSnapshot(req: SnapshotRequest): void;
+  /** Metadata of a venue instrument (by its wire name), or undefined while unknown. */
+  instrument(wire: string): InstrumentInfo | undefined;
   /** Send a frame on a connection (e.g. Deribit resubscribe after a gap). */
   send(conn: string, text: string): void;
   problem(kind: Problem, detail: { symbol?: string; message: string }): void;
@@ -52,6 +56,12 @@ export interface VenueAdapter {
   onSnapshotFailed(key: string, err: Error): void;
   /** The connection dropped unexpectedly: books it fed can no longer be trusted. */
   connectionLost(conn: string): void;
+  /**
+   * Records from a polled REST body (open interest, long/short ratios), chosen by the
+   * URL; undefined when the URL is not one this venue polls. Throws on a malformed body.
+   * Live pollers and replay both use it, so recorded bodies map as live ones do.
+   */
+  restRecords(url: string, body: string): MarketRecord[] | undefined;
   /** The snapshot key a REST URL answers (for replay), or undefined if it is not a book snapshot. */
   snapshotKeyOf(url: string): string | undefined;
 }

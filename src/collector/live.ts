@@ -17,7 +17,6 @@ import { ProblemLog } from './problems.js';
 import { pollTargets } from './rest/pollers.js';
 import { RestScheduler } from './rest/scheduler.js';
 import { VenueSession } from './session.js';
-import { restRecords } from './venues.js';
 
 export interface LiveHooks {
   record(r: MarketRecord): void;
@@ -147,7 +146,7 @@ export class LiveVenue {
   private polled(url: string, body: string): void {
     let records: MarketRecord[] | undefined;
     try {
-      records = restRecords(VENUE_SPEC[this.cfg.name].kind, url, body, Date.now());
+      records = this.session.adapter.restRecords(url, body);
     } catch (err) {
       this.session.problems.report('malformed', { message: `${new URL(url).pathname}: ${(err as Error).message}` });
       return;

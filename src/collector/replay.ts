@@ -18,7 +18,7 @@ import { readCaptureFiles } from '../capture/format.js';
 import type { MarketRecord } from '../core/model.js';
 import { ProblemLog } from './problems.js';
 import { VenueSession } from './session.js';
-import { DEFAULT_REST_URL, isVenueKind, restRecords, VENUE_KINDS, type VenueKind } from './venues.js';
+import { DEFAULT_REST_URL, isVenueKind, VENUE_KINDS, type VenueKind } from './venues.js';
 
 export const REPLAY_USAGE = `usage: marketprism-collector replay --venue ${VENUE_KINDS.join('|')} [--depth N] [--publish-interval MS] FILE...`;
 
@@ -95,7 +95,7 @@ export async function replay(opts: ReplayOptions, out: (r: MarketRecord) => void
         else captured.set(key, [...(captured.get(key) ?? []), ev.body]);
       } else {
         try {
-          restRecords(opts.venue, ev.url, ev.body, now)?.forEach((r) => {
+          adapter.restRecords(ev.url, ev.body)?.forEach((r) => {
             records[r.data_type] = (records[r.data_type] ?? 0) + 1;
             outQueue.push(r);
           });

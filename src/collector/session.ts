@@ -6,6 +6,7 @@
 import type { MarketRecord } from '../core/model.js';
 import type { AdapterContext, Problem, SnapshotRequest, VenueAdapter } from './adapter.js';
 import { BookEmitter } from './book/emitter.js';
+import type { InstrumentInfo } from './instruments/types.js';
 import type { ProblemLog } from './problems.js';
 import { createAdapter, type AdapterSettings, type VenueKind } from './venues.js';
 
@@ -16,6 +17,8 @@ export interface SessionHooks {
   snapshot(req: SnapshotRequest): void;
   send(conn: string, text: string): void;
   resync?(symbol: string, reason: Problem | 'reconnect'): void;
+  /** Instrument metadata by the venue's instrument name (contract sizes). */
+  instrument?(wire: string): InstrumentInfo | undefined;
 }
 
 export class VenueSession {
@@ -35,6 +38,7 @@ export class VenueSession {
       bookChanged: (key, build) => this.emitter.changed(key, build, hooks.clock()),
       requestSnapshot: (req) => hooks.snapshot(req),
       send: (conn, text) => hooks.send(conn, text),
+      instrument: (wire) => hooks.instrument?.(wire),
       problem: (kind, detail) => problems.report(kind, detail, hooks.clock()),
       resync: (symbol, reason) => hooks.resync?.(symbol, reason),
     };

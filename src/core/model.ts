@@ -34,102 +34,25 @@ export type Decimal = string;
 /** A price level: [price, quantity]. */
 export type Level = readonly [Decimal, Decimal];
 
-interface RecordBase {
-  readonly exchange: Exchange;
-  readonly market_type: MarketType;
-  /** Normalized instrument, e.g. "BTC-USDT". */
-  readonly symbol: string;
-  /** Exchange event time, ms. */
-  readonly timestamp: number;
-  /** When the collector received the message, ms. */
-  readonly local_timestamp: number;
-}
+/**
+ * What a venue's own quantity is counted in: `base` (the base asset, e.g. BTC),
+ * `contracts` (OKX swaps/futures, Binance COIN-M: see the instrument's contract size),
+ * `quote` (Deribit inverse contracts: USD).
+ */
+export const QUANTITY_UNITS = ['base', 'contracts', 'quote'] as const;
+export type QuantityUnit = (typeof QUANTITY_UNITS)[number];
 
-export interface OrderbookRecord extends RecordBase {
-  readonly data_type: 'orderbook';
-  /** Binance `u`, OKX `seqId`, Deribit `change_id`: the last update applied (integer as text). */
-  readonly last_update_id: string;
-  /** Best first: highest bid first, lowest ask first. */
-  readonly bids: readonly Level[];
-  readonly asks: readonly Level[];
-}
-
-export interface TradeRecord extends RecordBase {
-  readonly data_type: 'trade';
-  readonly trade_id: string;
-  readonly price: Decimal;
-  readonly quantity: Decimal;
-  /** Taker side. */
-  readonly side: Side;
-  /** True when the buyer was the maker (Binance `m`); derived from the taker side elsewhere. */
-  readonly is_maker: boolean;
-  readonly trade_time: number;
-}
-
-export interface FundingRateRecord extends RecordBase {
-  readonly data_type: 'funding_rate';
-  readonly funding_rate: Decimal;
-  readonly mark_price: Decimal | undefined;
-  readonly index_price: Decimal | undefined;
-  /** Time the rate applies to (the next settlement for a predicted rate), ms. */
-  readonly funding_time: number | undefined;
-  readonly next_funding_time: number | undefined;
-}
-
-export interface OpenInterestRecord extends RecordBase {
-  readonly data_type: 'open_interest';
-  /** In contracts or base currency, as the venue reports it. */
-  readonly open_interest: Decimal;
-  /** Notional in quote currency (USD) where the venue reports it. */
-  readonly open_interest_value: Decimal | undefined;
-}
-
-export interface LiquidationRecord extends RecordBase {
-  readonly data_type: 'liquidation';
-  /** Side of the liquidation order (a long liquidated is a sell). */
-  readonly side: Side;
-  readonly price: Decimal;
-  readonly quantity: Decimal;
-  readonly liquidation_time: number;
-}
-
-export interface LsrTopPositionRecord extends RecordBase {
-  readonly data_type: 'lsr_top_position';
-  readonly long_position_ratio: Decimal;
-  readonly short_position_ratio: Decimal;
-  readonly long_short_ratio: Decimal;
-  /** Aggregation period, e.g. "5m". */
-  readonly period: string;
-}
-
-export interface LsrAllAccountRecord extends RecordBase {
-  readonly data_type: 'lsr_all_account';
-  readonly long_account_ratio: Decimal;
-  readonly short_account_ratio: Decimal;
-  readonly long_short_ratio: Decimal;
-  readonly period: string;
-}
-
-export interface VolatilityIndexRecord extends RecordBase {
-  readonly data_type: 'volatility_index';
-  readonly index_value: Decimal;
-  /** e.g. "BTC". */
-  readonly underlying_asset: string;
-  /** YYYY-MM-DD for an index tied to an expiry; undefined for a constant-maturity index such as DVOL. */
-  readonly maturity_date: string | undefined;
-}
-
-export type MarketRecord =
-  | OrderbookRecord
-  | TradeRecord
-  | FundingRateRecord
-  | OpenInterestRecord
-  | LiquidationRecord
-  | LsrTopPositionRecord
-  | LsrAllAccountRecord
-  | VolatilityIndexRecord;
-
-export type RecordOf<T extends DataType> = Extract<MarketRecord, { data_type: T }>;
+// The record types are derived from the fields table (fields.ts), declared once there.
+export type { MarketRecord, RecordOf } from './fields.js';
+import type { RecordOf } from './fields.js';
+export type OrderbookRecord = RecordOf<'orderbook'>;
+export type TradeRecord = RecordOf<'trade'>;
+export type FundingRateRecord = RecordOf<'funding_rate'>;
+export type OpenInterestRecord = RecordOf<'open_interest'>;
+export type LiquidationRecord = RecordOf<'liquidation'>;
+export type LsrTopPositionRecord = RecordOf<'lsr_top_position'>;
+export type LsrAllAccountRecord = RecordOf<'lsr_all_account'>;
+export type VolatilityIndexRecord = RecordOf<'volatility_index'>;
 
 export function isDataType(value: unknown): value is DataType {
   return typeof value === 'string' && (DATA_TYPES as readonly string[]).includes(value);

@@ -4,7 +4,7 @@
  */
 import { decimalProblem } from './decimal.js';
 import { fieldEntries, type FieldKind } from './fields.js';
-import { EXCHANGES, MARKET_TYPES, SIDES, isDataType, type MarketRecord } from './model.js';
+import { EXCHANGES, MARKET_TYPES, QUANTITY_UNITS, SIDES, isDataType, type MarketRecord } from './model.js';
 import { show } from './show.js';
 
 export class InvalidRecordError extends Error {
@@ -30,12 +30,6 @@ export function validateRecord(value: unknown): MarketRecord {
   }
   const obj = value as Record<string, unknown>;
   if (!isDataType(obj.data_type)) throw new InvalidRecordError('data_type', `unknown data type ${show(obj.data_type)}`);
-  if (!(EXCHANGES as readonly unknown[]).includes(obj.exchange)) {
-    throw new InvalidRecordError('exchange', `unknown exchange ${show(obj.exchange)}`);
-  }
-  if (!(MARKET_TYPES as readonly unknown[]).includes(obj.market_type)) {
-    throw new InvalidRecordError('market_type', `unknown market type ${show(obj.market_type)}`);
-  }
   if (typeof obj.symbol !== 'string' || !SYMBOL_RE.test(obj.symbol)) {
     throw new InvalidRecordError('symbol', `expected an upper-case symbol like BTC-USDT, got ${show(obj.symbol)}`);
   }
@@ -51,6 +45,14 @@ function fieldProblem(kind: FieldKind, v: unknown): string | undefined {
   if (optional && (v === undefined || v === null)) return undefined;
   if (v === undefined) return 'missing';
   switch (kind) {
+    case 'exchange':
+      return oneOf(EXCHANGES, v, 'exchange');
+    case 'market_type':
+      return oneOf(MARKET_TYPES, v, 'market type');
+    case 'unit':
+      return oneOf(QUANTITY_UNITS, v, 'quantity unit');
+    case 'decimals?':
+      return decimalsProblem(v);
     case 'decimal':
     case 'decimal?':
       return decimalProblem(v);
@@ -72,6 +74,19 @@ function fieldProblem(kind: FieldKind, v: unknown): string | undefined {
     case 'levels':
       return levelsProblem(v);
   }
+}
+
+function oneOf(values: readonly string[], v: unknown, what: string): string | undefined {
+  return (values as readonly unknown[]).includes(v) ? undefined : `unknown ${what} ${show(v)}; expected one of ${values.join(', ')}`;
+}
+
+function decimalsProblem(v: unknown): string | undefined {
+  if (!Array.isArray(v)) return `expected an array of decimal strings, got ${show(v)}`;
+  for (let i = 0; i < v.length; i++) {
+    const p = decimalProblem(v[i]);
+    if (p) return `element ${i}: ${p}`;
+  }
+  return undefined;
 }
 
 function levelsProblem(v: unknown): string | undefined {

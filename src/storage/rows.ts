@@ -10,7 +10,7 @@ export function msToDateTime64(ms: number): string {
 }
 
 function cell(kind: FieldKind, v: unknown): unknown {
-  if (v === undefined || v === null) return null;
+  if (v === undefined || v === null) return kind === 'decimals?' ? [] : null;
   switch (kind) {
     case 'time':
     case 'time?':

@@ -22,6 +22,10 @@ export const DECIMAL_TYPE = 'Decimal(38, 18)';
 const TIME_TYPE = "DateTime64(3, 'UTC')";
 
 const COLUMN_TYPE: Record<FieldKind, string> = {
+  exchange: 'LowCardinality(String)',
+  market_type: 'LowCardinality(String)',
+  unit: 'LowCardinality(String)',
+  'decimals?': `Array(${DECIMAL_TYPE})`,
   decimal: DECIMAL_TYPE,
   'decimal?': `Nullable(${DECIMAL_TYPE})`,
   text: 'String',
@@ -35,7 +39,7 @@ const COLUMN_TYPE: Record<FieldKind, string> = {
 };
 
 /** Text columns with few distinct values. */
-const LOW_CARDINALITY = new Set(['exchange', 'market_type', 'symbol', 'period', 'underlying_asset']);
+const LOW_CARDINALITY = new Set(['symbol', 'period', 'underlying_asset']);
 
 /** Orderbook columns computed from bids/asks at insert, as the original had them. */
 const ORDERBOOK_DERIVED: [string, string][] = [

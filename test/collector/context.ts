@@ -5,6 +5,7 @@ import type { AdapterContext, Problem, SnapshotRequest, VenueAdapter } from '../
 import { BookEmitter } from '../../src/collector/book/emitter.js';
 import { createAdapter, type VenueKind } from '../../src/collector/venues.js';
 import type { MarketRecord, OrderbookRecord } from '../../src/core/model.js';
+import type { InstrumentInfo } from '../../src/collector/instruments/types.js';
 
 export const SAMPLES = process.env.MARKETPRISM_SAMPLES ?? '/work/shared/reference/protocol-samples';
 
@@ -27,12 +28,17 @@ export class TestContext implements AdapterContext {
   readonly sent: { conn: string; text: string }[] = [];
   readonly problems: { kind: Problem; symbol?: string; message: string }[] = [];
   readonly resyncs: { symbol: string; reason: string }[] = [];
+  /** Instrument metadata by wire name (tests add what a venue's instruments endpoint would say). */
+  readonly instruments = new Map<string, InstrumentInfo>();
   private readonly emitter: BookEmitter;
 
   constructor(publishIntervalMs = 0) {
     this.emitter = new BookEmitter(publishIntervalMs, (r) => this.records.push(r));
   }
 
+  instrument(wire: string): InstrumentInfo | undefined {
+    return this.instruments.get(wire);
+  }
   now(): number {
     return this.time;
   }

@@ -29,7 +29,7 @@ describe('validateRecord', () => {
     expect(reject({ ...trade(), trade_id: undefined })).toBe('field "trade_id": missing');
     expect(reject({ ...trade(), symbol: 'btc/usdt' })).toMatch(/^field "symbol"/);
     expect(reject({ ...trade(), data_type: 'candles' })).toBe('field "data_type": unknown data type "candles"');
-    expect(reject({ ...trade(), exchange: 'kraken' })).toBe('field "exchange": unknown exchange "kraken"');
+    expect(reject({ ...trade(), exchange: 'kraken' })).toBe('field "exchange": unknown exchange "kraken"; expected one of binance, okx, deribit');
     expect(reject([1, 2])).toMatch(/expected a JSON object/);
     const book = JSON.parse(JSON.stringify(sampleRecords()[0]));
     expect(reject({ ...book, bids: [['1', '2'], ['1']] })).toMatch(/^field "bids": level 1: expected \[price, quantity\]/);

@@ -3,7 +3,8 @@
  * buffered while a snapshot is on its way, and turning the state into a record.
  * The venue rules (which diff applies, what is a gap) stay in the venue mapper.
  */
-import type { Exchange, MarketType, OrderbookRecord } from '../../core/model.js';
+import type { Exchange, Level, MarketType, OrderbookRecord } from '../../core/model.js';
+import type { QuantityRule } from '../units.js';
 import { OrderBook } from './order-book.js';
 
 export type SyncState = 'idle' | 'awaiting_snapshot' | 'synced';
@@ -44,9 +45,16 @@ export class SyncedBook<D> {
     this.lastId = 0;
   }
 
-  /** The published form: top `depth` levels per side, or undefined while not in sync. */
-  record(): OrderbookRecord | undefined {
+  /**
+   * The published form: top `depth` levels per side with quantities in the base asset
+   * (`units` converts the venue's own, which are kept beside them), or undefined while
+   * not in sync.
+   */
+  record(units: QuantityRule): OrderbookRecord | undefined {
     if (this.state !== 'synced') return undefined;
+    const bids = this.book.bids.top(this.depth);
+    const asks = this.book.asks.top(this.depth);
+    const base = units.unit === 'base';
     return {
       data_type: 'orderbook',
       exchange: this.exchange,
@@ -55,8 +63,15 @@ export class SyncedBook<D> {
       timestamp: this.timestamp,
       local_timestamp: this.localTimestamp,
       last_update_id: String(this.lastId),
-      bids: this.book.bids.top(this.depth),
-      asks: this.book.asks.top(this.depth),
+      bids: base ? bids : inBase(bids, units),
+      asks: base ? asks : inBase(asks, units),
+      quantity_unit: units.unit,
+      bids_raw: base ? undefined : bids.map((l) => l[1]),
+      asks_raw: base ? undefined : asks.map((l) => l[1]),
     };
   }
+}
+
+function inBase(levels: readonly Level[], units: QuantityRule): Level[] {
+  return levels.map(([p, q]) => [p, units.toBase(q, p)] as const);
 }

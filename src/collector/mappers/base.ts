@@ -3,9 +3,11 @@
  * frame escape, books keyed by venue instrument, trade de-duplication (overlapping
  * connections during rotation deliver some trades twice), and resync bookkeeping.
  */
-import type { Exchange, MarketType, TradeRecord } from '../../core/model.js';
+import type { Exchange, MarketRecord, MarketType, QuantityUnit, TradeRecord } from '../../core/model.js';
 import type { AdapterContext, Problem, VenueAdapter } from '../adapter.js';
 import { SyncedBook } from '../book/synced-book.js';
+import type { InstrumentInfo } from '../instruments/types.js';
+import { BASE_UNITS, QUOTE_UNITS, contractUnits, type QuantityRule } from '../units.js';
 import { MalformedFrameError } from './wire.js';
 
 export interface AdapterOptions {
@@ -37,6 +39,12 @@ export abstract class BaseAdapter<D> implements VenueAdapter {
   ) {}
 
   protected abstract handle(conn: string, text: string): void;
+  abstract restRecords(url: string, body: string): MarketRecord[] | undefined;
+  /**
+   * How the venue's quantities of instrument `wire` become base quantities, or
+   * undefined when that needs metadata not loaded (yet).
+   */
+  protected abstract unitsOf(wire: string, market: MarketType): QuantityRule | undefined;
   protected abstract handleSnapshot(book: SyncedBook<D>, body: string): void;
   abstract snapshotKeyOf(url: string): string | undefined;
 
@@ -98,7 +106,22 @@ export abstract class BaseAdapter<D> implements VenueAdapter {
       this.afterDrop(key, b);
       return;
     }
-    this.ctx.bookChanged(key, () => b.record());
+    this.ctx.bookChanged(key, () => {
+      const units = this.units(b.key, b.market_type);
+      return units && b.record(units);
+    });
+  }
+
+  /** unitsOf, counting (and so logging, rate-limited) an instrument whose units are unknown. */
+  protected units(wire: string, market: MarketType): QuantityRule | undefined {
+    const rule = this.unitsOf(wire, market);
+    if (!rule) this.ctx.problem('unknown_instrument', { symbol: wire, message: `no contract size known for ${wire}: its quantities are not published` });
+    return rule;
+  }
+
+  /** A quantity in base with the venue's own figure beside it. */
+  protected sized(rule: QuantityRule, raw: string, price: string): { quantity: string; quantity_raw: string; quantity_unit: QuantityUnit } {
+    return { quantity: rule.toBase(raw, price), quantity_raw: raw, quantity_unit: rule.unit };
   }
 
   /** What a venue does once a book was dropped by `changed` (request a snapshot, resubscribe). */
@@ -114,4 +137,12 @@ export abstract class BaseAdapter<D> implements VenueAdapter {
     const venueFault = err instanceof MalformedFrameError || err instanceof SyntaxError;
     this.ctx.problem('malformed', { symbol, message: venueFault ? message : `internal: ${message}` });
   }
+}
+
+/** The rule for an instrument whose metadata says how its quantities are counted. */
+export function unitsFromInfo(info: InstrumentInfo | undefined): QuantityRule | undefined {
+  if (!info) return undefined;
+  if (info.quantity_unit === 'base') return BASE_UNITS;
+  if (info.quantity_unit === 'quote') return QUOTE_UNITS;
+  return info.contract_size === undefined ? undefined : contractUnits(info.contract_size, info.linear);
 }

@@ -9,7 +9,9 @@
  * rotation delivers it again) and is ignored.
  */
 import { isZero } from '../../core/decimal.js';
-import type { Level, LiquidationRecord, MarketType, OpenInterestRecord, LsrAllAccountRecord, LsrTopPositionRecord } from '../../core/model.js';
+import { multiplyDecimal } from '../../core/decimal-math.js';
+import type { Decimal, Level, LiquidationRecord, MarketRecord, MarketType, OpenInterestRecord, LsrAllAccountRecord, LsrTopPositionRecord } from '../../core/model.js';
+import { BASE_UNITS, type QuantityRule } from '../units.js';
 import type { AdapterContext, SnapshotRequest } from '../adapter.js';
 import type { SyncedBook } from '../book/synced-book.js';
 import { binanceSymbol } from '../symbols.js';
@@ -42,6 +44,8 @@ export class BinanceAdapter extends BaseAdapter<Diff> {
   private readonly marketType: MarketType;
   /** Set after a snapshot that no buffered diff followed: the next diff must bridge it. */
   private readonly bridging = new Set<string>();
+  /** Latest mark price per symbol (markPrice stream): open interest's quote notional. */
+  private readonly markPrices = new Map<string, Decimal>();
 
   constructor(ctx: AdapterContext, private readonly options: BinanceOptions) {
     super(ctx, options);
@@ -51,6 +55,27 @@ export class BinanceAdapter extends BaseAdapter<Diff> {
   snapshotKeyOf(url: string): string | undefined {
     const u = new URL(url);
     return u.pathname.endsWith(DEPTH_PATH[this.options.market]) ? (u.searchParams.get('symbol') ?? undefined) : undefined;
+  }
+
+  /** Spot and USDⓈ-M count every quantity in the base asset. */
+  protected unitsOf(): QuantityRule {
+    return BASE_UNITS;
+  }
+
+  restRecords(url: string, body: string): MarketRecord[] | undefined {
+    if (this.options.market !== 'usdm') return undefined;
+    const u = new URL(url);
+    const period = u.searchParams.get('period') ?? '5m';
+    const now = this.ctx.now();
+    if (u.pathname.endsWith('/fapi/v1/openInterest')) {
+      return mapBinanceOpenInterest(body, now).map((r) => {
+        const mark = this.markPrices.get(r.symbol);
+        return mark === undefined ? r : { ...r, open_interest_value: multiplyDecimal(r.open_interest, mark) };
+      });
+    }
+    if (u.pathname.endsWith('/futures/data/topLongShortPositionRatio')) return mapBinanceLongShort('lsr_top_position', body, period, now);
+    if (u.pathname.endsWith('/futures/data/globalLongShortAccountRatio')) return mapBinanceLongShort('lsr_all_account', body, period, now);
+    return undefined;
   }
 
   protected handle(conn: string, frame: string): void {
@@ -211,7 +236,7 @@ export class BinanceAdapter extends BaseAdapter<Diff> {
       local_timestamp: this.ctx.now(),
       trade_id: String(int(d.e === 'aggTrade' ? d.a : d.t, d.e === 'aggTrade' ? 'a' : 't')),
       price: decimalField(d, 'p'),
-      quantity: decimalField(d, 'q'),
+      ...this.sized(BASE_UNITS, decimalField(d, 'q'), ''),
       side: buyerIsMaker ? 'sell' : 'buy',
       is_maker: buyerIsMaker,
       trade_time: intField(d, 'T'),
@@ -220,8 +245,10 @@ export class BinanceAdapter extends BaseAdapter<Diff> {
 
   private markPrice(d: Obj): void {
     const symbol = this.instrument(text(d, 's'));
-    if (!symbol || d.r === '' || d.r === undefined) return; // no funding (not a perpetual)
-    const next = optionalInt(d, 'T');
+    if (!symbol) return;
+    const mark = decimalField(d, 'p');
+    this.markPrices.set(symbol, mark);
+    if (d.r === '' || d.r === undefined) return; // no funding (not a perpetual)
     this.ctx.emit({
       data_type: 'funding_rate',
       exchange: 'binance',
@@ -230,10 +257,11 @@ export class BinanceAdapter extends BaseAdapter<Diff> {
       timestamp: intField(d, 'E'),
       local_timestamp: this.ctx.now(),
       funding_rate: decimalField(d, 'r'),
-      mark_price: decimalField(d, 'p'),
+      mark_price: mark,
       index_price: decimalField(d, 'i'),
-      funding_time: next,
-      next_funding_time: next,
+      // `T` is the next settlement, the one the current rate applies to; Binance does not state the one after.
+      funding_time: optionalInt(d, 'T'),
+      next_funding_time: undefined,
     });
   }
 
@@ -243,6 +271,7 @@ export class BinanceAdapter extends BaseAdapter<Diff> {
     if (!symbol) return;
     const avg = decimalField(o, 'ap');
     const filled = decimalField(o, 'z');
+    const price = isZero(avg) ? decimalField(o, 'p') : avg;
     const record: LiquidationRecord = {
       data_type: 'liquidation',
       exchange: 'binance',
@@ -252,8 +281,8 @@ export class BinanceAdapter extends BaseAdapter<Diff> {
       local_timestamp: this.ctx.now(),
       side: side(o.S, 'S'),
       // The average fill price and filled quantity, falling back to the order's own.
-      price: isZero(avg) ? decimalField(o, 'p') : avg,
-      quantity: isZero(filled) ? decimalField(o, 'q') : filled,
+      price,
+      ...this.sized(BASE_UNITS, isZero(filled) ? decimalField(o, 'q') : filled, price),
       liquidation_time: intField(o, 'T'),
     };
     this.ctx.emit(record);
@@ -275,6 +304,9 @@ export function mapBinanceOpenInterest(body: string, now: number): OpenInterestR
       timestamp: intField(o, 'time'),
       local_timestamp: now,
       open_interest: decimalField(o, 'openInterest'),
+      open_interest_raw: decimalField(o, 'openInterest'),
+      open_interest_unit: 'base',
+      // The adapter fills it from the latest mark price (restRecords).
       open_interest_value: undefined,
     },
   ];

@@ -8,7 +8,9 @@
  *   ticker.{instrument}.{interval}: perpetual funding and open interest, at most
  *     one record of each per instrument per `tickerIntervalMs`.
  */
-import type { MarketType } from '../../core/model.js';
+import { multiplyDecimal } from '../../core/decimal-math.js';
+import type { MarketRecord, MarketType } from '../../core/model.js';
+import { BASE_UNITS, QUOTE_UNITS, type QuantityRule } from '../units.js';
 import type { AdapterContext } from '../adapter.js';
 import type { SyncedBook } from '../book/synced-book.js';
 import { parseJsonKeepNumbers } from '../json.js';
@@ -36,6 +38,15 @@ export class DeribitAdapter extends BaseAdapter<never> {
 
   snapshotKeyOf(): string | undefined {
     return undefined; // books come from the subscription's own snapshot
+  }
+
+  restRecords(): MarketRecord[] | undefined {
+    return undefined; // everything streams
+  }
+
+  /** Inverse contracts (settled in the coin, BTC-PERPETUAL) count USD; linear ones (BTC_USDC-PERPETUAL) and options the base asset. */
+  protected unitsOf(name: string, market: MarketType): QuantityRule {
+    return isInverse(name, market) ? QUOTE_UNITS : BASE_UNITS;
   }
 
   protected handleSnapshot(): void {
@@ -138,24 +149,36 @@ export class DeribitAdapter extends BaseAdapter<never> {
     if (now - (this.lastTicker.get(name) ?? -Infinity) < this.options.tickerIntervalMs) return;
     this.lastTicker.set(name, now);
     const base = { exchange: 'deribit', market_type: 'perpetual' as MarketType, symbol: inst.symbol, timestamp: int(d.timestamp, 'timestamp'), local_timestamp: now } as const;
+    const mark = optionalDecimal(d, 'mark_price');
     const funding = optionalDecimal(d, 'funding_8h') ?? optionalDecimal(d, 'current_funding');
     if (funding !== undefined) {
       this.ctx.emit({
         ...base,
         data_type: 'funding_rate',
         funding_rate: funding,
-        mark_price: optionalDecimal(d, 'mark_price'),
+        mark_price: mark,
         index_price: optionalDecimal(d, 'index_price'),
         funding_time: undefined,
         next_funding_time: undefined,
       });
     }
     const oi = optionalDecimal(d, 'open_interest');
-    if (oi !== undefined) {
-      // Inverse perpetuals count open interest in USD: it is the notional as well.
-      const usd = inst.symbol.endsWith('-USD');
-      this.ctx.emit({ ...base, data_type: 'open_interest', open_interest: oi, open_interest_value: usd ? oi : undefined });
+    if (oi !== undefined && mark !== undefined) {
+      // Inverse perpetuals count open interest in USD, which is the notional; base = USD / mark price.
+      const rule = this.unitsOf(name, inst.market_type);
+      this.ctx.emit({
+        ...base,
+        data_type: 'open_interest',
+        open_interest: rule.toBase(oi, mark),
+        open_interest_raw: oi,
+        open_interest_unit: rule.unit,
+        open_interest_value: rule.unit === 'quote' ? oi : multiplyDecimal(oi, mark),
+      });
     }
   }
 }
 
+
+function isInverse(name: string, market: MarketType): boolean {
+  return market !== 'options' && !name.includes('_');
+}

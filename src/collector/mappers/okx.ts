@@ -10,13 +10,14 @@
  * A broken book is resynced by resubscribing when the venue pushes snapshots, else
  * from REST.
  */
-import type { FundingRateRecord, Level, LiquidationRecord, LsrAllAccountRecord, LsrTopPositionRecord, OpenInterestRecord } from '../../core/model.js';
+import type { Decimal, FundingRateRecord, Level, LiquidationRecord, LsrAllAccountRecord, LsrTopPositionRecord, MarketRecord, MarketType, OpenInterestRecord } from '../../core/model.js';
+import { BASE_UNITS, type QuantityRule } from '../units.js';
 import type { AdapterContext, SnapshotRequest } from '../adapter.js';
 import { CHECKSUM_LEVELS, okxChecksum } from './okx-checksum.js';
 import type { OrderBook } from '../book/order-book.js';
 import type { SyncedBook } from '../book/synced-book.js';
 import { okxInstrument, type Instrument } from '../symbols.js';
-import { BaseAdapter, type AdapterOptions } from './base.js';
+import { BaseAdapter, unitsFromInfo, type AdapterOptions } from './base.js';
 import { arr, decimal, decimalField, int, intField, levels, MalformedFrameError, obj, optionalDecimal, optionalInt, side, text, type Obj } from './wire.js';
 
 export interface OkxOptions extends AdapterOptions {
@@ -52,9 +53,28 @@ export class OkxAdapter extends BaseAdapter<Update> {
    * may take the snapshot in the middle of a push window.
    */
   private readonly bridging = new Set<string>();
+  /** Latest `mark-price` per swap/future instId and `index-tickers` price per index ("BTC-USDT"): funding records carry them. */
+  private readonly markPrices = new Map<string, Decimal>();
+  private readonly indexPrices = new Map<string, Decimal>();
 
   constructor(ctx: AdapterContext, private readonly options: OkxOptions) {
     super(ctx, options);
+  }
+
+  /** Spot sizes are in the base asset; swaps and futures count contracts of the instrument's ctVal × ctMult. */
+  protected unitsOf(instId: string, market: MarketType): QuantityRule | undefined {
+    return market === 'spot' ? BASE_UNITS : unitsFromInfo(this.ctx.instrument(instId));
+  }
+
+  restRecords(url: string, body: string): MarketRecord[] | undefined {
+    const u = new URL(url);
+    const period = (u.searchParams.get('period') ?? '5m').toLowerCase(); // OKX writes 1H, 1D
+    const instId = u.searchParams.get('instId') ?? '';
+    const now = this.ctx.now();
+    if (u.pathname.endsWith('/api/v5/public/open-interest')) return mapOkxOpenInterest(body, now);
+    if (u.pathname.endsWith('/rubik/stat/contracts/long-short-position-ratio-contract-top-trader')) return mapOkxLongShort('lsr_top_position', instId, body, period, now);
+    if (u.pathname.endsWith('/rubik/stat/contracts/long-short-account-ratio-contract')) return mapOkxLongShort('lsr_all_account', instId, body, period, now);
+    return undefined;
   }
 
   snapshotKeyOf(url: string): string | undefined {
@@ -80,6 +100,8 @@ export class OkxAdapter extends BaseAdapter<Update> {
       else if (channel === 'funding-rate') this.funding(d);
       else if (channel === 'open-interest') this.openInterest(d);
       else if (channel === 'liquidation-orders') this.liquidations(d);
+      else if (channel === 'mark-price') this.markPrices.set(text(d, 'instId'), decimalField(d, 'markPx'));
+      else if (channel === 'index-tickers') this.indexPrices.set(text(d, 'instId'), decimalField(d, 'idxPx'));
     }
   }
 
@@ -219,10 +241,14 @@ export class OkxAdapter extends BaseAdapter<Update> {
   // ---- other channels ----
 
   private tradeItem(d: Obj): void {
-    const inst = this.instrument(text(d, 'instId'));
+    const instId = text(d, 'instId');
+    const inst = this.instrument(instId);
     if (!inst) return;
+    const units = this.units(instId, inst.market_type);
+    if (!units) return;
     const taker = side(d.side, 'side');
     const ts = intField(d, 'ts');
+    const price = decimalField(d, 'px');
     this.trade({
       data_type: 'trade',
       exchange: 'okx',
@@ -230,8 +256,8 @@ export class OkxAdapter extends BaseAdapter<Update> {
       timestamp: ts,
       local_timestamp: this.ctx.now(),
       trade_id: text(d, 'tradeId'),
-      price: decimalField(d, 'px'),
-      quantity: decimalField(d, 'sz'),
+      price,
+      ...this.sized(units, decimalField(d, 'sz'), price),
       side: taker,
       is_maker: taker === 'sell', // the buyer was the maker when the taker sold
       trade_time: ts,
@@ -239,7 +265,8 @@ export class OkxAdapter extends BaseAdapter<Update> {
   }
 
   private funding(d: Obj): void {
-    const inst = this.instrument(text(d, 'instId'));
+    const instId = text(d, 'instId');
+    const inst = this.instrument(instId);
     if (!inst) return;
     const record: FundingRateRecord = {
       data_type: 'funding_rate',
@@ -248,8 +275,10 @@ export class OkxAdapter extends BaseAdapter<Update> {
       timestamp: intField(d, 'ts'),
       local_timestamp: this.ctx.now(),
       funding_rate: decimalField(d, 'fundingRate'),
-      mark_price: undefined,
-      index_price: undefined,
+      mark_price: this.markPrices.get(instId),
+      // The index of a swap's underlying: BTC-USDT-SWAP -> BTC-USDT.
+      index_price: this.indexPrices.get(instId.split('-').slice(0, 2).join('-')),
+      // fundingTime is the settlement the current rate applies to, nextFundingTime the one after.
       funding_time: optionalInt(d, 'fundingTime'),
       next_funding_time: optionalInt(d, 'nextFundingTime'),
     };
@@ -262,11 +291,15 @@ export class OkxAdapter extends BaseAdapter<Update> {
   }
 
   private liquidations(d: Obj): void {
-    const inst = this.instrument(text(d, 'instId'));
+    const instId = text(d, 'instId');
+    const inst = this.instrument(instId);
     if (!inst) return;
+    const units = this.units(instId, inst.market_type);
+    if (!units) return;
     for (const item of arr(d.details, 'details')) {
       const x = obj(item, 'details[]');
       const ts = intField(x, 'ts');
+      const price = decimalField(x, 'bkPx');
       const record: LiquidationRecord = {
         data_type: 'liquidation',
         exchange: 'okx',
@@ -274,8 +307,9 @@ export class OkxAdapter extends BaseAdapter<Update> {
         timestamp: ts,
         local_timestamp: this.ctx.now(),
         side: side(x.side, 'side'),
-        price: decimalField(x, 'bkPx'),
-        quantity: decimalField(x, 'sz'), // contracts, as OKX reports it
+        // The bankruptcy price: OKX does not report the fill price of a liquidation.
+        price,
+        ...this.sized(units, decimalField(x, 'sz'), price),
         liquidation_time: ts,
       };
       this.ctx.emit(record);
@@ -311,8 +345,10 @@ function mapOkxOpenInterestItem(d: Obj, inst: Instrument, now: number): OpenInte
     ...inst,
     timestamp: intField(d, 'ts'),
     local_timestamp: now,
-    // In the base currency (like Binance), not in contracts.
+    // oiCcy is OKX's own figure in the base currency (coin, also for inverse swaps); oi counts contracts.
     open_interest: decimalField(d, 'oiCcy'),
+    open_interest_raw: decimalField(d, 'oi'),
+    open_interest_unit: 'contracts',
     open_interest_value: optionalDecimal(d, 'oiUsd'),
   };
 }
