@@ -32,7 +32,7 @@ const DEFAULTS: Record<ConfigVenue, { ws_url: string; rest_url: string; symbols:
   binance_derivatives: { ws_url: 'wss://fstream.binance.com', rest_url: 'https://fapi.binance.com', symbols: ['BTC-USDT', 'ETH-USDT'], data_types: [...VENUE_SPEC.binance_derivatives.types], snapshot_limit: 1000, rest_weight_per_minute: 1200, max_streams_per_connection: 200, rotate_after: '23h' },
   okx_spot: { ws_url: 'wss://ws.okx.com:8443/ws/v5/public', rest_url: 'https://www.okx.com', symbols: ['BTC-USDT', 'ETH-USDT'], data_types: ['orderbook', 'trade'], snapshot_limit: 400, rest_weight_per_minute: 300, max_streams_per_connection: 100, rotate_after: 0 },
   okx_derivatives: { ws_url: 'wss://ws.okx.com:8443/ws/v5/public', rest_url: 'https://www.okx.com', symbols: ['BTC-USDT', 'ETH-USDT'], data_types: [...VENUE_SPEC.okx_derivatives.types], snapshot_limit: 400, rest_weight_per_minute: 300, max_streams_per_connection: 100, rotate_after: 0 },
-  deribit_derivatives: { ws_url: 'wss://www.deribit.com/ws/api/v2', rest_url: 'https://www.deribit.com', symbols: ['BTC', 'ETH'], data_types: ['volatility_index'], snapshot_limit: 0, rest_weight_per_minute: 600, max_streams_per_connection: 500, rotate_after: 0 },
+  deribit_derivatives: { ws_url: 'wss://www.deribit.com/ws/api/v2', rest_url: 'https://www.deribit.com', symbols: ['BTC', 'ETH'], data_types: ['volatility_index', 'funding_rate', 'open_interest'], snapshot_limit: 0, rest_weight_per_minute: 600, max_streams_per_connection: 500, rotate_after: 0 },
 };
 
 export interface VenueConfig {

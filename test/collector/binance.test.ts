@@ -98,8 +98,8 @@ describe('binance spot trades', () => {
     adapter.onMessage('c1', spot('ws-aggTrade.live-2026-01-17.BTCUSDT.json'));
     adapter.onMessage('c1', spot('ws-aggTrade.live-2026-01-17.BTCUSDT.json')); // repeated: once only
     expect(ctx.records).toEqual([
-      { data_type: 'trade', exchange: 'binance', market_type: 'spot', symbol: 'BTC-USDT', timestamp: 1762578805373, local_timestamp: ctx.time, trade_id: '5455447976', price: '102571.17000000', quantity: '0.00100000', side: 'sell', is_maker: true, trade_time: 1762578805372 },
-      { data_type: 'trade', exchange: 'binance', market_type: 'spot', symbol: 'BTC-USDT', timestamp: 1768627409826, local_timestamp: ctx.time, trade_id: '3814332932', price: '95311.64000000', quantity: '0.00084000', side: 'buy', is_maker: false, trade_time: 1768627409825 },
+      { data_type: 'trade', exchange: 'binance', market_type: 'spot', symbol: 'BTC-USDT', timestamp: 1762578805373, local_timestamp: ctx.time, trade_id: '5455447976', price: '102571.17000000', quantity: '0.00100000', quantity_raw: '0.00100000', quantity_unit: 'base', side: 'sell', is_maker: true, trade_time: 1762578805372 },
+      { data_type: 'trade', exchange: 'binance', market_type: 'spot', symbol: 'BTC-USDT', timestamp: 1768627409826, local_timestamp: ctx.time, trade_id: '3814332932', price: '95311.64000000', quantity: '0.00084000', quantity_raw: '0.00084000', quantity_unit: 'base', side: 'buy', is_maker: false, trade_time: 1768627409825 },
     ]);
   });
 });
@@ -138,7 +138,7 @@ describe('binance USDⓈ-M', () => {
     adapter.onMessage('c1', usdm('ws-markPriceUpdate.live-2026-01-17.BTCUSDT.json')); // raw stream, no envelope
     expect(ctx.records[0]).toEqual({
       data_type: 'funding_rate', exchange: 'binance', market_type: 'perpetual', symbol: 'BTC-USDT', timestamp: 1791382993000, local_timestamp: ctx.time,
-      funding_rate: '0.00000078', mark_price: '83084.30000000', index_price: '83123.65891304', funding_time: 1791388800000, next_funding_time: 1791388800000,
+      funding_rate: '0.00000078', mark_price: '83084.30000000', index_price: '83123.65891304', funding_time: 1791388800000, next_funding_time: undefined,
     });
     expect(ctx.records[1]).toMatchObject({ funding_rate: '0.00005383', mark_price: '95209.55336957', index_price: '95252.46195652' });
   });
@@ -152,14 +152,14 @@ describe('binance USDⓈ-M', () => {
     expect(ctx.records[1]).toMatchObject({ data_type: 'trade', trade_id: '5266583935', price: '61800.30', quantity: '0.006', side: 'buy' });
     expect(ctx.records[2]).toEqual({
       data_type: 'liquidation', exchange: 'binance', market_type: 'perpetual', symbol: 'BTC-USDT', timestamp: 1568014460893, local_timestamp: ctx.time,
-      side: 'sell', price: '9910', quantity: '0.014', liquidation_time: 1568014460893,
+      side: 'sell', price: '9910', quantity: '0.014', quantity_raw: '0.014', quantity_unit: 'base', liquidation_time: 1568014460893,
     });
     for (const r of ctx.records) expect(() => validateRecord(r)).not.toThrow();
   });
 
   it('maps REST open interest and the two different long/short endpoints', () => {
     expect(mapBinanceOpenInterest(usdm('rest-fapi-v1-openInterest.live-2026-10-07.BTCUSDT.json'), NOW)).toEqual([
-      { data_type: 'open_interest', exchange: 'binance', market_type: 'perpetual', symbol: 'BTC-USDT', timestamp: 1791382984119, local_timestamp: NOW, open_interest: '95744.938', open_interest_value: undefined },
+      { data_type: 'open_interest', exchange: 'binance', market_type: 'perpetual', symbol: 'BTC-USDT', timestamp: 1791382984119, local_timestamp: NOW, open_interest: '95744.938', open_interest_raw: '95744.938', open_interest_unit: 'base', open_interest_value: undefined },
     ]);
     const top = mapBinanceLongShort('lsr_top_position', usdm('rest-futures-data-topLongShortPositionRatio.docs.json'), '5m', NOW);
     expect(top[0]).toEqual({
@@ -169,5 +169,21 @@ describe('binance USDⓈ-M', () => {
     const all = mapBinanceLongShort('lsr_all_account', usdm('rest-futures-data-globalLongShortAccountRatio.docs.json'), '5m', NOW);
     expect(all[1]).toMatchObject({ data_type: 'lsr_all_account', long_account_ratio: '0.6617', short_account_ratio: '0.3382', long_short_ratio: '1.9559', timestamp: 1583139900000 });
     for (const r of [...top, ...all]) expect(() => validateRecord(r)).not.toThrow();
+  });
+});
+
+describe('binance USDⓈ-M open interest notional', () => {
+  it('values the polled open interest at the latest mark price, exactly', () => {
+    const { ctx, adapter } = adapterFor('binance-usdm');
+    const url = 'https://fapi.binance.com/fapi/v1/openInterest?symbol=BTCUSDT';
+    const body = usdm('rest-fapi-v1-openInterest.live-2026-10-07.BTCUSDT.json');
+    // Before any mark price: no notional rather than a guess.
+    expect(adapter.restRecords(url, body)![0]).toMatchObject({ open_interest_value: undefined });
+    adapter.onMessage('c1', usdm('ws-markPriceUpdate.live-2026-10-07.BTCUSDT.json')); // p = 83084.30000000
+    const [oi] = adapter.restRecords(url, body)!;
+    // 95744.938 × 83084.30000000 = 7954901152.2734 (95744.938 × 80000 = 7659595040, × 3084.3 = 295306112.2734).
+    expect(oi).toMatchObject({ open_interest: '95744.938', open_interest_value: '7954901152.2734' });
+    expect(() => validateRecord(oi)).not.toThrow();
+    expect(ctx.problems).toEqual([]);
   });
 });

@@ -62,11 +62,15 @@ describe('collector config', () => {
     const args = okx.flatMap((f) => f.onOpen().flatMap((t) => JSON.parse(t).args));
     expect(args).toContainEqual({ channel: 'books', instId: 'BTC-USDT-SWAP' });
     expect(args).toContainEqual({ channel: 'funding-rate', instId: 'ETH-USDT-SWAP' });
+    // Funding records carry mark and index prices: both channels ride along.
+    expect(args).toContainEqual({ channel: 'mark-price', instId: 'ETH-USDT-SWAP' });
+    expect(args).toContainEqual({ channel: 'index-tickers', instId: 'ETH-USDT' });
     expect(args).toContainEqual({ channel: 'liquidation-orders', instType: 'SWAP' });
     const deribit = feedSpecs(c.venues.find((v) => v.name === 'deribit_derivatives')!);
     const frames = deribit[0]!.onOpen().map((t) => JSON.parse(t));
     expect(frames[0]).toMatchObject({ method: 'public/set_heartbeat' });
-    expect(frames[1].params.channels).toEqual(['deribit_volatility_index.btc_usd', 'deribit_volatility_index.eth_usd']);
+    // Perpetual funding and open interest are on by default (the ticker channel).
+    expect(frames[1].params.channels).toEqual(['deribit_volatility_index.btc_usd', 'ticker.BTC-PERPETUAL.100ms', 'deribit_volatility_index.eth_usd', 'ticker.ETH-PERPETUAL.100ms']);
     expect(deribit[0]!.reply!('{"method":"heartbeat","params":{"type":"test_request"}}')).toContain('public/test');
   });
 });

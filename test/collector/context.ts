@@ -21,6 +21,30 @@ export function edited(venue: string, file: string, edit: (m: any) => void): str
   return JSON.stringify(m);
 }
 
+/**
+ * Contract metadata as OKX's instruments endpoint states it (the values below are the
+ * real rows of the 2022 capture OKX.0: ctVal with ctMult 1).
+ */
+export function okxContract(instId: string, ctVal: string, linear: boolean): InstrumentInfo {
+  const [base = '', quote = ''] = instId.split('-');
+  return {
+    exchange: 'okx', wire: instId, symbol: `${base}-${quote}`, market_type: instId.endsWith('-SWAP') ? 'perpetual' : 'futures',
+    base, quote, settle: linear ? quote : base, quantity_unit: 'contracts', contract_size: ctVal, linear,
+    expiry: undefined, tick_size: undefined, lot_size: undefined, active: true,
+  };
+}
+
+export const OKX_CONTRACTS: readonly InstrumentInfo[] = [
+  okxContract('BTC-USDT-SWAP', '0.01', true),
+  okxContract('ETH-USDT-SWAP', '0.1', true),
+  okxContract('LTC-USDT-SWAP', '1', true),
+  okxContract('IOST-USDT-SWAP', '1000', true),
+  okxContract('NEAR-USDT-SWAP', '10', true),
+  okxContract('BTC-USD-SWAP', '100', false),
+  okxContract('UNI-USD-SWAP', '10', false),
+  okxContract('BTC-USD-220527', '100', false),
+];
+
 export class TestContext implements AdapterContext {
   time = 1_700_000_000_000;
   readonly records: MarketRecord[] = [];
@@ -34,6 +58,7 @@ export class TestContext implements AdapterContext {
 
   constructor(publishIntervalMs = 0) {
     this.emitter = new BookEmitter(publishIntervalMs, (r) => this.records.push(r));
+    for (const i of OKX_CONTRACTS) this.instruments.set(i.wire, i);
   }
 
   instrument(wire: string): InstrumentInfo | undefined {

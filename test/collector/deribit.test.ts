@@ -23,7 +23,8 @@ describe('deribit books', () => {
     adapter.onMessage('c1', deribit('ws-book.BTC-31DEC21-34000-P.raw.3-change.live-2021-07-22.json'));
     const books = ctx.books();
     expect(books.map((b) => b.last_update_id)).toEqual(['33195894133', '33195894765', '33195896354']);
-    expect(books[0]).toMatchObject({ exchange: 'deribit', market_type: 'options', symbol: 'BTC-31DEC21-34000-P', timestamp: 1626993721943 });
+    // Options count the base asset: no raw arrays.
+    expect(books[0]).toMatchObject({ exchange: 'deribit', market_type: 'options', symbol: 'BTC-31DEC21-34000-P', timestamp: 1626993721943, quantity_unit: 'base', bids_raw: undefined });
     expect(books[2]!.bids.slice(0, 2)).toEqual([['0.2325', '1.5'], ['0.232', '4.6']]);
     expect(books[2]!.asks).toEqual([['0.236', '4.8'], ['0.2365', '3.6'], ['0.2375', '1.0'], ['0.238', '1.0'], ['0.2385', '9.3']]);
     expect(ctx.problems).toEqual([]);
@@ -40,7 +41,13 @@ describe('deribit books', () => {
       { method: 'public/subscribe', params: { channels: ['book.BTC-PERPETUAL.100ms'] } },
     ]);
     expect(ctx.books()).toHaveLength(1);
-    expect(ctx.books()[0]).toMatchObject({ symbol: 'BTC-USD', market_type: 'perpetual', bids: [['37240.0', '20.0'], ['37237.0', '14270.0'], ['37233.0', '50.0']] });
+    // An inverse perpetual counts USD: base = USD / price, half-even at 18 places
+    // (20 / 37240 = 0.000537056928034371|64... -> ...372; 14270 / 37237 = 0.383220989875661304|6... -> ...305).
+    expect(ctx.books()[0]).toMatchObject({
+      symbol: 'BTC-USD', market_type: 'perpetual', quantity_unit: 'quote',
+      bids: [['37240.0', '0.000537056928034372'], ['37237.0', '0.383220989875661305'], ['37233.0', '0.001342894743909972']],
+      bids_raw: ['20.0', '14270.0', '50.0'],
+    });
     adapter.onMessage('c1', deribit('ws-book.BTC-PERPETUAL.100ms.change.live-2021-06-02.json'));
     expect(ctx.books()).toHaveLength(1); // still waiting for the snapshot
   });
@@ -68,7 +75,8 @@ describe('deribit indices and tickers', () => {
     adapter.onMessage('c1', deribit('ws-ticker.BTC-PERPETUAL.100ms.live-2025-12-12.json'));
     expect(ctx.records).toEqual([
       { data_type: 'funding_rate', exchange: 'deribit', market_type: 'perpetual', symbol: 'BTC-USD', timestamp: 1765541474086, local_timestamp: ctx.time - 100, funding_rate: '0.00001742', mark_price: '92281.78', index_price: '92263.55', funding_time: undefined, next_funding_time: undefined },
-      { data_type: 'open_interest', exchange: 'deribit', market_type: 'perpetual', symbol: 'BTC-USD', timestamp: 1765541474086, local_timestamp: ctx.time - 100, open_interest: '1132329370.0', open_interest_value: '1132329370.0' },
+      { data_type: 'open_interest', exchange: 'deribit', market_type: 'perpetual', symbol: 'BTC-USD', timestamp: 1765541474086, local_timestamp: ctx.time - 100, // 1132329370 USD / mark 92281.78 = 12270.345998961008337723|87... BTC
+        open_interest: '12270.345998961008337724', open_interest_raw: '1132329370.0', open_interest_unit: 'quote', open_interest_value: '1132329370.0' },
     ]);
     for (const r of ctx.records) expect(() => validateRecord(r)).not.toThrow();
   });

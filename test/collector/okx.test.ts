@@ -128,11 +128,14 @@ describe('okx other channels', () => {
     const [trade, funding, oi, liq] = ctx.records;
     expect(trade).toEqual({
       data_type: 'trade', exchange: 'okx', market_type: 'perpetual', symbol: 'BTC-USDT', timestamp: 1765201257145, local_timestamp: ctx.time,
-      trade_id: '2005639579', price: '91467.1', quantity: '0.03', side: 'sell', is_maker: true, trade_time: 1765201257145,
+      // 0.03 contracts of 0.01 BTC = 0.0003 BTC.
+      trade_id: '2005639579', price: '91467.1', quantity: '0.0003', quantity_raw: '0.03', quantity_unit: 'contracts', side: 'sell', is_maker: true, trade_time: 1765201257145,
     });
     expect(funding).toMatchObject({ data_type: 'funding_rate', symbol: 'LTC-USDT', funding_rate: '0.0001000000000000', funding_time: 1765209600000, next_funding_time: 1765238400000, timestamp: 1765201461438 });
-    expect(oi).toMatchObject({ data_type: 'open_interest', symbol: 'BTC-USDT', open_interest: '22161.1301000000309', open_interest_value: '1939251795.54769270396321' });
-    expect(liq).toMatchObject({ data_type: 'liquidation', symbol: 'IOST-USDT', side: 'buy', price: '0.007831', quantity: '13', liquidation_time: 1692266434010 });
+    // oiCcy (BTC) is OKX's own base figure: 2216113.01000000309 contracts × 0.01.
+    expect(oi).toMatchObject({ data_type: 'open_interest', symbol: 'BTC-USDT', open_interest: '22161.1301000000309', open_interest_raw: '2216113.01000000309', open_interest_unit: 'contracts', open_interest_value: '1939251795.54769270396321' });
+    // 13 contracts of 1000 IOST; the price is OKX's bankruptcy price bkPx.
+    expect(liq).toMatchObject({ data_type: 'liquidation', symbol: 'IOST-USDT', side: 'buy', price: '0.007831', quantity: '13000', quantity_raw: '13', quantity_unit: 'contracts', liquidation_time: 1692266434010 });
     expect(ctx.problems.map((p) => p.kind)).toEqual(['venue_error']);
     for (const r of ctx.records) expect(() => validateRecord(r)).not.toThrow();
   });
@@ -160,5 +163,56 @@ describe('okx other channels', () => {
     expect(shares('1')).toEqual(['0.5', '0.5']);
     expect(shares('0')).toEqual(['0', '1']);
     expect(shares('3')).toEqual(['0.75', '0.25']);
+  });
+});
+
+describe('okx units', () => {
+  it('converts inverse contracts at the trade price, half-even at 18 places, and keeps the raw size', () => {
+    const { ctx, adapter } = adapterFor('okx');
+    const trade = edited('okx', 'ws-trades.live-2025-12-08.BTC-USDT-SWAP.json', (m) => {
+      m.arg.instId = m.data[0].instId = 'BTC-USD-SWAP';
+      m.data[0].px = '30000';
+      m.data[0].sz = '5';
+    });
+    adapter.onMessage('c1', trade);
+    // 5 contracts × 100 USD / 30000 USD per BTC = 0.0166... BTC; the 19th digit is 6, so ...667.
+    expect(ctx.records[0]).toMatchObject({ symbol: 'BTC-USD', market_type: 'perpetual', quantity: '0.016666666666666667', quantity_raw: '5', quantity_unit: 'contracts' });
+    expect(() => validateRecord(ctx.records[0])).not.toThrow();
+  });
+
+  it('publishes nothing for a contract whose size is unknown, and counts it', () => {
+    const { ctx, adapter } = adapterFor('okx');
+    ctx.instruments.delete('BTC-USDT-SWAP');
+    adapter.onMessage('c1', okx('ws-trades.live-2025-12-08.BTC-USDT-SWAP.json'));
+    expect(ctx.records).toEqual([]);
+    expect(ctx.problems.map((p) => p.kind)).toEqual(['unknown_instrument']);
+    expect(ctx.problems[0]!.message).toContain('BTC-USDT-SWAP');
+  });
+
+  it('publishes swap books in base quantities with the contracts beside them', () => {
+    const { ctx, adapter } = adapterFor('okx');
+    const snapshot = edited('okx', 'ws-books-snapshot.docs.json', (m) => {
+      m.arg.instId = 'BTC-USDT-SWAP';
+      m.data[0].checksum = 0;
+      m.data[0].bids = [['91467.1', '12', '0', '3'], ['91467', '0.5', '0', '1']];
+      m.data[0].asks = [['91467.2', '250', '0', '7']];
+    });
+    adapter.onMessage('c1', snapshot);
+    const [book] = ctx.books();
+    expect(book).toMatchObject({
+      symbol: 'BTC-USDT', market_type: 'perpetual', quantity_unit: 'contracts',
+      bids: [['91467.1', '0.12'], ['91467', '0.005']], bids_raw: ['12', '0.5'],
+      asks: [['91467.2', '2.5']], asks_raw: ['250'],
+    });
+    expect(() => validateRecord(book)).not.toThrow();
+  });
+
+  it('fills funding mark and index prices from the mark-price and index-tickers channels', () => {
+    const { ctx, adapter } = adapterFor('okx');
+    adapter.onMessage('c1', JSON.stringify({ arg: { channel: 'mark-price', instId: 'LTC-USDT-SWAP' }, data: [{ instType: 'SWAP', instId: 'LTC-USDT-SWAP', markPx: '82.47', ts: '1765201461000' }] }));
+    adapter.onMessage('c1', JSON.stringify({ arg: { channel: 'index-tickers', instId: 'LTC-USDT' }, data: [{ instId: 'LTC-USDT', idxPx: '82.455', open24h: '80', high24h: '83', low24h: '79', sodUtc0: '81', sodUtc8: '81', ts: '1765201461100' }] }));
+    adapter.onMessage('c1', okx('ws-funding-rate.live-2025-12-08.LTC-USDT-SWAP.json'));
+    expect(ctx.records).toHaveLength(1);
+    expect(ctx.records[0]).toMatchObject({ data_type: 'funding_rate', symbol: 'LTC-USDT', mark_price: '82.47', index_price: '82.455', funding_time: 1765209600000, next_funding_time: 1765238400000 });
   });
 });

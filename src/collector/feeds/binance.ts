@@ -19,7 +19,8 @@ export function binanceFeeds(cfg: VenueConfig): FeedSpec[] {
     const has = (t: string) => cfg.data_types.includes(t as never);
     if (has('orderbook')) add(usdm ? '/public/stream' : '/stream', `${s}@depth@100ms`);
     if (has('trade')) add(usdm ? '/market/stream' : '/stream', `${s}@aggTrade`);
-    if (has('funding_rate')) add('/market/stream', `${s}@markPrice@1s`);
+    // The mark price also values open interest (open_interest_value).
+    if (has('funding_rate') || has('open_interest')) add('/market/stream', `${s}@markPrice@1s`);
     if (has('liquidation')) add('/market/stream', `${s}@forceOrder`);
   }
   const specs: FeedSpec[] = [];

@@ -18,7 +18,10 @@ export function okxArgs(cfg: VenueConfig): Arg[] {
     const instId = okxInstId(symbol, perp ? 'perpetual' : 'spot');
     if (has('orderbook')) args.push({ channel: 'books', instId });
     if (has('trade')) args.push({ channel: 'trades', instId });
-    if (perp && has('funding_rate')) args.push({ channel: 'funding-rate', instId });
+    if (perp && has('funding_rate')) {
+      // Funding records carry the swap's mark price and its underlying's index price.
+      args.push({ channel: 'funding-rate', instId }, { channel: 'mark-price', instId }, { channel: 'index-tickers', instId: symbol });
+    }
     if (perp && has('open_interest')) args.push({ channel: 'open-interest', instId });
   }
   // One channel for every swap: OKX has no per-instrument liquidation channel.

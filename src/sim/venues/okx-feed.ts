@@ -3,7 +3,7 @@
  * (`BTC-USDT-SWAP`) instrument. `books` (seqId/prevSeqId chained, heartbeat pushes
  * with seqId = prevSeqId, and in mode '2025' a pushed snapshot and CRC32 checksum;
  * in '2026' checksum 0 and no snapshot: REST `/api/v5/market/books` with seqId),
- * `trades`, `mark-price`, `funding-rate`, `open-interest`, `liquidation-orders`;
+ * `trades`, `mark-price`, `index-tickers`, `funding-rate`, `open-interest`, `liquidation-orders`;
  * REST books, open interest, funding rate, instruments and the rubik long/short ratios.
  */
 import type { SimConnection } from '../connection.js';
@@ -53,6 +53,7 @@ export class OkxFeed extends GeneratedFeed {
         const channels = instType === 'SPOT' ? ['books', 'trades'] : ['books', 'trades', 'mark-price', 'funding-rate', 'open-interest'];
         for (const c of channels) this.topics.add(`${c}/${instId}`);
       }
+      this.topics.add(`index-tickers/${family}`);
     }
   }
 
@@ -117,6 +118,9 @@ export class OkxFeed extends GeneratedFeed {
       if (i.instType !== 'SWAP') continue;
       i.market.drift();
       this.emit('mark-price', i.instId, { arg: { channel: 'mark-price', instId: i.instId }, data: [this.markPrice(i, now)] });
+      // The underlying's index: the swap's mid, as its own instrument (BTC-USDT).
+      const idxPx = this.px(i, i.market.midTicks());
+      this.emit('index-tickers', i.family, { arg: { channel: 'index-tickers', instId: i.family }, data: [{ instId: i.family, idxPx, high24h: idxPx, low24h: idxPx, open24h: idxPx, sodUtc0: idxPx, sodUtc8: idxPx, ts: String(now) }] });
       this.emit('funding-rate', i.instId, { arg: { channel: 'funding-rate', instId: i.instId }, data: [this.fundingRate(i, now)] });
       this.emit('open-interest', i.instId, { arg: { channel: 'open-interest', instId: i.instId }, data: [this.openInterest(i, now)] });
       const l = i.market.liquidation(now);
