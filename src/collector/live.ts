@@ -140,9 +140,6 @@ export class LiveVenue {
     }
   }
 
-  /** Only rows newer than the last seen per type and symbol: polls return overlapping windows. */
-  private readonly lastPolled = new Map<string, number>();
-
   private polled(url: string, body: string): void {
     let records: MarketRecord[] | undefined;
     try {
@@ -151,12 +148,7 @@ export class LiveVenue {
       this.session.problems.report('malformed', { message: `${new URL(url).pathname}: ${(err as Error).message}` });
       return;
     }
-    for (const r of records ?? []) {
-      const key = `${r.data_type}:${r.symbol}`;
-      if (r.timestamp <= (this.lastPolled.get(key) ?? 0)) continue;
-      this.lastPolled.set(key, r.timestamp);
-      if (this.allowed(r)) this.hooks.record(r);
-    }
+    for (const r of records ?? []) if (this.allowed(r)) this.hooks.record(r);
   }
 
   get connectedFeeds(): number {

@@ -32,6 +32,8 @@ export class RecentKeys {
 export abstract class BaseAdapter<D> implements VenueAdapter {
   protected readonly books = new Map<string, SyncedBook<D>>();
   private readonly trades = new RecentKeys(50_000);
+  /** Newest polled row per type, instrument and period: polls return overlapping windows. */
+  private readonly lastRow = new Map<string, number>();
 
   constructor(
     protected readonly ctx: AdapterContext,
@@ -39,7 +41,8 @@ export abstract class BaseAdapter<D> implements VenueAdapter {
   ) {}
 
   protected abstract handle(conn: string, text: string): void;
-  abstract restRecords(url: string, body: string): MarketRecord[] | undefined;
+  /** The records in a polled body (every row it holds), or undefined when the URL is not polled. */
+  protected abstract restRows(url: string, body: string): MarketRecord[] | undefined;
   /**
    * How the venue's quantities of instrument `wire` become base quantities, or
    * undefined when that needs metadata not loaded (yet).
@@ -54,6 +57,25 @@ export abstract class BaseAdapter<D> implements VenueAdapter {
     } catch (err) {
       this.fault(err, undefined);
     }
+  }
+
+  /**
+   * The rows of a polled body that are newer than any seen before, oldest first: a poll
+   * after missed ones brings back every bucket its window still holds, and replaying the
+   * recorded bodies gives exactly the records live gave.
+   */
+  restRecords(url: string, body: string): MarketRecord[] | undefined {
+    const rows = this.restRows(url, body);
+    if (!rows) return undefined;
+    const keyOf = (r: MarketRecord) => `${r.data_type}:${r.market_type}:${r.symbol}:${'period' in r ? r.period : ''}`;
+    const newest = new Map<string, number>();
+    const fresh = rows.filter((r) => {
+      const key = keyOf(r);
+      newest.set(key, Math.max(newest.get(key) ?? 0, r.timestamp));
+      return r.timestamp > (this.lastRow.get(key) ?? 0);
+    });
+    for (const [key, ts] of newest) this.lastRow.set(key, Math.max(ts, this.lastRow.get(key) ?? 0));
+    return fresh.sort((a, b) => a.timestamp - b.timestamp);
   }
 
   onSnapshot(key: string, body: string): void {

@@ -62,7 +62,7 @@ export class BinanceAdapter extends BaseAdapter<Diff> {
     return BASE_UNITS;
   }
 
-  restRecords(url: string, body: string): MarketRecord[] | undefined {
+  protected restRows(url: string, body: string): MarketRecord[] | undefined {
     if (this.options.market !== 'usdm') return undefined;
     const u = new URL(url);
     const period = u.searchParams.get('period') ?? '5m';

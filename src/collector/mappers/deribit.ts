@@ -40,7 +40,7 @@ export class DeribitAdapter extends BaseAdapter<never> {
     return undefined; // books come from the subscription's own snapshot
   }
 
-  restRecords(): MarketRecord[] | undefined {
+  protected restRows(): MarketRecord[] | undefined {
     return undefined; // everything streams
   }
 

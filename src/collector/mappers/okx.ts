@@ -16,6 +16,7 @@ import type { AdapterContext, SnapshotRequest } from '../adapter.js';
 import { CHECKSUM_LEVELS, okxChecksum } from './okx-checksum.js';
 import type { OrderBook } from '../book/order-book.js';
 import type { SyncedBook } from '../book/synced-book.js';
+import { normalPeriod } from '../periods.js';
 import { okxInstrument, type Instrument } from '../symbols.js';
 import { BaseAdapter, unitsFromInfo, type AdapterOptions } from './base.js';
 import { arr, decimal, decimalField, int, intField, levels, MalformedFrameError, obj, optionalDecimal, optionalInt, side, text, type Obj } from './wire.js';
@@ -66,9 +67,9 @@ export class OkxAdapter extends BaseAdapter<Update> {
     return market === 'spot' ? BASE_UNITS : unitsFromInfo(this.ctx.instrument(instId));
   }
 
-  restRecords(url: string, body: string): MarketRecord[] | undefined {
+  protected restRows(url: string, body: string): MarketRecord[] | undefined {
     const u = new URL(url);
-    const period = (u.searchParams.get('period') ?? '5m').toLowerCase(); // OKX writes 1H, 1D
+    const period = normalPeriod(u.searchParams.get('period') ?? '5m'); // OKX writes 1H, 1Dutc
     const instId = u.searchParams.get('instId') ?? '';
     const now = this.ctx.now();
     if (u.pathname.endsWith('/api/v5/public/open-interest')) return mapOkxOpenInterest(body, now);

@@ -7,6 +7,7 @@
  * cleanly, and exact decimals matter more here than one more dependency.
  */
 import type { VenueConfig } from '../config.js';
+import { binanceLsrLimit, okxPeriod } from '../periods.js';
 import { binanceWire, okxInstId } from '../symbols.js';
 
 export interface PollTarget {
@@ -24,13 +25,14 @@ export function pollTargets(cfg: VenueConfig): PollTarget[] {
     if (cfg.name === 'binance_derivatives') {
       const s = binanceWire(symbol);
       if (has('open_interest')) out.push({ key: `oi:${s}`, url: `${cfg.rest_url}/fapi/v1/openInterest?symbol=${s}`, weight: 1, intervalMs: cfg.open_interest_poll_ms });
-      if (has('lsr_top_position')) out.push({ key: `lsr_top:${s}`, url: `${cfg.rest_url}/futures/data/topLongShortPositionRatio?symbol=${s}&period=${p}&limit=2`, weight: 1, intervalMs: cfg.lsr_poll_ms });
-      if (has('lsr_all_account')) out.push({ key: `lsr_all:${s}`, url: `${cfg.rest_url}/futures/data/globalLongShortAccountRatio?symbol=${s}&period=${p}&limit=2`, weight: 1, intervalMs: cfg.lsr_poll_ms });
+      const limit = binanceLsrLimit(p);
+      if (has('lsr_top_position')) out.push({ key: `lsr_top:${s}`, url: `${cfg.rest_url}/futures/data/topLongShortPositionRatio?symbol=${s}&period=${p}&limit=${limit}`, weight: 1, intervalMs: cfg.lsr_poll_ms });
+      if (has('lsr_all_account')) out.push({ key: `lsr_all:${s}`, url: `${cfg.rest_url}/futures/data/globalLongShortAccountRatio?symbol=${s}&period=${p}&limit=${limit}`, weight: 1, intervalMs: cfg.lsr_poll_ms });
     }
     if (cfg.name === 'okx_derivatives') {
       const instId = okxInstId(symbol, 'perpetual');
       const rubik = `${cfg.rest_url}/api/v5/rubik/stat/contracts`;
-      const p = cfg.lsr_period.replace(/h$/, 'H').replace(/d$/, 'D'); // OKX spells hours and days in capitals
+      const p = okxPeriod(cfg.lsr_period);
       if (has('lsr_top_position')) out.push({ key: `lsr_top:${instId}`, url: `${rubik}/long-short-position-ratio-contract-top-trader?instId=${instId}&period=${p}`, weight: 1, intervalMs: cfg.lsr_poll_ms });
       if (has('lsr_all_account')) out.push({ key: `lsr_all:${instId}`, url: `${rubik}/long-short-account-ratio-contract?instId=${instId}&period=${p}`, weight: 1, intervalMs: cfg.lsr_poll_ms });
     }

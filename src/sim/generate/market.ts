@@ -109,7 +109,7 @@ export function nextFundingTime(now: number): number {
 
 /** Period text ("5m", "1h", "1d") to ms; undefined when unknown. */
 export function periodMs(period: string): number | undefined {
-  const m = /^(\d+)([mhdHD])$/.exec(period);
+  const m = /^(\d+)([mhdHD])(?:utc)?$/.exec(period);
   if (!m) return undefined;
   const unit = { m: 60_000, h: 3600_000, H: 3600_000, d: 86_400_000, D: 86_400_000 }[m[2]!]!;
   return Number(m[1]) * unit;
@@ -124,8 +124,9 @@ export function longShortRow(seed: number, key: string, ts: number): { long: num
 }
 
 /** Bucket start times (ms), oldest first, of the last `limit` complete periods before `now`. */
-export function periodBuckets(now: number, period: number, limit: number): number[] {
-  const last = Math.floor(now / period) * period - period;
+export function periodBuckets(now: number, period: number, limit: number, offsetMs = 0): number[] {
+  // Buckets start at multiples of the period after `offsetMs` (OKX's Hong Kong-aligned bars: -8 h).
+  const last = Math.floor((now - offsetMs) / period) * period + offsetMs - period;
   return Array.from({ length: limit }, (_, i) => last - (limit - 1 - i) * period);
 }
 

@@ -27,7 +27,9 @@ type OkxLevel = [string, string, string, string];
 /** Contract value of one swap contract, in base currency (BTC-USDT-SWAP: 0.01 BTC). */
 const CT_VAL_DECIMALS = 2;
 const HEARTBEAT_CHANCE = 0.05;
-const RUBIK_PERIODS = new Set(['5m', '15m', '30m', '1H', '2H', '4H', '6H', '12H', '1D']);
+/** `6H`, `12H`, `1D` open at Hong Kong time (UTC+8); the `utc` variants at UTC, like Binance's. */
+const RUBIK_PERIODS = new Set(['5m', '15m', '30m', '1H', '2H', '4H', '6H', '12H', '1D', '6Hutc', '12Hutc', '1Dutc']);
+const HONG_KONG_OFFSET_MS = -8 * 3600_000;
 const RUBIK_PATHS = new Set([
   '/api/v5/rubik/stat/contracts/long-short-account-ratio-contract-top-trader',
   '/api/v5/rubik/stat/contracts/long-short-position-ratio-contract-top-trader',
@@ -187,7 +189,8 @@ export class OkxFeed extends GeneratedFeed {
     const limit = Math.min(100, Math.max(1, Number(p.get('limit') ?? 100) || 100));
     if (!RUBIK_PERIODS.has(period) || ms === undefined) return jsonReply({ code: '51000', msg: 'Parameter period error', data: [] }, 400);
     // Newest first, as OKX lists them.
-    return ok(periodBuckets(Date.now(), ms, limit).reverse().map((ts) => [String(ts), trimmed(longShortRow(this.seed, `${path}:${instId}:${period}`, ts).ratio, RATIO_DECIMALS)]));
+    const offset = ms >= 6 * 3600_000 && !period.endsWith('utc') ? HONG_KONG_OFFSET_MS : 0;
+    return ok(periodBuckets(Date.now(), ms, limit, offset).reverse().map((ts) => [String(ts), trimmed(longShortRow(this.seed, `${path}:${instId}:${period}`, ts).ratio, RATIO_DECIMALS)]));
   }
 
   private ccyRatio(p: URLSearchParams): RestReply {
