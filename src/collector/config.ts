@@ -80,7 +80,8 @@ const FRESHNESS_DEFAULTS: Record<DataType, string> = {
   volatility_index: '5m',
 };
 
-const SYMBOL_RE = /^[A-Z0-9]+(?:-[A-Z0-9]+)?$/;
+/** BTC-USDT; a dated future keeps its expiry, BTC-USD-250627; Deribit currencies: BTC. */
+const SYMBOL_RE = /^[A-Z0-9]+(?:-[A-Z0-9]+(?:-\d{6})?)?$/;
 const PERIODS = ['5m', '15m', '30m', '1h', '2h', '4h', '6h', '12h', '1d'];
 
 export function loadCollectorConfig(file: string): CollectorConfig {

@@ -168,6 +168,7 @@ function recordFilter(cfg: VenueConfig): (r: MarketRecord) => boolean {
   const spec = VENUE_SPEC[cfg.name];
   const types = new Set<DataType>(cfg.data_types);
   const symbols = new Set(cfg.symbols.map((s) => (spec.kind === 'deribit' && !s.includes('-') ? `${s}-USD` : s)));
-  const market = spec.market === 'index' ? undefined : spec.market;
-  return (r) => types.has(r.data_type) && symbols.has(r.symbol) && (market === undefined || r.market_type === market);
+  // A derivatives venue delivers its perpetuals and its dated futures.
+  const markets = spec.market === 'index' ? undefined : spec.market === 'perpetual' ? new Set(['perpetual', 'futures']) : new Set([spec.market]);
+  return (r) => types.has(r.data_type) && symbols.has(r.symbol) && (markets === undefined || markets.has(r.market_type));
 }

@@ -43,9 +43,17 @@ export function okxInstrument(instId: string): Instrument | undefined {
   return undefined;
 }
 
-/** Normalized symbol + market type -> OKX instId. */
+/** A normalized symbol that names a dated future: it keeps the expiry (`BTC-USD-250627`). */
+export function isDatedSymbol(symbol: string): boolean {
+  return /^[A-Z0-9]+-[A-Z0-9]+-\d{6}$/.test(symbol);
+}
+
+/**
+ * Normalized symbol -> OKX instId: on a derivatives venue `BTC-USDT` is the swap
+ * `BTC-USDT-SWAP` and `BTC-USD-250627` the dated future of that name.
+ */
 export function okxInstId(symbol: string, market: MarketType): string {
-  return market === 'perpetual' ? `${symbol}-SWAP` : symbol;
+  return market === 'perpetual' && !isDatedSymbol(symbol) ? `${symbol}-SWAP` : symbol;
 }
 
 /**

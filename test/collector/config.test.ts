@@ -74,3 +74,20 @@ describe('collector config', () => {
     expect(deribit[0]!.reply!('{"method":"heartbeat","params":{"type":"test_request"}}')).toContain('public/test');
   });
 });
+
+describe('dated futures in the config', () => {
+  it('subscribes an OKX future by its own name, without funding or long/short polls', () => {
+    const c = loadCollectorConfig(write('venues:\n  okx_derivatives:\n    symbols: [BTC-USDT, BTC-USD-250627]\n'));
+    const venue = c.venues[0]!;
+    const args = feedSpecs(venue).flatMap((f) => f.onOpen().flatMap((t) => JSON.parse(t).args));
+    expect(args).toContainEqual({ channel: 'books', instId: 'BTC-USD-250627' });
+    expect(args).toContainEqual({ channel: 'trades', instId: 'BTC-USD-250627' });
+    expect(args).toContainEqual({ channel: 'open-interest', instId: 'BTC-USD-250627' });
+    expect(args.filter((a) => a.instId === 'BTC-USD-250627').map((a) => a.channel)).not.toContain('funding-rate');
+    expect(pollTargets(venue).every((t) => !t.url.includes('250627'))).toBe(true);
+  });
+
+  it('refuses an expiry that is not six digits', () => {
+    expect(() => loadCollectorConfig(write('venues:\n  okx_derivatives:\n    symbols: [BTC-USD-2506]\n'))).toThrow(/symbols: expected symbols like BTC-USDT/);
+  });
+});

@@ -4,7 +4,7 @@
  * (OKX closes after 30 s of silence) and its "pong" is not passed on.
  */
 import type { VenueConfig } from '../config.js';
-import { okxInstId } from '../symbols.js';
+import { isDatedSymbol, okxInstId } from '../symbols.js';
 import type { FeedSpec } from './feed.js';
 import { shards } from './shard.js';
 
@@ -18,7 +18,8 @@ export function okxArgs(cfg: VenueConfig): Arg[] {
     const instId = okxInstId(symbol, perp ? 'perpetual' : 'spot');
     if (has('orderbook')) args.push({ channel: 'books', instId });
     if (has('trade')) args.push({ channel: 'trades', instId });
-    if (perp && has('funding_rate')) {
+    const dated = isDatedSymbol(symbol); // futures have no funding
+    if (perp && !dated && has('funding_rate')) {
       // Funding records carry the swap's mark price and its underlying's index price.
       args.push({ channel: 'funding-rate', instId }, { channel: 'mark-price', instId }, { channel: 'index-tickers', instId: symbol });
     }

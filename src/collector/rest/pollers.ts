@@ -8,7 +8,7 @@
  */
 import type { VenueConfig } from '../config.js';
 import { binanceLsrLimit, okxPeriod } from '../periods.js';
-import { binanceWire, okxInstId } from '../symbols.js';
+import { binanceWire, isDatedSymbol, okxInstId } from '../symbols.js';
 
 export interface PollTarget {
   key: string;
@@ -29,7 +29,8 @@ export function pollTargets(cfg: VenueConfig): PollTarget[] {
       if (has('lsr_top_position')) out.push({ key: `lsr_top:${s}`, url: `${cfg.rest_url}/futures/data/topLongShortPositionRatio?symbol=${s}&period=${p}&limit=${limit}`, weight: 1, intervalMs: cfg.lsr_poll_ms });
       if (has('lsr_all_account')) out.push({ key: `lsr_all:${s}`, url: `${cfg.rest_url}/futures/data/globalLongShortAccountRatio?symbol=${s}&period=${p}&limit=${limit}`, weight: 1, intervalMs: cfg.lsr_poll_ms });
     }
-    if (cfg.name === 'okx_derivatives') {
+    // The long/short statistics cover perpetual swaps only.
+    if (cfg.name === 'okx_derivatives' && !isDatedSymbol(symbol)) {
       const instId = okxInstId(symbol, 'perpetual');
       const rubik = `${cfg.rest_url}/api/v5/rubik/stat/contracts`;
       const p = okxPeriod(cfg.lsr_period);
