@@ -55,6 +55,28 @@ function expectSaneBooks(books: OrderbookRecord[]): void {
   }
 }
 
+/** Per venue and type: whether each optional column is provided (true) or NULL on that venue (false). */
+const OPTIONAL_COLUMNS: Record<string, Partial<Record<DataType, Record<string, boolean>>>> = {
+  binance_spot: { orderbook: { bids_raw: false, asks_raw: false } },
+  binance_derivatives: {
+    orderbook: { bids_raw: false, asks_raw: false },
+    funding_rate: { mark_price: true, index_price: true, funding_time: true, next_funding_time: false },
+    open_interest: { open_interest_value: true },
+  },
+  okx_spot: { orderbook: { bids_raw: false, asks_raw: false } },
+  okx_derivatives: {
+    orderbook: { bids_raw: true, asks_raw: true },
+    funding_rate: { mark_price: true, index_price: true, funding_time: true, next_funding_time: true },
+    open_interest: { open_interest_value: true },
+  },
+  deribit_derivatives: {
+    orderbook: { bids_raw: true, asks_raw: true },
+    funding_rate: { mark_price: true, index_price: true, funding_time: false, next_funding_time: false },
+    open_interest: { open_interest_value: true },
+    volatility_index: { maturity_date: false },
+  },
+};
+
 const problems = (live: LiveVenue) => Object.fromEntries(live.session.problems.counts);
 
 describe.each([
@@ -72,6 +94,14 @@ describe.each([
     expectSaneBooks(c.books());
     expect(problems(c.live)).toEqual({});
     expect(c.resyncs).toEqual([]);
+    // Every optional column the venue provides is filled (docs/data-model.md, "Where each
+    // column comes from"), and the ones it lacks are NULL rather than a stand-in.
+    for (const [type, fields] of Object.entries(OPTIONAL_COLUMNS[configVenue])) {
+      const last = c.records.filter((r) => r.data_type === type).at(-1) as unknown as Record<string, unknown>;
+      for (const [field, provided] of Object.entries(fields)) {
+        expect({ venue: configVenue, type, field, filled: last[field] !== undefined }).toEqual({ venue: configVenue, type, field, filled: provided });
+      }
+    }
   });
 });
 
