@@ -1,0 +1,97 @@
+/**
+ * Exact arithmetic on decimal text, with BigInt: no value ever passes through a
+ * double. Products are exact; quotients are rounded half-even to `scale` fractional
+ * digits (default 18, the storage scale). Results are plain decimal text without
+ * trailing zeros ("0.5", "3", "-0.016666666666666667"); zero is "0", never "-0".
+ *
+ * `shiftDecimal` moves the decimal point (× 10^n) on the digits alone: the cheap path
+ * for contract sizes that are powers of ten (0.01, 1, 100), which is most of them.
+ */
+import { DECIMAL_SCALE } from './decimal.js';
+
+const PLAIN_RE = /^(-?)(\d+)(?:\.(\d+))?$/;
+
+/** A decimal as an integer and a power of ten: value = units × 10^-scale. */
+interface Scaled {
+  units: bigint;
+  scale: number;
+}
+
+function parse(text: string, what: string): Scaled {
+  const m = PLAIN_RE.exec(text);
+  if (!m) throw new RangeError(`${what}: not a plain decimal: ${JSON.stringify(text.slice(0, 60))}`);
+  const frac = m[3] ?? '';
+  const units = BigInt(m[2]! + frac);
+  return { units: m[1] ? -units : units, scale: frac.length };
+}
+
+function format(units: bigint, scale: number): string {
+  if (units === 0n) return '0';
+  const neg = units < 0n;
+  let digits = (neg ? -units : units).toString();
+  // Drop trailing zeros of the fraction before placing the point.
+  while (scale > 0 && digits.endsWith('0')) {
+    digits = digits.slice(0, -1);
+    scale--;
+  }
+  let text: string;
+  if (scale <= 0) text = digits + '0'.repeat(-scale);
+  else if (digits.length > scale) text = `${digits.slice(0, -scale)}.${digits.slice(-scale)}`;
+  else text = `0.${'0'.repeat(scale - digits.length)}${digits}`;
+  return neg ? `-${text}` : text;
+}
+
+const POW10: bigint[] = [1n];
+function pow10(n: number): bigint {
+  for (let i = POW10.length; i <= n; i++) POW10.push(POW10[i - 1]! * 10n);
+  return POW10[n]!;
+}
+
+/** `text` as plain decimal text without trailing zeros ("1.500" → "1.5", "-0.0" → "0"). */
+export function normalizeDecimal(text: string): string {
+  const { units, scale } = parse(text, 'decimal');
+  return format(units, scale);
+}
+
+/** a × b, exact. */
+export function multiplyDecimal(a: string, b: string): string {
+  const x = parse(a, 'multiplicand');
+  const y = parse(b, 'multiplier');
+  return format(x.units * y.units, x.scale + y.scale);
+}
+
+/** a ÷ b, rounded half-even to `scale` fractional digits. Throws RangeError when b is zero. */
+export function divideDecimal(a: string, b: string, scale: number = DECIMAL_SCALE): string {
+  if (!Number.isInteger(scale) || scale < 0) throw new RangeError(`divideDecimal: scale must be a whole number >= 0, got ${scale}`);
+  const x = parse(a, 'dividend');
+  const y = parse(b, 'divisor');
+  if (y.units === 0n) throw new RangeError(`divideDecimal: division by zero (${a} / ${b})`);
+  // a/b = (xu / yu) × 10^(ys - xs); scaled by 10^scale: xu × 10^(scale + ys - xs) / yu.
+  const exp = scale + y.scale - x.scale;
+  let num = x.units < 0n ? -x.units : x.units;
+  let den = y.units < 0n ? -y.units : y.units;
+  if (exp >= 0) num *= pow10(exp);
+  else den *= pow10(-exp);
+  let q = num / den;
+  const twiceRest = (num - q * den) * 2n;
+  if (twiceRest > den || (twiceRest === den && (q & 1n) === 1n)) q += 1n;
+  const neg = x.units < 0n !== y.units < 0n;
+  return format(neg ? -q : q, scale);
+}
+
+/** a × 10^n on the digits (n may be negative), exact. */
+export function shiftDecimal(a: string, n: number): string {
+  const x = parse(a, 'decimal');
+  return format(x.units, x.scale - n);
+}
+
+/**
+ * The n with `text` = 10^n ("100" → 2, "1" → 0, "0.01" → -2), or undefined when it is
+ * not a power of ten. Lets a hot path replace a multiplication by a shift.
+ */
+export function powerOfTenExponent(text: string): number | undefined {
+  const m = /^0*1(0*)(?:\.0*)?$/.exec(text);
+  if (m) return m[1]!.length;
+  const f = /^0*\.(0*)10*$/.exec(text);
+  return f ? -(f[1]!.length + 1) : undefined;
+}
