@@ -79,10 +79,38 @@ export function divideDecimal(a: string, b: string, scale: number = DECIMAL_SCAL
   return format(neg ? -q : q, scale);
 }
 
-/** a × 10^n on the digits (n may be negative), exact. */
+/** a × 10^n on the digits (n may be negative), exact: string work only, no regex or BigInt (the per-level hot path). */
 export function shiftDecimal(a: string, n: number): string {
-  const x = parse(a, 'decimal');
-  return format(x.units, x.scale - n);
+  const neg = a.charCodeAt(0) === 45; /* - */
+  const body = neg ? a.slice(1) : a;
+  const dot = body.indexOf('.');
+  if (!plainDigits(body, dot)) throw new RangeError(`decimal: not a plain decimal: ${JSON.stringify(a.slice(0, 60))}`);
+  const int = dot < 0 ? body : body.slice(0, dot);
+  let digits = dot < 0 ? body : int + body.slice(dot + 1);
+  let point = int.length + n;
+  if (point <= 0) {
+    digits = '0'.repeat(1 - point) + digits;
+    point = 1;
+  } else if (point > digits.length) {
+    digits += '0'.repeat(point - digits.length);
+  }
+  let start = 0;
+  while (start < point - 1 && digits.charCodeAt(start) === 48) start++;
+  let end = digits.length;
+  while (end > point && digits.charCodeAt(end - 1) === 48) end--;
+  const text = end > point ? `${digits.slice(start, point)}.${digits.slice(point, end)}` : digits.slice(start, point);
+  return neg && text !== '0' ? `-${text}` : text;
+}
+
+/** Digits only, with at most the one point at `dot` (neither first nor last). */
+function plainDigits(body: string, dot: number): boolean {
+  const len = body.length;
+  if (len === 0 || dot === 0 || dot === len - 1) return false;
+  for (let i = 0; i < len; i++) {
+    const c = body.charCodeAt(i);
+    if ((c < 48 || c > 57) && i !== dot) return false;
+  }
+  return true;
 }
 
 /**

@@ -114,6 +114,13 @@ describe('decimal-math', () => {
     expect(shiftDecimal('1.25', 3)).toBe('1250');
     expect(shiftDecimal('-0.5', 1)).toBe('-5');
     expect(shiftDecimal('0', 5)).toBe('0');
+    expect(shiftDecimal('12.5', -5)).toBe('0.000125');
+    expect(shiftDecimal('007.50', 0)).toBe('7.5');
+    expect(shiftDecimal('-0.0', 2)).toBe('0');
+    expect(shiftDecimal('99999999999999999999.999999999999999999', -2)).toBe('999999999999999999.99999999999999999999');
+    for (const bad of ['', '-', '.5', '5.', '1e3', '1.2.3', ' 1', '+1']) expect(() => shiftDecimal(bad, 1), bad).toThrow(/not a plain decimal/);
+    // the shift agrees with the multiplication it replaces
+    for (const raw of ['3', '0.5', '123.456', '0.0001', '-7.25']) for (const size of ['0.01', '1', '100', '0.1']) expect(shiftDecimal(raw, powerOfTenExponent(size)!)).toBe(multiplyDecimal(raw, size));
     expect(powerOfTenExponent('100')).toBe(2);
     expect(powerOfTenExponent('1')).toBe(0);
     expect(powerOfTenExponent('1.000')).toBe(0);
