@@ -5,13 +5,18 @@
 import { ConfigReader, readYamlFile } from '../core/config.js';
 import { LOG_LEVELS, type LogLevel } from '../core/logger.js';
 import { DATA_TYPES, type DataType } from '../core/model.js';
+import type { InstrumentVenue } from './instruments/types.js';
 import type { VenueKind } from './venues.js';
 
 export const CONFIG_VENUES = ['binance_spot', 'binance_derivatives', 'okx_spot', 'okx_derivatives', 'deribit_derivatives'] as const;
 export type ConfigVenue = (typeof CONFIG_VENUES)[number];
 
 /** Which protocol each configured venue speaks, and what it can deliver. */
-export const VENUE_SPEC: Record<ConfigVenue, { kind: VenueKind; market: 'spot' | 'perpetual' | 'index'; types: readonly DataType[] }> = {
+/**
+ * `instruments`: the instrument list the venue's quantities need (contract sizes), loaded
+ * with ccxt at start and refreshed; venues whose quantities are always in base need none.
+ */
+export const VENUE_SPEC: Record<ConfigVenue, { kind: VenueKind; market: 'spot' | 'perpetual' | 'index'; types: readonly DataType[]; instruments?: InstrumentVenue }> = {
   binance_spot: { kind: 'binance-spot', market: 'spot', types: ['orderbook', 'trade'] },
   binance_derivatives: {
     kind: 'binance-usdm',
@@ -22,6 +27,7 @@ export const VENUE_SPEC: Record<ConfigVenue, { kind: VenueKind; market: 'spot' |
   okx_derivatives: {
     kind: 'okx',
     market: 'perpetual',
+    instruments: 'okx',
     types: ['orderbook', 'trade', 'funding_rate', 'open_interest', 'liquidation', 'lsr_top_position', 'lsr_all_account'],
   },
   deribit_derivatives: { kind: 'deribit', market: 'index', types: ['volatility_index', 'funding_rate', 'open_interest', 'orderbook'] },
@@ -55,6 +61,8 @@ export interface VenueConfig {
   lsr_period: string;
   /** Deribit: spacing of ticker-derived funding/open-interest records. */
   ticker_interval_ms: number;
+  /** How often the instrument list (contract sizes) is reloaded. */
+  instruments_refresh_ms: number;
 }
 
 export interface CollectorConfig {
@@ -163,7 +171,9 @@ function readVenue(r: ConfigReader, name: ConfigVenue): VenueConfig {
     lsr_poll_ms: r.durationMs('lsr_poll', '60s'),
     lsr_period,
     ticker_interval_ms: r.durationMs('ticker_interval', '1s'),
+    instruments_refresh_ms: r.durationMs('instruments_refresh', '1h'),
   };
+  if (cfg.instruments_refresh_ms < 60_000) r.fail('instruments_refresh', `must be at least 1m, got ${cfg.instruments_refresh_ms} ms`);
   if (cfg.rotate_after_ms > 0 && cfg.rotate_after_ms < 60_000) r.fail('rotate_after', `must be 0 (never) or at least 1m, got ${cfg.rotate_after_ms} ms`);
   if (cfg.stale_after_ms < 1000) r.fail('stale_after', `must be at least 1s, got ${cfg.stale_after_ms} ms`);
   if (name === 'binance_spot' && cfg.snapshot_limit > 5000) r.fail('snapshot_limit', 'Binance spot serves at most 5000 levels');

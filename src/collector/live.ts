@@ -13,6 +13,8 @@ import { binanceFeeds } from './feeds/binance.js';
 import { deribitFeeds } from './feeds/deribit.js';
 import { Feed, type FeedSpec } from './feeds/feed.js';
 import { okxFeeds } from './feeds/okx.js';
+import { retryUntil } from '../core/retry.js';
+import { InstrumentCatalog } from './instruments/catalog.js';
 import { ProblemLog } from './problems.js';
 import { pollTargets } from './rest/pollers.js';
 import { RestScheduler } from './rest/scheduler.js';
@@ -49,6 +51,11 @@ export class LiveVenue {
   readonly scheduler: RestScheduler;
   readonly session: VenueSession;
   lastMessageAt = 0;
+  /** Instrument metadata, where the venue's quantities need it. */
+  readonly catalog: InstrumentCatalog | undefined;
+  /** Why the instrument list has not loaded yet (health), or undefined. */
+  instrumentsError: string | undefined;
+  private readonly stopping = new AbortController();
   private readonly spacing: number;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly allowed: (r: MarketRecord) => boolean;
@@ -75,6 +82,9 @@ export class LiveVenue {
       },
     );
     const problems = new ProblemLog(log, cfg.name, hooks.problem);
+    this.catalog = spec.instruments
+      ? new InstrumentCatalog(spec.instruments, { restUrl: cfg.rest_url, logger: log, onBody: capture && ((url, body) => capture.http(url, captureNow(), body)) })
+      : undefined;
     this.allowed = recordFilter(cfg);
     this.session = new VenueSession(
       spec.kind,
@@ -95,6 +105,7 @@ export class LiveVenue {
           hooks.resync?.(reason);
           log.debug({ venue: cfg.name, symbol, reason }, 'book resync');
         },
+        instrument: (wire) => this.catalog?.get(wire),
       },
     );
     const adapter = this.session.adapter;
@@ -125,7 +136,34 @@ export class LiveVenue {
     this.spacing = opts.connectSpacingMs ?? 500;
   }
 
+  /**
+   * Starts the venue. Where quantities need contract sizes, the instrument list is loaded
+   * first (retried with backoff while the venue is unreachable) so that no record waits
+   * for, or goes out without, its size; then it is refreshed every instruments_refresh.
+   */
   start(): void {
+    if (!this.catalog) return this.startFeeds();
+    const catalog = this.catalog;
+    retryUntil(() => catalog.load(), {
+      initialMs: 1000,
+      maxMs: 30_000,
+      signal: this.stopping.signal,
+      onError: (err, attempt, delayMs) => {
+        this.instrumentsError = err.message;
+        if (attempt === 0 || attempt % 10 === 0) this.log.warn({ venue: this.cfg.name, err: err.message, attempt, retry_in_ms: Math.round(delayMs) }, 'instrument list not loaded; retrying');
+      },
+    }).then(
+      () => {
+        this.instrumentsError = undefined;
+        catalog.startRefresh(this.cfg.instruments_refresh_ms);
+        this.startFeeds();
+      },
+      () => undefined, // stopped before it loaded
+    );
+  }
+
+  private startFeeds(): void {
+    if (this.stopping.signal.aborted) return;
     this.feeds.forEach((f, i) => this.timers.push(setTimeout(() => f.start(), i * this.spacing)));
     // publish_interval's trailing edge: a 25 ms tick is late by at most that much.
     this.timers.push(setInterval(() => this.session.emitter.tick(Date.now()), 25));
@@ -156,6 +194,8 @@ export class LiveVenue {
   }
 
   async stop(): Promise<void> {
+    this.stopping.abort();
+    this.catalog?.stop();
     for (const t of this.timers) clearTimeout(t);
     this.scheduler.stop();
     await Promise.all(this.feeds.map((f) => f.stop()));

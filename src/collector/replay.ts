@@ -16,6 +16,9 @@
 import { once } from 'node:events';
 import { readCaptureFiles } from '../capture/format.js';
 import type { MarketRecord } from '../core/model.js';
+import { catalogFromCapture } from './instruments/capture.js';
+import type { InstrumentCatalog } from './instruments/catalog.js';
+import type { InstrumentVenue } from './instruments/types.js';
 import { ProblemLog } from './problems.js';
 import { VenueSession } from './session.js';
 import { DEFAULT_REST_URL, isVenueKind, VENUE_KINDS, type VenueKind } from './venues.js';
@@ -34,7 +37,14 @@ export interface ReplaySummary {
   problems: Record<string, number>;
   /** Snapshot requests the capture had no answer for. */
   unanswered_snapshots: string[];
+  /** Instruments the capture's instrument lists describe (contract sizes), where the venue needs them. */
+  instruments?: number;
+  /** Why no instrument list could be read from the capture, if so. */
+  instruments_error?: string;
 }
+
+/** Which instrument list a replayed venue's quantities need (OKX swaps and futures count contracts). */
+const REPLAY_INSTRUMENTS: Partial<Record<VenueKind, InstrumentVenue>> = { okx: 'okx' };
 
 /** Replays `files`, handing each record to `out` in order. */
 export async function replay(opts: ReplayOptions, out: (r: MarketRecord) => void | Promise<void>): Promise<ReplaySummary> {
@@ -45,6 +55,16 @@ export async function replay(opts: ReplayOptions, out: (r: MarketRecord) => void
   const captured = new Map<string, string[]>(); // snapshot key -> bodies received and not yet used
   const waiting = new Set<string>(); // keys asked for, not yet answered
   const deliveries: { key: string; body: string }[] = [];
+  // Contract sizes from the capture's own instrument responses, classified as live does.
+  const instrumentVenue = REPLAY_INSTRUMENTS[opts.venue];
+  let catalog: InstrumentCatalog | undefined;
+  let instrumentsError: string | undefined;
+  if (instrumentVenue) {
+    catalog = await catalogFromCapture(instrumentVenue, opts.files).catch((err: Error) => {
+      instrumentsError = err.message;
+      return undefined;
+    });
+  }
 
   const session = new VenueSession(
     opts.venue,
@@ -68,6 +88,7 @@ export async function replay(opts: ReplayOptions, out: (r: MarketRecord) => void
         else waiting.add(req.key);
       },
       send: () => undefined, // a replay cannot talk back to the venue
+      instrument: (wire) => catalog?.get(wire),
     },
   );
   const { adapter, emitter } = session;
@@ -108,7 +129,8 @@ export async function replay(opts: ReplayOptions, out: (r: MarketRecord) => void
   }
   emitter.flush(now);
   await drain();
-  return { records, problems: Object.fromEntries(problems.counts), unanswered_snapshots: [...waiting] };
+  const instruments = instrumentVenue ? { instruments: catalog?.size ?? 0, ...(instrumentsError ? { instruments_error: instrumentsError } : {}) } : {};
+  return { records, problems: Object.fromEntries(problems.counts), unanswered_snapshots: [...waiting], ...instruments };
 }
 
 /** The CLI subcommand. Exit code 0 after a full replay, 2 on bad arguments. */

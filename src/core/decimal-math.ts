@@ -1,60 +1,125 @@
 /**
- * Exact arithmetic on decimal text (BigInt, never a float): the contract-to-base
- * conversions. Results are plain decimal text without trailing zeros.
+ * Exact arithmetic on decimal text, with BigInt: no value ever passes through a
+ * double. Products are exact; quotients are rounded half-even to `scale` fractional
+ * digits (default 18, the storage scale). Results are plain decimal text without
+ * trailing zeros ("0.5", "3", "-0.016666666666666667"); zero is "0", never "-0".
+ *
+ * `shiftDecimal` moves the decimal point (× 10^n) on the digits alone: the cheap path
+ * for contract sizes that are powers of ten (0.01, 1, 100), which is most of them.
  */
 import { DECIMAL_SCALE } from './decimal.js';
 
+const PLAIN_RE = /^(-?)(\d+)(?:\.(\d+))?$/;
+
+/** A decimal as an integer and a power of ten: value = units × 10^-scale. */
 interface Scaled {
-  /** The digits as an integer: value = int / 10^scale. */
-  int: bigint;
+  units: bigint;
   scale: number;
 }
 
-function parse(text: string): Scaled {
-  const neg = text.startsWith('-');
-  const body = neg ? text.slice(1) : text;
-  const dot = body.indexOf('.');
-  const digits = dot < 0 ? body : body.slice(0, dot) + body.slice(dot + 1);
-  const int = BigInt(digits);
-  return { int: neg ? -int : int, scale: dot < 0 ? 0 : body.length - dot - 1 };
+function parse(text: string, what: string): Scaled {
+  const m = PLAIN_RE.exec(text);
+  if (!m) throw new RangeError(`${what}: not a plain decimal: ${JSON.stringify(text.slice(0, 60))}`);
+  const frac = m[3] ?? '';
+  const units = BigInt(m[2]! + frac);
+  return { units: m[1] ? -units : units, scale: frac.length };
 }
 
-function format(int: bigint, scale: number): string {
-  const neg = int < 0n;
-  let s = (neg ? -int : int).toString();
-  if (scale > 0) {
-    s = s.padStart(scale + 1, '0');
-    const frac = s.slice(-scale).replace(/0+$/, '');
-    s = s.slice(0, -scale) + (frac ? '.' + frac : '');
+function format(units: bigint, scale: number): string {
+  if (units === 0n) return '0';
+  const neg = units < 0n;
+  let digits = (neg ? -units : units).toString();
+  // Drop trailing zeros of the fraction before placing the point.
+  while (scale > 0 && digits.endsWith('0')) {
+    digits = digits.slice(0, -1);
+    scale--;
   }
-  return neg && s !== '0' ? '-' + s : s;
+  let text: string;
+  if (scale <= 0) text = digits + '0'.repeat(-scale);
+  else if (digits.length > scale) text = `${digits.slice(0, -scale)}.${digits.slice(-scale)}`;
+  else text = `0.${'0'.repeat(scale - digits.length)}${digits}`;
+  return neg ? `-${text}` : text;
+}
+
+const POW10: bigint[] = [1n];
+function pow10(n: number): bigint {
+  for (let i = POW10.length; i <= n; i++) POW10.push(POW10[i - 1]! * 10n);
+  return POW10[n]!;
+}
+
+/** `text` as plain decimal text without trailing zeros ("1.500" → "1.5", "-0.0" → "0"). */
+export function normalizeDecimal(text: string): string {
+  const { units, scale } = parse(text, 'decimal');
+  return format(units, scale);
 }
 
 /** a × b, exact. */
 export function multiplyDecimal(a: string, b: string): string {
-  const x = parse(a);
-  const y = parse(b);
-  return format(x.int * y.int, x.scale + y.scale);
+  const x = parse(a, 'multiplicand');
+  const y = parse(b, 'multiplier');
+  return format(x.units * y.units, x.scale + y.scale);
 }
 
-/** a ÷ b rounded half-even to `scale` fractional digits. */
-export function divideDecimal(a: string, b: string, scale = DECIMAL_SCALE): string {
-  const x = parse(a);
-  const y = parse(b);
-  if (y.int === 0n) throw new RangeError(`division by zero: ${a} / ${b}`);
-  // a/b = (x.int / 10^xs) / (y.int / 10^ys) = x.int * 10^(ys - xs) / y.int; scaled by 10^scale.
-  const shift = y.scale - x.scale + scale;
-  let num = x.int;
-  let den = y.int;
-  if (shift >= 0) num *= 10n ** BigInt(shift);
-  else den *= 10n ** BigInt(-shift);
-  if (den < 0n) {
-    num = -num;
-    den = -den;
-  }
+/** a ÷ b, rounded half-even to `scale` fractional digits. Throws RangeError when b is zero. */
+export function divideDecimal(a: string, b: string, scale: number = DECIMAL_SCALE): string {
+  if (!Number.isInteger(scale) || scale < 0) throw new RangeError(`divideDecimal: scale must be a whole number >= 0, got ${scale}`);
+  const x = parse(a, 'dividend');
+  const y = parse(b, 'divisor');
+  if (y.units === 0n) throw new RangeError(`divideDecimal: division by zero (${a} / ${b})`);
+  // a/b = (xu / yu) × 10^(ys - xs); scaled by 10^scale: xu × 10^(scale + ys - xs) / yu.
+  const exp = scale + y.scale - x.scale;
+  let num = x.units < 0n ? -x.units : x.units;
+  let den = y.units < 0n ? -y.units : y.units;
+  if (exp >= 0) num *= pow10(exp);
+  else den *= pow10(-exp);
   let q = num / den;
-  const r = num - q * den;
-  const twice = (r < 0n ? -r : r) * 2n;
-  if (twice > den || (twice === den && q % 2n !== 0n)) q += r < 0n ? -1n : 1n;
-  return format(q, scale);
+  const twiceRest = (num - q * den) * 2n;
+  if (twiceRest > den || (twiceRest === den && (q & 1n) === 1n)) q += 1n;
+  const neg = x.units < 0n !== y.units < 0n;
+  return format(neg ? -q : q, scale);
+}
+
+/** a × 10^n on the digits (n may be negative), exact: string work only, no regex or BigInt (the per-level hot path). */
+export function shiftDecimal(a: string, n: number): string {
+  const neg = a.charCodeAt(0) === 45; /* - */
+  const body = neg ? a.slice(1) : a;
+  const dot = body.indexOf('.');
+  if (!plainDigits(body, dot)) throw new RangeError(`decimal: not a plain decimal: ${JSON.stringify(a.slice(0, 60))}`);
+  const int = dot < 0 ? body : body.slice(0, dot);
+  let digits = dot < 0 ? body : int + body.slice(dot + 1);
+  let point = int.length + n;
+  if (point <= 0) {
+    digits = '0'.repeat(1 - point) + digits;
+    point = 1;
+  } else if (point > digits.length) {
+    digits += '0'.repeat(point - digits.length);
+  }
+  let start = 0;
+  while (start < point - 1 && digits.charCodeAt(start) === 48) start++;
+  let end = digits.length;
+  while (end > point && digits.charCodeAt(end - 1) === 48) end--;
+  const text = end > point ? `${digits.slice(start, point)}.${digits.slice(point, end)}` : digits.slice(start, point);
+  return neg && text !== '0' ? `-${text}` : text;
+}
+
+/** Digits only, with at most the one point at `dot` (neither first nor last). */
+function plainDigits(body: string, dot: number): boolean {
+  const len = body.length;
+  if (len === 0 || dot === 0 || dot === len - 1) return false;
+  for (let i = 0; i < len; i++) {
+    const c = body.charCodeAt(i);
+    if ((c < 48 || c > 57) && i !== dot) return false;
+  }
+  return true;
+}
+
+/**
+ * The n with `text` = 10^n ("100" → 2, "1" → 0, "0.01" → -2), or undefined when it is
+ * not a power of ten. Lets a hot path replace a multiplication by a shift.
+ */
+export function powerOfTenExponent(text: string): number | undefined {
+  const m = /^0*1(0*)(?:\.0*)?$/.exec(text);
+  if (m) return m[1]!.length;
+  const f = /^0*\.(0*)10*$/.exec(text);
+  return f ? -(f[1]!.length + 1) : undefined;
 }

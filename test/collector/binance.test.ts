@@ -180,7 +180,8 @@ describe('binance USDⓈ-M open interest notional', () => {
     // Before any mark price: no notional rather than a guess.
     expect(adapter.restRecords(url, body)![0]).toMatchObject({ open_interest_value: undefined });
     adapter.onMessage('c1', usdm('ws-markPriceUpdate.live-2026-10-07.BTCUSDT.json')); // p = 83084.30000000
-    const [oi] = adapter.restRecords(url, body)!;
+    const later = JSON.stringify({ ...JSON.parse(body), time: JSON.parse(body).time + 30_000 }); // the next poll
+    const [oi] = adapter.restRecords(url, later)!;
     // 95744.938 × 83084.30000000 = 7954901152.2734 (95744.938 × 80000 = 7659595040, × 3084.3 = 295306112.2734).
     expect(oi).toMatchObject({ open_interest: '95744.938', open_interest_value: '7954901152.2734' });
     expect(() => validateRecord(oi)).not.toThrow();

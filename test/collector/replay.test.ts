@@ -122,6 +122,23 @@ describe('replay of the Binance spot capture', async () => {
   });
 });
 
+/** ctVal of the capture's inverse contracts, from its own instrument list (OKX.0): USD per contract. */
+const CONTRACT_SIZES: Record<string, string> = { 'UNI-USD-SWAP': '10', 'BTC-USD-220527': '100' };
+
+/** Checked without the code under test: |base × price − contracts × size| <= price / 2 × 10^-18 (half-even at 18 places). */
+function expectInverseBase(base: string, price: string, contracts: string, size: string): void {
+  const scaled = (d: string, scale: number) => {
+    const [i = '0', f = ''] = d.split('.');
+    return BigInt(i + f.padEnd(scale, '0').slice(0, scale));
+  };
+  const S = 30; // enough fractional digits for every operand here
+  const lhs = scaled(base, S) * scaled(price, S); // scale 2S
+  const rhs = scaled(contracts, S) * scaled(size, S);
+  const diff = lhs > rhs ? lhs - rhs : rhs - lhs;
+  const bound = (scaled(price, S) * 10n ** BigInt(2 * S - 18 - S)) / 2n; // price/2 × 10^-18 at scale 2S
+  expect({ base, price, contracts, within: diff <= bound }).toEqual({ base, price, contracts, within: true });
+}
+
 describe('replay of the OKX capture', async () => {
   const { records, summary } = await run('okx', ['OKX.0', 'OKX.ws.1.0']);
   const books = records.filter((r): r is OrderbookRecord => r.data_type === 'orderbook');
@@ -160,7 +177,14 @@ describe('replay of the OKX capture', async () => {
       }
       const emitted = books.filter((b) => `${b.symbol} ${b.market_type}` === name);
       expect(emitted.map((b) => b.timestamp)).toEqual(states.map((s) => s.ts));
-      emitted.forEach((b, i) => expect({ bids: b.bids, asks: b.asks }).toEqual(states[i]!.view));
+      const size = CONTRACT_SIZES[instId];
+      emitted.forEach((b, i) => {
+        // The venue's own sizes equal the rebuild; quantities are in base.
+        const raw = (levels: readonly (readonly [string, string])[], rawQty: readonly string[] | undefined) => levels.map(([p, q], k) => [p, rawQty ? rawQty[k]! : q]);
+        expect({ bids: raw(b.bids, b.bids_raw), asks: raw(b.asks, b.asks_raw) }).toEqual(states[i]!.view);
+        expect(b.quantity_unit).toBe(size ? 'contracts' : 'base');
+        if (size) for (const [k, [p, q]] of [...b.bids, ...b.asks].entries()) expectInverseBase(q, p, [...b.bids_raw!, ...b.asks_raw!][k]!, size);
+      });
       total += states.length;
     }
     expect(books).toHaveLength(total);

@@ -6,8 +6,7 @@
 import type { Exchange, MarketRecord, MarketType, QuantityUnit, TradeRecord } from '../../core/model.js';
 import type { AdapterContext, Problem, VenueAdapter } from '../adapter.js';
 import { SyncedBook } from '../book/synced-book.js';
-import type { InstrumentInfo } from '../instruments/types.js';
-import { BASE_UNITS, QUOTE_UNITS, contractUnits, type QuantityRule } from '../units.js';
+import type { QuantityRule } from '../units.js';
 import { MalformedFrameError } from './wire.js';
 
 export interface AdapterOptions {
@@ -161,10 +160,3 @@ export abstract class BaseAdapter<D> implements VenueAdapter {
   }
 }
 
-/** The rule for an instrument whose metadata says how its quantities are counted. */
-export function unitsFromInfo(info: InstrumentInfo | undefined): QuantityRule | undefined {
-  if (!info) return undefined;
-  if (info.quantity_unit === 'base') return BASE_UNITS;
-  if (info.quantity_unit === 'quote') return QUOTE_UNITS;
-  return info.contract_size === undefined ? undefined : contractUnits(info.contract_size, info.linear);
-}

@@ -11,14 +11,14 @@
  * from REST.
  */
 import type { Decimal, FundingRateRecord, Level, LiquidationRecord, LsrAllAccountRecord, LsrTopPositionRecord, MarketRecord, MarketType, OpenInterestRecord } from '../../core/model.js';
-import { BASE_UNITS, type QuantityRule } from '../units.js';
+import { BASE_UNITS, unitsFromInfo, type QuantityRule } from '../units.js';
 import type { AdapterContext, SnapshotRequest } from '../adapter.js';
 import { CHECKSUM_LEVELS, okxChecksum } from './okx-checksum.js';
 import type { OrderBook } from '../book/order-book.js';
 import type { SyncedBook } from '../book/synced-book.js';
 import { normalPeriod } from '../periods.js';
 import { okxInstrument, type Instrument } from '../symbols.js';
-import { BaseAdapter, unitsFromInfo, type AdapterOptions } from './base.js';
+import { BaseAdapter, type AdapterOptions } from './base.js';
 import { arr, decimal, decimalField, int, intField, levels, MalformedFrameError, obj, optionalDecimal, optionalInt, side, text, type Obj } from './wire.js';
 
 export interface OkxOptions extends AdapterOptions {

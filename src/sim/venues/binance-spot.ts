@@ -9,6 +9,7 @@ import type { SimLimits } from '../protocol.js';
 import { jsonReply, type FramePublisher, type RestReply, type RestRequest } from '../types.js';
 import { BinanceFeed } from './binance-feed.js';
 import { INVALID_SYMBOL, limitParam } from './binance-rest.js';
+import { binanceExchangeInfo, binanceSpotSymbols } from './instrument-lists.js';
 
 export class BinanceSpotFeed extends BinanceFeed {
   constructor(opts: GenerateOptions, publisher: FramePublisher, limits: SimLimits) {
@@ -69,23 +70,8 @@ export class BinanceSpotFeed extends BinanceFeed {
   }
 
   private exchangeInfo(): unknown {
-    return {
-      timezone: 'UTC',
-      serverTime: Date.now(),
-      rateLimits: [{ rateLimitType: 'REQUEST_WEIGHT', interval: 'MINUTE', intervalNum: 1, limit: 6000 }],
-      exchangeFilters: [],
-      symbols: [...this.instruments.values()].map((i) => ({
-        symbol: i.symbol,
-        status: 'TRADING',
-        baseAsset: i.base,
-        baseAssetPrecision: 8,
-        quoteAsset: i.quote,
-        quotePrecision: 8,
-        filters: [
-          { filterType: 'PRICE_FILTER', minPrice: this.px(i, 1), maxPrice: '1000000.00000000', tickSize: this.px(i, 1) },
-          { filterType: 'LOT_SIZE', minQty: this.qty(i, 1), maxQty: '9000.00000000', stepSize: this.qty(i, 1) },
-        ],
-      })),
-    };
+    const rows = [...this.instruments.values()].map((i) => ({ symbol: i.symbol, base: i.base, quote: i.quote, tick: this.px(i, 1), step: this.qty(i, 1) }));
+    return binanceExchangeInfo(binanceSpotSymbols(rows), 6000);
   }
+
 }

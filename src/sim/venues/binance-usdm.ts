@@ -12,7 +12,11 @@ import type { SimLimits } from '../protocol.js';
 import type { FramePublisher, RestReply, RestRequest } from '../types.js';
 import { BinanceFeed, type BinanceInstrument } from './binance-feed.js';
 import { binanceError, INVALID_SYMBOL, limitParam } from './binance-rest.js';
+import { binanceCoinmSymbols, binanceExchangeInfo, binanceUsdmSymbols } from './instrument-lists.js';
 
+/** Digits USDⓈ-M prints (the contract's pricePrecision / quantityPrecision). */
+const PRINT_PRICE = 2;
+const PRINT_QTY = 3;
 const LSR_PERIODS = new Set(['5m', '15m', '30m', '1h', '2h', '4h', '6h', '12h', '1d']);
 
 export class BinanceUsdmFeed extends BinanceFeed {
@@ -23,8 +27,8 @@ export class BinanceUsdmFeed extends BinanceFeed {
       weightPerMin: 2400,
       priceDecimals: (base) => (base === 'BTC' ? 1 : 2),
       qtyDecimals: 3,
-      printPrice: 2,
-      printQty: 3,
+      printPrice: PRINT_PRICE,
+      printQty: PRINT_QTY,
       firstId: [1e12, 9e12],
       // Futures ids jump between diffs; `pu` carries the chain.
       idStep: [1, 40],
@@ -47,11 +51,10 @@ export class BinanceUsdmFeed extends BinanceFeed {
       case '/futures/data/globalLongShortAccountRatio':
         return this.longShort(req.path, p);
       case '/fapi/v1/exchangeInfo':
-        return this.charged(1, () => ({
-          timezone: 'UTC',
-          serverTime: Date.now(),
-          symbols: [...this.instruments.values()].map((i) => ({ symbol: i.symbol, pair: i.symbol, contractType: 'PERPETUAL', status: 'TRADING', baseAsset: i.base, quoteAsset: 'USDT' })),
-        }));
+        return this.charged(1, () => binanceExchangeInfo(binanceUsdmSymbols([...this.instruments.values()].map((i) => ({ symbol: i.symbol, base: i.base, quote: i.quote, tick: this.px(i, 1), step: this.qty(i, 1), pricePrecision: PRINT_PRICE, quantityPrecision: PRINT_QTY }))), 2400, 'U_MARGINED'));
+      case '/dapi/v1/exchangeInfo':
+        // COIN-M instrument metadata only (this simulator serves no COIN-M market data).
+        return this.charged(1, () => binanceExchangeInfo(binanceCoinmSymbols([...new Set([...this.instruments.values()].map((i) => i.base))]), 2400, 'COIN_MARGINED'));
       default:
         return undefined;
     }

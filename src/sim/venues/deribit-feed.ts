@@ -4,7 +4,7 @@
  * `trades.<inst>.100ms`, `ticker.<inst>.100ms` (funding, open interest, mark and
  * index price) and `deribit_volatility_index.<cur>_usd` (DVOL); REST
  * `public/get_volatility_index_data`, `public/ticker`, `public/test`,
- * `public/get_time`. Prices and amounts are JSON numbers, as Deribit sends them.
+ * `public/get_time`, `public/get_instruments`, `public/get_currencies`. Prices and amounts are JSON numbers, as Deribit sends them.
  */
 import type { SimConnection } from '../connection.js';
 import type { LevelChange } from '../generate/book.js';
@@ -13,6 +13,7 @@ import { GeneratedFeed, type GenerateOptions } from '../generate/feed.js';
 import { dvolAt, FUNDING_DECIMALS, instrumentSpec, SymbolMarket } from '../generate/market.js';
 import { jsonReply, type FramePublisher, type RestReply, type RestRequest } from '../types.js';
 import { DERIBIT_API_VERSION, rpcError, rpcResult } from './deribit.js';
+import { deribitCurrencyRow, deribitInstrumentRows } from './instrument-lists.js';
 
 interface DeribitInstrument {
   currency: string;
@@ -68,6 +69,10 @@ export class DeribitFeed extends GeneratedFeed {
         const i = [...this.instruments.values()].find((x) => x.name === p.get('instrument_name'));
         return i ? jsonReply(rpcResult(null, this.ticker(i, Date.now()))) : jsonReply(rpcError(null, 10020, 'instrument_not_found'), 400);
       }
+      case '/api/v2/public/get_instruments':
+        return this.instrumentList(p);
+      case '/api/v2/public/get_currencies':
+        return jsonReply(rpcResult(null, [...this.instruments.keys()].map(deribitCurrencyRow)));
       case '/api/v2/public/test':
         return jsonReply(rpcResult(null, { version: DERIBIT_API_VERSION }));
       case '/api/v2/public/get_time':
@@ -180,6 +185,20 @@ export class DeribitFeed extends GeneratedFeed {
     const page = rows.slice(-MAX_DVOL_ROWS);
     const continuation = rows.length > MAX_DVOL_ROWS ? page[0]![0]! - step : null;
     return jsonReply(rpcResult(null, { data: page, continuation }));
+  }
+
+  /** `public/get_instruments`: `currency` BTC, ETH or any (also absent), `kind` future (the only kind listed), `expired` false. */
+  private instrumentList(p: URLSearchParams): RestReply {
+    const currency = p.get('currency') ?? 'any';
+    const kind = p.get('kind');
+    if (currency !== 'any' && !this.instruments.has(currency)) return jsonReply(rpcError(null, -32602, 'Invalid params'), 400);
+    if (p.get('expired') === 'true' || (kind !== null && kind !== 'future')) return jsonReply(rpcResult(null, []));
+    const now = Date.now();
+    const rows = [...this.instruments.values()]
+      .map((i, n) => ({ i, n }))
+      .filter(({ i }) => currency === 'any' || i.currency === currency)
+      .flatMap(({ i, n }) => deribitInstrumentRows(i.currency, this.px(i, 1), now, 124972 + 10 * n));
+    return jsonReply(rpcResult(null, rows));
   }
 
   private px(i: DeribitInstrument, ticks: number): number {

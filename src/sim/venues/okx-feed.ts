@@ -11,6 +11,8 @@ import type { BookSnapshot, LevelChange } from '../generate/book.js';
 import { trimmed } from '../generate/decimal-text.js';
 import { GeneratedFeed, type GenerateOptions } from '../generate/feed.js';
 import { FUNDING_DECIMALS, instrumentSpec, longShortRow, nextFundingTime, periodBuckets, periodMs, RATIO_DECIMALS, SymbolMarket } from '../generate/market.js';
+import { okxContractValue, okxInstrumentRow } from './instrument-lists.js';
+import { divideDecimal, multiplyDecimal } from '../../core/decimal-math.js';
 import { jsonReply, type FramePublisher, type RestReply, type RestRequest } from '../types.js';
 import { okxChecksum } from '../../collector/mappers/okx-checksum.js';
 
@@ -19,13 +21,12 @@ interface OkxInstrument {
   instType: 'SPOT' | 'SWAP';
   family: string;
   base: string;
+  quote: string;
   market: SymbolMarket;
   tradeSeq: number;
 }
 type OkxLevel = [string, string, string, string];
 
-/** Contract value of one swap contract, in base currency (BTC-USDT-SWAP: 0.01 BTC). */
-const CT_VAL_DECIMALS = 2;
 const HEARTBEAT_CHANCE = 0.05;
 /** `6H`, `12H`, `1D` open at Hong Kong time (UTC+8); the `utc` variants at UTC, like Binance's. */
 const RUBIK_PERIODS = new Set(['5m', '15m', '30m', '1H', '2H', '4H', '6H', '12H', '1D', '6Hutc', '12Hutc', '1Dutc']);
@@ -51,7 +52,7 @@ export class OkxFeed extends GeneratedFeed {
         const rng = this.rng.fork(`okx:${instId}`);
         const spec = instrumentSpec(base, base === 'BTC' ? 1 : 2, instType === 'SPOT' ? 8 : 2);
         const market = new SymbolMarket(rng, spec, { firstId: rng.int(1e9, 9e9), idStep: [1, 3], maxLevels: this.bookLevels });
-        this.instruments.set(instId, { instId, instType, family, base, market, tradeSeq: rng.int(1e9, 9e9) });
+        this.instruments.set(instId, { instId, instType, family, base, quote, market, tradeSeq: rng.int(1e9, 9e9) });
         const channels = instType === 'SPOT' ? ['books', 'trades'] : ['books', 'trades', 'mark-price', 'funding-rate', 'open-interest'];
         for (const c of channels) this.topics.add(`${c}/${instId}`);
       }
@@ -93,12 +94,15 @@ export class OkxFeed extends GeneratedFeed {
         return ok(this.swaps(p.get('instId')).map((i) => this.markPrice(i, Date.now())));
       case '/api/v5/rubik/stat/contracts/long-short-account-ratio':
         return this.ccyRatio(p);
-      case '/api/v5/public/instruments':
+      case '/api/v5/public/instruments': {
+        const instType = p.get('instType');
+        if (instType === null || !['SPOT', 'MARGIN', 'SWAP', 'FUTURES', 'OPTION'].includes(instType)) return jsonReply({ code: '51000', msg: 'Parameter instType error', data: [] }, 400);
         return ok(
           [...this.instruments.values()]
-            .filter((i) => i.instType === p.get('instType'))
-            .map((i) => ({ instId: i.instId, instType: i.instType, instFamily: i.instType === 'SWAP' ? i.family : '', baseCcy: i.instType === 'SPOT' ? i.base : '', quoteCcy: 'USDT', ctVal: i.instType === 'SWAP' ? '0.01' : '', tickSz: this.px(i, 1), lotSz: this.sz(i, 1), state: 'live' })),
+            .filter((i) => i.instType === instType && (p.get('instId') === null || p.get('instId') === i.instId))
+            .map((i) => okxInstrumentRow({ instId: i.instId, instType: i.instType, base: i.base, quote: i.quote, tick: this.px(i, 1), step: this.sz(i, 1) })),
         );
+      }
       default:
         return jsonReply({ code: '50000', msg: `simulator: no endpoint ${req.path}`, data: [] }, 404);
     }
@@ -176,12 +180,16 @@ export class OkxFeed extends GeneratedFeed {
   }
 
   private openInterest(i: OkxInstrument, now: number) {
-    const lots = i.market.openInterest;
-    const d = i.market.spec.qtyDecimals;
-    // oiCcy = contracts x ctVal; oiUsd = oiCcy x mark, rounded to cents.
-    const usdCents = Math.round((lots * i.market.midTicks()) / 10 ** (d + CT_VAL_DECIMALS + i.market.spec.priceDecimals - 2));
-    return { instId: i.instId, instType: 'SWAP', oi: this.sz(i, lots), oiCcy: trimmed(lots, d + CT_VAL_DECIMALS), oiUsd: trimmed(usdCents, 2), ts: String(now) };
+    const oi = this.sz(i, i.market.openInterest);
+    const mark = this.px(i, i.market.midTicks());
+    const inverse = i.quote === 'USD';
+    // Linear: oiCcy = contracts x ctVal (coin), oiUsd = oiCcy x mark. Inverse: oiUsd = contracts x ctVal (USD), oiCcy = oiUsd / mark.
+    const ctVal = okxContractValue(i.base, inverse);
+    const oiCcy = inverse ? divideDecimal(multiplyDecimal(oi, ctVal), mark, 8) : multiplyDecimal(oi, ctVal);
+    const oiUsd = inverse ? multiplyDecimal(oi, ctVal) : divideDecimal(multiplyDecimal(oiCcy, mark), '1', 2);
+    return { instId: i.instId, instType: 'SWAP', oi, oiCcy, oiUsd, ts: String(now) };
   }
+
 
   private ratios(path: string, instId: string, p: URLSearchParams): RestReply {
     const period = p.get('period') ?? '5m';

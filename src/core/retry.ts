@@ -1,0 +1,45 @@
+/**
+ * Retrying with exponential backoff and "equal jitter": the n-th wait is between half
+ * and all of min(max, initial × 2^n), so many clients that failed together do not
+ * come back together.
+ */
+export interface BackoffOptions {
+  initialMs: number;
+  maxMs: number;
+}
+
+/** The wait before retry number `attempt` (0-based). */
+export function backoffDelay(attempt: number, opts: BackoffOptions): number {
+  const base = Math.min(opts.maxMs, opts.initialMs * 2 ** Math.min(attempt, 30));
+  return base / 2 + Math.random() * (base / 2);
+}
+
+/**
+ * Runs `fn` until it succeeds or `signal` aborts (then rejects with the last error),
+ * waiting a backoff delay between attempts and telling `onError` about each failure.
+ */
+export async function retryUntil<T>(
+  fn: () => Promise<T>,
+  opts: BackoffOptions & { signal: AbortSignal; onError?(err: Error, attempt: number, delayMs: number): void },
+): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      const error = err instanceof Error ? err : new Error(String(err));
+      if (opts.signal.aborted) throw error;
+      const delay = backoffDelay(attempt, opts);
+      opts.onError?.(error, attempt, delay);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(done, delay);
+        function done() {
+          clearTimeout(t);
+          opts.signal.removeEventListener('abort', done);
+          resolve();
+        }
+        opts.signal.addEventListener('abort', done, { once: true });
+      });
+      if (opts.signal.aborted) throw error;
+    }
+  }
+}
