@@ -267,6 +267,32 @@ describe('depth: only the range a depth-limited snapshot makes known is publishe
   });
 });
 
+describe('okx: the known range', () => {
+  const update = (prevSeqId: number, seqId: number, bids: string[][]) =>
+    edited('okx', 'ws-books-update.docs.json', (m) => Object.assign(m.data[0], { checksum: 0, prevSeqId, seqId, bids, asks: [['41007', '2', '0', '1']] }));
+
+  it('a REST snapshot of fewer levels than the channel keeps is bounded; a pushed snapshot is not', () => {
+    const { ctx, adapter: a } = adapter('okx', 2, 1);
+    a.onMessage('c1', update(100, 110, []));
+    expect(ctx.snapshots[0]!.url).toContain('sz=1');
+    // the docs body holds one level a side (= sz): both sides bounded at it
+    a.onSnapshot('BTC-USDT', edited('okx', 'rest-api-v5-market-books.docs.json', (m) => Object.assign(m.data[0], { seqId: 110 })));
+    a.onMessage('c1', update(110, 111, [['41000', '7', '0', '1']])); // bid 41000 and ask 41007: past the boundaries
+    const last = ctx.books().at(-1)!;
+    expect(last.last_update_id).toBe('111');
+    expect(last.bids).toEqual([['41006.3', '0.30178218']]);
+    expect(last.asks).toEqual([['41006.8', '0.60038921']]);
+    a.onMessage('c1', update(111, 112, [['41006.3', '0', '0', '0']])); // the only known bid goes: thin, refreshed
+    expect(ctx.books().at(-1)!.bids).toEqual([]);
+    expect(ctx.snapshots).toHaveLength(2);
+    expect(ctx.problems).toEqual([]);
+    // a pushed snapshot is the channel's own full view: all of it is published
+    const pushed = adapter('okx', 400, 1);
+    pushed.adapter.onMessage('c1', edited('okx', 'ws-books-snapshot.docs.json', (m) => (m.data[0].checksum = 0)));
+    expect(pushed.ctx.books()[0]!.bids).toHaveLength(8);
+  });
+});
+
 describe('okx: a crossed book in the pre-open call auction', () => {
   const snapshot = edited('okx', 'ws-books-snapshot.docs.json', (m) => (m.data[0].checksum = 0));
   // bid 8477.5 above the best ask 8476.98: crossed, as OKX documents for pre-open.
