@@ -11,6 +11,7 @@ import type { InstrumentInfo } from './instruments/types.js';
 export const PROBLEMS = [
   'gap', // a sequence break: the book is dropped and resynced
   'crossed', // best bid >= best ask after an update: resynced
+  'crossed_auction', // a crossed OKX book whose sequence is intact (pre-open call auction): published, not resynced
   'checksum', // OKX CRC32 mismatch: resynced
   'malformed', // a frame or body that does not parse or lacks fields
   'venue_error', // an error frame from the venue

@@ -7,7 +7,7 @@ export function collectorMetrics(registry: Registry) {
     messagesIn: new Counter({ name: 'marketprism_collector_messages_in_total', help: 'Frames and REST bodies received', labelNames: ['venue', 'source'], registers }),
     recordsOut: new Counter({ name: 'marketprism_collector_records_out_total', help: 'Records handed to the publisher', labelNames: ['venue', 'data_type'], registers }),
     published: new Counter({ name: 'marketprism_collector_records_published_total', help: 'Records acknowledged by JetStream', labelNames: ['data_type'], registers }),
-    problems: new Counter({ name: 'marketprism_collector_problems_total', help: 'Venue data problems: gap, crossed, checksum, malformed, venue_error, unsupported, snapshot_failed', labelNames: ['venue', 'problem'], registers }),
+    problems: new Counter({ name: 'marketprism_collector_problems_total', help: 'Venue data problems: gap, crossed, crossed_auction, checksum, malformed, venue_error, unsupported, snapshot_failed', labelNames: ['venue', 'problem'], registers }),
     resyncs: new Counter({ name: 'marketprism_collector_book_resyncs_total', help: 'Order books dropped and rebuilt', labelNames: ['venue', 'reason'], registers }),
     reconnects: new Counter({ name: 'marketprism_collector_reconnects_total', help: 'WebSocket reconnect attempts', labelNames: ['venue', 'feed'], registers }),
     throttled: new Counter({ name: 'marketprism_collector_rest_throttled_total', help: 'REST 429/418 answers', labelNames: ['venue', 'status'], registers }),

@@ -16,6 +16,12 @@ interface Entry {
 
 export class BookSide {
   private entries: Entry[] = [];
+  /**
+   * The worst price a depth-limited snapshot covered, or undefined when this side is
+   * known in full. Beyond it a level may exist that was never sent: only levels up to
+   * it (inclusive) are known.
+   */
+  private limit: Entry | undefined;
 
   /** `descending` for bids (best = highest). */
   constructor(private readonly descending: boolean) {}
@@ -26,6 +32,25 @@ export class BookSide {
 
   clear(): void {
     this.entries = [];
+    this.limit = undefined;
+  }
+
+  /** The worst price a depth-limited snapshot covered (see `known`), or undefined. */
+  get boundary(): string | undefined {
+    return this.limit?.price;
+  }
+
+  /** Marks the current worst level as the end of what is known (the snapshot held `limit` levels). */
+  setBoundary(): void {
+    const e = this.entries.at(-1);
+    this.limit = e && { ...e };
+  }
+
+  /** How many levels, from the best, lie within the known range. */
+  known(): number {
+    if (!this.limit) return this.entries.length;
+    const { index, found } = this.find(this.limit.price, this.limit.f);
+    return found ? index + 1 : index;
   }
 
   /** Sets a level's quantity; a zero quantity removes the level. */

@@ -1,7 +1,9 @@
 /**
  * What every venue's book sync shares: the local book, its sync state, the diffs
- * buffered while a snapshot is on its way, and turning the state into a record.
- * The venue rules (which diff applies, what is a gap) stay in the venue mapper.
+ * buffered while a snapshot is on its way, the range a depth-limited snapshot makes
+ * known, and turning the state into a record. The venue rules (which diff applies,
+ * what is a gap) stay in the venue mapper; the steps they drive are in
+ * `mappers/base.ts` (`syncStep`, `loadSnapshot`).
  */
 import type { Exchange, Level, MarketType, OrderbookRecord } from '../../core/model.js';
 import type { QuantityRule } from '../units.js';
@@ -11,6 +13,9 @@ export type SyncState = 'idle' | 'awaiting_snapshot' | 'synced';
 
 /** Diffs held while waiting for a snapshot; beyond this the oldest go (they predate any new snapshot). */
 export const MAX_BUFFERED_DIFFS = 2000;
+
+/** At most one depth refresh (re-snapshot of a book grown thin) per book in this time, ms. */
+export const REFRESH_INTERVAL_MS = 5000;
 
 export class SyncedBook<D> {
   readonly book = new OrderBook();
@@ -23,6 +28,21 @@ export class SyncedBook<D> {
   localTimestamp = 0;
   /** The connection that last fed this book. */
   conn = '';
+  /**
+   * Set by a snapshot that no buffered diff followed: the next diff must bridge the
+   * snapshot (the venue's first-diff rule), not chain to it.
+   */
+  bridging = false;
+  /**
+   * A depth refresh is on its way: the book stays synced and published, and every diff
+   * applied meanwhile is also buffered, so the new snapshot takes over exactly as a
+   * first one would.
+   */
+  refreshing = false;
+  /** When the last depth refresh was asked for (the adapter's clock), ms. */
+  refreshedAt = -Infinity;
+  /** Per side, fewer known levels than this makes the book thin (see `thin`). */
+  private wanted = { bids: 0, asks: 0 };
 
   constructor(
     /** The venue's name for the instrument; snapshots are keyed by it. */
@@ -43,6 +63,39 @@ export class SyncedBook<D> {
     this.state = 'idle';
     this.buffer = [];
     this.lastId = 0;
+    this.bridging = false;
+    this.refreshing = false;
+  }
+
+  /**
+   * Replaces the book with a snapshot at `id`. `limit`: the levels per side the venue
+   * was asked for; a side that came back that full may go on beyond its worst level,
+   * so that level becomes the side's boundary (undefined: the snapshot is the venue's
+   * whole view, e.g. an OKX pushed snapshot).
+   */
+  load(bids: readonly Level[], asks: readonly Level[], id: number, limit?: number): void {
+    this.book.clear();
+    for (const [p, q] of bids) this.book.bids.set(p, q);
+    for (const [p, q] of asks) this.book.asks.set(p, q);
+    const bounded = (n: number) => limit !== undefined && n >= limit;
+    if (bounded(bids.length)) this.book.bids.setBoundary();
+    if (bounded(asks.length)) this.book.asks.setBoundary();
+    // A side never reaches `depth` known levels again once a refresh could not give it more.
+    this.wanted = { bids: Math.min(this.depth, this.book.bids.known()), asks: Math.min(this.depth, this.book.asks.known()) };
+    this.state = 'synced';
+    this.buffer = [];
+    this.lastId = id;
+    this.bridging = false;
+    this.refreshing = false;
+  }
+
+  /**
+   * True when a side bounded by a snapshot knows fewer levels than the published depth
+   * (the price walked toward the boundary): time for a new snapshot.
+   */
+  thin(): boolean {
+    const side = (s: 'bids' | 'asks') => this.book[s].boundary !== undefined && this.book[s].known() < this.wanted[s];
+    return side('bids') || side('asks');
   }
 
   /**
@@ -52,8 +105,9 @@ export class SyncedBook<D> {
    */
   record(units: QuantityRule): OrderbookRecord | undefined {
     if (this.state !== 'synced') return undefined;
-    const bids = this.book.bids.top(this.depth);
-    const asks = this.book.asks.top(this.depth);
+    // Only the known range: a level past a side's boundary may hide others never sent.
+    const bids = this.book.bids.top(Math.min(this.depth, this.book.bids.known()));
+    const asks = this.book.asks.top(Math.min(this.depth, this.book.asks.known()));
     const base = units.unit === 'base';
     return {
       data_type: 'orderbook',

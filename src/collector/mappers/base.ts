@@ -3,15 +3,49 @@
  * frame escape, books keyed by venue instrument, trade de-duplication (overlapping
  * connections during rotation deliver some trades twice), and resync bookkeeping.
  */
-import type { Exchange, MarketRecord, MarketType, QuantityUnit, TradeRecord } from '../../core/model.js';
-import type { AdapterContext, Problem, VenueAdapter } from '../adapter.js';
-import { SyncedBook } from '../book/synced-book.js';
+import type { Exchange, Level, MarketRecord, MarketType, QuantityUnit, TradeRecord } from '../../core/model.js';
+import type { AdapterContext, Problem, SnapshotRequest, VenueAdapter } from '../adapter.js';
+import { REFRESH_INTERVAL_MS, SyncedBook } from '../book/synced-book.js';
 import type { QuantityRule } from '../units.js';
 import { MalformedFrameError } from './wire.js';
 
 export interface AdapterOptions {
   /** Levels per side in each published book. */
   depth: number;
+}
+
+/**
+ * A venue's sequence rule for books kept from diffs (Binance `U`/`u`/`pu`, OKX
+ * `prevSeqId`/`seqId`): what the shared steps `syncStep` and `loadSnapshot` ask.
+ */
+export interface SequenceRule<D> {
+  /** `d` is already contained in a snapshot with id `id` (dropped when the snapshot loads). */
+  inSnapshot(d: D, id: number): boolean;
+  /** `d` is already in the synced book `b` (a repeat, e.g. a second connection during rotation): ignored. */
+  seen(d: D, b: SyncedBook<D>): boolean;
+  /** Why `d` cannot be the first diff after snapshot `id`, or undefined. */
+  bridgeProblem(d: D, id: number): string | undefined;
+  /** Why `d` does not follow the diff that left the book at `id`, or undefined. */
+  chainProblem(d: D, id: number): string | undefined;
+  /** Applies `d` (levels, last id, timestamps). */
+  apply(b: SyncedBook<D>, d: D): void;
+  /** After `apply`: false when an integrity check (OKX checksum) dropped the book. */
+  verify(b: SyncedBook<D>, d: D): boolean;
+  /** A gap at `d` dropped the book: start again (new snapshot, resubscription). */
+  restart(b: SyncedBook<D>, d: D): void;
+  /** The venue's time of `d`, ms. */
+  time(d: D): number;
+}
+
+/** A REST snapshot as the shared `loadSnapshot` takes it. */
+export interface BookSnapshot {
+  id: number;
+  bids: Level[];
+  asks: Level[];
+  /** The venue's time of the snapshot, when it states one. */
+  timestamp: number | undefined;
+  /** Levels per side asked for; a side as full as this is bounded (see SyncedBook.load). */
+  limit: number | undefined;
 }
 
 /** Remembers the last `max` keys (insertion order), for exactly-once trades. */
@@ -49,6 +83,8 @@ export abstract class BaseAdapter<D> implements VenueAdapter {
   protected abstract unitsOf(wire: string, market: MarketType): QuantityRule | undefined;
   protected abstract handleSnapshot(book: SyncedBook<D>, body: string): void;
   abstract snapshotKeyOf(url: string): string | undefined;
+  /** The REST snapshot request for a book, or undefined where books come from the stream alone. */
+  protected abstract snapshotRequest(key: string): SnapshotRequest | undefined;
 
   onMessage(conn: string, text: string): void {
     try {
@@ -79,20 +115,30 @@ export abstract class BaseAdapter<D> implements VenueAdapter {
 
   onSnapshot(key: string, body: string): void {
     const b = this.books.get(key);
-    if (!b || b.state !== 'awaiting_snapshot') return; // superseded (e.g. the book resynced meanwhile)
+    if (!b || (b.state !== 'awaiting_snapshot' && !b.refreshing)) return; // superseded (e.g. the book resynced meanwhile)
     try {
       this.handleSnapshot(b, body);
     } catch (err) {
-      b.reset(); // the next diff asks again
+      this.snapshotLost(b); // the next diff asks again
       this.fault(err, b.symbol);
     }
   }
 
   onSnapshotFailed(key: string, err: Error): void {
     const b = this.books.get(key);
-    if (!b || b.state !== 'awaiting_snapshot') return;
-    b.reset();
+    if (!b || (b.state !== 'awaiting_snapshot' && !b.refreshing)) return;
+    this.snapshotLost(b);
     this.ctx.problem('snapshot_failed', { symbol: b.symbol, message: err.message });
+  }
+
+  /** A snapshot that will not come: a book waiting for it starts over; a refreshed one stays as it is. */
+  private snapshotLost(b: SyncedBook<D>): void {
+    if (b.state === 'synced') {
+      b.refreshing = false;
+      b.buffer = [];
+    } else {
+      b.reset();
+    }
   }
 
   connectionLost(conn: string): void {
@@ -120,13 +166,87 @@ export abstract class BaseAdapter<D> implements VenueAdapter {
     b.reset();
   }
 
+  /**
+   * One diff on a synced book, by the venue's rule: ignored when already in the book,
+   * else it must bridge the snapshot (first diff after it) or chain to the last one; a
+   * break drops the book and restarts it. Live diffs and buffered ones (after a
+   * snapshot) take this same path, so a repeated or lagging diff never moves the book
+   * back. While a depth refresh is on its way, applied diffs are also buffered.
+   */
+  protected syncStep(b: SyncedBook<D>, d: D, rule: SequenceRule<D>): 'ignored' | 'applied' | 'dropped' {
+    if (rule.seen(d, b)) return 'ignored';
+    const problem = b.bridging ? rule.bridgeProblem(d, b.lastId) : rule.chainProblem(d, b.lastId);
+    b.bridging = false;
+    if (problem) {
+      this.dropBook(b, 'gap', problem);
+      rule.restart(b, d);
+      return 'dropped';
+    }
+    rule.apply(b, d);
+    if (!rule.verify(b, d)) return 'dropped';
+    if (b.refreshing) b.buffered(d);
+    return 'applied';
+  }
+
+  /**
+   * A REST snapshot for `b`: diffs it contains are dropped; if the rest do not start
+   * where it ends (it predates them) another is asked for; else it replaces the book
+   * and the buffered diffs follow through `syncStep`, and the result is published.
+   */
+  protected loadSnapshot(b: SyncedBook<D>, s: BookSnapshot, rule: SequenceRule<D>): void {
+    const dropped = b.buffer.filter((d) => rule.inSnapshot(d, s.id));
+    const kept = b.buffer.filter((d) => !rule.inSnapshot(d, s.id));
+    const first = kept[0];
+    // A refresh answered by a snapshot older than the book would move it backwards.
+    const older = first ? rule.bridgeProblem(first, s.id) !== undefined : b.state === 'synced' && s.id < b.lastId;
+    if (older) {
+      b.buffer = kept; // the snapshot predates the buffered diffs: ask again (through the rate limiter)
+      const req = this.snapshotRequest(b.key);
+      if (req) this.ctx.requestSnapshot(req);
+      return;
+    }
+    b.load(s.bids, s.asks, s.id, s.limit);
+    b.bridging = true;
+    // The snapshot is at least as new as every dropped diff, so the newest of them dates it.
+    const last = dropped.at(-1);
+    b.timestamp = s.timestamp ?? (last && rule.time(last)) ?? (first && rule.time(first)) ?? this.ctx.now();
+    b.localTimestamp = this.ctx.now();
+    for (const d of kept) if (this.syncStep(b, d, rule) === 'dropped') return;
+    this.changed(b.key, b);
+  }
+
+  /**
+   * Whether a crossed book (best bid >= best ask) can be right. By default it cannot:
+   * it is dropped and rebuilt. A venue whose books legitimately cross says so here.
+   */
+  protected crossedIsValid(_b: SyncedBook<D>): boolean {
+    return false;
+  }
+
+  /** Asks for a new snapshot of a synced book whose known range grew thinner than the depth. */
+  private refreshIfThin(b: SyncedBook<D>): void {
+    if (b.refreshing || !b.thin() || this.ctx.now() - b.refreshedAt < REFRESH_INTERVAL_MS) return;
+    const req = this.snapshotRequest(b.key);
+    if (!req) return;
+    b.refreshing = true;
+    b.refreshedAt = this.ctx.now();
+    b.buffer = [];
+    this.ctx.requestSnapshot(req);
+  }
+
   /** Publishes the book state at this message boundary (throttled by the context). */
   protected changed(key: string, b: SyncedBook<D>): void {
     if (b.book.crossed()) {
-      this.dropBook(b, 'crossed', `best bid ${b.book.bids.best()?.[0]} >= best ask ${b.book.asks.best()?.[0]}`);
-      this.afterDrop(key, b);
-      return;
+      const message = `best bid ${b.book.bids.best()?.[0]} >= best ask ${b.book.asks.best()?.[0]}`;
+      if (this.crossedIsValid(b)) {
+        this.ctx.problem('crossed_auction', { symbol: b.symbol, message: `${message}, sequence intact: published` });
+      } else {
+        this.dropBook(b, 'crossed', message);
+        this.afterDrop(key, b);
+        return;
+      }
     }
+    this.refreshIfThin(b);
     this.ctx.bookChanged(key, () => {
       const units = this.units(b.key, b.market_type);
       return units && b.record(units);

@@ -5,8 +5,9 @@
  *          afterwards U > local+1 is a gap.
  *   usdm:  drop diffs with u < lastUpdateId; the first kept has U <= lastUpdateId <= u;
  *          afterwards every diff's pu equals the previous u, else a gap.
- * In both, a diff with u <= local id was already applied (a second connection during
- * rotation delivers it again) and is ignored.
+ * In both, once a diff is applied, one with u <= local id was already applied (a second
+ * connection during rotation delivers it again) and is ignored, buffered diffs included.
+ * The steps themselves (buffer, snapshot, bridge, chain, resync) are shared: base.ts.
  */
 import { isZero } from '../../core/decimal.js';
 import { multiplyDecimal } from '../../core/decimal-math.js';
@@ -15,7 +16,7 @@ import { BASE_UNITS, type QuantityRule } from '../units.js';
 import type { AdapterContext, SnapshotRequest } from '../adapter.js';
 import type { SyncedBook } from '../book/synced-book.js';
 import { binanceSymbol } from '../symbols.js';
-import { BaseAdapter, type AdapterOptions } from './base.js';
+import { BaseAdapter, type AdapterOptions, type SequenceRule } from './base.js';
 import { arr, decimalField, int, intField, levels, MalformedFrameError, obj, optionalInt, side, text, type Obj } from './wire.js';
 
 export type BinanceMarket = 'spot' | 'usdm';
@@ -42,8 +43,6 @@ export function binanceDepthWeight(market: BinanceMarket, limit: number): number
 
 export class BinanceAdapter extends BaseAdapter<Diff> {
   private readonly marketType: MarketType;
-  /** Set after a snapshot that no buffered diff followed: the next diff must bridge it. */
-  private readonly bridging = new Set<string>();
   /** Latest mark price per symbol (markPrice stream): open interest's quote notional. */
   private readonly markPrices = new Map<string, Decimal>();
 
@@ -128,91 +127,67 @@ export class BinanceAdapter extends BaseAdapter<Diff> {
     };
     const b = this.book(key, 'binance', this.marketType, symbol);
     b.conn = conn;
-    if (b.state === 'idle') return this.startSync(key, b, diff);
+    if (b.state === 'idle') return this.startSync(b, diff);
     if (b.state === 'awaiting_snapshot') return b.buffered(diff);
-    if (diff.u <= b.lastId) return; // already applied
-    const bridge = this.bridging.delete(key);
-    const problem = bridge ? this.bridgeProblem(diff, b.lastId) : this.chainProblem(diff, b.lastId);
-    if (problem) {
-      this.dropBook(b, 'gap', problem);
-      return this.startSync(key, b, diff);
-    }
-    this.apply(b, diff);
-    this.changed(key, b);
+    if (this.syncStep(b, diff, this.rule) === 'applied') this.changed(key, b);
   }
 
-  private startSync(key: string, b: SyncedBook<Diff>, first: Diff): void {
+  private startSync(b: SyncedBook<Diff>, first: Diff): void {
     b.state = 'awaiting_snapshot';
     b.buffer = [first];
-    this.bridging.delete(key);
-    this.ctx.requestSnapshot(this.snapshotRequestFor(key));
+    b.bridging = false;
+    this.ctx.requestSnapshot(this.snapshotRequest(b.key));
   }
 
-  protected afterDrop(key: string, b: SyncedBook<Diff>): void {
+  protected afterDrop(_key: string, b: SyncedBook<Diff>): void {
     // A crossed book: resync from a fresh snapshot; the next diff starts the buffer.
-    this.bridging.delete(key);
     b.state = 'idle';
   }
 
-  /** Why `d` cannot be the first diff after snapshot `id`, or undefined. */
-  private bridgeProblem(d: Diff, id: number): string | undefined {
-    const ok = this.options.market === 'spot' ? d.U <= id + 1 && id + 1 <= d.u : d.U <= id && id <= d.u;
-    return ok ? undefined : `first diff U=${d.U} u=${d.u} does not bridge snapshot ${id}`;
-  }
-
-  /** Why `d` does not follow the diff that left the book at `id`, or undefined. */
-  private chainProblem(d: Diff, id: number): string | undefined {
-    if (this.options.market === 'spot') return d.U > id + 1 ? `U=${d.U} after local id ${id}: ${d.U - id - 1} updates missed` : undefined;
-    return d.pu === id ? undefined : `pu=${String(d.pu)} but previous u=${id}`;
-  }
-
-  private apply(b: SyncedBook<Diff>, d: Diff): void {
-    for (const [p, q] of d.bids) b.book.bids.set(p, q);
-    for (const [p, q] of d.asks) b.book.asks.set(p, q);
-    b.lastId = d.u;
-    b.timestamp = d.E;
-    b.localTimestamp = d.at;
-  }
+  /**
+   * The market's rule. "Contained in snapshot L": spot u <= L, USDⓈ-M u < L (the diff
+   * ending at L is the first to apply there). Once a diff is applied, any with u <= the
+   * local id is a repeat.
+   */
+  private readonly rule: SequenceRule<Diff> = {
+    inSnapshot: (d, id) => (this.options.market === 'spot' ? d.u <= id : d.u < id),
+    seen: (d, b) => (b.bridging ? this.rule.inSnapshot(d, b.lastId) : d.u <= b.lastId),
+    bridgeProblem: (d, id) => {
+      const ok = this.options.market === 'spot' ? d.U <= id + 1 && id + 1 <= d.u : d.U <= id && id <= d.u;
+      return ok ? undefined : `first diff U=${d.U} u=${d.u} does not bridge snapshot ${id}`;
+    },
+    chainProblem: (d, id) => {
+      if (this.options.market === 'spot') return d.U > id + 1 ? `U=${d.U} after local id ${id}: ${d.U - id - 1} updates missed` : undefined;
+      return d.pu === id ? undefined : `pu=${String(d.pu)} but previous u=${id}`;
+    },
+    apply: (b, d) => {
+      for (const [p, q] of d.bids) b.book.bids.set(p, q);
+      for (const [p, q] of d.asks) b.book.asks.set(p, q);
+      b.lastId = d.u;
+      b.timestamp = d.E;
+      b.localTimestamp = d.at;
+    },
+    verify: () => true,
+    restart: (b, d) => this.startSync(b, d),
+    time: (d) => d.E,
+  };
 
   protected handleSnapshot(b: SyncedBook<Diff>, body: string): void {
     const s = obj(JSON.parse(body), 'snapshot');
-    const id = int(s.lastUpdateId, 'lastUpdateId');
-    const bids = levels(s.bids, 'bids');
-    const asks = levels(s.asks, 'asks');
-    const key = b.key;
-    const spot = this.options.market === 'spot';
-    const stale = (d: Diff) => (spot ? d.u <= id : d.u < id);
-    const dropped = b.buffer.filter(stale);
-    const kept = b.buffer.filter((d) => !stale(d));
-    if (kept.length > 0 && this.bridgeProblem(kept[0]!, id)) {
-      // The snapshot predates the buffered diffs: ask again (through the rate limiter).
-      b.buffer = kept;
-      this.ctx.requestSnapshot(this.snapshotRequestFor(key));
-      return;
-    }
-    b.book.clear();
-    for (const [p, q] of bids) b.book.bids.set(p, q);
-    for (const [p, q] of asks) b.book.asks.set(p, q);
-    b.state = 'synced';
-    b.buffer = [];
-    b.lastId = id;
-    // The snapshot is at least as new as every dropped diff, so the newest of them dates it.
-    b.timestamp = optionalInt(s, 'E') ?? dropped.at(-1)?.E ?? kept[0]?.E ?? this.ctx.now();
-    b.localTimestamp = this.ctx.now();
-    if (kept.length === 0) this.bridging.add(key);
-    for (let i = 0; i < kept.length; i++) {
-      const d = kept[i]!;
-      const problem = i === 0 ? undefined : this.chainProblem(d, b.lastId);
-      if (problem) {
-        this.dropBook(b, 'gap', problem);
-        return this.startSync(key, b, d);
-      }
-      this.apply(b, d);
-    }
-    this.changed(key, b);
+    this.loadSnapshot(
+      b,
+      {
+        id: int(s.lastUpdateId, 'lastUpdateId'),
+        bids: levels(s.bids, 'bids'),
+        asks: levels(s.asks, 'asks'),
+        timestamp: optionalInt(s, 'E'),
+        limit: this.options.snapshotLimit,
+      },
+      this.rule,
+    );
   }
 
-  private snapshotRequestFor(key: string): SnapshotRequest {
+  protected snapshotRequest(key: string): SnapshotRequest {
     const limit = this.options.snapshotLimit;
     return {
       key,

@@ -53,6 +53,10 @@ export class DeribitAdapter extends BaseAdapter<never> {
     // never asked for
   }
 
+  protected snapshotRequest(): undefined {
+    return undefined; // a resubscription brings the snapshot
+  }
+
   protected handle(conn: string, frame: string): void {
     const msg = obj(parseJsonKeepNumbers(frame), 'frame');
     if (msg.error !== undefined) {

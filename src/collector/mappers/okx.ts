@@ -18,7 +18,7 @@ import type { OrderBook } from '../book/order-book.js';
 import type { SyncedBook } from '../book/synced-book.js';
 import { normalPeriod } from '../periods.js';
 import { okxInstrument, type Instrument } from '../symbols.js';
-import { BaseAdapter, type AdapterOptions } from './base.js';
+import { BaseAdapter, type AdapterOptions, type SequenceRule } from './base.js';
 import { arr, decimal, decimalField, int, intField, levels, MalformedFrameError, obj, optionalDecimal, optionalInt, side, text, type Obj } from './wire.js';
 
 export interface OkxOptions extends AdapterOptions {
@@ -48,12 +48,10 @@ export function bookChecksum(book: OrderBook): number {
 export class OkxAdapter extends BaseAdapter<Update> {
   /** Books whose venue pushes snapshots: resync by resubscribing rather than REST. */
   private readonly pushesSnapshots = new Set<string>();
-  /**
-   * Books synced from a REST snapshot that no buffered update followed: the next update
-   * must bridge it (prevSeqId <= snapshot seqId < seqId), not chain to it, because OKX
-   * may take the snapshot in the middle of a push window.
-   */
-  private readonly bridging = new Set<string>();
+  /** Book channel depth per instId (the top N levels OKX maintains). */
+  private readonly channelDepth = new Map<string, number>();
+  /** Per instId: whether the last update applied was checked by seqId chain or checksum. */
+  private readonly intact = new Map<string, boolean>();
   /** Latest `mark-price` per swap/future instId and `index-tickers` price per index ("BTC-USDT"): funding records carry them. */
   private readonly markPrices = new Map<string, Decimal>();
   private readonly indexPrices = new Map<string, Decimal>();
@@ -119,13 +117,18 @@ export class OkxAdapter extends BaseAdapter<Update> {
     if (!inst) return;
     const b = this.book(instId, 'okx', inst.market_type, inst.symbol);
     b.conn = conn;
+    this.channelDepth.set(instId, depth);
     let changed = false;
     for (const item of data) {
       const u = parseUpdate(obj(item, 'data[]'), this.ctx.now());
       const snapshot = action === 'snapshot' || u.prevSeqId === -1;
       if (snapshot) {
         this.pushesSnapshots.add(instId);
-        this.load(b, u.bids, u.asks, u);
+        // The channel's own full view: nothing beyond it is unknown (no boundary).
+        b.load(u.bids, u.asks, u.seqId ?? 0);
+        b.timestamp = u.ts;
+        b.localTimestamp = u.at;
+        this.intact.set(instId, hasIntegrity(u));
         if (!this.checksumOk(b, u)) return this.resync(b);
         changed = true;
         continue;
@@ -138,17 +141,9 @@ export class OkxAdapter extends BaseAdapter<Update> {
         b.buffered(u);
         continue;
       }
-      const bridge = this.bridging.has(instId);
-      if (bridge && u.seqId !== undefined && u.seqId <= b.lastId) continue; // already in the snapshot
-      this.bridging.delete(instId);
-      const problem = chainProblem(u, b.lastId, bridge);
-      if (problem) {
-        this.dropBook(b, 'gap', problem);
-        return this.pushesSnapshots.has(instId) ? this.resubscribe(b) : this.startRestSync(b, u);
-      }
-      this.apply(b, u);
-      if (!this.checksumOk(b, u)) return this.resync(b);
-      if (u.bids.length > 0 || u.asks.length > 0) changed = true;
+      const step = this.syncStep(b, u, this.rule);
+      if (step === 'dropped') return;
+      if (step === 'applied' && (u.bids.length > 0 || u.asks.length > 0)) changed = true;
     }
     if (changed) {
       b.book.bids.trim(depth);
@@ -157,24 +152,40 @@ export class OkxAdapter extends BaseAdapter<Update> {
     }
   }
 
-  private load(b: SyncedBook<Update>, bids: readonly Level[], asks: readonly Level[], at: { seqId?: number; ts: number; at: number }): void {
-    this.bridging.delete(b.key);
-    b.book.clear();
-    for (const [p, q] of bids) b.book.bids.set(p, q);
-    for (const [p, q] of asks) b.book.asks.set(p, q);
-    b.state = 'synced';
-    b.buffer = [];
-    b.lastId = at.seqId ?? 0;
-    b.timestamp = at.ts;
-    b.localTimestamp = at.at;
-  }
+  /**
+   * prevSeqId must equal the last seqId; right after a REST snapshot the first update
+   * must straddle it (prevSeqId <= snapshot seqId < seqId) and one already in it is
+   * skipped. The pre-2022-06 protocol has no seqId: the checksum is the only check.
+   */
+  private readonly rule: SequenceRule<Update> = {
+    inSnapshot: (u, seq) => u.seqId !== undefined && u.seqId <= seq,
+    seen: (u, b) => b.bridging && this.rule.inSnapshot(u, b.lastId),
+    bridgeProblem: (u, id) => chainProblem(u, id, true),
+    chainProblem: (u, id) => chainProblem(u, id),
+    apply: (b, u) => {
+      for (const [p, q] of u.bids) b.book.bids.set(p, q);
+      for (const [p, q] of u.asks) b.book.asks.set(p, q);
+      b.lastId = u.seqId ?? 0;
+      b.timestamp = u.ts;
+      b.localTimestamp = u.at;
+      this.intact.set(b.key, hasIntegrity(u));
+    },
+    verify: (b, u) => {
+      if (this.checksumOk(b, u)) return true;
+      this.resync(b);
+      return false;
+    },
+    restart: (b, u) => (this.pushesSnapshots.has(b.key) ? this.resubscribe(b) : this.startRestSync(b, u)),
+    time: (u) => u.ts,
+  };
 
-  private apply(b: SyncedBook<Update>, u: Update): void {
-    for (const [p, q] of u.bids) b.book.bids.set(p, q);
-    for (const [p, q] of u.asks) b.book.asks.set(p, q);
-    b.lastId = u.seqId ?? 0;
-    b.timestamp = u.ts;
-    b.localTimestamp = u.at;
+  /**
+   * OKX: "best ask price may be lower than the best bid price during the pre-open
+   * period" (call auction). A crossed book is published when its last update was
+   * checked (seqId chain or checksum), so it is the venue's book, not a broken one.
+   */
+  protected crossedIsValid(b: SyncedBook<Update>): boolean {
+    return this.intact.get(b.key) === true;
   }
 
   private checksumOk(b: SyncedBook<Update>, u: Update): boolean {
@@ -208,7 +219,7 @@ export class OkxAdapter extends BaseAdapter<Update> {
     this.ctx.requestSnapshot(this.snapshotRequest(b.key));
   }
 
-  private snapshotRequest(instId: string): SnapshotRequest {
+  protected snapshotRequest(instId: string): SnapshotRequest {
     return { key: instId, url: `${this.options.restUrl}${BOOKS_PATH}?instId=${instId}&sz=${this.options.snapshotLimit}`, weight: 1 };
   }
 
@@ -216,27 +227,20 @@ export class OkxAdapter extends BaseAdapter<Update> {
     const res = obj(JSON.parse(body), 'books response');
     if (res.code !== '0' && res.code !== 0) throw new MalformedFrameError(`books: code ${String(res.code)} ${String(res.msg)}`);
     const s = obj(arr(res.data, 'data')[0], 'data[0]');
-    const seq = intField(s, 'seqId');
-    const kept = b.buffer.filter((u) => u.seqId === undefined || u.seqId > seq);
-    const first = kept[0];
-    if (first && first.prevSeqId !== undefined && first.prevSeqId > seq) {
-      b.buffer = kept; // the snapshot predates the buffered updates: ask again
-      this.ctx.requestSnapshot(this.snapshotRequest(b.key));
-      return;
-    }
-    this.load(b, levels(s.bids, 'bids'), levels(s.asks, 'asks'), { seqId: seq, ts: intField(s, 'ts'), at: this.ctx.now() });
-    if (kept.length === 0) this.bridging.add(b.key);
-    for (let i = 0; i < kept.length; i++) {
-      const u = kept[i]!;
-      const problem = i === 0 ? undefined : chainProblem(u, b.lastId);
-      if (problem) {
-        this.dropBook(b, 'gap', problem);
-        return this.startRestSync(b, u);
-      }
-      this.apply(b, u);
-      if (!this.checksumOk(b, u)) return this.resync(b);
-    }
-    this.changed(b.key, b);
+    const limit = this.options.snapshotLimit;
+    this.intact.set(b.key, true); // a REST snapshot carries a seqId: the chain is checked from it
+    this.loadSnapshot(
+      b,
+      {
+        id: intField(s, 'seqId'),
+        bids: levels(s.bids, 'bids'),
+        asks: levels(s.asks, 'asks'),
+        timestamp: intField(s, 'ts'),
+        // Asked for fewer levels than the channel keeps: the levels in between are unknown until pushed.
+        limit: limit < (this.channelDepth.get(b.key) ?? 400) ? limit : undefined,
+      },
+      this.rule,
+    );
   }
 
   // ---- other channels ----
@@ -323,6 +327,11 @@ function chainProblem(u: Update, lastId: number, bridge = false): string | undef
   if (u.prevSeqId === undefined) return undefined; // pre-2022-06 protocol: checksum only
   if (bridge) return u.prevSeqId <= lastId ? undefined : `prevSeqId=${u.prevSeqId} after snapshot seqId ${lastId}: updates missed`;
   return u.prevSeqId === lastId ? undefined : `prevSeqId=${u.prevSeqId} but last seqId=${lastId}`;
+}
+
+/** Whether an update can be checked: it carries a seqId chain or a non-zero checksum. */
+function hasIntegrity(u: Update): boolean {
+  return u.prevSeqId !== undefined || !!u.checksum;
 }
 
 function parseUpdate(d: Obj, at: number): Update {
