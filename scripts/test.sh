@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The whole test suite from a fresh clone: installs what it needs, builds, type-checks,
+# The whole test suite from a fresh clone: installs what it needs, builds, type-checks, lints,
 # runs every test against real nats-server and ClickHouse (chDB) on loopback,
 # the benchmark smoke run, and (when present) the packaging end-to-end in a booted Debian.
 # Ends with one line: "tests: N passed, N failed".
@@ -11,6 +11,15 @@ export PATH="$PWD/.tools/bin:$PATH"
 npm run --silent build
 npm run --silent typecheck
 
+# ESLint and the Prettier check count as one test each. MARKETPRISM_LINT=0 leaves them out
+# (for staging: the tree is formatted once, later, in a commit of its own).
+lint_passed=0
+lint_failed=0
+if [ "${MARKETPRISM_LINT:-1}" = 1 ]; then
+  if npm run --silent lint; then lint_passed=$((lint_passed + 1)); else lint_failed=$((lint_failed + 1)); fi
+  if npm run --silent format:check; then lint_passed=$((lint_passed + 1)); else lint_failed=$((lint_failed + 1)); fi
+fi
+
 mkdir -p .cache
 status=0
 npx vitest run --reporter=default --reporter=json --outputFile.json=.cache/vitest.json || status=$?
@@ -18,6 +27,9 @@ npx vitest run --reporter=default --reporter=json --outputFile.json=.cache/vites
 passed=$(node -p "require('./.cache/vitest.json').numPassedTests" 2>/dev/null || echo 0)
 failed=$(node -p "require('./.cache/vitest.json').numFailedTests" 2>/dev/null || echo 0)
 if [ "$status" -ne 0 ] && [ "$failed" = 0 ]; then failed=1; fi
+passed=$((passed + lint_passed))
+failed=$((failed + lint_failed))
+if [ "$lint_failed" -ne 0 ]; then status=1; fi
 
 if [ -x scripts/bench.sh ]; then
   if ./scripts/bench.sh --smoke; then passed=$((passed + 1)); else failed=$((failed + 1)); status=1; fi
