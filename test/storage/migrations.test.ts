@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATA_TYPES } from '../../src/core/model.js';
 import { EmbeddedEngine } from '../../src/storage/engines/embedded.js';
-import { MIGRATIONS, checksum, migrate } from '../../src/storage/migrations.js';
+import { MIGRATIONS, MigrationError, checksum, migrate } from '../../src/storage/migrations.js';
 import { TABLES, columnsOf } from '../../src/storage/schema.js';
 import { V1_CHECKSUMS, createV1Database, insertV1Rows } from '../helpers/v1-database.js';
 
@@ -76,6 +76,14 @@ describe('schema = fields', () => {
     await createV1Database(engine, 'marketprism_cold', undefined);
     expect((await migrate(engine, 'marketprism_cold', undefined)).applied).toEqual([2]);
     await expectSchemaMatchesFields('marketprism_cold');
+  });
+
+  it('refuses a database a newer release migrated further', async () => {
+    await migrate(engine, 'from_the_future', undefined);
+    await engine.insert('from_the_future.schema_migrations', [{ version: 99, name: 'something new', checksum: '0123456789abcdef' }]);
+    await expect(migrate(engine, 'from_the_future', undefined)).rejects.toThrow(
+      new MigrationError('from_the_future: migration 99 (something new) was applied by a newer MarketPrism than this one; upgrade this host too'),
+    );
   });
 
   // A crash after statement k of migration 2 (k = half, and all: before its schema_migrations row).
