@@ -1,28 +1,20 @@
 /**
- * Versioned, idempotent schema migrations. Each database records what it has
- * applied (version, name, checksum) in `schema_migrations`; a migration whose text
- * changed after it was applied is an error, not a silent re-run.
+ * Versioned, append-only schema migrations (the list: migrations/index.ts). Each
+ * database records what it has applied (version, name, checksum) in
+ * `schema_migrations`; a migration whose text changed after it was applied is an
+ * error (MigrationError: permanent, an operator must act), not a silent re-run.
+ * Migrations are the only DDL storage runs. A migration interrupted part way is
+ * re-run whole: its statements are written to converge (IF [NOT] EXISTS, guards).
  * The hot tier's TTL comes from config and is brought in line at every run.
  */
 import { createHash } from 'node:crypto';
-import { DATA_TYPES } from '../core/model.js';
 import type { ClickHouseEngine } from './engines/engine.js';
-import { TABLES, createTableSql, ttlClause } from './schema.js';
+import { MIGRATIONS, type Migration, type Statement } from './migrations/index.js';
+import { TABLES, ttlClause } from './schema.js';
 
-export interface Migration {
-  version: number;
-  name: string;
-  statements(db: string, ttlDays: number | undefined): string[];
-}
+export { MIGRATIONS, type Migration, type Statement } from './migrations/index.js';
 
-export const MIGRATIONS: readonly Migration[] = [
-  {
-    version: 1,
-    name: 'create the eight market data tables',
-    statements: (db, ttlDays) => DATA_TYPES.map((t) => createTableSql(t, { database: db, ttlDays })),
-  },
-];
-
+/** The schema cannot be brought to this version's without an operator: retrying will not help. */
 export class MigrationError extends Error {
   override name = 'MigrationError';
 }
@@ -34,10 +26,19 @@ export interface MigrationReport {
   ttlUpdated: string[];
 }
 
-function checksum(m: Migration, db: string, ttlDays: number | undefined): string {
+const statementText = (s: Statement) => (typeof s === 'string' ? s : `${s.sql} -- only if: ${s.onlyIf}`);
+
+export function checksum(m: Migration, db: string, ttlDays: number | undefined): string {
   // The TTL is config, not schema: hash the statements with a fixed TTL so editing it is no checksum change.
-  const text = m.statements(db, ttlDays === undefined ? undefined : 0).join(';\n');
+  const text = m.statements(db, ttlDays === undefined ? undefined : 0).map(statementText).join(';\n');
   return createHash('sha256').update(text).digest('hex').slice(0, 16);
+}
+
+/** Run one statement, skipping a guarded one whose guard finds nothing to do. */
+export async function runStatement(engine: ClickHouseEngine, s: Statement): Promise<void> {
+  if (typeof s === 'string') return engine.command(s);
+  if ((await engine.query(s.onlyIf)).length === 0) return;
+  await engine.command(s.sql);
 }
 
 export async function migrate(
@@ -51,14 +52,20 @@ export async function migrate(
       `applied_at DateTime64(3, 'UTC') DEFAULT now64(3)) ENGINE = MergeTree ORDER BY version`,
   );
   const done = new Map(
-    (await engine.query<{ version: number; checksum: string }>(`SELECT version, checksum FROM ${db}.schema_migrations`)).map(
-      (r) => [Number(r.version), r.checksum],
+    (await engine.query<{ version: number; name: string; checksum: string }>(`SELECT version, name, checksum FROM ${db}.schema_migrations`)).map(
+      (r) => [Number(r.version), r],
     ),
   );
+  const known = new Set(MIGRATIONS.map((m) => m.version));
+  const newer = [...done.values()].filter((r) => !known.has(Number(r.version)));
+  if (newer.length > 0) {
+    const v = newer.map((r) => `${r.version} (${r.name})`).join(', ');
+    throw new MigrationError(`${db}: migration ${v} was applied by a newer MarketPrism than this one; upgrade this host too`);
+  }
   const report: MigrationReport = { database: db, applied: [], alreadyApplied: [], ttlUpdated: [] };
   for (const m of MIGRATIONS) {
     const sum = checksum(m, db, ttlDays);
-    const recorded = done.get(m.version);
+    const recorded = done.get(m.version)?.checksum;
     if (recorded !== undefined) {
       if (recorded !== sum) {
         throw new MigrationError(
@@ -69,7 +76,7 @@ export async function migrate(
       report.alreadyApplied.push(m.version);
       continue;
     }
-    for (const sql of m.statements(db, ttlDays)) await engine.command(sql);
+    for (const s of m.statements(db, ttlDays)) await runStatement(engine, s);
     await engine.insert(`${db}.schema_migrations`, [{ version: m.version, name: m.name, checksum: sum }]);
     report.applied.push(m.version);
   }

@@ -1,4 +1,9 @@
-/** A validated record as a ClickHouse row (JSONEachRow). Decimals stay text end to end. */
+/**
+ * A validated record as a ClickHouse row (JSONEachRow). Decimals stay text end to
+ * end; book levels go as `[[price, quantity], ...]` into Array(Tuple(...)) columns
+ * (engines insert with input_format_json_named_tuples_as_objects = 0), optional
+ * decimal arrays as `[]` when absent.
+ */
 import { fieldEntries, type FieldKind } from '../core/fields.js';
 import type { MarketRecord, OrderbookRecord } from '../core/model.js';
 
@@ -15,8 +20,6 @@ function cell(kind: FieldKind, v: unknown): unknown {
     case 'time':
     case 'time?':
       return msToDateTime64(v as number);
-    case 'levels':
-      return JSON.stringify(v);
     default:
       return v;
   }

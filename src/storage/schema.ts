@@ -1,8 +1,11 @@
 /**
- * ClickHouse tables, derived from the data model (core/fields.ts) so a field is
- * declared once. Each table is a ReplacingMergeTree ordered by the record's natural
- * key: a record stored twice (redelivery after a crash) collapses to one row, and
- * `SELECT ... FINAL` reads the de-duplicated view at any moment.
+ * The ClickHouse columns each table must have, derived from the data model
+ * (core/fields.ts). The DDL that builds them is the literal, append-only migrations
+ * (migrations/); test/storage/migrations.test.ts checks that a fresh and an upgraded
+ * database both end with exactly these columns, so the two cannot drift. Each table
+ * is a ReplacingMergeTree ordered by the record's natural key: a record stored twice
+ * (redelivery after a crash) collapses to one row, and `SELECT ... FINAL` reads the
+ * de-duplicated view at any moment.
  */
 import { NATURAL_KEYS, fieldEntries, type FieldKind } from '../core/fields.js';
 import type { DataType } from '../core/model.js';
@@ -20,6 +23,8 @@ export const TABLES = {
 
 export const DECIMAL_TYPE = 'Decimal(38, 18)';
 const TIME_TYPE = "DateTime64(3, 'UTC')";
+/** Book levels: `bids[1].price`, `bids[1].quantity` (or `.1`, `.2`) with no JSON parsing. */
+export const LEVELS_TYPE = `Array(Tuple(price ${DECIMAL_TYPE}, quantity ${DECIMAL_TYPE}))`;
 
 const COLUMN_TYPE: Record<FieldKind, string> = {
   exchange: 'LowCardinality(String)',
@@ -34,12 +39,23 @@ const COLUMN_TYPE: Record<FieldKind, string> = {
   'time?': `Nullable(${TIME_TYPE})`,
   bool: 'Bool',
   side: 'LowCardinality(String)',
-  levels: 'String',
+  levels: LEVELS_TYPE,
   'date?': 'Nullable(Date)',
 };
 
 /** Text columns with few distinct values. */
 const LOW_CARDINALITY = new Set(['symbol', 'period', 'underlying_asset']);
+
+/**
+ * Columns kept from an earlier data model, after the fields: orderbooks' v1 JSON text
+ * levels (rows stored by 0.1.x; empty for later rows, whose `bids`/`asks` are arrays).
+ */
+const LEGACY: Partial<Record<DataType, [string, string][]>> = {
+  orderbook: [
+    ['bids_json', 'String'],
+    ['asks_json', 'String'],
+  ],
+};
 
 /** Orderbook columns computed from bids/asks at insert, as the original had them. */
 const ORDERBOOK_DERIVED: [string, string][] = [
@@ -51,14 +67,19 @@ const ORDERBOOK_DERIVED: [string, string][] = [
   ['best_ask_quantity', `Nullable(${DECIMAL_TYPE})`],
 ];
 
+/** Columns with a default that new rows rely on (not given at insert). */
+const INSERT_DEFAULTS: Record<string, string> = { data_source: "'marketprism'", created_at: 'now64(3)' };
+
+/** [name, ClickHouse type] of every column of a type's table, in table order (as system.columns lists them). */
 export function columnsOf(type: DataType): [string, string][] {
   const cols: [string, string][] = fieldEntries(type).map(([name, kind]) => [
     name,
     kind === 'text' && LOW_CARDINALITY.has(name) ? 'LowCardinality(String)' : COLUMN_TYPE[kind],
   ]);
+  cols.push(...(LEGACY[type] ?? []));
   if (type === 'orderbook') cols.push(...ORDERBOOK_DERIVED);
-  cols.push(["data_source", "LowCardinality(String) DEFAULT 'marketprism'"]);
-  cols.push(['created_at', `${TIME_TYPE} DEFAULT now64(3)`]);
+  cols.push(['data_source', 'LowCardinality(String)']);
+  cols.push(['created_at', TIME_TYPE]);
   return cols;
 }
 
@@ -68,9 +89,14 @@ export interface TableOptions {
   ttlDays?: number;
 }
 
+/**
+ * The table as one CREATE statement, derived from the fields: a description for docs
+ * and tests. Never run: the migrations are the only DDL (they also carry the DEFAULTs
+ * that make rows stored by older releases read in today's terms).
+ */
 export function createTableSql(type: DataType, opts: TableOptions): string {
   const cols = columnsOf(type)
-    .map(([n, t]) => `  ${n} ${t}`)
+    .map(([n, t]) => `  ${n} ${t}${INSERT_DEFAULTS[n] ? ` DEFAULT ${INSERT_DEFAULTS[n]}` : ''}`)
     .join(',\n');
   const hot = opts.ttlDays !== undefined;
   return [

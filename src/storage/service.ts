@@ -15,7 +15,7 @@ import { databaseOf, type StorageConfig } from './config.js';
 import { TypeConsumer } from './consumer.js';
 import { DeadLetters } from './dead-letter.js';
 import { createEngine } from './engines/index.js';
-import { migrate } from './migrations.js';
+import { MigrationError, migrate } from './migrations.js';
 import { storageMetrics } from './metrics.js';
 import { queryRoute } from './query.js';
 import { TABLES } from './schema.js';
@@ -30,7 +30,9 @@ export async function startStorage(config: StorageConfig, log: Logger): Promise<
   const abort = new AbortController();
   const consumers = new Map<DataType, TypeConsumer>();
   const state = {
-    phase: 'starting' as 'starting' | 'running',
+    /** schema_error: migrations refused (MigrationError); storage serves /health and stores nothing until an operator acts. */
+    phase: 'starting' as 'starting' | 'running' | 'schema_error',
+    schemaError: undefined as string | undefined,
     clickhouse: { ok: false, error: undefined as string | undefined },
     nc: undefined as NatsConnection | undefined,
   };
@@ -52,7 +54,17 @@ export async function startStorage(config: StorageConfig, log: Logger): Promise<
     if (state.phase !== 'running' || !nats.connected || !state.clickhouse.ok || [...consumers.values()].some((c) => c.failing)) {
       status = 'failing';
     }
-    return { status, tier: config.tier, database: db, engine: engine.kind, phase: state.phase, nats, clickhouse: state.clickhouse, consumers: per };
+    return {
+      status,
+      tier: config.tier,
+      database: db,
+      engine: engine.kind,
+      phase: state.phase,
+      ...(state.schemaError ? { error: state.schemaError } : {}),
+      nats,
+      clickhouse: state.clickhouse,
+      consumers: per,
+    };
   };
 
   const http = await startHttpServer(
@@ -70,7 +82,8 @@ export async function startStorage(config: StorageConfig, log: Logger): Promise<
       try {
         return await fn();
       } catch (err) {
-        if (abort.signal.aborted) throw err;
+        // Permanent: retrying cannot fix a refused migration.
+        if (abort.signal.aborted || err instanceof MigrationError) throw err;
         if (attempt === 1 || attempt % 15 === 0) log.warn({ err: (err as Error).message, attempt }, `${what} failed; retrying`);
         notifyStatus(`waiting: ${what}: ${(err as Error).message.slice(0, 120)}`);
         await new Promise((r) => setTimeout(r, RETRY_MS));
@@ -79,9 +92,22 @@ export async function startStorage(config: StorageConfig, log: Logger): Promise<
   };
 
   const startup = (async () => {
-    const report = await until('ClickHouse schema migration', () =>
-      migrate(engine, db, config.tier === 'hot' ? config.clickhouse.hot_ttl_days : undefined),
-    );
+    let report;
+    try {
+      report = await until('ClickHouse schema migration', () =>
+        migrate(engine, db, config.tier === 'hot' ? config.clickhouse.hot_ttl_days : undefined),
+      );
+    } catch (err) {
+      if (!(err instanceof MigrationError)) throw err;
+      // Stay up and say so on /health and in `systemctl status`, rather than exit and be
+      // restarted into the same error: READY so systemd's start timeout does not kill it.
+      state.phase = 'schema_error';
+      state.schemaError = err.message;
+      state.clickhouse.ok = true;
+      log.error({ err: err.message, database: db }, 'schema migration refused; storing nothing until this is fixed');
+      notifyReady(`schema error, storing nothing: ${err.message.slice(0, 200)}`);
+      return [];
+    }
     state.clickhouse.ok = true;
     log.info(report, 'schema ready');
     const nc = await until('NATS connect', () => connectNats({ servers: config.nats.servers, name: `marketprism-storage-${config.tier}` }, log));
@@ -134,6 +160,7 @@ export async function startStorage(config: StorageConfig, log: Logger): Promise<
     }
     for (const c of consumers.values()) await c.refreshInfo().catch(() => undefined);
     const h = health();
+    if (state.schemaError) return notifyStatus(`schema error, storing nothing: ${state.schemaError.slice(0, 200)}`);
     const lag = Object.values(h.consumers).reduce((a, c) => a + c.lag, 0);
     notifyStatus(`${h.status}: lag ${lag} messages; clickhouse ${state.clickhouse.ok ? 'ok' : 'DOWN'}`);
   }, 5000);

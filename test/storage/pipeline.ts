@@ -11,7 +11,7 @@ import { loadStorageConfig } from '../../src/storage/config.js';
 import { TABLES } from '../../src/storage/schema.js';
 import { startStorage } from '../../src/storage/service.js';
 import { REASON_HEADER } from '../../src/storage/dead-letter.js';
-import { sampleRecords, trades } from '../helpers/records.js';
+import { contractRecords, sampleRecords, trades } from '../helpers/records.js';
 import { waitFor } from '../../src/testing/ports.js';
 import { queryViaDaemon, quietLog, storageEnv, type StorageEnv } from '../helpers/storage-env.js';
 
@@ -37,14 +37,16 @@ export function pipelineSuite(engine: 'clickhouse' | 'embedded') {
       await env?.close();
     });
 
-    it('stores one record of every data type with every field exact', async () => {
-      const samples = sampleRecords();
+    it('stores one record of every data type, and contract-unit records, with every field exact', async () => {
+      const samples = [...sampleRecords(), ...contractRecords()];
       samples.forEach((r) => env.publisher.publish(r));
       expect(await env.publisher.flush()).toBe(true);
       for (const r of samples) {
         const table = `${DB}.${TABLES[r.data_type]}`;
         const rows = await waitFor(`a row in ${table}`, async () => {
-          const got = await q(`SELECT * FROM ${table} FINAL WHERE symbol = '${r.symbol}'`);
+          const got = await q(
+            `SELECT * FROM ${table} FINAL WHERE exchange = '${r.exchange}' AND market_type = '${r.market_type}' AND symbol = '${r.symbol}'`,
+          );
           return got.length > 0 ? got : undefined;
         });
         expect(rows).toHaveLength(1);
@@ -53,7 +55,7 @@ export function pipelineSuite(engine: 'clickhouse' | 'embedded') {
     });
 
     it('derives the orderbook summary columns from the levels', async () => {
-      const [row] = await q<Record<string, unknown>>(`SELECT bids_count, asks_count, best_bid_price, best_bid_quantity, best_ask_price, best_ask_quantity FROM ${DB}.orderbooks FINAL`);
+      const [row] = await q<Record<string, unknown>>(`SELECT bids_count, asks_count, best_bid_price, best_bid_quantity, best_ask_price, best_ask_quantity FROM ${DB}.orderbooks FINAL WHERE exchange = 'binance'`);
       expect(row).toEqual({
         bids_count: 2,
         asks_count: 1,
@@ -62,6 +64,17 @@ export function pipelineSuite(engine: 'clickhouse' | 'embedded') {
         best_ask_price: '27150.02',
         best_ask_quantity: '0.000000000000000001',
       });
+    });
+
+    it('stores book levels as arrays of (price, quantity): exact, and queryable without JSON', async () => {
+      const rows = await q<Record<string, unknown>>(
+        `SELECT bids[1].price AS bid, asks[1].1 AS ask, asks[1].price - bids[1].price AS spread, bids[2].quantity AS q2, ` +
+          `arraySum(l -> l.quantity, bids) AS depth, bids_raw, quantity_unit FROM ${DB}.orderbooks FINAL ORDER BY exchange`,
+      );
+      expect(rows).toEqual([
+        { bid: '27150.01', ask: '27150.02', spread: '0.01', q2: '12345678901234567890.123456789012345678', depth: '12345678901234567890.123579789012345678', bids_raw: [], quantity_unit: 'base' },
+        { bid: '97000.1', ask: '97000.2', spread: '0.1', q2: '12.34', depth: '12.39', bids_raw: ['5', '1234'], quantity_unit: 'contracts' },
+      ]);
     });
 
     it('dead-letters poison messages with their reason and keeps storing the rest', async () => {
@@ -106,7 +119,7 @@ export function pipelineSuite(engine: 'clickhouse' | 'embedded') {
       expect(t!.q).toMatch(/ReplacingMergeTree/);
       expect(t!.q).toMatch(/TTL toDateTime\(timestamp\) \+ toIntervalDay\(3\)/);
       const m = await q<{ version: number }>(`SELECT version FROM ${DB}.schema_migrations`);
-      expect(m.map((r) => Number(r.version))).toEqual([1]);
+      expect(m.map((r) => Number(r.version)).sort()).toEqual([1, 2]);
     });
   });
 }
@@ -117,10 +130,13 @@ function expectRowMatches(row: Record<string, unknown>, r: MarketRecord): void {
     const want = src[field];
     const got = row[field];
     if (want === undefined) {
-      expect(got, field).toBeNull();
+      expect(got, field).toEqual(kind === 'decimals?' ? [] : null);
       continue;
     }
     switch (kind) {
+      case 'decimals?':
+        expect(got, field).toEqual((want as string[]).map(canon));
+        break;
       case 'decimal':
       case 'decimal?':
         expect(got, field).toBe(canon(want as string));
@@ -130,7 +146,7 @@ function expectRowMatches(row: Record<string, unknown>, r: MarketRecord): void {
         expect(Date.parse(`${got as string}Z`.replace(' ', 'T')), field).toBe(want);
         break;
       case 'levels':
-        expect(got, field).toBe(JSON.stringify(want));
+        expect(got, field).toEqual((want as [string, string][]).map(([p, qty]) => [canon(p), canon(qty)]));
         break;
       default:
         expect(got, field).toEqual(want);

@@ -1,7 +1,7 @@
 /** chDB: ClickHouse in-process, data in a directory. For a single machine with no server. */
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { EngineError, QUERY_SETTINGS_SQL, type ClickHouseEngine, type InsertOptions } from './engine.js';
+import { EngineError, INSERT_SETTINGS, QUERY_SETTINGS_SQL, type ClickHouseEngine, type InsertOptions } from './engine.js';
 
 interface ChdbResult {
   text(): string;
@@ -54,7 +54,7 @@ export class EmbeddedEngine implements ClickHouseEngine {
   async insert(table: string, rows: readonly object[], opts: InsertOptions = {}): Promise<void> {
     if (rows.length === 0) return;
     const values = Buffer.from(rows.map((r) => JSON.stringify(r)).join('\n'));
-    const settings = opts.dedupToken ? { insert_deduplication_token: opts.dedupToken } : undefined;
+    const settings = { ...INSERT_SETTINGS, ...(opts.dedupToken ? { insert_deduplication_token: opts.dedupToken } : {}) };
     try {
       await this.session.insert({ table, values, format: 'JSONEachRow', settings });
     } catch (err) {

@@ -32,10 +32,20 @@ export class EngineError extends Error {
   }
 }
 
-/** Output settings both engines share, so results look the same from either. */
+/**
+ * Output settings both engines share, so results look the same from either: 64-bit
+ * integers and decimals as exact JSON strings (also inside arrays and tuples), and
+ * book levels (named tuples) as `[price, quantity]` pairs, the record's own shape.
+ */
 export const QUERY_SETTINGS = {
   output_format_json_quote_64bit_integers: 1,
   output_format_json_quote_decimals: 1,
+  output_format_json_named_tuples_as_objects: 0,
+} as const;
+
+/** Input settings of every insert on either engine: book levels arrive as `[["27150.01","0.5"]]`, not objects. */
+export const INSERT_SETTINGS = {
+  input_format_json_named_tuples_as_objects: 0,
 } as const;
 
 /** QUERY_SETTINGS as a SQL `SETTINGS` clause body, for engines that take settings in the query text. */

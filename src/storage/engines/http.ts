@@ -1,6 +1,6 @@
 /** A ClickHouse server over its HTTP interface, through @clickhouse/client. */
 import { createClient, ClickHouseError, ClickHouseLogLevel, type ClickHouseClient } from '@clickhouse/client';
-import { EngineError, QUERY_SETTINGS, type ClickHouseEngine, type InsertOptions } from './engine.js';
+import { EngineError, INSERT_SETTINGS, QUERY_SETTINGS, type ClickHouseEngine, type InsertOptions } from './engine.js';
 
 export interface HttpEngineOptions {
   url: string;
@@ -49,7 +49,7 @@ export class HttpEngine implements ClickHouseEngine {
         table,
         values: rows as object[],
         format: 'JSONEachRow',
-        clickhouse_settings: opts.dedupToken ? { insert_deduplication_token: opts.dedupToken } : {},
+        clickhouse_settings: { ...INSERT_SETTINGS, ...(opts.dedupToken ? { insert_deduplication_token: opts.dedupToken } : {}) },
       }),
     );
   }
