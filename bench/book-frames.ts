@@ -5,8 +5,8 @@
  * simulator would send over WebSocket, byte for byte.
  */
 import type { GenerateOptions } from '../src/sim/generate/feed.js';
-import { BinanceUsdmFeed } from '../src/sim/venues/binance-usdm.js';
-import { OkxFeed } from '../src/sim/venues/okx-feed.js';
+import { BinanceUsdmFeed } from '../src/collector/venues/binance/sim/usdm.js';
+import { OkxFeed } from '../src/collector/venues/okx/sim/feed.js';
 import type { Frame, FramePublisher } from '../src/sim/types.js';
 
 /** Keeps the frames of the chosen topics. */

@@ -9,7 +9,7 @@
 import type { SnapshotRequest } from '../src/collector/adapter.js';
 import { ProblemLog } from '../src/collector/problems.js';
 import { VenueSession } from '../src/collector/session.js';
-import type { VenueKind } from '../src/collector/venues.js';
+import type { VenueKind } from '../src/collector/venues/registry.js';
 import { okxBookSource, usdmBookSource, type BookSource } from './book-frames.js';
 import { fmt, gcAvailable, heapAfterGc, load1, mib, perSecond, Stopwatch } from './measure.js';
 import type { Bench, BenchResult } from './registry.js';

@@ -8,7 +8,7 @@
 import { join } from 'node:path';
 import { readCaptureFiles } from '../src/capture/format.js';
 import { replay } from '../src/collector/replay.js';
-import type { VenueKind } from '../src/collector/venues.js';
+import type { VenueKind } from '../src/collector/venues/registry.js';
 import { capturesDir } from './captures.js';
 import { fmt, load1, perSecond } from './measure.js';
 import type { Bench, BenchResult } from './registry.js';

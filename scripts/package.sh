@@ -28,7 +28,7 @@ rm -rf "$STAGE" && mkdir -p "$STAGE/app/build"
 cp -r bin config package.json package-lock.json "$STAGE/app/"
 cp -r build/src "$STAGE/app/build/src"
 # Test tooling (exchange simulator, ClickHouse-over-chDB fixture) stays out of the packages.
-rm -rf "$STAGE/app/bin/marketprism-sim.js" "$STAGE/app/build/src/sim" "$STAGE/app/build/src/testing"
+rm -rf "$STAGE/app/bin/marketprism-sim.js" "$STAGE/app/build/src/sim" "$STAGE/app/build/src/testing" "$STAGE"/app/build/src/collector/venues/*/sim
 find "$STAGE/app/build" -name '*.map' -delete
 cp -a node_modules "$STAGE/app/node_modules"
 (cd "$STAGE/app" && npm prune --omit=dev --no-audit --no-fund --loglevel=error)

@@ -5,41 +5,9 @@
 import { ConfigReader, readYamlFile } from '../core/config.js';
 import { LOG_LEVELS, type LogLevel } from '../core/logger.js';
 import { DATA_TYPES, type DataType } from '../core/model.js';
-import type { InstrumentVenue } from './instruments/types.js';
-import type { VenueKind } from './venues.js';
+import { CONFIG_VENUES, venueOf, type ConfigVenue } from './venues/registry.js';
 
-export const CONFIG_VENUES = ['binance_spot', 'binance_derivatives', 'okx_spot', 'okx_derivatives', 'deribit_derivatives'] as const;
-export type ConfigVenue = (typeof CONFIG_VENUES)[number];
-
-/** Which protocol each configured venue speaks, and what it can deliver. */
-/**
- * `instruments`: the instrument list the venue's quantities need (contract sizes), loaded
- * with ccxt at start and refreshed; venues whose quantities are always in base need none.
- */
-export const VENUE_SPEC: Record<ConfigVenue, { kind: VenueKind; market: 'spot' | 'perpetual' | 'index'; types: readonly DataType[]; instruments?: InstrumentVenue }> = {
-  binance_spot: { kind: 'binance-spot', market: 'spot', types: ['orderbook', 'trade'] },
-  binance_derivatives: {
-    kind: 'binance-usdm',
-    market: 'perpetual',
-    types: ['orderbook', 'trade', 'funding_rate', 'open_interest', 'liquidation', 'lsr_top_position', 'lsr_all_account'],
-  },
-  okx_spot: { kind: 'okx', market: 'spot', types: ['orderbook', 'trade'] },
-  okx_derivatives: {
-    kind: 'okx',
-    market: 'perpetual',
-    instruments: 'okx',
-    types: ['orderbook', 'trade', 'funding_rate', 'open_interest', 'liquidation', 'lsr_top_position', 'lsr_all_account'],
-  },
-  deribit_derivatives: { kind: 'deribit', market: 'index', types: ['volatility_index', 'funding_rate', 'open_interest', 'orderbook'] },
-};
-
-const DEFAULTS: Record<ConfigVenue, { ws_url: string; rest_url: string; symbols: string[]; data_types: DataType[]; snapshot_limit: number; rest_weight_per_minute: number; max_streams_per_connection: number; rotate_after: string | number }> = {
-  binance_spot: { ws_url: 'wss://stream.binance.com:9443', rest_url: 'https://api.binance.com', symbols: ['BTC-USDT', 'ETH-USDT'], data_types: ['orderbook', 'trade'], snapshot_limit: 1000, rest_weight_per_minute: 3000, max_streams_per_connection: 200, rotate_after: '23h' },
-  binance_derivatives: { ws_url: 'wss://fstream.binance.com', rest_url: 'https://fapi.binance.com', symbols: ['BTC-USDT', 'ETH-USDT'], data_types: [...VENUE_SPEC.binance_derivatives.types], snapshot_limit: 1000, rest_weight_per_minute: 1200, max_streams_per_connection: 200, rotate_after: '23h' },
-  okx_spot: { ws_url: 'wss://ws.okx.com:8443/ws/v5/public', rest_url: 'https://www.okx.com', symbols: ['BTC-USDT', 'ETH-USDT'], data_types: ['orderbook', 'trade'], snapshot_limit: 400, rest_weight_per_minute: 300, max_streams_per_connection: 100, rotate_after: 0 },
-  okx_derivatives: { ws_url: 'wss://ws.okx.com:8443/ws/v5/public', rest_url: 'https://www.okx.com', symbols: ['BTC-USDT', 'ETH-USDT'], data_types: [...VENUE_SPEC.okx_derivatives.types], snapshot_limit: 400, rest_weight_per_minute: 300, max_streams_per_connection: 100, rotate_after: 0 },
-  deribit_derivatives: { ws_url: 'wss://www.deribit.com/ws/api/v2', rest_url: 'https://www.deribit.com', symbols: ['BTC', 'ETH'], data_types: ['volatility_index', 'funding_rate', 'open_interest'], snapshot_limit: 0, rest_weight_per_minute: 600, max_streams_per_connection: 500, rotate_after: 0 },
-};
+export { CONFIG_VENUES, type ConfigVenue } from './venues/registry.js';
 
 export interface VenueConfig {
   name: ConfigVenue;
@@ -134,8 +102,9 @@ export function loadCollectorConfig(file: string): CollectorConfig {
 }
 
 function readVenue(r: ConfigReader, name: ConfigVenue): VenueConfig {
-  const d = DEFAULTS[name];
-  const allowed = VENUE_SPEC[name].types;
+  const spec = venueOf(name);
+  const d = spec.defaults;
+  const allowed = spec.types;
   const data_types = r.strings('data_types', d.data_types) as DataType[];
   for (const t of data_types) {
     if (!allowed.includes(t)) r.fail('data_types', `${name} does not deliver ${JSON.stringify(t)}; it can: ${allowed.join(', ')}`);
@@ -176,11 +145,7 @@ function readVenue(r: ConfigReader, name: ConfigVenue): VenueConfig {
   if (cfg.instruments_refresh_ms < 60_000) r.fail('instruments_refresh', `must be at least 1m, got ${cfg.instruments_refresh_ms} ms`);
   if (cfg.rotate_after_ms > 0 && cfg.rotate_after_ms < 60_000) r.fail('rotate_after', `must be 0 (never) or at least 1m, got ${cfg.rotate_after_ms} ms`);
   if (cfg.stale_after_ms < 1000) r.fail('stale_after', `must be at least 1s, got ${cfg.stale_after_ms} ms`);
-  if (name === 'binance_spot' && cfg.snapshot_limit > 5000) r.fail('snapshot_limit', 'Binance spot serves at most 5000 levels');
-  if (name === 'binance_derivatives' && ![5, 10, 20, 50, 100, 500, 1000].includes(cfg.snapshot_limit)) {
-    r.fail('snapshot_limit', `Binance USDⓈ-M accepts 5, 10, 20, 50, 100, 500 or 1000, got ${cfg.snapshot_limit}`);
-  }
-  if (name.startsWith('okx') && cfg.snapshot_limit > 400) r.fail('snapshot_limit', `OKX serves at most 400 levels, got ${cfg.snapshot_limit}`);
+  spec.checkConfig?.(cfg, (key, why) => r.fail(key, why));
   r.done();
   return cfg;
 }

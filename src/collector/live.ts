@@ -8,11 +8,9 @@ import type { CaptureWriter } from '../capture/format.js';
 import type { Logger } from '../core/logger.js';
 import type { DataType, MarketRecord } from '../core/model.js';
 import type { Problem } from './adapter.js';
-import { VENUE_SPEC, type VenueConfig } from './config.js';
-import { binanceFeeds } from './feeds/binance.js';
-import { deribitFeeds } from './feeds/deribit.js';
+import type { VenueConfig } from './config.js';
+import { protocolOf, venueOf } from './venues/registry.js';
 import { Feed, type FeedSpec } from './feeds/feed.js';
-import { okxFeeds } from './feeds/okx.js';
 import { retryUntil } from '../core/retry.js';
 import { InstrumentCatalog } from './instruments/catalog.js';
 import { ProblemLog } from './problems.js';
@@ -42,8 +40,7 @@ export interface LiveOptions {
 const captureNow = () => (performance.timeOrigin + performance.now()) / 1000;
 
 export function feedSpecs(cfg: VenueConfig): FeedSpec[] {
-  const kind = VENUE_SPEC[cfg.name].kind;
-  return kind === 'okx' ? okxFeeds(cfg) : kind === 'deribit' ? deribitFeeds(cfg) : binanceFeeds(cfg);
+  return venueOf(cfg.name).feeds(cfg);
 }
 
 export class LiveVenue {
@@ -66,7 +63,9 @@ export class LiveVenue {
     private readonly log: Logger,
     private readonly hooks: LiveHooks,
   ) {
-    const spec = VENUE_SPEC[cfg.name];
+    const spec = venueOf(cfg.name);
+    // Spot markets count the base asset: only derivatives need the contract sizes.
+    const instruments = spec.market === 'spot' ? undefined : protocolOf(spec.kind).instruments;
     const capture = hooks.capture;
     this.scheduler = new RestScheduler(
       { weightPerMinute: cfg.rest_weight_per_minute, spacingMs: 200, timeoutMs: 15_000 },
@@ -82,8 +81,8 @@ export class LiveVenue {
       },
     );
     const problems = new ProblemLog(log, cfg.name, hooks.problem);
-    this.catalog = spec.instruments
-      ? new InstrumentCatalog(spec.instruments, { restUrl: cfg.rest_url, logger: log, onBody: capture && ((url, body) => capture.http(url, captureNow(), body)) })
+    this.catalog = instruments
+      ? new InstrumentCatalog(instruments, { restUrl: cfg.rest_url, logger: log, onBody: capture && ((url, body) => capture.http(url, captureNow(), body)) })
       : undefined;
     this.allowed = recordFilter(cfg);
     this.session = new VenueSession(
@@ -205,9 +204,9 @@ export class LiveVenue {
 
 /** Records for the configured symbols and types only (OKX liquidations arrive for every swap). */
 function recordFilter(cfg: VenueConfig): (r: MarketRecord) => boolean {
-  const spec = VENUE_SPEC[cfg.name];
+  const spec = venueOf(cfg.name);
   const types = new Set<DataType>(cfg.data_types);
-  const symbols = new Set(cfg.symbols.map((s) => (spec.kind === 'deribit' && !s.includes('-') ? `${s}-USD` : s)));
+  const symbols = new Set(cfg.symbols.map((s) => spec.recordSymbol?.(s) ?? s));
   // A derivatives venue delivers its perpetuals and its dated futures.
   const markets = spec.market === 'index' ? undefined : spec.market === 'perpetual' ? new Set(['perpetual', 'futures']) : new Set([spec.market]);
   return (r) => types.has(r.data_type) && symbols.has(r.symbol) && (markets === undefined || markets.has(r.market_type));

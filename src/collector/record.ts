@@ -8,14 +8,12 @@ import { CaptureWriter } from '../capture/format.js';
 import { resolveConfigPath, ConfigReader } from '../core/config.js';
 import { takeOption } from '../core/daemon.js';
 import { createLogger } from '../core/logger.js';
-import { loadCollectorConfig, VENUE_SPEC } from './config.js';
+import { loadCollectorConfig } from './config.js';
 import { LiveVenue } from './live.js';
-import { isVenueKind, VENUE_KINDS, type VenueKind } from './venues.js';
+import { isVenueKind, protocolOf, VENUE_KINDS, venueOf, venuesOfKind } from './venues/registry.js';
 
 export const RECORD_USAGE = `usage: marketprism-collector record --venue ${VENUE_KINDS.join('|')} --out DIR [--config FILE] [--symbols BTC-USDT,ETH-USDT] [--duration 10m]`;
 
-/** File-name prefix per venue, as cryptofeed names its captures. */
-const CAPTURE_NAME: Record<VenueKind, string> = { 'binance-spot': 'BINANCE', 'binance-usdm': 'BINANCE_FUTURES', okx: 'OKX', deribit: 'DERIBIT' };
 
 export async function recordCommand(argv: string[]): Promise<number> {
   const args = [...argv];
@@ -45,9 +43,9 @@ export async function recordCommand(argv: string[]): Promise<number> {
     return 1;
   }
   const kind = venue;
-  const venues = config.venues.filter((v) => VENUE_SPEC[v.name].kind === kind);
+  const venues = config.venues.filter((v) => venueOf(v.name).kind === kind);
   if (venues.length === 0) {
-    console.error(`marketprism-collector record: ${file} configures no ${kind} venue (${Object.entries(VENUE_SPEC).filter(([, s]) => s.kind === kind).map(([n]) => n).join(' or ')})`);
+    console.error(`marketprism-collector record: ${file} configures no ${kind} venue (${venuesOfKind(kind).join(' or ')})`);
     return 1;
   }
   if (symbols) for (const v of venues) v.symbols = symbols.split(',').map((s) => s.trim().toUpperCase());
@@ -55,7 +53,7 @@ export async function recordCommand(argv: string[]): Promise<number> {
   const log = createLogger({ name: 'marketprism-collector', level: config.log_level, destination: { write: (l: string) => process.stderr.write(l) } });
   let writer: CaptureWriter;
   try {
-    writer = new CaptureWriter(out, CAPTURE_NAME[kind]);
+    writer = new CaptureWriter(out, protocolOf(kind).captureName);
   } catch (err) {
     console.error(`marketprism-collector record: ${(err as Error).message}`);
     return 1;

@@ -18,10 +18,9 @@ import { readCaptureFiles } from '../capture/format.js';
 import type { MarketRecord } from '../core/model.js';
 import { catalogFromCapture } from './instruments/capture.js';
 import type { InstrumentCatalog } from './instruments/catalog.js';
-import type { InstrumentVenue } from './instruments/types.js';
 import { ProblemLog } from './problems.js';
 import { VenueSession } from './session.js';
-import { DEFAULT_REST_URL, isVenueKind, VENUE_KINDS, type VenueKind } from './venues.js';
+import { isVenueKind, protocolOf, VENUE_KINDS, type VenueKind } from './venues/registry.js';
 
 export const REPLAY_USAGE = `usage: marketprism-collector replay --venue ${VENUE_KINDS.join('|')} [--depth N] [--publish-interval MS] FILE...`;
 
@@ -43,8 +42,6 @@ export interface ReplaySummary {
   instruments_error?: string;
 }
 
-/** Which instrument list a replayed venue's quantities need (OKX swaps and futures count contracts). */
-const REPLAY_INSTRUMENTS: Partial<Record<VenueKind, InstrumentVenue>> = { okx: 'okx' };
 
 /** Replays `files`, handing each record to `out` in order. */
 export async function replay(opts: ReplayOptions, out: (r: MarketRecord) => void | Promise<void>): Promise<ReplaySummary> {
@@ -56,7 +53,7 @@ export async function replay(opts: ReplayOptions, out: (r: MarketRecord) => void
   const waiting = new Set<string>(); // keys asked for, not yet answered
   const deliveries: { key: string; body: string }[] = [];
   // Contract sizes from the capture's own instrument responses, classified as live does.
-  const instrumentVenue = REPLAY_INSTRUMENTS[opts.venue];
+  const instrumentVenue = protocolOf(opts.venue).instruments;
   let catalog: InstrumentCatalog | undefined;
   let instrumentsError: string | undefined;
   if (instrumentVenue) {
@@ -70,7 +67,7 @@ export async function replay(opts: ReplayOptions, out: (r: MarketRecord) => void
     opts.venue,
     {
       depth: opts.depth ?? 400,
-      restUrl: DEFAULT_REST_URL[opts.venue],
+      restUrl: protocolOf(opts.venue).defaultRestUrl,
       snapshotLimit: 1000,
       tickerIntervalMs: 0,
       publishIntervalMs: opts.publishIntervalMs ?? 0,

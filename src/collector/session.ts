@@ -8,7 +8,7 @@ import type { AdapterContext, Problem, SnapshotRequest, VenueAdapter } from './a
 import { BookEmitter } from './book/emitter.js';
 import type { InstrumentInfo } from './instruments/types.js';
 import type { ProblemLog } from './problems.js';
-import { createAdapter, type AdapterSettings, type VenueKind } from './venues.js';
+import { protocolOf, type AdapterSettings, type VenueKind } from './venues/registry.js';
 
 export interface SessionHooks {
   /** The time of what is being handled, ms. */
@@ -42,6 +42,6 @@ export class VenueSession {
       problem: (kind, detail) => problems.report(kind, detail, hooks.clock()),
       resync: (symbol, reason) => hooks.resync?.(symbol, reason),
     };
-    this.adapter = createAdapter(venue, ctx, settings);
+    this.adapter = protocolOf(venue).createAdapter(ctx, settings);
   }
 }

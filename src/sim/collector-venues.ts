@@ -5,6 +5,7 @@
  * BASE-QUOTE notation.
  */
 import type { ExchangeSim } from './sim.js';
+import { venueOf, venuesOfKind } from '../collector/venues/registry.js';
 import type { SimVenue } from './types.js';
 
 export interface CollectorVenue {
@@ -15,13 +16,6 @@ export interface CollectorVenue {
   data_types?: string[];
 }
 
-/** Collector config keys (config/collector.yaml) each simulated venue serves. */
-export const COLLECTOR_KEYS: Record<SimVenue, string[]> = {
-  'binance-spot': ['binance_spot'],
-  'binance-usdm': ['binance_derivatives'],
-  okx: ['okx_spot', 'okx_derivatives'],
-  deribit: ['deribit_derivatives'],
-};
 
 /** cryptofeed channel names -> data model types (the ones a replay can carry). */
 const CHANNEL_TYPES: Record<string, string> = {
@@ -36,10 +30,10 @@ export function collectorVenues(sims: readonly ExchangeSim[]): Record<string, Co
   const out: Record<string, CollectorVenue> = {};
   for (const sim of sims) {
     const recorded = recordedSubscriptions(sim.recordedConfiguration);
-    for (const key of COLLECTOR_KEYS[sim.venue]) {
+    for (const key of venuesOfKind(sim.venue)) {
       const entry: CollectorVenue = { venue: sim.venue, ws_url: sim.wsUrl, rest_url: sim.restUrl };
       if (recorded) {
-        const symbols = [...new Set(recorded.symbols.flatMap((s) => collectorSymbol(key, s)))];
+        const symbols = [...new Set(recorded.symbols.flatMap((s) => venueOf(key).fromCryptofeed(s) ?? []))];
         // A recording with nothing for this key (e.g. no OKX swap) gives the collector nothing to do there.
         if (symbols.length === 0) continue;
         entry.symbols = symbols;
@@ -69,13 +63,4 @@ function recordedSubscriptions(configuration: readonly string[]): { symbols: str
     }
   }
   return dataTypes.size > 0 ? { symbols: [...symbols], dataTypes: [...dataTypes] } : undefined;
-}
-
-/** A cryptofeed symbol as this collector venue names it, or nothing when it does not belong there. */
-function collectorSymbol(key: string, symbol: string): string[] {
-  const parts = symbol.split('-');
-  if (key.endsWith('_spot')) return parts.length === 2 ? [symbol] : [];
-  if (key === 'okx_derivatives' || key === 'binance_derivatives') return parts.length === 3 && parts[2] === 'PERP' ? [`${parts[0]}-${parts[1]}`] : [];
-  if (key === 'deribit_derivatives') return parts[2] === 'PERP' ? [parts[0]!] : [];
-  return [];
 }

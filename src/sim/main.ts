@@ -10,6 +10,7 @@
  * (a replay adds the recorded `symbols` and `data_types`; collector-config.ts applies it to collector.yaml),
  * then serves until SIGINT/SIGTERM (or `signal` aborts, for tests).
  */
+import { kindOfCapture } from '../collector/venues/registry.js';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { packageVersion } from '../core/daemon.js';
@@ -115,13 +116,10 @@ function parsePlan(argv: string[]): { options: ExchangeSimOptions[]; level: LogL
   throw new Error(command ? `unknown command ${JSON.stringify(command)}` : 'missing command');
 }
 
-/** cryptofeed names files after the feed: BINANCE.*, BINANCE_FUTURES.*, OKX.* (OKEX.*), DERIBIT.*. */
+/** cryptofeed names files after the feed: BINANCE.*, BINANCE_FUTURES.*, OKX.* (OKEX.*), DERIBIT.* (the registry's capture names). */
 export function venueOfCapture(file: string): SimVenue {
-  const feed = basename(file).split('.')[0]!.toUpperCase();
-  if (feed === 'BINANCE') return 'binance-spot';
-  if (feed === 'BINANCE_FUTURES' || feed === 'BINANCEFUTURES') return 'binance-usdm';
-  if (feed === 'OKX' || feed === 'OKEX') return 'okx';
-  if (feed === 'DERIBIT') return 'deribit';
+  const venue = kindOfCapture(basename(file).split('.')[0]!);
+  if (venue) return venue;
   throw new Error(`cannot tell the venue of ${file} from its name; pass --venue`);
 }
 

@@ -16,7 +16,7 @@ import type { ProtocolContext, SimLimits } from './protocol.js';
 import { ReplayFeed, type ReplayOptions } from './replay/feed.js';
 import { SimServer } from './server.js';
 import { emptyStats, type Feed, type SimStats, type SimVenue } from './types.js';
-import { createVenue } from './venues/registry.js';
+import { createVenue } from './venue-registry.js';
 
 export type SimSource = { capture: string[] } & ReplayOptions | { generate: GenerateOptions };
 
@@ -53,7 +53,7 @@ export async function startExchangeSim(options: ExchangeSimOptions): Promise<Exc
   const stats = emptyStats();
   const faults = new FaultPlan();
   const limits = options.limits ?? {};
-  const venue = createVenue(options.venue);
+  const venue = await createVenue(options.venue);
   const hub = new Hub(venue.protocol, faults, stats);
   let replay: ReplayFeed | undefined;
   let feed: Feed;

@@ -1,11 +1,13 @@
 /** Shared vocabulary of the exchange simulator. */
+import { isVenueKind, VENUE_KINDS, type VenueKind } from '../collector/venues/registry.js';
 import type { SimConnection } from './connection.js';
 
-export const SIM_VENUES = ['binance-spot', 'binance-usdm', 'okx', 'deribit'] as const;
-export type SimVenue = (typeof SIM_VENUES)[number];
+/** The simulator serves every protocol of the venue registry. */
+export const SIM_VENUES = VENUE_KINDS;
+export type SimVenue = VenueKind;
 
 export function isSimVenue(value: unknown): value is SimVenue {
-  return typeof value === 'string' && (SIM_VENUES as readonly string[]).includes(value);
+  return typeof value === 'string' && isVenueKind(value);
 }
 
 /** A market-data message for the subscribers of one topic. */

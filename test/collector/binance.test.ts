@@ -1,6 +1,6 @@
 /** Binance spot and USDⓈ-M: mapping of real frames, and book sync on real sequences. */
 import { describe, expect, it } from 'vitest';
-import { mapBinanceLongShort, mapBinanceOpenInterest } from '../../src/collector/mappers/binance.js';
+import { mapBinanceLongShort, mapBinanceOpenInterest } from '../../src/collector/venues/binance/mapper.js';
 import { validateRecord } from '../../src/core/validate.js';
 import { adapterFor, edited, sample } from './context.js';
 

@@ -6,7 +6,7 @@
  * protocol samples where one exists; every book is compared with a longhand rebuild.
  */
 import { describe, expect, it } from 'vitest';
-import { createAdapter, type VenueKind } from '../../src/collector/venues.js';
+import { protocolOf, type VenueKind } from '../../src/collector/venues/registry.js';
 import type { OrderbookRecord } from '../../src/core/model.js';
 import { edited, sample, TestContext } from './context.js';
 
@@ -18,8 +18,8 @@ const spotSeq = (n: number) => spot(`ws-depthUpdate.live-2025-12-07.BTCUSDT.${n}
 
 function adapter(kind: VenueKind, depth = 400, snapshotLimit = 1000) {
   const ctx = new TestContext();
-  const restUrl = { 'binance-spot': 'https://api.binance.com', 'binance-usdm': 'https://fapi.binance.com', okx: 'https://www.okx.com', deribit: 'https://www.deribit.com' }[kind];
-  return { ctx, adapter: createAdapter(kind, ctx, { depth, restUrl, snapshotLimit, tickerIntervalMs: 1000 }) };
+  const restUrl = protocolOf(kind).defaultRestUrl;
+  return { ctx, adapter: protocolOf(kind).createAdapter(ctx, { depth, restUrl, snapshotLimit, tickerIntervalMs: 1000 }) };
 }
 
 // ---- a longhand book: plain Map, sorted on read, sharing no code with the collector ----

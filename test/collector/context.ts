@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AdapterContext, Problem, SnapshotRequest, VenueAdapter } from '../../src/collector/adapter.js';
 import { BookEmitter } from '../../src/collector/book/emitter.js';
-import { createAdapter, type VenueKind } from '../../src/collector/venues.js';
+import { protocolOf, type VenueKind } from '../../src/collector/venues/registry.js';
 import type { MarketRecord, OrderbookRecord } from '../../src/core/model.js';
 import type { InstrumentInfo } from '../../src/collector/instruments/types.js';
 
@@ -99,7 +99,7 @@ export class TestContext implements AdapterContext {
 
 export function adapterFor(kind: VenueKind, depth = 400, publishIntervalMs = 0): { ctx: TestContext; adapter: VenueAdapter } {
   const ctx = new TestContext(publishIntervalMs);
-  const restUrl = { 'binance-spot': 'https://api.binance.com', 'binance-usdm': 'https://fapi.binance.com', okx: 'https://www.okx.com', deribit: 'https://www.deribit.com' }[kind];
-  const adapter = createAdapter(kind, ctx, { depth, restUrl, snapshotLimit: 1000, tickerIntervalMs: 1000 });
+  const restUrl = protocolOf(kind).defaultRestUrl;
+  const adapter = protocolOf(kind).createAdapter(ctx, { depth, restUrl, snapshotLimit: 1000, tickerIntervalMs: 1000 });
   return { ctx, adapter };
 }

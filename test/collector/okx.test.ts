@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { capturePaths } from '../capture/captures.js';
-import { bookChecksum, mapOkxLongShort, mapOkxOpenInterest, shares } from '../../src/collector/mappers/okx.js';
+import { bookChecksum, mapOkxLongShort, mapOkxOpenInterest, shares } from '../../src/collector/venues/okx/mapper.js';
 import { OrderBook } from '../../src/collector/book/order-book.js';
 import { compareDecimal } from '../../src/core/decimal.js';
 import { validateRecord } from '../../src/core/validate.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ExchangeSim } from '../../src/sim/sim.js';
 import type { SimVenue } from '../../src/sim/types.js';
-import { okxChecksum } from '../../src/collector/mappers/okx-checksum.js';
+import { okxChecksum } from '../../src/collector/venues/okx/checksum.js';
 import { TextBook } from './books.js';
 import type { TestClient } from './client.js';
 import { simHarness } from './harness.js';

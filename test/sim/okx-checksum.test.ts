@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readCaptureFiles } from '../../src/capture/format.js';
-import { crc32Signed, okxChecksum } from '../../src/collector/mappers/okx-checksum.js';
+import { crc32Signed, okxChecksum } from '../../src/collector/venues/okx/checksum.js';
 import { capturePaths } from '../capture/captures.js';
 import { TextBook } from './books.js';
 

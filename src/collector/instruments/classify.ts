@@ -17,7 +17,9 @@ import type { MarketInterface as Market } from 'ccxt';
 import type { MarketType } from '../../core/model.js';
 import { multiplyDecimal, normalizeDecimal } from '../../core/decimal-math.js';
 import { toPlainDecimal } from '../../core/decimal.js';
-import { binanceSymbol, deribitInstrument, okxInstrument } from '../symbols.js';
+import { binanceSymbol } from '../venues/binance/symbols.js';
+import { deribitInstrument } from '../venues/deribit/symbols.js';
+import { okxInstrument } from '../venues/okx/symbols.js';
 import { InstrumentFieldError, type InstrumentInfo, type InstrumentVenue } from './types.js';
 
 type Row = Record<string, unknown>;

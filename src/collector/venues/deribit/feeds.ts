@@ -3,10 +3,10 @@
  * `test_request` is answered with `public/test` at once (or Deribit closes the
  * connection).
  */
-import type { VenueConfig } from '../config.js';
-import { deribitPerpetual } from '../symbols.js';
-import type { FeedSpec } from './feed.js';
-import { shards } from './shard.js';
+import type { VenueConfig } from '../../config.js';
+import { deribitPerpetual } from './symbols.js';
+import type { FeedSpec } from '../../feeds/feed.js';
+import { shards } from '../../feeds/shard.js';
 
 const HEARTBEAT_S = 15;
 

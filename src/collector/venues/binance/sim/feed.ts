@@ -3,14 +3,14 @@
  * symbol, request-weight accounting, combined-stream framing, and depth diffs
  * serialised once for all the depth streams somebody subscribes to.
  */
-import type { BookPush, LevelChange } from '../generate/book.js';
-import { fixed } from '../generate/decimal-text.js';
-import { GeneratedFeed, type GenerateOptions } from '../generate/feed.js';
-import { instrumentSpec, SymbolMarket } from '../generate/market.js';
-import type { SimLimits } from '../protocol.js';
-import { jsonReply, type FramePublisher, type RestReply, type RestRequest } from '../types.js';
-import { combined } from './binance.js';
-import { binanceSymbol, NOT_FOUND, WeightMeter } from './binance-rest.js';
+import type { BookPush, LevelChange } from '../../../../sim/generate/book.js';
+import { fixed } from '../../../../sim/generate/decimal-text.js';
+import { GeneratedFeed, type GenerateOptions } from '../../../../sim/generate/feed.js';
+import { instrumentSpec, SymbolMarket } from '../../../../sim/generate/market.js';
+import type { SimLimits } from '../../../../sim/protocol.js';
+import { jsonReply, type FramePublisher, type RestReply, type RestRequest } from '../../../../sim/types.js';
+import { combined } from './protocol.js';
+import { binanceSymbol, NOT_FOUND, WeightMeter } from './rest.js';
 
 export interface BinanceInstrument {
   symbol: string;

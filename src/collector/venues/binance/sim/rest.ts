@@ -1,5 +1,5 @@
 /** Pieces of the Binance REST surface shared by spot and USDⓈ-M. */
-import { jsonReply, type RestReply } from '../types.js';
+import { jsonReply, type RestReply } from '../../../../sim/types.js';
 
 /**
  * Request weight per rolling minute, reported in `x-mbx-used-weight-1m` as Binance

@@ -5,9 +5,9 @@
  * `public/test`, and any other `public/...` method answered by the REST handler
  * (e.g. `public/get_volatility_index_data`). Topics are channel names.
  */
-import type { SimConnection } from '../connection.js';
-import type { ProtocolContext, SnapshotEndpoint, VenueProtocol } from '../protocol.js';
-import type { Frame } from '../types.js';
+import type { SimConnection } from '../../../../sim/connection.js';
+import type { ProtocolContext, SnapshotEndpoint, VenueProtocol } from '../../../../sim/protocol.js';
+import type { Frame } from '../../../../sim/types.js';
 
 interface DeribitConnState {
   stopHeartbeat: (() => void) | undefined;

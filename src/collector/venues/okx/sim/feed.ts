@@ -6,15 +6,15 @@
  * `trades`, `mark-price`, `index-tickers`, `funding-rate`, `open-interest`, `liquidation-orders`;
  * REST books, open interest, funding rate, instruments and the rubik long/short ratios.
  */
-import type { SimConnection } from '../connection.js';
-import type { BookSnapshot, LevelChange } from '../generate/book.js';
-import { trimmed } from '../generate/decimal-text.js';
-import { GeneratedFeed, type GenerateOptions } from '../generate/feed.js';
-import { FUNDING_DECIMALS, instrumentSpec, longShortRow, nextFundingTime, periodBuckets, periodMs, RATIO_DECIMALS, SymbolMarket } from '../generate/market.js';
-import { okxContractValue, okxInstrumentRow } from './instrument-lists.js';
-import { divideDecimal, multiplyDecimal } from '../../core/decimal-math.js';
-import { jsonReply, type FramePublisher, type RestReply, type RestRequest } from '../types.js';
-import { okxChecksum } from '../../collector/mappers/okx-checksum.js';
+import type { SimConnection } from '../../../../sim/connection.js';
+import type { BookSnapshot, LevelChange } from '../../../../sim/generate/book.js';
+import { trimmed } from '../../../../sim/generate/decimal-text.js';
+import { GeneratedFeed, type GenerateOptions } from '../../../../sim/generate/feed.js';
+import { FUNDING_DECIMALS, instrumentSpec, longShortRow, nextFundingTime, periodBuckets, periodMs, RATIO_DECIMALS, SymbolMarket } from '../../../../sim/generate/market.js';
+import { okxContractValue, okxInstrumentRow } from './instruments.js';
+import { divideDecimal, multiplyDecimal } from '../../../../core/decimal-math.js';
+import { jsonReply, type FramePublisher, type RestReply, type RestRequest } from '../../../../sim/types.js';
+import { okxChecksum } from '../checksum.js';
 
 interface OkxInstrument {
   instId: string;

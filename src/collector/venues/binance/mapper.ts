@@ -9,15 +9,15 @@
  * connection during rotation delivers it again) and is ignored, buffered diffs included.
  * The steps themselves (buffer, snapshot, bridge, chain, resync) are shared: base.ts.
  */
-import { isZero } from '../../core/decimal.js';
-import { multiplyDecimal } from '../../core/decimal-math.js';
-import type { Decimal, Level, LiquidationRecord, MarketRecord, MarketType, OpenInterestRecord, LsrAllAccountRecord, LsrTopPositionRecord } from '../../core/model.js';
-import { BASE_UNITS, type QuantityRule } from '../units.js';
-import type { AdapterContext, SnapshotRequest } from '../adapter.js';
-import type { SyncedBook } from '../book/synced-book.js';
-import { binanceSymbol } from '../symbols.js';
-import { BaseAdapter, type AdapterOptions, type SequenceRule } from './base.js';
-import { arr, decimalField, int, intField, levels, MalformedFrameError, obj, optionalInt, side, text, type Obj } from './wire.js';
+import { isZero } from '../../../core/decimal.js';
+import { multiplyDecimal } from '../../../core/decimal-math.js';
+import type { Decimal, Level, LiquidationRecord, MarketRecord, MarketType, OpenInterestRecord, LsrAllAccountRecord, LsrTopPositionRecord } from '../../../core/model.js';
+import { BASE_UNITS, type QuantityRule } from '../../units.js';
+import type { AdapterContext, SnapshotRequest } from '../../adapter.js';
+import type { SyncedBook } from '../../book/synced-book.js';
+import { binanceSymbol } from './symbols.js';
+import { BaseAdapter, type AdapterOptions, type SequenceRule } from '../../mappers/base.js';
+import { arr, decimalField, int, intField, levels, MalformedFrameError, obj, optionalInt, side, text, type Obj } from '../../mappers/wire.js';
 
 export type BinanceMarket = 'spot' | 'usdm';
 

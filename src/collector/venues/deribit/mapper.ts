@@ -8,15 +8,15 @@
  *   ticker.{instrument}.{interval}: perpetual funding and open interest, at most
  *     one record of each per instrument per `tickerIntervalMs`.
  */
-import { multiplyDecimal } from '../../core/decimal-math.js';
-import type { MarketRecord, MarketType } from '../../core/model.js';
-import { BASE_UNITS, QUOTE_UNITS, type QuantityRule } from '../units.js';
-import type { AdapterContext } from '../adapter.js';
-import type { SyncedBook } from '../book/synced-book.js';
-import { parseJsonKeepNumbers } from '../json.js';
-import { deribitInstrument } from '../symbols.js';
-import { BaseAdapter, type AdapterOptions } from './base.js';
-import { arr, decimal, decimalField, int, intField, MalformedFrameError, obj, optionalDecimal, optionalInt, text, type Obj } from './wire.js';
+import { multiplyDecimal } from '../../../core/decimal-math.js';
+import type { MarketRecord, MarketType } from '../../../core/model.js';
+import { BASE_UNITS, QUOTE_UNITS, type QuantityRule } from '../../units.js';
+import type { AdapterContext } from '../../adapter.js';
+import type { SyncedBook } from '../../book/synced-book.js';
+import { parseJsonKeepNumbers } from '../../json.js';
+import { deribitInstrument } from './symbols.js';
+import { BaseAdapter, type AdapterOptions } from '../../mappers/base.js';
+import { arr, decimal, decimalField, int, intField, MalformedFrameError, obj, optionalDecimal, optionalInt, text, type Obj } from '../../mappers/wire.js';
 
 export interface DeribitOptions extends AdapterOptions {
   /** Minimum spacing of funding/open-interest records per instrument (ticker streams at 100 ms). */

@@ -6,14 +6,14 @@
  * `public/get_volatility_index_data`, `public/ticker`, `public/test`,
  * `public/get_time`, `public/get_instruments`, `public/get_currencies`. Prices and amounts are JSON numbers, as Deribit sends them.
  */
-import type { SimConnection } from '../connection.js';
-import type { LevelChange } from '../generate/book.js';
-import { numeric } from '../generate/decimal-text.js';
-import { GeneratedFeed, type GenerateOptions } from '../generate/feed.js';
-import { dvolAt, FUNDING_DECIMALS, instrumentSpec, SymbolMarket } from '../generate/market.js';
-import { jsonReply, type FramePublisher, type RestReply, type RestRequest } from '../types.js';
-import { DERIBIT_API_VERSION, rpcError, rpcResult } from './deribit.js';
-import { deribitCurrencyRow, deribitInstrumentRows } from './instrument-lists.js';
+import type { SimConnection } from '../../../../sim/connection.js';
+import type { LevelChange } from '../../../../sim/generate/book.js';
+import { numeric } from '../../../../sim/generate/decimal-text.js';
+import { GeneratedFeed, type GenerateOptions } from '../../../../sim/generate/feed.js';
+import { dvolAt, FUNDING_DECIMALS, instrumentSpec, SymbolMarket } from '../../../../sim/generate/market.js';
+import { jsonReply, type FramePublisher, type RestReply, type RestRequest } from '../../../../sim/types.js';
+import { DERIBIT_API_VERSION, rpcError, rpcResult } from './protocol.js';
+import { deribitCurrencyRow, deribitInstrumentRows } from './instruments.js';
 
 interface DeribitInstrument {
   currency: string;

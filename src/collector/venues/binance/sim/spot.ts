@@ -4,12 +4,12 @@
  * `/api/v3/exchangeInfo`, `/api/v3/time`, `/api/v3/ping`. Prices and sizes are
  * 8-decimal strings, as spot prints them.
  */
-import type { GenerateOptions } from '../generate/feed.js';
-import type { SimLimits } from '../protocol.js';
-import { jsonReply, type FramePublisher, type RestReply, type RestRequest } from '../types.js';
-import { BinanceFeed } from './binance-feed.js';
-import { INVALID_SYMBOL, limitParam } from './binance-rest.js';
-import { binanceExchangeInfo, binanceSpotSymbols } from './instrument-lists.js';
+import type { GenerateOptions } from '../../../../sim/generate/feed.js';
+import type { SimLimits } from '../../../../sim/protocol.js';
+import { jsonReply, type FramePublisher, type RestReply, type RestRequest } from '../../../../sim/types.js';
+import { BinanceFeed } from './feed.js';
+import { INVALID_SYMBOL, limitParam } from './rest.js';
+import { binanceExchangeInfo, binanceSpotSymbols } from './instruments.js';
 
 export class BinanceSpotFeed extends BinanceFeed {
   constructor(opts: GenerateOptions, publisher: FramePublisher, limits: SimLimits) {

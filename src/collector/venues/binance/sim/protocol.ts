@@ -7,9 +7,9 @@
  *   everything else, and a path without a route carries only the public streams
  *   (the rest is silently not delivered, as the venue does).
  */
-import type { SimConnection } from '../connection.js';
-import type { ProtocolContext, SnapshotEndpoint, VenueProtocol } from '../protocol.js';
-import type { Frame, RestRequest } from '../types.js';
+import type { SimConnection } from '../../../../sim/connection.js';
+import type { ProtocolContext, SnapshotEndpoint, VenueProtocol } from '../../../../sim/protocol.js';
+import type { Frame, RestRequest } from '../../../../sim/types.js';
 
 type Route = 'public' | 'market' | 'unrouted';
 interface BinanceConnState {

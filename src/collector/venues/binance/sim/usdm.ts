@@ -5,14 +5,14 @@
  * ratio endpoints, premiumIndex and exchangeInfo. Frames carry today's extra keys
  * (`st`, `ps`, `nq`, `ap`) so parsers that choke on unknown keys fail here first.
  */
-import { fixed } from '../generate/decimal-text.js';
-import type { GenerateOptions } from '../generate/feed.js';
-import { FUNDING_DECIMALS, longShortRow, nextFundingTime, periodBuckets, periodMs, RATIO_DECIMALS } from '../generate/market.js';
-import type { SimLimits } from '../protocol.js';
-import type { FramePublisher, RestReply, RestRequest } from '../types.js';
-import { BinanceFeed, type BinanceInstrument } from './binance-feed.js';
-import { binanceError, INVALID_SYMBOL, limitParam } from './binance-rest.js';
-import { binanceCoinmSymbols, binanceExchangeInfo, binanceUsdmSymbols } from './instrument-lists.js';
+import { fixed } from '../../../../sim/generate/decimal-text.js';
+import type { GenerateOptions } from '../../../../sim/generate/feed.js';
+import { FUNDING_DECIMALS, longShortRow, nextFundingTime, periodBuckets, periodMs, RATIO_DECIMALS } from '../../../../sim/generate/market.js';
+import type { SimLimits } from '../../../../sim/protocol.js';
+import type { FramePublisher, RestReply, RestRequest } from '../../../../sim/types.js';
+import { BinanceFeed, type BinanceInstrument } from './feed.js';
+import { binanceError, INVALID_SYMBOL, limitParam } from './rest.js';
+import { binanceCoinmSymbols, binanceExchangeInfo, binanceUsdmSymbols } from './instruments.js';
 
 /** Digits USDⓈ-M prints (the contract's pricePrecision / quantityPrecision). */
 const PRINT_PRICE = 2;

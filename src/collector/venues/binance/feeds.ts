@@ -5,10 +5,10 @@
  * Subscriptions ride in the URL, so nothing is sent on open; the server's pings
  * are answered by `ws` itself. Connections are rotated before the 24 h cut.
  */
-import type { VenueConfig } from '../config.js';
-import { binanceWire } from '../symbols.js';
-import type { FeedSpec } from './feed.js';
-import { shards } from './shard.js';
+import type { VenueConfig } from '../../config.js';
+import { binanceWire } from './symbols.js';
+import type { FeedSpec } from '../../feeds/feed.js';
+import { shards } from '../../feeds/shard.js';
 
 export function binanceFeeds(cfg: VenueConfig): FeedSpec[] {
   const usdm = cfg.name === 'binance_derivatives';

@@ -5,9 +5,9 @@
  * `ping` answered `pong`, and the 30 s cut of a connection with no traffic.
  * Topics are `channel/instId` (`channel/instType` for liquidation-orders).
  */
-import type { SimConnection } from '../connection.js';
-import type { ProtocolContext, SnapshotEndpoint, VenueProtocol } from '../protocol.js';
-import type { Frame, RestRequest } from '../types.js';
+import type { SimConnection } from '../../../../sim/connection.js';
+import type { ProtocolContext, SnapshotEndpoint, VenueProtocol } from '../../../../sim/protocol.js';
+import type { Frame, RestRequest } from '../../../../sim/types.js';
 
 interface OkxArg {
   channel?: unknown;

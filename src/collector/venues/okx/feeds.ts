@@ -3,10 +3,11 @@
  * subscribe operations); the connection is kept alive with a text "ping" when idle
  * (OKX closes after 30 s of silence) and its "pong" is not passed on.
  */
-import type { VenueConfig } from '../config.js';
-import { isDatedSymbol, okxInstId } from '../symbols.js';
-import type { FeedSpec } from './feed.js';
-import { shards } from './shard.js';
+import type { VenueConfig } from '../../config.js';
+import { isDatedSymbol } from '../../symbols.js';
+import { okxInstId } from './symbols.js';
+import type { FeedSpec } from '../../feeds/feed.js';
+import { shards } from '../../feeds/shard.js';
 
 type Arg = { channel: string; instId?: string; instType?: string };
 

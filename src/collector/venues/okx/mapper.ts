@@ -10,16 +10,17 @@
  * A broken book is resynced by resubscribing when the venue pushes snapshots, else
  * from REST.
  */
-import type { Decimal, FundingRateRecord, Level, LiquidationRecord, LsrAllAccountRecord, LsrTopPositionRecord, MarketRecord, MarketType, OpenInterestRecord } from '../../core/model.js';
-import { BASE_UNITS, unitsFromInfo, type QuantityRule } from '../units.js';
-import type { AdapterContext, SnapshotRequest } from '../adapter.js';
-import { CHECKSUM_LEVELS, okxChecksum } from './okx-checksum.js';
-import type { OrderBook } from '../book/order-book.js';
-import type { SyncedBook } from '../book/synced-book.js';
-import { normalPeriod } from '../periods.js';
-import { okxInstrument, type Instrument } from '../symbols.js';
-import { BaseAdapter, type AdapterOptions, type SequenceRule } from './base.js';
-import { arr, decimal, decimalField, int, intField, levels, MalformedFrameError, obj, optionalDecimal, optionalInt, side, text, type Obj } from './wire.js';
+import type { Decimal, FundingRateRecord, Level, LiquidationRecord, LsrAllAccountRecord, LsrTopPositionRecord, MarketRecord, MarketType, OpenInterestRecord } from '../../../core/model.js';
+import { BASE_UNITS, unitsFromInfo, type QuantityRule } from '../../units.js';
+import type { AdapterContext, SnapshotRequest } from '../../adapter.js';
+import { CHECKSUM_LEVELS, okxChecksum } from './checksum.js';
+import type { OrderBook } from '../../book/order-book.js';
+import type { SyncedBook } from '../../book/synced-book.js';
+import { normalPeriod } from '../../periods.js';
+import type { Instrument } from '../../symbols.js';
+import { okxInstrument } from './symbols.js';
+import { BaseAdapter, type AdapterOptions, type SequenceRule } from '../../mappers/base.js';
+import { arr, decimal, decimalField, int, intField, levels, MalformedFrameError, obj, optionalDecimal, optionalInt, side, text, type Obj } from '../../mappers/wire.js';
 
 export interface OkxOptions extends AdapterOptions {
   /** https://www.okx.com (or a simulator). */
