@@ -1,6 +1,6 @@
 /** Binance spot and USDⓈ-M: mapping of real frames, and book sync on real sequences. */
 import { describe, expect, it } from 'vitest';
-import { mapBinanceLongShort, mapBinanceOpenInterest } from '../../src/collector/venues/binance/mapper.js';
+import { mapBinanceLongShort } from '../../src/collector/venues/binance/mapper.js';
 import { validateRecord } from '../../src/core/validate.js';
 import { adapterFor, edited, sample } from './context.js';
 
@@ -158,8 +158,9 @@ describe('binance USDⓈ-M', () => {
   });
 
   it('maps REST open interest and the two different long/short endpoints', () => {
-    expect(mapBinanceOpenInterest(usdm('rest-fapi-v1-openInterest.live-2026-10-07.BTCUSDT.json'), NOW)).toEqual([
-      { data_type: 'open_interest', exchange: 'binance', market_type: 'perpetual', symbol: 'BTC-USDT', timestamp: 1791382984119, local_timestamp: NOW, open_interest: '95744.938', open_interest_raw: '95744.938', open_interest_unit: 'base', open_interest_value: undefined },
+    const { ctx, adapter } = adapterFor('binance-usdm');
+    expect(adapter.restRecords('https://fapi.binance.com/fapi/v1/openInterest?symbol=BTCUSDT', usdm('rest-fapi-v1-openInterest.live-2026-10-07.BTCUSDT.json'))).toEqual([
+      { data_type: 'open_interest', exchange: 'binance', market_type: 'perpetual', symbol: 'BTC-USDT', timestamp: 1791382984119, local_timestamp: ctx.time, open_interest: '95744.938', open_interest_raw: '95744.938', open_interest_unit: 'base', open_interest_value: undefined },
     ]);
     const top = mapBinanceLongShort('lsr_top_position', usdm('rest-futures-data-topLongShortPositionRatio.docs.json'), '5m', NOW);
     expect(top[0]).toEqual({

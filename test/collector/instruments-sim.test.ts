@@ -76,7 +76,7 @@ describe('instrument catalog through ccxt against the simulator', () => {
   });
 
   it('binance COIN-M (dapi): contracts of contractSize USD, read from the JSON number as text', async () => {
-    const { catalog } = await loaded('binance-usdm', 'binance-coinm', ['BTC-USDT', 'ETH-USDT']);
+    const { catalog } = await loaded('binance-coinm', 'binance-coinm', ['BTC-USD', 'ETH-USD']);
     expect(catalog.get('BTCUSD_PERP')).toEqual({
       exchange: 'binance',
       wire: 'BTCUSD_PERP',

@@ -22,7 +22,7 @@ afterEach(async () => {
   for (const c of cleanup.splice(0).reverse()) await c();
 });
 
-type SimVenueKind = 'binance-spot' | 'binance-usdm' | 'okx' | 'deribit';
+type SimVenueKind = 'binance-spot' | 'binance-usdm' | 'binance-coinm' | 'okx' | 'deribit';
 
 async function collect(venue: SimVenueKind, configVenue: string, yaml: string, generate: Record<string, unknown> = {}) {
   const sim: ExchangeSim = await startExchangeSim({ venue, source: { generate: { seed: 7, symbols: ['BTC-USDT', 'ETH-USDT'], ratePerSec: 20, periodicMs: 200, ...generate } } });
@@ -63,6 +63,11 @@ const OPTIONAL_COLUMNS: Record<string, Partial<Record<DataType, Record<string, b
     funding_rate: { mark_price: true, index_price: true, funding_time: true, next_funding_time: false },
     open_interest: { open_interest_value: true },
   },
+  binance_coinm: {
+    orderbook: { bids_raw: true, asks_raw: true },
+    funding_rate: { mark_price: true, index_price: true, funding_time: true, next_funding_time: false },
+    open_interest: { open_interest_value: true },
+  },
   okx_spot: { orderbook: { bids_raw: false, asks_raw: false } },
   okx_derivatives: {
     orderbook: { bids_raw: true, asks_raw: true },
@@ -82,12 +87,13 @@ const problems = (live: LiveVenue) => Object.fromEntries(live.session.problems.c
 describe.each([
   ['binance-spot', 'binance_spot', ['orderbook', 'trade']],
   ['binance-usdm', 'binance_derivatives', ['orderbook', 'trade', 'funding_rate', 'open_interest', 'liquidation', 'lsr_top_position', 'lsr_all_account']],
+  ['binance-coinm', 'binance_coinm', ['orderbook', 'trade', 'funding_rate', 'open_interest', 'liquidation']],
   ['okx', 'okx_derivatives', ['orderbook', 'trade', 'funding_rate', 'open_interest', 'liquidation', 'lsr_top_position', 'lsr_all_account']],
   ['okx', 'okx_spot', ['orderbook', 'trade']],
   ['deribit', 'deribit_derivatives', ['volatility_index', 'funding_rate', 'open_interest', 'orderbook']],
 ] as const)('%s simulator -> %s', (venue, configVenue, wanted) => {
   it('delivers every configured data type, valid, with books in sync', async () => {
-    const symbols = configVenue === 'deribit_derivatives' ? '[BTC, ETH]' : '[BTC-USDT, ETH-USDT]';
+    const symbols = configVenue === 'deribit_derivatives' ? '[BTC, ETH]' : configVenue === 'binance_coinm' ? '[BTC-USD, ETH-USD]' : '[BTC-USDT, ETH-USDT]';
     const c = await collect(venue, configVenue, `    symbols: ${symbols}\n    data_types: [${wanted.join(', ')}]\n`);
     await waitFor(`all of ${wanted.join(', ')}`, () => wanted.every((t) => c.types().has(t as DataType)) && c.books().length >= 40, 30_000);
     for (const r of c.records) validateRecord(r);

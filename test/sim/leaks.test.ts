@@ -24,6 +24,7 @@ async function excessOver(baseline: Record<string, number>): Promise<Record<stri
 const SUBSCRIBE: Record<(typeof SIM_VENUES)[number], { path: string; messages: object[] }> = {
   'binance-spot': { path: '/stream?streams=btcusdt@depth@100ms/btcusdt@trade', messages: [] },
   'binance-usdm': { path: '/market/stream?streams=btcusdt@markPrice@1s', messages: [] },
+  'binance-coinm': { path: '/stream?streams=btcusd_perp@depth@100ms/btcusd_perp@aggTrade', messages: [] },
   okx: { path: '', messages: [{ op: 'subscribe', args: [{ channel: 'books', instId: 'BTC-USDT' }] }] },
   deribit: {
     path: '',

@@ -11,15 +11,15 @@
  */
 import { isZero } from '../../../core/decimal.js';
 import { multiplyDecimal } from '../../../core/decimal-math.js';
-import type { Decimal, Level, LiquidationRecord, MarketRecord, MarketType, OpenInterestRecord, LsrAllAccountRecord, LsrTopPositionRecord } from '../../../core/model.js';
-import { BASE_UNITS, type QuantityRule } from '../../units.js';
+import type { Decimal, Level, LiquidationRecord, MarketRecord, LsrAllAccountRecord, LsrTopPositionRecord } from '../../../core/model.js';
+import { BASE_UNITS, unitsFromInfo, type QuantityRule } from '../../units.js';
 import type { AdapterContext, SnapshotRequest } from '../../adapter.js';
 import type { SyncedBook } from '../../book/synced-book.js';
-import { binanceSymbol } from './symbols.js';
+import type { Instrument } from '../../symbols.js';
+import { binanceInstrument, binanceSymbol, type BinanceMarket } from './symbols.js';
 import { BaseAdapter, type AdapterOptions, type SequenceRule } from '../../mappers/base.js';
 import { arr, decimalField, int, intField, levels, MalformedFrameError, obj, optionalInt, side, text, type Obj } from '../../mappers/wire.js';
 
-export type BinanceMarket = 'spot' | 'usdm';
 
 export interface BinanceOptions extends AdapterOptions {
   market: BinanceMarket;
@@ -33,7 +33,8 @@ export function createBinanceAdapter(ctx: AdapterContext, opts: BinanceOptions):
   return new BinanceAdapter(ctx, opts);
 }
 
-const DEPTH_PATH = { spot: '/api/v3/depth', usdm: '/fapi/v1/depth' } as const;
+const DEPTH_PATH = { spot: '/api/v3/depth', usdm: '/fapi/v1/depth', coinm: '/dapi/v1/depth' } as const;
+const OPEN_INTEREST_PATH = { usdm: '/fapi/v1/openInterest', coinm: '/dapi/v1/openInterest' } as const;
 
 /** Request weight of GET depth by limit (Binance docs, 2025). */
 export function binanceDepthWeight(market: BinanceMarket, limit: number): number {
@@ -42,13 +43,11 @@ export function binanceDepthWeight(market: BinanceMarket, limit: number): number
 }
 
 export class BinanceAdapter extends BaseAdapter<Diff> {
-  private readonly marketType: MarketType;
-  /** Latest mark price per symbol (markPrice stream): open interest's quote notional. */
+  /** Latest mark price per instrument (markPrice stream): open interest's notional, COIN-M's contracts in base. */
   private readonly markPrices = new Map<string, Decimal>();
 
   constructor(ctx: AdapterContext, private readonly options: BinanceOptions) {
     super(ctx, options);
-    this.marketType = options.market === 'spot' ? 'spot' : 'perpetual';
   }
 
   snapshotKeyOf(url: string): string | undefined {
@@ -56,22 +55,19 @@ export class BinanceAdapter extends BaseAdapter<Diff> {
     return u.pathname.endsWith(DEPTH_PATH[this.options.market]) ? (u.searchParams.get('symbol') ?? undefined) : undefined;
   }
 
-  /** Spot and USDⓈ-M count every quantity in the base asset. */
-  protected unitsOf(): QuantityRule {
-    return BASE_UNITS;
+  /** Spot and USDⓈ-M count every quantity in the base asset; COIN-M counts contracts of `contractSize` USD. */
+  protected unitsOf(wire: string): QuantityRule | undefined {
+    return this.options.market === 'coinm' ? unitsFromInfo(this.ctx.instrument(wire)) : BASE_UNITS;
   }
 
   protected restRows(url: string, body: string): MarketRecord[] | undefined {
-    if (this.options.market !== 'usdm') return undefined;
+    const market = this.options.market;
+    if (market === 'spot') return undefined;
     const u = new URL(url);
     const period = u.searchParams.get('period') ?? '5m';
     const now = this.ctx.now();
-    if (u.pathname.endsWith('/fapi/v1/openInterest')) {
-      return mapBinanceOpenInterest(body, now).map((r) => {
-        const mark = this.markPrices.get(r.symbol);
-        return mark === undefined ? r : { ...r, open_interest_value: multiplyDecimal(r.open_interest, mark) };
-      });
-    }
+    if (u.pathname.endsWith(OPEN_INTEREST_PATH[market])) return this.openInterest(body, now);
+    if (market !== 'usdm') return undefined;
     if (u.pathname.endsWith('/futures/data/topLongShortPositionRatio')) return mapBinanceLongShort('lsr_top_position', body, period, now);
     if (u.pathname.endsWith('/futures/data/globalLongShortAccountRatio')) return mapBinanceLongShort('lsr_all_account', body, period, now);
     return undefined;
@@ -104,18 +100,40 @@ export class BinanceAdapter extends BaseAdapter<Diff> {
     }
   }
 
-  private instrument(wire: string): string | undefined {
-    const symbol = binanceSymbol(wire);
-    if (!symbol) this.ctx.problem('unsupported', { symbol: wire, message: `no ${this.marketType} symbol for ${wire}` });
-    return symbol;
+  private instrument(wire: string): Instrument | undefined {
+    const inst = binanceInstrument(wire, this.options.market);
+    if (!inst) this.ctx.problem('unsupported', { symbol: wire, message: `${wire} is not a Binance ${this.options.market} instrument` });
+    return inst;
+  }
+
+  /**
+   * Open interest, in base: USDⓈ-M states it in the base asset (valued at the mark
+   * price); COIN-M in contracts of `contractSize` USD, which are the notional and give
+   * base at the mark price: no record until a mark price arrived.
+   */
+  private openInterest(body: string, now: number): MarketRecord[] {
+    const o = obj(JSON.parse(body), 'openInterest');
+    const wire = text(o, 'symbol');
+    const inst = this.instrument(wire);
+    if (!inst) return [];
+    const raw = decimalField(o, 'openInterest');
+    const mark = this.markPrices.get(wire);
+    const base = { data_type: 'open_interest', exchange: 'binance', ...inst, timestamp: intField(o, 'time'), local_timestamp: now, open_interest_raw: raw } as const;
+    if (this.options.market === 'usdm') {
+      return [{ ...base, open_interest: raw, open_interest_unit: 'base', open_interest_value: mark === undefined ? undefined : multiplyDecimal(raw, mark) }];
+    }
+    const units = this.units(wire, inst.market_type);
+    const info = this.ctx.instrument(wire);
+    if (!units || !info?.contract_size || mark === undefined) return [];
+    return [{ ...base, open_interest: units.toBase(raw, mark), open_interest_unit: units.unit, open_interest_value: multiplyDecimal(raw, info.contract_size) }];
   }
 
   // ---- order book ----
 
   private depth(conn: string, d: Obj): void {
     const key = text(d, 's');
-    const symbol = this.instrument(key);
-    if (!symbol) return;
+    const inst = this.instrument(key);
+    if (!inst) return;
     const diff: Diff = {
       U: intField(d, 'U'),
       u: intField(d, 'u'),
@@ -125,7 +143,7 @@ export class BinanceAdapter extends BaseAdapter<Diff> {
       asks: levels(d.a, 'a'),
       at: this.ctx.now(),
     };
-    const b = this.book(key, 'binance', this.marketType, symbol);
+    const b = this.book(key, 'binance', inst.market_type, inst.symbol);
     b.conn = conn;
     if (b.state === 'idle') return this.startSync(b, diff);
     if (b.state === 'awaiting_snapshot') return b.buffered(diff);
@@ -199,19 +217,22 @@ export class BinanceAdapter extends BaseAdapter<Diff> {
   // ---- other streams ----
 
   private tradeEvent(d: Obj): void {
-    const symbol = this.instrument(text(d, 's'));
-    if (!symbol) return;
+    const wire = text(d, 's');
+    const inst = this.instrument(wire);
+    if (!inst) return;
+    const units = this.units(wire, inst.market_type);
+    if (!units) return;
     const buyerIsMaker = d.m === true;
+    const price = decimalField(d, 'p');
     this.trade({
       data_type: 'trade',
       exchange: 'binance',
-      market_type: this.marketType,
-      symbol,
+      ...inst,
       timestamp: intField(d, 'E'),
       local_timestamp: this.ctx.now(),
       trade_id: String(int(d.e === 'aggTrade' ? d.a : d.t, d.e === 'aggTrade' ? 'a' : 't')),
-      price: decimalField(d, 'p'),
-      ...this.sized(BASE_UNITS, decimalField(d, 'q'), ''),
+      price,
+      ...this.sized(units, decimalField(d, 'q'), price),
       side: buyerIsMaker ? 'sell' : 'buy',
       is_maker: buyerIsMaker,
       trade_time: intField(d, 'T'),
@@ -219,16 +240,16 @@ export class BinanceAdapter extends BaseAdapter<Diff> {
   }
 
   private markPrice(d: Obj): void {
-    const symbol = this.instrument(text(d, 's'));
-    if (!symbol) return;
+    const wire = text(d, 's');
+    const inst = this.instrument(wire);
+    if (!inst) return;
     const mark = decimalField(d, 'p');
-    this.markPrices.set(symbol, mark);
-    if (d.r === '' || d.r === undefined) return; // no funding (not a perpetual)
+    this.markPrices.set(wire, mark);
+    if (d.r === '' || d.r === undefined) return; // no funding (a delivery contract)
     this.ctx.emit({
       data_type: 'funding_rate',
       exchange: 'binance',
-      market_type: 'perpetual',
-      symbol,
+      ...inst,
       timestamp: intField(d, 'E'),
       local_timestamp: this.ctx.now(),
       funding_rate: decimalField(d, 'r'),
@@ -242,22 +263,24 @@ export class BinanceAdapter extends BaseAdapter<Diff> {
 
   private forceOrder(d: Obj): void {
     const o = obj(d.o, 'o');
-    const symbol = this.instrument(text(o, 's'));
-    if (!symbol) return;
+    const wire = text(o, 's');
+    const inst = this.instrument(wire);
+    if (!inst) return;
+    const units = this.units(wire, inst.market_type);
+    if (!units) return;
     const avg = decimalField(o, 'ap');
     const filled = decimalField(o, 'z');
     const price = isZero(avg) ? decimalField(o, 'p') : avg;
     const record: LiquidationRecord = {
       data_type: 'liquidation',
       exchange: 'binance',
-      market_type: 'perpetual',
-      symbol,
+      ...inst,
       timestamp: intField(d, 'E'),
       local_timestamp: this.ctx.now(),
       side: side(o.S, 'S'),
       // The average fill price and filled quantity, falling back to the order's own.
       price,
-      ...this.sized(BASE_UNITS, isZero(filled) ? decimalField(o, 'q') : filled, price),
+      ...this.sized(units, isZero(filled) ? decimalField(o, 'q') : filled, price),
       liquidation_time: intField(o, 'T'),
     };
     this.ctx.emit(record);
@@ -265,27 +288,6 @@ export class BinanceAdapter extends BaseAdapter<Diff> {
 }
 
 // ---- REST bodies (open interest, long/short ratios): polled, see rest/pollers.ts ----
-
-export function mapBinanceOpenInterest(body: string, now: number): OpenInterestRecord[] {
-  const o = obj(JSON.parse(body), 'openInterest');
-  const symbol = binanceSymbol(text(o, 'symbol'));
-  if (!symbol) throw new MalformedFrameError(`openInterest: unknown symbol ${String(o.symbol)}`);
-  return [
-    {
-      data_type: 'open_interest',
-      exchange: 'binance',
-      market_type: 'perpetual',
-      symbol,
-      timestamp: intField(o, 'time'),
-      local_timestamp: now,
-      open_interest: decimalField(o, 'openInterest'),
-      open_interest_raw: decimalField(o, 'openInterest'),
-      open_interest_unit: 'base',
-      // The adapter fills it from the latest mark price (restRecords).
-      open_interest_value: undefined,
-    },
-  ];
-}
 
 /** topLongShortPositionRatio (lsr_top_position) or globalLongShortAccountRatio (lsr_all_account) rows. */
 export function mapBinanceLongShort(

@@ -8,6 +8,15 @@ import type { PollTarget } from '../../rest/pollers.js';
 import { isDatedSymbol } from '../../symbols.js';
 import { binanceWire } from './symbols.js';
 
+/** COIN-M: open interest of each perpetual and delivery (`/dapi/v1/openInterest`). */
+export function binanceCoinmPolls(cfg: VenueConfig): PollTarget[] {
+  if (!cfg.data_types.includes('open_interest')) return [];
+  return cfg.symbols.map((symbol) => {
+    const s = binanceWire(symbol, 'coinm');
+    return { key: `oi:${s}`, url: `${cfg.rest_url}/dapi/v1/openInterest?symbol=${s}`, weight: 1, intervalMs: cfg.open_interest_poll_ms };
+  });
+}
+
 export function binanceUsdmPolls(cfg: VenueConfig): PollTarget[] {
   const has = (t: string) => cfg.data_types.includes(t as never);
   const out: PollTarget[] = [];

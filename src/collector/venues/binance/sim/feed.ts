@@ -38,6 +38,10 @@ export interface BinanceMarketSpec {
   /** Stream-name suffixes served per symbol; the depth ones carry the book diffs. */
   depthStreams: readonly string[];
   otherStreams: readonly string[];
+  /** The instrument name of a base asset (COIN-M: BTCUSD_PERP); the pair by default. */
+  wireName?(base: string, quote: string): string;
+  /** The quote asset every instrument has (COIN-M: USD), whatever the configured symbol says. */
+  quote?: string;
 }
 
 export abstract class BinanceFeed extends GeneratedFeed {
@@ -54,8 +58,9 @@ export abstract class BinanceFeed extends GeneratedFeed {
     super(opts, publisher);
     this.weight = new WeightMeter(limits.restWeightPerMin ?? spec.weightPerMin);
     for (const s of this.symbols) {
-      const [base, quote = 'USDT'] = s.split('-') as [string, string?];
-      const symbol = binanceSymbol(`${base}-${quote}`);
+      const [base, configured = 'USDT'] = s.split('-') as [string, string?];
+      const quote = spec.quote ?? configured;
+      const symbol = spec.wireName?.(base, quote) ?? binanceSymbol(`${base}-${quote}`);
       const rng = this.rng.fork(`${spec.label}:${symbol}`);
       const market = new SymbolMarket(rng, instrumentSpec(base, spec.priceDecimals(base), spec.qtyDecimals), {
         firstId: rng.int(...spec.firstId),

@@ -1,5 +1,5 @@
 /**
- * Binance market-stream dialect, spot and USDⓈ-M:
+ * Binance market-stream dialect, spot, USDⓈ-M and COIN-M:
  * - `/stream?streams=a/b` (combined: `{"stream":..,"data":..}`) and `/ws[/a]` (raw data);
  * - `{"method":"SUBSCRIBE"|"UNSUBSCRIBE"|"LIST_SUBSCRIPTIONS","params":[..],"id":n}`;
  * - server pings, a pong deadline, a message-rate limit and the 24 h cut;
@@ -23,7 +23,9 @@ const SPOT_PATH_RE = /^\/(stream|ws)(?:\/(.*))?$/;
 const USDM_PATH_RE = /^(?:\/(public|market))?\/(stream|ws)(?:\/(.*))?$/;
 
 export interface BinanceDialect {
-  venue: 'binance-spot' | 'binance-usdm';
+  venue: 'binance-spot' | 'binance-usdm' | 'binance-coinm';
+  /** USDⓈ-M routes streams by path (`/public`, `/market`); spot and COIN-M do not. */
+  routed: boolean;
   defaults: { messagesPerSec: number; pingIntervalMs: number; pongTimeoutMs: number };
   /** REST path of the book snapshot. */
   depthPath: string;
@@ -31,13 +33,21 @@ export interface BinanceDialect {
 
 export const BINANCE_SPOT: BinanceDialect = {
   venue: 'binance-spot',
+  routed: false,
   defaults: { messagesPerSec: 5, pingIntervalMs: 20_000, pongTimeoutMs: 60_000 },
   depthPath: '/api/v3/depth',
 };
 export const BINANCE_USDM: BinanceDialect = {
   venue: 'binance-usdm',
+  routed: true,
   defaults: { messagesPerSec: 10, pingIntervalMs: 180_000, pongTimeoutMs: 600_000 },
   depthPath: '/fapi/v1/depth',
+};
+export const BINANCE_COINM: BinanceDialect = {
+  venue: 'binance-coinm',
+  routed: false,
+  defaults: { messagesPerSec: 10, pingIntervalMs: 180_000, pongTimeoutMs: 600_000 },
+  depthPath: '/dapi/v1/depth',
 };
 
 /** USDⓈ-M route a stream belongs to. */
@@ -62,13 +72,14 @@ export class BinanceProtocol implements VenueProtocol {
   }
 
   accepts(url: URL): boolean {
-    return (this.venue === 'binance-spot' ? SPOT_PATH_RE : USDM_PATH_RE).test(url.pathname);
+    return (this.dialect.routed ? USDM_PATH_RE : SPOT_PATH_RE).test(url.pathname);
   }
 
   open(conn: SimConnection, ctx: ProtocolContext): void {
-    const m = (this.venue === 'binance-spot' ? SPOT_PATH_RE : USDM_PATH_RE).exec(conn.url.pathname)!;
-    const [kind, rest] = this.venue === 'binance-spot' ? [m[1], m[2]] : [m[2], m[3]];
-    const route: Route = this.venue === 'binance-spot' ? 'public' : ((m[1] as Route | undefined) ?? 'unrouted');
+    const routed = this.dialect.routed;
+    const m = (routed ? USDM_PATH_RE : SPOT_PATH_RE).exec(conn.url.pathname)!;
+    const [kind, rest] = routed ? [m[2], m[3]] : [m[1], m[2]];
+    const route: Route = routed ? ((m[1] as Route | undefined) ?? 'unrouted') : 'public';
     const state: BinanceConnState = { combined: kind === 'stream', route, recent: [] };
     conn.venueState = state;
     const initial = kind === 'stream' ? (conn.url.searchParams.get('streams') ?? '') : (rest ?? '');
@@ -138,7 +149,7 @@ export class BinanceProtocol implements VenueProtocol {
 
   render(conn: SimConnection, frame: Frame): string | undefined {
     const state = conn.venueState as BinanceConnState;
-    if (this.venue === 'binance-usdm') {
+    if (this.dialect.routed) {
       const route = usdmRoute(frame.topic);
       if (state.route === 'unrouted' ? route !== 'public' : route !== state.route) return undefined;
     }

@@ -12,7 +12,7 @@ import type { SimLimits } from '../../../../sim/protocol.js';
 import type { FramePublisher, RestReply, RestRequest } from '../../../../sim/types.js';
 import { BinanceFeed, type BinanceInstrument } from './feed.js';
 import { binanceError, INVALID_SYMBOL, limitParam } from './rest.js';
-import { binanceCoinmSymbols, binanceExchangeInfo, binanceUsdmSymbols } from './instruments.js';
+import { binanceExchangeInfo, binanceUsdmSymbols } from './instruments.js';
 
 /** Digits USDⓈ-M prints (the contract's pricePrecision / quantityPrecision). */
 const PRINT_PRICE = 2;
@@ -52,9 +52,6 @@ export class BinanceUsdmFeed extends BinanceFeed {
         return this.longShort(req.path, p);
       case '/fapi/v1/exchangeInfo':
         return this.charged(1, () => binanceExchangeInfo(binanceUsdmSymbols([...this.instruments.values()].map((i) => ({ symbol: i.symbol, base: i.base, quote: i.quote, tick: this.px(i, 1), step: this.qty(i, 1), pricePrecision: PRINT_PRICE, quantityPrecision: PRINT_QTY }))), 2400, 'U_MARGINED'));
-      case '/dapi/v1/exchangeInfo':
-        // COIN-M instrument metadata only (this simulator serves no COIN-M market data).
-        return this.charged(1, () => binanceExchangeInfo(binanceCoinmSymbols([...new Set([...this.instruments.values()].map((i) => i.base))]), 2400, 'COIN_MARGINED'));
       default:
         return undefined;
     }
