@@ -12,14 +12,17 @@ import { ensureStreams, loadStreamSpecs } from '../core/streams.js';
 import { notifyReady, notifyStatus, startWatchdog } from '../core/systemd.js';
 import type { BrokerConfig } from './config.js';
 import { renderNatsConfig } from './nats-config.js';
+import { assertPortsFree } from './ports.js';
 import { NatsSupervisor } from './supervisor.js';
 
-export async function startBroker(config: BrokerConfig, log: Logger): Promise<Running> {
+export async function startBroker(config: BrokerConfig, log: Logger, file = 'broker.yaml'): Promise<Running> {
   const stateDir = dirname(config.nats_server.store_dir);
   mkdirSync(config.nats_server.store_dir, { recursive: true });
   const confFile = join(stateDir, 'nats-server.conf');
   writeFileSync(confFile, renderNatsConfig(config.nats_server), { mode: 0o640 });
 
+  const { host, port, monitor_port } = config.nats_server;
+  await assertPortsFree(host, { port, monitor_port }, file);
   const sup = new NatsSupervisor(config.nats_server, confFile, log);
   let streamsFile = config.streams_file;
   let ready = false;

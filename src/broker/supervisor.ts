@@ -5,6 +5,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
+import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Logger } from '../core/logger.js';
 import type { BrokerConfig } from './config.js';
@@ -16,6 +18,30 @@ const LINE_RE = /^\[\d+\] \S+ \S+ \[(\w{3})\] (.*)$/;
 const HEALTHY_RESET_MS = 30_000;
 const POLL_MS = 1000;
 
+/** The first executable `name` on PATH. */
+function findOnPath(name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(delimiter).filter(Boolean)) {
+    try {
+      accessSync(join(dir, name), constants.X_OK);
+      return join(dir, name);
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+/**
+ * How nats-server is started so that it never outlives the broker: Node has no
+ * PR_SET_PDEATHSIG, so setpriv (util-linux) sets it and execs nats-server: when the
+ * broker dies, even by SIGKILL, the kernel sends nats-server SIGTERM (a clean
+ * JetStream shutdown). Without setpriv, nats-server is spawned directly (and a warning says so).
+ */
+export function natsServerCommand(binary: string, configFile: string, setpriv: string | null = findOnPath('setpriv') ?? null): { file: string; args: string[] } {
+  const args = ['-c', configFile];
+  return setpriv ? { file: setpriv, args: ['--pdeathsig', 'TERM', '--', binary, ...args] } : { file: binary, args };
+}
+
 export interface SupervisorEvents {
   healthy: [];
   exit: [code: number | null, signal: NodeJS.Signals | null];
@@ -23,6 +49,7 @@ export interface SupervisorEvents {
 
 export class NatsSupervisor extends EventEmitter<SupervisorEvents> {
   private child: ChildProcess | undefined;
+  private readonly command: { file: string; args: string[] };
   private stopping = false;
   private backoff: number;
   private startedAt = 0;
@@ -39,6 +66,10 @@ export class NatsSupervisor extends EventEmitter<SupervisorEvents> {
   ) {
     super();
     this.backoff = cfg.restart_backoff_ms.initial;
+    this.command = natsServerCommand(cfg.binary, configFile);
+    if (this.command.file === cfg.binary) {
+      log.warn('setpriv (util-linux) not found on PATH: nats-server will outlive this broker if it is killed outside systemd');
+    }
   }
 
   get pid(): number | undefined {
@@ -62,7 +93,7 @@ export class NatsSupervisor extends EventEmitter<SupervisorEvents> {
 
   private spawnChild(): void {
     this.startedAt = Date.now();
-    const child = spawn(this.cfg.binary, ['-c', this.configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(this.command.file, this.command.args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     child.on('error', (err) => this.log.error({ err: err.message, binary: this.cfg.binary }, 'cannot run nats-server'));
     for (const stream of [child.stdout!, child.stderr!]) {
@@ -85,7 +116,7 @@ export class NatsSupervisor extends EventEmitter<SupervisorEvents> {
 
   private relay(line: string): void {
     const m = LINE_RE.exec(line);
-    const level = (m && LEVELS[m[1]!]) ?? 'info';
+    const level = (m && LEVELS[m[1]!]) ?? (line.startsWith('setpriv:') ? 'error' : 'info');
     this.log[level]({ src: 'nats-server' }, m ? m[2]! : line);
   }
 

@@ -13,9 +13,53 @@ export class ConfigError extends Error {
   constructor(
     readonly file: string,
     readonly key: string,
-    message: string,
+    /** What is wrong, without the file and key. */
+    readonly reason: string,
   ) {
-    super(`${file}: ${key ? `${key}: ` : ''}${message}`);
+    super(`${file}: ${key ? `${key}: ` : ''}${reason}`);
+  }
+}
+
+/** Every problem found in one check of the config, reported together (one per key). */
+export class ConfigErrors extends ConfigError {
+  override name = 'ConfigErrors';
+  constructor(readonly problems: readonly ConfigError[]) {
+    super(problems[0]!.file, problems[0]!.key, '');
+    this.message =
+      problems.length === 1 ? problems[0]!.message : `${problems.length} problems:\n${problems.map((p) => `  ${p.message}`).join('\n')}`;
+  }
+}
+
+/**
+ * Collects the problems of one or more config files so that a check reports all of
+ * them at once; the first problem per key is kept (a bad value is not reported again
+ * by the checks that use it).
+ */
+export class ConfigProblems {
+  private readonly list: ConfigError[] = [];
+
+  add(file: string, key: string, message: string): void {
+    if (!this.list.some((p) => p.file === file && p.key === key)) this.list.push(new ConfigError(file, key, message));
+  }
+
+  get count(): number {
+    return this.list.length;
+  }
+
+  /** A reader of `file` whose problems land here; undefined (and a problem) when the file cannot be read. */
+  readFile(file: string): ConfigReader | undefined {
+    try {
+      return new ConfigReader(file, readYamlFile(file), '', this);
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      this.add(err.file, err.key, err.reason);
+      return undefined;
+    }
+  }
+
+  /** Throws ConfigErrors naming every problem, if there is any. */
+  throwIfAny(): void {
+    if (this.list.length > 0) throw new ConfigErrors([...this.list]);
   }
 }
 
@@ -30,18 +74,6 @@ export function resolveConfigPath(module: Module, explicit?: string): string {
   return resolve('config', `${module}.yaml`);
 }
 
-export function readYamlFile(file: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new ConfigError(file, '', `cannot read: ${(err as Error).message}`);
-  }
-  const doc = parseDocument(text, { prettyErrors: true });
-  if (doc.errors.length > 0) throw new ConfigError(file, '', `invalid YAML: ${doc.errors[0]!.message}`);
-  return doc.toJS() ?? {};
-}
-
 /** A path relative to the config file that names it. */
 export function relativeTo(file: string, path: string): string {
   return isAbsolute(path) ? path : resolve(dirname(file), path);
@@ -54,19 +86,66 @@ const BYTES_UNIT: Record<string, number> = {
   b: 1, kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, tib: 1024 ** 4,
 };
 
-/** Reads one mapping of a config file; `done()` rejects keys nobody asked for. */
+/** The longest delay setTimeout/setInterval hold (2^31-1 ms, about 24.8 days); longer ones fire at once. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** A duration in ms as an operator would write it: "24.8d", "90m", "1500ms". */
+export function formatDuration(ms: number): string {
+  for (const [unit, size] of [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) {
+    if (ms >= size) return `${Math.floor((ms / size) * 10) / 10}${unit}`;
+  }
+  return `${ms}ms`;
+}
+
+/** Values that came from a config file: their readers collect every problem for `done()`. */
+const fileDocuments = new WeakSet<object>();
+
+export function readYamlFile(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(file, '', `cannot read: ${(err as Error).message}`);
+  }
+  const doc = parseDocument(text, { prettyErrors: true });
+  if (doc.errors.length > 0) throw new ConfigError(file, '', `invalid YAML: ${doc.errors[0]!.message}`);
+  const value: unknown = doc.toJS() ?? {};
+  if (typeof value === 'object' && value !== null) fileDocuments.add(value);
+  return value;
+}
+
+/**
+ * Reads one mapping of a config file; `done()` rejects keys nobody asked for.
+ *
+ * A reader of a config file (readYamlFile, or ConfigProblems.readFile) collects its
+ * problems: a getter whose value is wrong records it and returns the default (or an
+ * empty value) so the rest of the file is still checked, and the root reader's `done()`
+ * throws them all as one ConfigErrors. A reader of any other value (a command-line
+ * option) throws at the first problem. Readers made by a ConfigProblems leave the
+ * throwing to `ConfigProblems.throwIfAny()`.
+ */
 export class ConfigReader {
   private readonly seen = new Set<string>();
   private readonly obj: Record<string, unknown>;
+  private readonly problems: ConfigProblems;
+  /** This reader made `problems` itself and throws them at `done()`. */
+  private readonly ownsProblems: boolean;
+  private readonly throwAtOnce: boolean;
 
   constructor(
     readonly file: string,
     value: unknown,
     readonly path = '',
+    problems?: ConfigProblems,
+    throwAtOnce?: boolean,
   ) {
+    this.problems = problems ?? new ConfigProblems();
+    this.ownsProblems = !problems;
+    this.throwAtOnce = throwAtOnce ?? !(typeof value === 'object' && value !== null && fileDocuments.has(value));
     if (value === undefined || value === null) value = {};
     if (typeof value !== 'object' || Array.isArray(value)) {
-      throw new ConfigError(file, path, `expected a mapping, got ${show(value)}`);
+      this.report(path, `expected a mapping, got ${show(value)}`);
+      value = {};
     }
     this.obj = value as Record<string, unknown>;
   }
@@ -80,72 +159,115 @@ export class ConfigReader {
     return this.obj[k];
   }
 
-  fail(k: string, message: string): never {
-    throw new ConfigError(this.file, this.key(k), message);
+  private report(key: string, message: string): void {
+    if (this.throwAtOnce) throw new ConfigError(this.file, key, message);
+    this.problems.add(this.file, key, message);
+  }
+
+  /** Records (or, for a reader of a non-file value, throws) a problem with key `k`. */
+  fail(k: string, message: string): void {
+    this.report(this.key(k), message);
+  }
+
+  /** The value of `k` as written (marked as read), for keys with more than one shape. */
+  raw(k: string): unknown {
+    return this.get(k);
   }
 
   has(k: string): boolean {
     return this.obj[k] !== undefined && this.obj[k] !== null;
   }
 
+  /** The value of `k` if `ok`, else the problem is recorded and `def` (when valid) or `empty` is returned. */
+  private checked<T>(k: string, v: unknown, ok: (v: unknown) => v is T, message: string, def: unknown, empty: T): T {
+    if (ok(v)) return v;
+    this.fail(k, message);
+    return ok(def) ? def : empty;
+  }
+
   string(k: string, def?: string): string {
     const v = this.get(k) ?? def;
-    if (typeof v !== 'string') this.fail(k, `expected a string, got ${show(v)}`);
-    return v;
+    return this.checked(k, v, (x): x is string => typeof x === 'string', `expected a string, got ${show(v)}`, def, '');
   }
 
   int(k: string, def: number | undefined, min = -Infinity, max = Infinity): number {
     const v = this.get(k) ?? def;
-    if (typeof v !== 'number' || !Number.isInteger(v)) this.fail(k, `expected an integer, got ${show(v)}`);
-    if (v < min || v > max) this.fail(k, `must be between ${min} and ${max}, got ${v}`);
+    const isInt = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x);
+    if (!isInt(v)) return this.checked(k, v, isInt, `expected an integer, got ${show(v)}`, def, Math.max(min, 0));
+    if (v < min || v > max) {
+      this.fail(k, `must be between ${min} and ${max}, got ${v}`);
+      return def !== undefined && def >= min && def <= max ? def : Math.max(min, Math.min(max, 0));
+    }
     return v;
   }
 
   bool(k: string, def?: boolean): boolean {
     const v = this.get(k) ?? def;
-    if (typeof v !== 'boolean') this.fail(k, `expected true or false, got ${show(v)}`);
-    return v;
+    return this.checked(k, v, (x): x is boolean => typeof x === 'boolean', `expected true or false, got ${show(v)}`, def, false);
   }
 
   oneOf<T extends string>(k: string, choices: readonly T[], def?: T): T {
     const v = this.get(k) ?? def;
-    if (!choices.includes(v as T)) this.fail(k, `expected one of ${choices.join(', ')}, got ${show(v)}`);
-    return v as T;
+    const ok = (x: unknown): x is T => choices.includes(x as T);
+    return this.checked(k, v, ok, `expected one of ${choices.join(', ')}, got ${show(v)}`, def, choices[0]!);
   }
 
   strings(k: string, def?: string[]): string[] {
     const v = this.get(k) ?? def;
-    if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) this.fail(k, `expected a list of strings, got ${show(v)}`);
-    return v as string[];
+    const ok = (x: unknown): x is string[] => Array.isArray(x) && x.every((s) => typeof s === 'string');
+    return this.checked(k, v, ok, `expected a list of strings, got ${show(v)}`, def, []);
   }
 
-  /** "500ms", "30s", "2m", "48h", "7d" or a number of milliseconds. */
-  durationMs(k: string, def?: string | number): number {
+  /**
+   * "500ms", "30s", "2m", "48h", "7d" or a number of milliseconds, at most `max`:
+   * by default the longest Node.js timer, since most durations end up in one.
+   */
+  durationMs(k: string, def?: string | number, max = MAX_TIMER_MS): number {
     const v = this.get(k) ?? def;
-    if (typeof v === 'number' && v >= 0) return v;
-    const m = typeof v === 'string' ? DURATION_RE.exec(v) : null;
-    if (!m) this.fail(k, `expected a duration like 500ms, 30s, 5m, 48h, got ${show(v)}`);
-    return Number(m[1]) * DURATION_MS[m[2] as keyof typeof DURATION_MS];
+    const ms = parseDurationMs(v);
+    if (ms === undefined) {
+      this.fail(k, `expected a duration like 500ms, 30s, 5m, 48h, got ${show(v)}`);
+      return parseDurationMs(def) ?? 0;
+    }
+    if (ms > max) {
+      const limit = max === MAX_TIMER_MS ? `${formatDuration(max)} (${max} ms, the longest Node.js timer)` : `${formatDuration(max)} (${max} ms)`;
+      this.fail(k, `${typeof v === 'number' ? String(v) : show(v)} is longer than the limit of ${limit}`);
+      return Math.min(parseDurationMs(def) ?? 0, max);
+    }
+    return ms;
+  }
+
+  /** A non-empty list of NATS server URLs (nats:// or tls://, with a host). */
+  natsServers(k: string, def?: string[]): string[] {
+    const servers = this.strings(k, def);
+    if (servers.length === 0) this.fail(k, 'needs at least one server, e.g. ["nats://127.0.0.1:4222"]');
+    for (const s of servers) {
+      if (!isNatsUrl(s)) this.fail(k, `expected nats://host:port or tls://host:port URLs, got ${show(s)}`);
+    }
+    return servers;
   }
 
   /** "256MB", "2GiB" or a number of bytes. */
   bytes(k: string, def?: string | number): number {
     const v = this.get(k) ?? def;
-    if (typeof v === 'number' && Number.isInteger(v) && v >= -1) return v; // -1: unlimited
-    const m = typeof v === 'string' ? BYTES_RE.exec(v.trim()) : null;
-    if (!m) this.fail(k, `expected a size like 512MB or 2GiB, got ${show(v)}`);
-    return Math.round(Number(m[1]) * BYTES_UNIT[(m[2] ?? 'b').toLowerCase()]!);
+    const n = parseBytes(v);
+    if (n !== undefined) return n;
+    this.fail(k, `expected a size like 512MB or 2GiB, got ${show(v)}`);
+    return parseBytes(def) ?? -1;
   }
 
   child(k: string): ConfigReader {
-    return new ConfigReader(this.file, this.get(k), this.key(k));
+    return new ConfigReader(this.file, this.get(k), this.key(k), this.problems, this.throwAtOnce);
   }
 
   /** Sub-readers for a list of mappings. */
   list(k: string, def: unknown[] = []): ConfigReader[] {
     const v = this.get(k) ?? def;
-    if (!Array.isArray(v)) this.fail(k, `expected a list, got ${show(v)}`);
-    return v.map((item, i) => new ConfigReader(this.file, item, `${this.key(k)}[${i}]`));
+    if (!Array.isArray(v)) {
+      this.fail(k, `expected a list, got ${show(v)}`);
+      return [];
+    }
+    return v.map((item, i) => new ConfigReader(this.file, item, `${this.key(k)}[${i}]`, this.problems, this.throwAtOnce));
   }
 
   /** Keys of a mapping whose entries are read with `child`. */
@@ -153,10 +275,32 @@ export class ConfigReader {
     return Object.keys(this.obj);
   }
 
-  /** Throws on any key that was never read. */
+  /** Reports any key that was never read; the root reader then throws every problem found. */
   done(): void {
     for (const k of Object.keys(this.obj)) {
       if (!this.seen.has(k)) this.fail(k, 'unknown key (misspelt?)');
     }
+    if (this.ownsProblems) this.problems.throwIfAny();
   }
+}
+
+function isNatsUrl(s: string): boolean {
+  try {
+    const u = new URL(s);
+    return (u.protocol === 'nats:' || u.protocol === 'tls:') && u.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+function parseDurationMs(v: unknown): number | undefined {
+  if (typeof v === 'number') return v >= 0 ? v : undefined;
+  const m = typeof v === 'string' ? DURATION_RE.exec(v) : null;
+  return m ? Number(m[1]) * DURATION_MS[m[2] as keyof typeof DURATION_MS] : undefined;
+}
+
+function parseBytes(v: unknown): number | undefined {
+  if (typeof v === 'number') return Number.isInteger(v) && v >= -1 ? v : undefined; // -1: unlimited
+  const m = typeof v === 'string' ? BYTES_RE.exec(v.trim()) : null;
+  return m ? Math.round(Number(m[1]) * BYTES_UNIT[(m[2] ?? 'b').toLowerCase()]!) : undefined;
 }

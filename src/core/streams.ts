@@ -12,7 +12,7 @@ import {
   jetstreamManager,
   type StreamConfig,
 } from '@nats-io/jetstream';
-import { ConfigReader, readYamlFile } from './config.js';
+import { ConfigProblems, type ConfigReader } from './config.js';
 import type { NatsConnection } from './nats.js';
 
 export interface StreamSpec {
@@ -30,7 +30,18 @@ export interface StreamSpec {
 }
 
 export function loadStreamSpecs(file: string): StreamSpec[] {
-  const root = new ConfigReader(file, readYamlFile(file));
+  const problems = new ConfigProblems();
+  const root = problems.readFile(file);
+  const specs = root ? readStreamSpecs(root) : [];
+  problems.throwIfAny();
+  return specs;
+}
+
+/** JetStream keeps durations as int64 nanoseconds. */
+const JETSTREAM_MAX_DURATION_MS = Math.floor(Number((2n ** 63n - 1n) / 1_000_000n));
+
+/** The streams of a streams.yaml reader; problems go to the reader (see ConfigReader). */
+export function readStreamSpecs(root: ConfigReader): StreamSpec[] {
   const specs = root.list('streams').map((s) => {
     const spec: StreamSpec = {
       name: s.string('name'),
@@ -38,20 +49,26 @@ export function loadStreamSpecs(file: string): StreamSpec[] {
       storage: s.oneOf('storage', ['file', 'memory'] as const, 'file'),
       retention: s.oneOf('retention', ['limits', 'interest', 'workqueue'] as const, 'limits'),
       discard: s.oneOf('discard', ['old', 'new'] as const, 'old'),
-      max_age_ms: s.durationMs('max_age', 0),
+      max_age_ms: s.durationMs('max_age', 0, JETSTREAM_MAX_DURATION_MS),
       max_msgs: s.int('max_msgs', -1, -1),
       max_bytes: s.bytes('max_bytes', -1),
       max_msg_size: s.bytes('max_msg_size', -1),
-      duplicate_window_ms: s.durationMs('duplicate_window', '2m'),
+      duplicate_window_ms: s.durationMs('duplicate_window', '2m', JETSTREAM_MAX_DURATION_MS),
       num_replicas: s.int('num_replicas', 1, 1, 5),
     };
     if (!/^[A-Za-z0-9_-]+$/.test(spec.name)) s.fail('name', `invalid stream name ${JSON.stringify(spec.name)}`);
     if (spec.subjects.length === 0) s.fail('subjects', 'a stream needs at least one subject');
+    if (spec.max_age_ms > 0 && spec.duplicate_window_ms > spec.max_age_ms) {
+      s.fail('duplicate_window', `${spec.duplicate_window_ms} ms is longer than max_age (${spec.max_age_ms} ms); JetStream refuses such a stream`);
+    }
+    if (spec.max_msg_size > 0 && spec.max_bytes > 0 && spec.max_msg_size > spec.max_bytes) {
+      s.fail('max_msg_size', `${spec.max_msg_size} bytes is more than the stream's max_bytes (${spec.max_bytes}); no message that large could be kept`);
+    }
     s.done();
     return spec;
   });
-  root.done();
   if (specs.length === 0) root.fail('streams', 'no streams configured');
+  root.done();
   return specs;
 }
 

@@ -1,5 +1,5 @@
 /** marketprism-storage configuration: shape, defaults and validation. */
-import { ConfigReader, readYamlFile } from '../core/config.js';
+import { ConfigReader, MAX_TIMER_MS, readYamlFile } from '../core/config.js';
 import { LOG_LEVELS, type LogLevel } from '../core/logger.js';
 
 export type Tier = 'hot' | 'cold';
@@ -32,7 +32,7 @@ export function loadStorageConfig(file: string): StorageConfig {
 
   const n = root.child('nats');
   const nats = {
-    servers: n.strings('servers', ['nats://127.0.0.1:4222']),
+    servers: n.natsServers('servers', ['nats://127.0.0.1:4222']),
     stream: n.string('stream', 'MARKET_DATA'),
     dead_letter_subject_prefix: n.string('dead_letter_subject_prefix', 'deadletter'),
   };
@@ -45,7 +45,7 @@ export function loadStorageConfig(file: string): StorageConfig {
     url: c.string('url', 'http://127.0.0.1:8123'),
     username: c.string('username', 'default'),
     password: c.string('password', ''),
-    request_timeout_ms: c.int('request_timeout_ms', 30_000, 1000),
+    request_timeout_ms: c.int('request_timeout_ms', 30_000, 1000, MAX_TIMER_MS),
     hot_database: c.string('hot_database', 'marketprism_hot'),
     cold_database: c.string('cold_database', 'marketprism_cold'),
     hot_ttl_days: c.int('hot_ttl_days', 3, 1, 3650),
@@ -64,7 +64,7 @@ export function loadStorageConfig(file: string): StorageConfig {
   const batch = {
     max_rows: b.int('max_rows', 5000, 1, 1_000_000),
     max_wait_ms: b.int('max_wait_ms', 1000, 10, 600_000),
-    ack_wait_ms: b.int('ack_wait_ms', 60_000, 1000),
+    ack_wait_ms: b.int('ack_wait_ms', 60_000, 1000, MAX_TIMER_MS),
     max_deliver: b.int('max_deliver', -1, -1),
   };
   if (batch.ack_wait_ms <= batch.max_wait_ms + clickhouse.request_timeout_ms) {
@@ -73,7 +73,7 @@ export function loadStorageConfig(file: string): StorageConfig {
   b.done();
 
   const h = root.child('health');
-  const health = { host: h.string('host', '0.0.0.0'), port: h.int('port', tier === 'hot' ? 8085 : 8086, 0, 65535) };
+  const health = { host: h.string('host', '127.0.0.1'), port: h.int('port', tier === 'hot' ? 8085 : 8086, 1, 65535) };
   h.done();
 
   const log_level = root.oneOf('log_level', LOG_LEVELS, 'info');

@@ -53,7 +53,8 @@ describe('marketprism-broker', () => {
     const jsm = await jetstreamManager(nc);
     expect((await jsm.streams.info('MARKET_DATA')).config.max_age).toBe(24 * 3600 * 1e9);
 
-    writeFileSync(broker.streamsFile, original.replace('storage: file', 'storage: memory'));
+    // A memory stream must fit the memory store (256MB), or the config check refuses it first.
+    writeFileSync(broker.streamsFile, original.replace('storage: file', 'storage: memory').replace('max_bytes: 16GB', 'max_bytes: 100MB'));
     r = await cli('streams', 'ensure', ...server);
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/stream MARKET_DATA: storage cannot be changed in place/);
