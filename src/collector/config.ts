@@ -65,7 +65,7 @@ export function loadCollectorConfig(file: string): CollectorConfig {
 
   const n = root.child('nats');
   const nats = {
-    servers: n.strings('servers', ['nats://127.0.0.1:4222']),
+    servers: n.natsServers('servers', ['nats://127.0.0.1:4222']),
     max_pending_acks: n.int('max_pending_acks', 2000, 1, 100_000),
     buffer_max_records: n.int('buffer_max_records', 200_000, 100, 10_000_000),
     ack_timeout_ms: n.int('ack_timeout_ms', 5000, 100, 120_000),
@@ -74,7 +74,7 @@ export function loadCollectorConfig(file: string): CollectorConfig {
 
   const endpoint = (key: 'health' | 'metrics', port: number) => {
     const r = root.child(key);
-    const v = { host: r.string('host', '0.0.0.0'), port: r.int('port', port, 0, 65535) };
+    const v = { host: r.string('host', '127.0.0.1'), port: r.int('port', port, 1, 65535) };
     r.done();
     return v;
   };

@@ -1,6 +1,7 @@
 /** Binance spot and USDⓈ-M: mapping of real frames, and book sync on real sequences. */
 import { describe, expect, it } from 'vitest';
 import { mapBinanceLongShort } from '../../src/collector/venues/binance/mapper.js';
+import { binanceInstrument, binanceWire, type BinanceMarket } from '../../src/collector/venues/binance/symbols.js';
 import { validateRecord } from '../../src/core/validate.js';
 import { adapterFor, edited, sample } from './context.js';
 
@@ -187,5 +188,38 @@ describe('binance USDⓈ-M open interest notional', () => {
     expect(oi).toMatchObject({ open_interest: '95744.938', open_interest_value: '7954901152.2734' });
     expect(() => validateRecord(oi)).not.toThrow();
     expect(ctx.problems).toEqual([]);
+  });
+});
+
+describe('binance instrument names', () => {
+  it('maps spot pairs, USDⓈ-M perpetuals and deliveries, COIN-M perpetuals and deliveries both ways', () => {
+    const cases: [BinanceMarket, string, string, string][] = [
+      ['spot', 'BTCUSDT', 'BTC-USDT', 'spot'],
+      ['usdm', 'BTCUSDT', 'BTC-USDT', 'perpetual'],
+      ['usdm', 'BTCUSDT_250627', 'BTC-USDT-250627', 'futures'],
+      ['coinm', 'BTCUSD_PERP', 'BTC-USD', 'perpetual'],
+      ['coinm', 'ETHUSD_251226', 'ETH-USD-251226', 'futures'],
+    ];
+    for (const [market, wire, symbol, type] of cases) {
+      expect(binanceInstrument(wire, market)).toEqual({ symbol, market_type: type });
+      expect(binanceWire(symbol, market)).toBe(wire);
+    }
+    expect(binanceInstrument('BTCUSDT_250627', 'spot')).toBeUndefined();
+    expect(binanceInstrument('BTCUSD', 'coinm')).toBeUndefined(); // COIN-M names carry _PERP or an expiry
+    expect(binanceInstrument('BTCUSDT_PERP_X', 'usdm')).toBeUndefined();
+  });
+
+  it('publishes a USDⓈ-M delivery under its expiry as market type futures, without funding', () => {
+    const { ctx, adapter } = adapterFor('binance-usdm');
+    adapter.onMessage('c1', edited('binance-usdm', 'ws-aggTrade.live-2026-10-07.BTCUSDT.json', (m) => ((m.data ?? m).s = 'BTCUSDT_261225')));
+    adapter.onMessage('c1', edited('binance-usdm', 'ws-markPriceUpdate.live-2026-10-07.BTCUSDT.json', (m) => {
+      const d = m.data ?? m;
+      d.s = 'BTCUSDT_261225';
+      d.r = '';
+      d.T = 0;
+    }));
+    expect(ctx.records).toHaveLength(1);
+    expect(ctx.records[0]).toMatchObject({ data_type: 'trade', symbol: 'BTC-USDT-261225', market_type: 'futures' });
+    expect(() => validateRecord(ctx.records[0])).not.toThrow();
   });
 });
