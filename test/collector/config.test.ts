@@ -14,9 +14,9 @@ const write = (yaml: string) => {
 };
 
 describe('collector config', () => {
-  it('loads the shipped config with all five venues', () => {
+  it('loads the shipped config with all six venues', () => {
     const c = loadCollectorConfig('config/collector.yaml');
-    expect(c.venues.map((v) => v.name)).toEqual(['binance_spot', 'binance_derivatives', 'okx_spot', 'okx_derivatives', 'deribit_derivatives']);
+    expect(c.venues.map((v) => v.name)).toEqual(['binance_spot', 'binance_derivatives', 'binance_coinm', 'okx_spot', 'okx_derivatives', 'deribit_derivatives']);
     expect(c.orderbook).toEqual({ depth: 400, publish_interval_ms: 100 });
     expect(c.health.port).toBe(8087);
     expect(c.metrics.port).toBe(9093);
