@@ -94,11 +94,12 @@ export class LiveVenue {
         record: (r) => {
           if (this.allowed(r)) hooks.record(r);
         },
-        snapshot: (req) =>
-          this.scheduler.get(req.key, req.url, req.weight).then(
+        snapshot: (req) => {
+          void this.scheduler.get(req.key, req.url, req.weight).then(
             (body) => this.session.adapter.onSnapshot(req.key, body),
             (err: Error) => this.session.adapter.onSnapshotFailed(req.key, err),
-          ),
+          );
+        },
         send: (conn, text) => this.feeds.find((f) => conn.startsWith(`${f.spec.name}#`))?.send(conn, text),
         resync: (symbol, reason) => {
           hooks.resync?.(reason);
@@ -173,7 +174,7 @@ export class LiveVenue {
           (err: Error) => this.log.warn({ venue: this.cfg.name, url: t.url, err: err.message }, 'poll failed'),
         );
       void poll();
-      this.timers.push(setInterval(poll, t.intervalMs));
+      this.timers.push(setInterval(() => void poll(), t.intervalMs));
     }
   }
 

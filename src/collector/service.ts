@@ -12,7 +12,7 @@ import { createRegistry, metricsRoute } from '../core/metrics.js';
 import type { DataType, MarketRecord } from '../core/model.js';
 import { connectNats, type NatsConnection } from '../core/nats.js';
 import { notifyReady, notifyStatus, startWatchdog } from '../core/systemd.js';
-import { InvalidRecordError, validateRecord } from '../core/validate.js';
+import { type InvalidRecordError, validateRecord } from '../core/validate.js';
 import type { CollectorConfig } from './config.js';
 import { collectorHealth } from './health.js';
 import { LiveVenue } from './live.js';

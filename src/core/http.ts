@@ -70,14 +70,15 @@ export async function startHttpServer(
     });
     const remote = req.socket.remoteAddress ?? '';
     const local = remote === '::1' || remote.startsWith('127.') || remote.startsWith('::ffff:127.');
-    readBody(req)
+    void readBody(req)
       .then((body) => Promise.race<HttpReply>([Promise.resolve(route({ method: req.method!, params: url.searchParams, body, local })), timeout]))
       .catch((err: Error): HttpReply => ({ status: 500, body: `error: ${err.message}\n` }))
       .then((reply) => {
         clearTimeout(timer);
         res.writeHead(reply.status, { 'content-type': reply.contentType ?? 'text/plain; charset=utf-8' });
         res.end(req.method === 'HEAD' ? undefined : reply.body);
-      });
+      })
+      .catch(() => res.destroy()); // the client went away mid-reply: nothing left to tell it
   });
   server.keepAliveTimeout = 5000;
   await new Promise<void>((resolve, reject) => {

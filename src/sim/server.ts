@@ -3,6 +3,7 @@
  * control API (`POST /__sim/inject`, `GET /__sim/stats`) for humans and scripts.
  * REST goes through the fault plan (delays, forced errors) before the feed.
  */
+import { rawText } from '../collector/feeds/feed.js';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
@@ -55,7 +56,7 @@ export class SimServer {
         parts.hub.add(conn);
         ws.on('message', (data, isBinary) => {
           conn.lastClientMessageAt = Date.now();
-          if (!isBinary) parts.protocol.message(conn, data.toString(), parts.ctx);
+          if (!isBinary) parts.protocol.message(conn, rawText(data), parts.ctx);
         });
         ws.on('error', () => conn.terminate());
         parts.protocol.open(conn, parts.ctx);

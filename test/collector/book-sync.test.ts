@@ -32,8 +32,14 @@ class Longhand {
     this.apply(snapshot.bids, snapshot.asks);
   }
   apply(bids: Lv[], asks: Lv[]): this {
-    for (const [p, q] of bids) Number(q) === 0 ? this.bids.delete(Number(p)) : this.bids.set(Number(p), [p, q]);
-    for (const [p, q] of asks) Number(q) === 0 ? this.asks.delete(Number(p)) : this.asks.set(Number(p), [p, q]);
+    for (const [p, q] of bids) {
+      if (Number(q) === 0) this.bids.delete(Number(p));
+      else this.bids.set(Number(p), [p, q]);
+    }
+    for (const [p, q] of asks) {
+      if (Number(q) === 0) this.asks.delete(Number(p));
+      else this.asks.set(Number(p), [p, q]);
+    }
     return this;
   }
   frame(text: string): this {

@@ -153,7 +153,7 @@ describe('Binance COIN-M recorded from the simulator and replayed', () => {
   });
 
   it('every trade once, in base with its contracts beside it', () => {
-    const ids = frames().filter((f) => f.data.e === 'aggTrade').map((f) => `${f.data.s}:${f.data.a}`);
+    const ids = frames().filter((f) => f.data.e === 'aggTrade').map((f) => `${f.data.s as string}:${f.data.a as number}`);
     const trades = replayed.records.filter((r): r is TradeRecord => r.data_type === 'trade');
     expect(trades.map((t) => `${t.symbol.replace('-', '')}_PERP:${t.trade_id}`)).toEqual(ids);
     for (const t of trades) {

@@ -3,6 +3,7 @@
  * leave one socket open and the heap flat; rotation overlaps old and new and closes
  * the old one only after the new one delivers; idle pings and replies go out.
  */
+import { rawText } from '../../src/collector/feeds/feed.js';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -113,7 +114,7 @@ describe('Feed', () => {
     const got: string[] = [];
     const s = await server((ws) => {
       ws.on('message', (m) => {
-        const t = m.toString();
+        const t = rawText(m);
         got.push(t);
         if (t === 'ping') ws.send('pong');
       });

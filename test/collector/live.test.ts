@@ -4,6 +4,7 @@
  * id, through a dropped diff, a closed socket, a silent socket and a 429; and a
  * recorded session must replay to the same records.
  */
+import { rawText } from '../../src/collector/feeds/feed.js';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -187,7 +188,7 @@ describe('live OKX path against the 2022 capture served over a local WebSocket',
     cleanup.push(() => new Promise<void>((r) => (wss.clients.forEach((c) => c.terminate()), wss.close(() => r()))));
     wss.on('connection', (ws) => {
       ws.on('message', (m) => {
-        const msg = JSON.parse(m.toString());
+        const msg = JSON.parse(rawText(m));
         subscribed.push(...msg.args);
         if (subscribed.length === 2) for (const f of frames) ws.send(f);
       });

@@ -1,4 +1,5 @@
 /** A plain `ws` client that records every text frame, for simulator tests. */
+import { rawText } from '../../src/collector/feeds/feed.js';
 import WebSocket from 'ws';
 
 export interface TestClient {
@@ -16,7 +17,7 @@ export async function connect(url: string, options: WebSocket.ClientOptions = {}
   const ws = new WebSocket(url, options);
   const messages: string[] = [];
   ws.on('message', (data, isBinary) => {
-    if (!isBinary) messages.push(data.toString());
+    if (!isBinary) messages.push(rawText(data));
   });
   const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
   await new Promise<void>((resolve, reject) => {

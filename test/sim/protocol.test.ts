@@ -1,3 +1,4 @@
+import { rawText } from '../../src/collector/feeds/feed.js';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { SimLimits } from '../../src/sim/protocol.js';
@@ -93,7 +94,7 @@ describe('Deribit dialect', () => {
     const good = await client(s.wsUrl);
     const bad = await client(s.wsUrl);
     good.ws.on('message', (d) => {
-      if (d.toString().includes('test_request')) good.send({ jsonrpc: '2.0', id: 100, method: 'public/test', params: {} });
+      if (rawText(d).includes('test_request')) good.send({ jsonrpc: '2.0', id: 100, method: 'public/test', params: {} });
     });
     for (const c of [good, bad]) c.send({ jsonrpc: '2.0', id: 1, method: 'public/set_heartbeat', params: { interval: 0.1 } });
     expect((await bad.closed).code).toBe(1000);

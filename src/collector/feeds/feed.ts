@@ -117,9 +117,9 @@ export class Feed {
       c.timers.push(setInterval(() => this.watch(c), Math.min(1000, this.spec.staleMs / 4)));
       if (this.spec.rotateAfterMs && c === this.current) c.timers.push(setTimeout(() => this.rotate(), this.spec.rotateAfterMs));
     });
-    ws.on('message', (data: WebSocket.RawData, isBinary: boolean) => {
+    ws.on('message', (data: WebSocket.RawData) => {
       c.lastRecv = Date.now();
-      const text = isBinary ? Buffer.from(data as Buffer).toString('utf8') : data.toString();
+      const text = rawText(data);
       const answer = this.spec.reply?.(text);
       if (answer) this.enqueue(c, answer);
       if (this.spec.swallow?.(text)) return;
@@ -217,4 +217,10 @@ export class Feed {
     c.ws.terminate();
     this.events.closed(c.id, planned, reason);
   }
+}
+
+/** A ws message as text: a Buffer, an ArrayBuffer or fragments (Buffer[]), decoded as UTF-8. */
+export function rawText(data: WebSocket.RawData): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  return Buffer.from(data as ArrayBuffer).toString('utf8');
 }

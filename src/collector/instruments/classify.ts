@@ -104,7 +104,7 @@ function okx(m: Market, info: Row): InstrumentInfo | undefined {
 function deribit(m: Market, info: Row): InstrumentInfo | undefined {
   const wire = text('deribit', String(m.id), info, 'instrument_name')!;
   const market = marketType(m);
-  if (!market || String(info['kind'] ?? '').includes('combo')) return undefined;
+  if (!market || (typeof info['kind'] === 'string' && info['kind'].includes('combo'))) return undefined;
   let symbol: string | undefined;
   if (market === 'perpetual' || market === 'options') symbol = deribitInstrument(wire)?.symbol;
   else if (market === 'futures') symbol = `${m.base}-${m.quote}-${yymmdd(m.expiry)}`;

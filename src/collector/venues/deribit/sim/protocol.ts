@@ -144,7 +144,10 @@ export class DeribitProtocol implements VenueProtocol {
 
   private async restOverSocket(conn: SimConnection, method: string, params: Record<string, unknown>, id: unknown, ctx: ProtocolContext): Promise<void> {
     const query = new URLSearchParams();
-    for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null) query.set(k, String(v));
+    for (const [k, v] of Object.entries(params)) {
+      if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') query.set(k, String(v));
+      else if (v !== undefined && v !== null) query.set(k, JSON.stringify(v));
+    }
     const reply = await ctx.rest({ path: `/api/v2/${method}`, params: query });
     let body: Record<string, unknown>;
     try {
