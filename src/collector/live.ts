@@ -65,7 +65,7 @@ export class LiveVenue {
   ) {
     const spec = venueOf(cfg.name);
     // Spot markets count the base asset: only derivatives need the contract sizes.
-    const instruments = spec.market === 'spot' ? undefined : protocolOf(spec.kind).instruments;
+    const needsInstruments = spec.market !== 'spot' && protocolOf(spec.kind).needsInstruments;
     const capture = hooks.capture;
     this.scheduler = new RestScheduler(
       { weightPerMinute: cfg.rest_weight_per_minute, spacingMs: 200, timeoutMs: 15_000 },
@@ -81,8 +81,8 @@ export class LiveVenue {
       },
     );
     const problems = new ProblemLog(log, cfg.name, hooks.problem);
-    this.catalog = instruments
-      ? new InstrumentCatalog(instruments, { restUrl: cfg.rest_url, logger: log, onBody: capture && ((url, body) => capture.http(url, captureNow(), body)) })
+    this.catalog = needsInstruments
+      ? new InstrumentCatalog(spec.kind, { restUrl: cfg.rest_url, logger: log, onBody: capture && ((url, body) => capture.http(url, captureNow(), body)) })
       : undefined;
     this.allowed = recordFilter(cfg);
     this.session = new VenueSession(

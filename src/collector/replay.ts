@@ -53,7 +53,7 @@ export async function replay(opts: ReplayOptions, out: (r: MarketRecord) => void
   const waiting = new Set<string>(); // keys asked for, not yet answered
   const deliveries: { key: string; body: string }[] = [];
   // Contract sizes from the capture's own instrument responses, classified as live does.
-  const instrumentVenue = protocolOf(opts.venue).instruments;
+  const instrumentVenue = protocolOf(opts.venue).needsInstruments ? opts.venue : undefined;
   let catalog: InstrumentCatalog | undefined;
   let instrumentsError: string | undefined;
   if (instrumentVenue) {

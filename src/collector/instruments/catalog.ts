@@ -13,8 +13,8 @@
  */
 import type { Exchange, MarketInterface as Market } from 'ccxt';
 import type { Logger } from '../../core/logger.js';
-import { classifyMarket } from './classify.js';
 import { createMarketsExchange, marketsFromBodies, type CcxtMarketsOptions } from './ccxt-markets.js';
+import { protocolOf } from '../venues/registry.js';
 import type { InstrumentInfo, InstrumentVenue, RecordedBody } from './types.js';
 
 export interface CatalogOptions extends CcxtMarketsOptions {
@@ -33,10 +33,11 @@ export interface CatalogLoad {
 
 /** Classifies ccxt market rows: one InstrumentInfo per nameable row, last one wins for a repeated wire name. */
 export function classifyMarkets(venue: InstrumentVenue, markets: readonly (Market | undefined)[]): CatalogLoad {
+  const source = protocolOf(venue).instruments;
   const byWire = new Map<string, InstrumentInfo>();
   let skipped = 0;
   for (const m of markets) {
-    const info = m && classifyMarket(venue, m);
+    const info = m && source.classify(m);
     if (info) byWire.set(info.wire, info);
     else skipped++;
   }

@@ -19,6 +19,7 @@
  */
 import type { binance as BinanceClass, deribit as DeribitClass, Exchange, Market, okx as OkxClass } from 'ccxt';
 import { parseJsonKeepNumbers } from '../json.js';
+import { protocolOf } from '../venues/registry.js';
 import type { InstrumentVenue, RecordedBody } from './types.js';
 
 type CcxtId = 'binance' | 'okx' | 'deribit';
@@ -27,15 +28,6 @@ interface CcxtClasses {
   okx: typeof OkxClass;
   deribit: typeof DeribitClass;
 }
-
-/** Which ccxt class and `fetchMarkets` types each catalog uses. */
-const VENUE_MARKETS: Record<InstrumentVenue, { id: CcxtId; types: string[] }> = {
-  'binance-spot': { id: 'binance', types: ['spot'] },
-  'binance-usdm': { id: 'binance', types: ['linear'] },
-  'binance-coinm': { id: 'binance', types: ['inverse'] },
-  okx: { id: 'okx', types: ['spot', 'swap', 'future'] },
-  deribit: { id: 'deribit', types: [] },
-};
 
 const classCache = new Map<CcxtId, Promise<CcxtClasses[CcxtId]>>();
 
@@ -81,9 +73,9 @@ function apiUrls(id: CcxtId, restUrl: string): Record<string, string> {
 
 /** A ccxt exchange set up for one catalog's instrument list. */
 export async function createMarketsExchange(venue: InstrumentVenue, opts: CcxtMarketsOptions = {}): Promise<Exchange> {
-  const { id, types } = VENUE_MARKETS[venue];
+  const { ccxt: id, types } = protocolOf(venue).instruments;
   const Cls = await importClass(id);
-  const options: Record<string, unknown> = id === 'deribit' ? { fetchMarkets: { fetchAllMarkets: true } } : { fetchMarkets: { types } };
+  const options: Record<string, unknown> = types.length === 0 ? { fetchMarkets: { fetchAllMarkets: true } } : { fetchMarkets: { types } };
   const ex: Exchange = new Cls({ timeout: opts.timeoutMs ?? 10_000, options });
   if (opts.restUrl) {
     const api = ex.urls.api as Record<string, string>;
@@ -131,15 +123,15 @@ export async function marketsFromBodies(venue: InstrumentVenue, bodies: readonly
   for (const b of bodies) byKey.set(requestKey(b.url), b.body);
   const ex = await createMarketsExchange(venue, { restUrl: 'http://replay.invalid' });
   ex.enableRateLimit = false;
-  const { id } = VENUE_MARKETS[venue];
+  const source = protocolOf(venue).instruments;
   const keys = [...byKey.keys()];
-  if (id === 'deribit') {
-    // All instruments in one body, or per currency after get_currencies: whichever was recorded.
-    ex.options['fetchMarkets'] = { fetchAllMarkets: keys.includes('/api/v2/public/get_instruments?') };
+  const recorded = source.recordedTypes(keys);
+  if (source.types.length === 0) {
+    // All instruments in one body, or per currency: whichever was recorded.
+    ex.options['fetchMarkets'] = { fetchAllMarkets: recorded.length > 0 };
   } else {
-    const types = recordedTypes(venue, keys);
-    if (types.length === 0) throw new Error(`${venue}: none of the recorded bodies is an instrument list (${keys.length} bodies)`);
-    ex.options['fetchMarkets'] = { types };
+    if (recorded.length === 0) throw new Error(`${venue}: none of the recorded bodies is an instrument list (${keys.length} bodies)`);
+    ex.options['fetchMarkets'] = { types: recorded };
   }
   ex.fetch = async (url: string): Promise<unknown> => {
     const body = byKey.get(requestKey(url));
@@ -147,15 +139,4 @@ export async function marketsFromBodies(venue: InstrumentVenue, bodies: readonly
     return ex.parseJson(body);
   };
   return ex.fetchMarkets();
-}
-
-/** The fetchMarkets types a set of recorded requests covers (a capture may hold only some). */
-function recordedTypes(venue: InstrumentVenue, keys: string[]): string[] {
-  const wanted = VENUE_MARKETS[venue].types;
-  if (venue === 'okx') {
-    const okxType: Record<string, string> = { spot: 'SPOT', swap: 'SWAP', future: 'FUTURES' };
-    return wanted.filter((t) => keys.some((k) => k.startsWith('/api/v5/public/instruments?') && k.includes(`instType=${okxType[t]}`)));
-  }
-  const path: Record<string, string> = { spot: '/api/v3/exchangeInfo?', linear: '/fapi/v1/exchangeInfo?', inverse: '/dapi/v1/exchangeInfo?' };
-  return wanted.filter((t) => keys.includes(path[t]!));
 }

@@ -2,4 +2,4 @@
 export { InstrumentCatalog, catalogFromBodies, classifyMarkets, type CatalogLoad, type CatalogOptions } from './catalog.js';
 export { catalogFromCapture } from './capture.js';
 export { toBaseQuantity } from './quantity.js';
-export { INSTRUMENT_VENUES, InstrumentFieldError, isInstrumentVenue, type InstrumentInfo, type InstrumentVenue, type QuantityUnit, type RecordedBody } from './types.js';
+export { InstrumentFieldError, type InstrumentInfo, type InstrumentSource, type InstrumentVenue, type QuantityUnit, type RecordedBody } from './types.js';

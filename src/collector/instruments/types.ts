@@ -3,7 +3,9 @@
  * contract size that turns them into base-asset units. Sizes are exact decimal text
  * read from the venue's own instrument rows, never from a float.
  */
+import type { MarketInterface as Market } from 'ccxt';
 import type { Exchange, MarketType, QuantityUnit } from '../../core/model.js';
+import type { VenueKind } from '../venues/registry.js';
 
 export type { QuantityUnit };
 
@@ -32,15 +34,21 @@ export interface InstrumentInfo {
 }
 
 /**
- * One instrument list of a venue, as the collector's venue kinds split them (plus
- * Binance COIN-M, which has no feed yet): Binance spot and USDⓈ-M share wire names
- * (BTCUSDT), so a catalog holds exactly one of these.
+ * One instrument list per protocol of the venue registry: Binance spot and USDⓈ-M share
+ * wire names (BTCUSDT), so a catalog holds exactly one protocol's instruments.
  */
-export const INSTRUMENT_VENUES = ['binance-spot', 'binance-usdm', 'binance-coinm', 'okx', 'deribit'] as const;
-export type InstrumentVenue = (typeof INSTRUMENT_VENUES)[number];
+export type InstrumentVenue = VenueKind;
 
-export function isInstrumentVenue(v: string): v is InstrumentVenue {
-  return (INSTRUMENT_VENUES as readonly string[]).includes(v);
+/** Where a protocol's instrument list comes from and how its rows are read (venues/<venue>/instruments.ts). */
+export interface InstrumentSource {
+  /** The ccxt exchange class that loads it. */
+  ccxt: 'binance' | 'okx' | 'deribit';
+  /** ccxt `fetchMarkets` types (none: ccxt's default, every instrument). */
+  types: readonly string[];
+  /** Of recorded request keys (path?sorted-query), the fetchMarkets types they hold (replay); none: no list recorded. */
+  recordedTypes(keys: readonly string[]): string[];
+  /** One ccxt market row as the collector's instrument, or undefined for one it cannot name (options, combos). */
+  classify(m: Market): InstrumentInfo | undefined;
 }
 
 /** A recorded REST response: the URL asked and the body received (a capture's `http` line). */

@@ -12,7 +12,7 @@ import type { SimVenueParts } from '../../sim/venue-registry.js';
 import type { AdapterContext, VenueAdapter } from '../adapter.js';
 import type { VenueConfig } from '../config.js';
 import type { FeedSpec } from '../feeds/feed.js';
-import type { InstrumentVenue } from '../instruments/types.js';
+import type { InstrumentSource } from '../instruments/types.js';
 import type { PollTarget } from '../rest/pollers.js';
 
 export interface AdapterSettings {
@@ -32,8 +32,10 @@ export interface ProtocolSpec {
   captureName: string;
   /** Other prefixes cryptofeed has used for this feed (OKEX). */
   captureAliases?: readonly string[];
-  /** The instrument list this protocol's quantities need (contract sizes); none when always in base. */
-  instruments?: InstrumentVenue;
+  /** Where its instrument list comes from (ccxt) and how its rows read. */
+  instruments: InstrumentSource;
+  /** Its derivatives' quantities need the instrument list (contract sizes): it is loaded before their feeds start. */
+  needsInstruments: boolean;
   createAdapter(ctx: AdapterContext, settings: AdapterSettings): VenueAdapter;
   /** The simulator side (loaded only by the simulator, which is not shipped in the packages). */
   sim(): Promise<SimVenueParts>;

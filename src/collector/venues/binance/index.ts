@@ -6,6 +6,7 @@
  */
 import type { ProtocolSpec, VenueSpec } from '../types.js';
 import { binanceFeeds } from './feeds.js';
+import { binanceCoinmInstruments, binanceSpotInstruments, binanceUsdmInstruments } from './instruments.js';
 import { createBinanceAdapter } from './mapper.js';
 import { binanceCoinmPolls, binanceUsdmPolls } from './pollers.js';
 
@@ -21,6 +22,8 @@ export const binanceProtocols = {
   'binance-spot': {
     defaultRestUrl: 'https://api.binance.com',
     captureName: 'BINANCE',
+    instruments: binanceSpotInstruments,
+    needsInstruments: false,
     createAdapter: (ctx, s) => createBinanceAdapter(ctx, { market: 'spot', depth: s.depth, restUrl: s.restUrl, snapshotLimit: s.snapshotLimit }),
     sim: () => import('./sim/index.js').then((m) => m.binanceSpotSim()),
   },
@@ -28,13 +31,16 @@ export const binanceProtocols = {
     defaultRestUrl: 'https://fapi.binance.com',
     captureName: 'BINANCE_FUTURES',
     captureAliases: ['BINANCEFUTURES'],
+    instruments: binanceUsdmInstruments,
+    needsInstruments: false,
     createAdapter: (ctx, s) => createBinanceAdapter(ctx, { market: 'usdm', depth: s.depth, restUrl: s.restUrl, snapshotLimit: s.snapshotLimit }),
     sim: () => import('./sim/index.js').then((m) => m.binanceUsdmSim()),
   },
   'binance-coinm': {
     defaultRestUrl: 'https://dapi.binance.com',
     captureName: 'BINANCE_DELIVERY',
-    instruments: 'binance-coinm',
+    instruments: binanceCoinmInstruments,
+    needsInstruments: true,
     createAdapter: (ctx, s) => createBinanceAdapter(ctx, { market: 'coinm', depth: s.depth, restUrl: s.restUrl, snapshotLimit: s.snapshotLimit }),
     sim: () => import('./sim/index.js').then((m) => m.binanceCoinmSim()),
   },

@@ -1,12 +1,16 @@
 /** Deribit JSON-RPC over WebSocket: DVOL, perpetual tickers (funding, open interest) and books. */
 import type { ProtocolSpec, VenueSpec } from '../types.js';
 import { deribitFeeds } from './feeds.js';
+import { deribitInstruments } from './instruments.js';
 import { createDeribitAdapter } from './mapper.js';
 
 export const deribitProtocols = {
   deribit: {
     defaultRestUrl: 'https://www.deribit.com',
     captureName: 'DERIBIT',
+    instruments: deribitInstruments,
+    // Inverse contracts count USD, linear ones base: the instrument name says which.
+    needsInstruments: false,
     createAdapter: (ctx, s) => createDeribitAdapter(ctx, { depth: s.depth, tickerIntervalMs: s.tickerIntervalMs }),
     sim: () => import('./sim/index.js').then((m) => m.deribitSim()),
   },

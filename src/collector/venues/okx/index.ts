@@ -1,6 +1,7 @@
 /** OKX v5 public API: spot pairs, perpetual swaps and dated futures on one protocol. */
 import type { ProtocolSpec, VenueSpec } from '../types.js';
 import { okxFeeds } from './feeds.js';
+import { okxInstruments } from './instruments.js';
 import { createOkxAdapter } from './mapper.js';
 import { okxDerivativesPolls } from './pollers.js';
 
@@ -12,7 +13,8 @@ export const okxProtocols = {
     defaultRestUrl: 'https://www.okx.com',
     captureName: 'OKX',
     captureAliases: ['OKEX'],
-    instruments: 'okx',
+    instruments: okxInstruments,
+    needsInstruments: true,
     createAdapter: (ctx, s) => createOkxAdapter(ctx, { depth: s.depth, restUrl: s.restUrl, snapshotLimit: Math.min(s.snapshotLimit, 400) }),
     sim: () => import('./sim/index.js').then((m) => m.okxSim()),
   },
