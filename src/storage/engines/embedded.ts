@@ -75,9 +75,11 @@ export class EmbeddedEngine implements ClickHouseEngine {
   }
 }
 
+/** chDB's error as an EngineError with ClickHouse's code (its `clickhouseCode`, else the `Code: N.` its message starts with). */
 function translate(err: unknown): EngineError {
   const e = err as { message?: string; clickhouseCode?: number; code?: number };
-  return new EngineError(e.message ?? String(err), e.clickhouseCode ?? (typeof e.code === 'number' ? e.code : undefined), {
-    cause: err,
-  });
+  const message = e.message ?? String(err);
+  const fromText = /^Code: (\d+)\./.exec(message)?.[1];
+  const code = e.clickhouseCode ?? (typeof e.code === 'number' ? e.code : fromText === undefined ? undefined : Number(fromText));
+  return new EngineError(message, code, { cause: err });
 }
