@@ -115,7 +115,9 @@ describe('poison messages never block a consumer', () => {
     expect(unparseable!.string()).toBe(body);
     expect(unparseable!.header.get(ORIGINAL_SUBJECT_HEADER)).toBe('trade.binance.spot.BTC-USDT');
     expect(unparseable!.header.get(REASON_HEADER)).toBe(sanitizeReason(`unparseable JSON: ${parseError}`));
-    expect(unparseable!.header.get(REASON_HEADER)).toMatch(/^unparseable JSON: [^\r\n\u0007]+$/);
+    expect(unparseable!.header.get(REASON_HEADER)).toMatch(/^unparseable JSON: /);
+    expect(unparseable!.header.get(REASON_HEADER)).not.toMatch(/[\r\n]/);
+    expect(unparseable!.header.get(REASON_HEADER)).not.toContain('\u0007');
     expect(invalid!.header.get(REASON_HEADER)).toBe('field "price": not a plain decimal: "NaN\\n"');
     await caughtUp();
   });
