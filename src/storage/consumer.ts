@@ -34,7 +34,7 @@ export interface ConsumerOptions {
   maxDeliver: number;
 }
 
-type Good = { m: JsMsg; record: MarketRecord };
+type Good = { m: JsMsg; record: MarketRecord; row: Record<string, unknown> };
 type Rejected = { m: JsMsg; reason: string };
 
 const DAY_MS = 86_400_000;
@@ -157,7 +157,7 @@ export class TypeConsumer {
     for (const m of msgs) {
       const r = this.parse(m);
       if (typeof r === 'string') bad.push({ m, reason: r });
-      else good.push({ m, record: r });
+      else good.push({ m, ...r });
     }
     const keepAlive = setInterval(() => msgs.forEach((m) => m.working()), Math.max(500, this.opts.ackWaitMs / 3));
     let done = false;
@@ -178,7 +178,11 @@ export class TypeConsumer {
     }
   }
 
-  private parse(m: JsMsg): MarketRecord | string {
+  /**
+   * The record and its row, or why the message cannot be stored. Any failure here is
+   * the message's (even an unexpected one: retrying or crashing on it would block the consumer).
+   */
+  private parse(m: JsMsg): { record: MarketRecord; row: Record<string, unknown> } | string {
     let value: unknown;
     try {
       value = JSON.parse(m.string());
@@ -188,10 +192,11 @@ export class TypeConsumer {
     try {
       const record = validateRecord(value);
       if (record.data_type !== this.opts.type) return `data_type ${record.data_type} on a ${this.opts.type} subject`;
-      return record;
+      return { record, row: toRow(record) };
     } catch (err) {
       if (err instanceof InvalidRecordError) return err.message;
-      throw err;
+      this.log.error({ err, seq: m.seq }, 'unexpected failure validating a message; dead-lettering it');
+      return `cannot validate the record: ${(err as Error).message}`;
     }
   }
 
@@ -243,7 +248,7 @@ export class TypeConsumer {
     const end = this.metrics.insertSeconds.startTimer({ data_type: this.opts.type });
     await this.engine.insert(
       this.opts.table,
-      batch.map((b) => toRow(b.record)),
+      batch.map((b) => b.row),
       { dedupToken },
     );
     end();
