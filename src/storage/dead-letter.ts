@@ -21,7 +21,10 @@ export const MAX_REASON_CHARS = 500;
 export function sanitizeReason(reason: string): string {
   // C0 and C1 controls, DEL, and the Unicode line and paragraph separators.
   // eslint-disable-next-line no-control-regex
-  const line = reason.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ').replace(/ {2,}/g, ' ').trim();
+  const line = reason
+    .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ')
+    .replace(/ {2,}/g, ' ')
+    .trim();
   const chars = Array.from(line);
   if (chars.length <= MAX_REASON_CHARS) return line || '(no reason given)';
   return chars.slice(0, MAX_REASON_CHARS - 3).join('') + '...';

@@ -146,7 +146,10 @@ function refusal(req: HttpRequest): HttpReply | undefined {
   if (req.method !== 'POST') {
     return { status: 405, body: `/query runs SQL only from a POST body with Content-Type: ${QUERY_CONTENT_TYPE}\n` };
   }
-  const type = String(req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  const type = String(req.headers['content-type'] ?? '')
+    .split(';')[0]!
+    .trim()
+    .toLowerCase();
   if (type !== QUERY_CONTENT_TYPE) {
     return { status: 415, body: `/query needs Content-Type: ${QUERY_CONTENT_TYPE}, got ${JSON.stringify(type || '(none)')}\n` };
   }

@@ -64,7 +64,11 @@ describe('classifyEngineError', () => {
     const timeout = await failure(engine.query('SELECT sleepEachRow(1) FROM numbers(3) SETTINGS max_block_size = 1, max_execution_time = 1'));
     expect((timeout as EngineError).code).toBe(159);
     expect(classifyEngineError(timeout)).toBe('transient');
-    expect(classifyEngineError(new EngineError('Code: 252. DB::Exception: Too many parts (300) in table t.daily. Merges are processing significantly slower than inserts', 252))).toBe('transient');
+    expect(
+      classifyEngineError(
+        new EngineError('Code: 252. DB::Exception: Too many parts (300) in table t.daily. Merges are processing significantly slower than inserts', 252),
+      ),
+    ).toBe('transient');
     expect(classifyEngineError(new EngineError('Code: 241. DB::Exception: Memory limit (total) exceeded', 241))).toBe('transient');
     expect(classifyEngineError(new EngineError('Code: 202. DB::Exception: Too many simultaneous queries', 202))).toBe('transient');
   });

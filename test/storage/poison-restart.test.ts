@@ -45,7 +45,7 @@ describe('poison message across a storage crash', () => {
     // One batch: good, poison (its parse error quotes the newline), good.
     trades(100, { idPrefix: 'before-' }).forEach((r) => env.publisher.publish(r));
     expect(await env.publisher.flush()).toBe(true);
-    await env.nc.publish('trade.binance.spot.BTC-USDT', 'poison\n{');
+    env.nc.publish('trade.binance.spot.BTC-USDT', 'poison\n{');
     await env.nc.flush();
     trades(100, { idPrefix: 'behind-' }).forEach((r) => env.publisher.publish(r));
     expect(await env.publisher.flush()).toBe(true);

@@ -6,7 +6,7 @@
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadStorageConfig } from '../../src/storage/config.js';
-import { MAX_REASON_CHARS, ORIGINAL_SUBJECT_HEADER, REASON_HEADER, sanitizeReason } from '../../src/storage/dead-letter.js';
+import { BODY_OMITTED_HEADER, MAX_REASON_CHARS, ORIGINAL_SUBJECT_HEADER, REASON_HEADER, sanitizeReason } from '../../src/storage/dead-letter.js';
 import { HttpEngine } from '../../src/storage/engines/http.js';
 import { startStorage } from '../../src/storage/service.js';
 import { waitFor } from '../../src/testing/ports.js';
@@ -62,9 +62,7 @@ describe('poison messages never block a consumer', () => {
     spread.forEach((r) => env.publisher.publish(r));
     expect(await env.publisher.flush()).toBe(true);
     await waitFor('150 trades on 150 days', async () => (await count("trade_id LIKE 'days-%'")) === 150);
-    const [days] = await env.chdb!.query<{ n: string }>(
-      "SELECT uniqExact(toDate(timestamp)) AS n FROM marketprism_hot.trades WHERE trade_id LIKE 'days-%'",
-    );
+    const [days] = await env.chdb!.query<{ n: string }>("SELECT uniqExact(toDate(timestamp)) AS n FROM marketprism_hot.trades WHERE trade_id LIKE 'days-%'");
     expect(Number(days!.n)).toBe(150);
     await caughtUp();
     expect((await jsm.streams.info('MARKET_DATA_DLQ')).state.messages).toBe(0);
@@ -119,6 +117,19 @@ describe('poison messages never block a consumer', () => {
     expect(unparseable!.header.get(REASON_HEADER)).not.toMatch(/[\r\n]/);
     expect(unparseable!.header.get(REASON_HEADER)).not.toContain('\u0007');
     expect(invalid!.header.get(REASON_HEADER)).toBe('field "price": not a plain decimal: "NaN\\n"');
+    await caughtUp();
+  });
+
+  it('dead-letters a message too large to copy with headers, without its body', async () => {
+    const max = env.nc.info!.max_payload;
+    const body = 'x'.repeat(max - 64); // fits on its own; not with the dead letter's headers
+    env.nc.publish('trade.binance.spot.BTC-USDT', body);
+    await env.nc.flush();
+    const [dl] = await newDeadLetters(1);
+    expect(dl!.data.length).toBe(0);
+    expect(dl!.header.get(REASON_HEADER)).toMatch(/^unparseable JSON: /);
+    expect(dl!.header.get(BODY_OMITTED_HEADER)).toMatch(new RegExp(`^${body.length} bytes: `));
+    expect(dl!.header.get(ORIGINAL_SUBJECT_HEADER)).toBe('trade.binance.spot.BTC-USDT');
     await caughtUp();
   });
 });

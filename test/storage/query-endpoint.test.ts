@@ -37,7 +37,7 @@ describe('/query', () => {
   });
 
   it('answers a SELECT as JSON lines', async () => {
-    expect(await post('SELECT 1 AS one, toDecimal128(\'1.5\', 18) AS d;')).toEqual({ status: 200, body: '{"one":1,"d":"1.5"}\n' });
+    expect(await post("SELECT 1 AS one, toDecimal128('1.5', 18) AS d;")).toEqual({ status: 200, body: '{"one":1,"d":"1.5"}\n' });
     expect((await post('SELECT count() AS n FROM marketprism_hot.trades')).status).toBe(200);
     expect((await post('SELECT sum(number) AS s FROM numbers(10)')).body).toBe('{"s":"45"}\n');
     // The engine's own guard is on, with the limits.
@@ -79,7 +79,7 @@ describe('/query', () => {
     }
     expect(existsSync(out)).toBe(false);
     expect((await post('SELECT 1 FORMAT TSV')).body).toMatch(/INTO OUTFILE and FORMAT are not allowed/);
-    const lift = await post("SELECT * FROM (SELECT * FROM numbers(10) SETTINGS readonly = 0) SETTINGS max_result_rows = 0");
+    const lift = await post('SELECT * FROM (SELECT * FROM numbers(10) SETTINGS readonly = 0) SETTINGS max_result_rows = 0');
     expect(lift).toEqual({ status: 400, body: 'SETTINGS are not allowed: /query sets its own limits\n' });
   });
 
@@ -95,7 +95,10 @@ describe('/query', () => {
       expect(r.status, sql).toBe(400);
       expect(r.body, sql).toMatch(/^only a single read-only statement/);
     }
-    const [t] = await queryViaDaemon<{ n: string }>(env.healthPort, "SELECT count() AS n FROM system.tables WHERE database = 'marketprism_hot' AND name = 'trades'");
+    const [t] = await queryViaDaemon<{ n: string }>(
+      env.healthPort,
+      "SELECT count() AS n FROM system.tables WHERE database = 'marketprism_hot' AND name = 'trades'",
+    );
     expect(t!.n).toBe('1');
   });
 
@@ -133,7 +136,10 @@ describe('/query', () => {
     trades(50, { idPrefix: 'after-queries-' }).forEach((r) => env.publisher.publish(r));
     expect(await env.publisher.flush()).toBe(true);
     await waitFor('trades stored after the queries', async () => {
-      const [r] = await queryViaDaemon<{ n: string }>(env.healthPort, "SELECT count() AS n FROM marketprism_hot.trades FINAL WHERE trade_id LIKE 'after-queries-%'");
+      const [r] = await queryViaDaemon<{ n: string }>(
+        env.healthPort,
+        "SELECT count() AS n FROM marketprism_hot.trades FINAL WHERE trade_id LIKE 'after-queries-%'",
+      );
       return Number(r!.n) === 50;
     });
   });
