@@ -71,7 +71,7 @@ export async function startHttpServer(
     });
     const remote = req.socket.remoteAddress ?? '';
     const local = remote === '::1' || remote.startsWith('127.') || remote.startsWith('::ffff:127.');
-    readBody(req)
+    void readBody(req)
       .then((body) => Promise.race<HttpReply>([Promise.resolve(route({ method: req.method!, params: url.searchParams, body, headers: req.headers, local })), timeout]))
       .catch((err: Error): HttpReply => ({ status: 500, body: `error: ${err.message}\n` }))
       .then((reply) => {

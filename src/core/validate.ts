@@ -112,7 +112,7 @@ function decimalsProblem(v: unknown): string | undefined {
 function levelsProblem(v: unknown): string | undefined {
   if (!Array.isArray(v)) return `expected an array of [price, quantity], got ${show(v)}`;
   for (let i = 0; i < v.length; i++) {
-    const level = v[i];
+    const level: unknown = v[i];
     if (!Array.isArray(level) || level.length !== 2) return `level ${i}: expected [price, quantity], got ${show(level)}`;
     const p = decimalProblem(level[0]) ?? decimalProblem(level[1]);
     if (p) return `level ${i}: ${p}`;
