@@ -44,6 +44,25 @@ describe('/query', () => {
     expect((await post("SELECT getSetting('readonly') AS r, getSetting('max_result_rows') AS rows")).body).toBe('{"r":1,"rows":500000}\n');
   });
 
+  it('answers the documented queries (docs/data-model.md, quickstart)', async () => {
+    for (const sql of [
+      'SELECT exchange, symbol, count() AS trades, max(price) FROM marketprism_hot.trades GROUP BY exchange, symbol',
+      `SELECT timestamp, bids[1].price AS best_bid, asks[1].price - bids[1].price AS spread,
+              arraySum(l -> l.quantity, arraySlice(bids, 1, 10)) AS bid_depth_10
+       FROM marketprism_hot.orderbooks FINAL
+       WHERE exchange = 'binance' AND symbol = 'BTC-USDT'
+       ORDER BY timestamp DESC LIMIT 10`,
+      'WITH t AS (SELECT * FROM marketprism_hot.trades FINAL) SELECT count() FROM t UNION ALL SELECT 1',
+      'SHOW TABLES FROM marketprism_hot',
+      'DESCRIBE TABLE marketprism_hot.trades',
+      'EXISTS TABLE marketprism_hot.trades',
+      'EXPLAIN SELECT count() FROM marketprism_hot.trades',
+    ]) {
+      const r = await post(sql);
+      expect(r.status, `${sql}: ${r.body}`).toBe(200);
+    }
+  });
+
   it('is how `marketprism query` reaches the embedded engine, refusals included', async () => {
     expect(await cli('query', '--config', env.configFile, 'SELECT 41 + 1 AS n')).toEqual({ code: 0, out: '{"n":42}\n' });
     const refused = await cli('query', '--config', env.configFile, "SELECT * FROM file('/etc/passwd', 'LineAsString')");
