@@ -13,7 +13,7 @@ import { loadBrokerConfig } from '../broker/config.js';
 import { databaseOf, loadStorageConfig } from '../storage/config.js';
 import { createEngine } from '../storage/engines/index.js';
 import { migrate } from '../storage/migrations.js';
-import { assertReadOnly } from '../storage/query.js';
+import { QUERY_CONTENT_TYPE, assertReadOnly, readOnlyQuery } from '../storage/query.js';
 
 const USAGE = `usage:
   marketprism streams ensure [--config broker.yaml] [--server nats://host:4222]
@@ -82,7 +82,11 @@ async function query(args: string[]): Promise<number> {
   const config = loadStorageConfig(file);
   if (config.clickhouse.engine === 'embedded') {
     // chDB allows one process per directory: ask the running daemon first.
-    const viaDaemon = await fetch(`http://127.0.0.1:${config.health.port}/query`, { method: 'POST', body: sql }).catch(() => undefined);
+    const viaDaemon = await fetch(`http://127.0.0.1:${config.health.port}/query`, {
+      method: 'POST',
+      headers: { 'content-type': QUERY_CONTENT_TYPE },
+      body: sql,
+    }).catch(() => undefined);
     if (viaDaemon) {
       const text = await viaDaemon.text();
       if (!viaDaemon.ok) throw new Error(text.trim());
@@ -92,7 +96,7 @@ async function query(args: string[]): Promise<number> {
   }
   const engine = createEngine(config.clickhouse);
   try {
-    for (const row of await engine.query(sql)) console.log(JSON.stringify(row));
+    for (const row of await readOnlyQuery(engine, sql)) console.log(JSON.stringify(row));
   } finally {
     await engine.close();
   }

@@ -2,7 +2,7 @@
  * The small HTTP server behind /health and /metrics. Handlers return a body; the
  * server never lets a slow or failing handler hang a scrape (a timeout answers 503).
  */
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from './logger.js';
 
@@ -15,6 +15,7 @@ export interface HttpRequest {
   method: string;
   params: URLSearchParams;
   body: string;
+  headers: IncomingHttpHeaders;
   /** True when the peer is on this machine. */
   local: boolean;
 }
@@ -71,7 +72,7 @@ export async function startHttpServer(
     const remote = req.socket.remoteAddress ?? '';
     const local = remote === '::1' || remote.startsWith('127.') || remote.startsWith('::ffff:127.');
     void readBody(req)
-      .then((body) => Promise.race<HttpReply>([Promise.resolve(route({ method: req.method!, params: url.searchParams, body, local })), timeout]))
+      .then((body) => Promise.race<HttpReply>([Promise.resolve(route({ method: req.method!, params: url.searchParams, body, headers: req.headers, local })), timeout]))
       .catch((err: Error): HttpReply => ({ status: 500, body: `error: ${err.message}\n` }))
       .then((reply) => {
         clearTimeout(timer);

@@ -3,6 +3,12 @@
  * insert, and only then ack. A batch is inserted with a de-duplication token made
  * from its stream sequences, so re-inserting the same batch after a crash stores
  * nothing twice; the tables' natural keys catch the rest.
+ *
+ * Every message ends in the table or in the dead-letter stream, never in a retry
+ * loop of its own: unparseable and invalid ones are dead-lettered before the insert;
+ * an insert failure is classified (engines/errors.ts): transient and schema failures
+ * are retried with backoff (the consumer reports itself failing), data failures split
+ * the batch until the rows at fault are alone, and those are dead-lettered.
  */
 import { createHash } from 'node:crypto';
 import { AckPolicy, DeliverPolicy, JetStreamApiError, JetStreamApiCodes } from '@nats-io/jetstream';
@@ -11,8 +17,9 @@ import type { Logger } from '../core/logger.js';
 import type { DataType, MarketRecord } from '../core/model.js';
 import { subjectFilter } from '../core/subjects.js';
 import { InvalidRecordError, validateRecord } from '../core/validate.js';
-import type { DeadLetters } from './dead-letter.js';
-import { EngineError, type ClickHouseEngine } from './engines/engine.js';
+import { sanitizeReason, type DeadLetters } from './dead-letter.js';
+import type { ClickHouseEngine } from './engines/engine.js';
+import { MAX_PARTITIONS_PER_INSERT, classifyEngineError } from './engines/errors.js';
 import type { StorageMetrics } from './metrics.js';
 import { toRow } from './rows.js';
 
@@ -27,8 +34,31 @@ export interface ConsumerOptions {
   maxDeliver: number;
 }
 
-/** ClickHouse codes that mean "this data is bad", not "the server is unwell". */
-const DATA_ERROR_CODES = new Set([6, 26, 27, 32, 38, 41, 53, 69, 70, 72, 117, 131, 190, 407]);
+type Good = { m: JsMsg; record: MarketRecord; row: Record<string, unknown> };
+type Rejected = { m: JsMsg; reason: string };
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The batch in consecutive groups of at most MAX_PARTITIONS_PER_INSERT distinct UTC
+ * days of `timestamp` (the hot tier's daily partitions; the cold tier's months are
+ * coarser), so a batch of old or replayed data never exceeds ClickHouse's
+ * partitions-per-insert limit. Order within the batch is kept; nearly every batch is one group.
+ */
+export function partitionGroups<T extends { record: { timestamp: number } }>(batch: readonly T[]): T[][] {
+  const groupOfDay = new Map<number, number>();
+  const groups: T[][] = [];
+  for (const b of batch) {
+    const day = Math.floor(b.record.timestamp / DAY_MS);
+    let g = groupOfDay.get(day);
+    if (g === undefined) {
+      g = Math.floor(groupOfDay.size / MAX_PARTITIONS_PER_INSERT);
+      groupOfDay.set(day, g);
+    }
+    (groups[g] ??= []).push(b);
+  }
+  return groups;
+}
 
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
@@ -120,19 +150,19 @@ export class TypeConsumer {
 
   /** Validate, dead-letter the bad, insert the good (retrying until it works), then ack. */
   private async handle(msgs: JsMsg[], signal: AbortSignal): Promise<void> {
-    const good: { m: JsMsg; record: MarketRecord }[] = [];
-    const bad: { m: JsMsg; reason: string }[] = [];
+    const good: Good[] = [];
+    const bad: Rejected[] = [];
     const redelivered = msgs.filter((m) => m.redelivered).length;
     if (redelivered > 0) this.metrics.redelivered.inc({ data_type: this.opts.type }, redelivered);
     for (const m of msgs) {
       const r = this.parse(m);
       if (typeof r === 'string') bad.push({ m, reason: r });
-      else good.push({ m, record: r });
+      else good.push({ m, ...r });
     }
     const keepAlive = setInterval(() => msgs.forEach((m) => m.working()), Math.max(500, this.opts.ackWaitMs / 3));
     let done = false;
     try {
-      const rejected = good.length > 0 ? await this.insertUntilDone(good, signal) : [];
+      const rejected = await this.store(good, signal);
       if (rejected === null) return; // stopping before the insert went through: leave it for redelivery
       bad.push(...rejected);
       for (const b of bad) {
@@ -144,11 +174,15 @@ export class TypeConsumer {
       if (done) for (const m of msgs) m.ack();
     }
     if (bad.length > 0) {
-      this.log.warn({ type: this.opts.type, count: bad.length, first_seq: bad[0]!.m.seq, reason: bad[0]!.reason }, 'dead-lettered messages');
+      this.log.warn({ type: this.opts.type, count: bad.length, first_seq: bad[0]!.m.seq, reason: sanitizeReason(bad[0]!.reason) }, 'dead-lettered messages');
     }
   }
 
-  private parse(m: JsMsg): MarketRecord | string {
+  /**
+   * The record and its row, or why the message cannot be stored. Any failure here is
+   * the message's (even an unexpected one: retrying or crashing on it would block the consumer).
+   */
+  private parse(m: JsMsg): { record: MarketRecord; row: Record<string, unknown> } | string {
     let value: unknown;
     try {
       value = JSON.parse(m.string());
@@ -158,21 +192,30 @@ export class TypeConsumer {
     try {
       const record = validateRecord(value);
       if (record.data_type !== this.opts.type) return `data_type ${record.data_type} on a ${this.opts.type} subject`;
-      return record;
+      return { record, row: toRow(record) };
     } catch (err) {
       if (err instanceof InvalidRecordError) return err.message;
-      throw err;
+      this.log.error({ err, seq: m.seq }, 'unexpected failure validating a message; dead-lettering it');
+      return `cannot validate the record: ${(err as Error).message}`;
     }
   }
 
+  /** Insert the valid records, a partition group at a time. Returns the rows ClickHouse refused, or null when stopping first. */
+  private async store(good: Good[], signal: AbortSignal): Promise<Rejected[] | null> {
+    const rejected: Rejected[] = [];
+    for (const group of partitionGroups(good)) {
+      const r = await this.insertUntilDone(group, signal);
+      if (r === null) return null;
+      rejected.push(...r);
+    }
+    return rejected;
+  }
+
   /**
-   * Insert until ClickHouse takes the batch. A batch the server rejects as bad data
+   * Insert until ClickHouse takes the batch. A batch the server rejects for its data
    * is split to find the rows at fault; those are returned for the dead-letter subject.
    */
-  private async insertUntilDone(
-    batch: { m: JsMsg; record: MarketRecord }[],
-    signal: AbortSignal,
-  ): Promise<{ m: JsMsg; reason: string }[] | null> {
+  private async insertUntilDone(batch: Good[], signal: AbortSignal): Promise<Rejected[] | null> {
     let delay = 500;
     for (;;) {
       try {
@@ -181,15 +224,16 @@ export class TypeConsumer {
         this.failing = undefined;
         return [];
       } catch (err) {
-        if (err instanceof EngineError && err.code !== undefined && DATA_ERROR_CODES.has(err.code)) {
-          if (batch.length === 1) return [{ m: batch[0]!.m, reason: `ClickHouse rejected the row: ${err.message.slice(0, 300)}` }];
+        const failure = classifyEngineError(err);
+        if (failure === 'data') {
+          if (batch.length === 1) return [{ m: batch[0]!.m, reason: `ClickHouse rejected the row: ${(err as Error).message}` }];
           const half = Math.ceil(batch.length / 2);
           const first = await this.insertUntilDone(batch.slice(0, half), signal);
           const second = first && (await this.insertUntilDone(batch.slice(half), signal));
           return first && second ? [...first, ...second] : null;
         }
         this.metrics.insertErrors.inc({ data_type: this.opts.type });
-        this.setFailing(`insert: ${(err as Error).message}`);
+        this.setFailing(`insert (${failure}): ${sanitizeReason((err as Error).message)}`);
         if (signal.aborted) return null;
         await sleep(delay, signal);
         delay = Math.min(delay * 2, 15_000);
@@ -198,13 +242,13 @@ export class TypeConsumer {
     }
   }
 
-  private async insert(batch: { m: JsMsg; record: MarketRecord }[]): Promise<void> {
+  private async insert(batch: Good[]): Promise<void> {
     const seqs = batch.map((b) => b.m.seq).join(',');
     const dedupToken = createHash('sha256').update(`${this.opts.durable}:${seqs}`).digest('hex');
     const end = this.metrics.insertSeconds.startTimer({ data_type: this.opts.type });
     await this.engine.insert(
       this.opts.table,
-      batch.map((b) => toRow(b.record)),
+      batch.map((b) => b.row),
       { dedupToken },
     );
     end();
@@ -221,7 +265,7 @@ export class TypeConsumer {
         this.metrics.rows.inc({ data_type: this.opts.type, outcome: 'dead_letter' });
         return true;
       } catch (err) {
-        this.setFailing(`dead letter: ${(err as Error).message}`);
+        this.setFailing(`dead letter: ${sanitizeReason((err as Error).message)}`);
         await sleep(1000, signal);
       }
     }

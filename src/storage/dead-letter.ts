@@ -1,6 +1,8 @@
 /**
- * Poison messages (unparseable or invalid) go to `deadletter.<type>` with the reason
- * in a header, then are acked: they are kept for inspection and never block their consumer.
+ * Poison messages go to `deadletter.<type>` with the reason in a header, then are
+ * acked: they are kept for inspection and never block their consumer. Whatever a
+ * reason holds (a parser's message quoting the input, a ClickHouse exception with its
+ * stack), it is written as one bounded line, so the header can always be written.
  */
 import { headers } from '@nats-io/transport-node';
 import type { JetStreamClient, JsMsg } from '@nats-io/jetstream';
@@ -10,6 +12,26 @@ import type { DataType } from '../core/model.js';
 export const REASON_HEADER = 'MarketPrism-Reason';
 export const ORIGINAL_SUBJECT_HEADER = 'MarketPrism-Subject';
 export const ORIGINAL_SEQ_HEADER = 'MarketPrism-Stream-Seq';
+/** Set when the original body could not be stored beside the headers (too large); says why. */
+export const BODY_OMITTED_HEADER = 'MarketPrism-Body-Omitted';
+
+export const MAX_REASON_CHARS = 500;
+
+/** One line of at most MAX_REASON_CHARS characters: control characters (newlines included) become spaces. */
+export function sanitizeReason(reason: string): string {
+  // C0 and C1 controls, DEL, and the Unicode line and paragraph separators.
+  // eslint-disable-next-line no-control-regex
+  const line = reason
+    .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ')
+    .replace(/ {2,}/g, ' ')
+    .trim();
+  const chars = Array.from(line);
+  if (chars.length <= MAX_REASON_CHARS) return line || '(no reason given)';
+  return chars.slice(0, MAX_REASON_CHARS - 3).join('') + '...';
+}
+
+/** The broker refused the message for its size: sending the same bytes again cannot work. */
+const TOO_LARGE_RE = /max(imum)?[ _]?payload|message size|too large|exceeds/i;
 
 export class DeadLetters {
   constructor(
@@ -20,12 +42,23 @@ export class DeadLetters {
 
   /** Publishes a copy with its reason; resolves once JetStream has stored it. */
   async send(type: DataType, m: JsMsg, reason: string): Promise<void> {
+    try {
+      await this.publish(type, m, reason, m.data);
+    } catch (err) {
+      if (!TOO_LARGE_RE.test((err as Error).message)) throw err;
+      // The original plus headers is over the broker's limit: keep the reason and where to find the original.
+      await this.publish(type, m, reason, new Uint8Array(), `${m.data.length} bytes: ${(err as Error).message}`);
+    }
+  }
+
+  private async publish(type: DataType, m: JsMsg, reason: string, body: Uint8Array, omitted?: string): Promise<void> {
     const h = headers();
-    h.set(REASON_HEADER, reason.slice(0, 1000));
+    h.set(REASON_HEADER, sanitizeReason(reason));
     h.set(ORIGINAL_SUBJECT_HEADER, m.subject);
     h.set(ORIGINAL_SEQ_HEADER, String(m.seq));
+    if (omitted) h.set(BODY_OMITTED_HEADER, sanitizeReason(omitted));
     // The msg id makes a re-sent dead letter (after a crash before the ack) a duplicate.
-    await this.js.publish(deadLetterSubject(this.prefix, type), m.data, {
+    await this.js.publish(deadLetterSubject(this.prefix, type), body, {
       headers: h,
       msgID: `dlq:${this.stream}:${m.seq}`,
       timeout: 5000,

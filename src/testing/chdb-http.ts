@@ -97,8 +97,11 @@ export async function startChdbHttp(opts: ChdbHttpOptions): Promise<ChdbHttpServ
         }
         stats.queries++;
         const sql = [queryParam, body.toString('utf8')].filter((s) => s.trim()).join('\n');
-        for (const [k, v] of Object.entries(settings)) await session.queryAsync(`SET ${k} = ${quote(v)}`);
         const format = /\bFORMAT\s+\w+\s*$/i.test(sql) ? undefined : (params.get('default_format') ?? 'TabSeparated');
+        // `SET readonly = 1` would leave the shared session read-only for every later request:
+        // a request that sets readonly gets all its settings as the query's own SETTINGS clause.
+        if ('readonly' in settings) return (await session.queryAsync(withSettingsClause(sql, settings), { format })).text();
+        for (const [k, v] of Object.entries(settings)) await session.queryAsync(`SET ${k} = ${quote(v)}`);
         return (await session.queryAsync(sql, { format })).text();
       });
       res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'x-clickhouse-summary': '{}' }).end(out);
@@ -159,6 +162,16 @@ export async function startChdbHttp(opts: ChdbHttpOptions): Promise<ChdbHttpServ
       session.close();
     },
   };
+}
+
+/** `SELECT ... SETTINGS a = 1, b = 'x' FORMAT F`: the clause goes before a trailing FORMAT. */
+function withSettingsClause(sql: string, settings: Record<string, string>): string {
+  const clause = Object.entries(settings)
+    .map(([k, v]) => `${k} = ${quote(v)}`)
+    .join(', ');
+  const format = /\s+FORMAT\s+\w+\s*$/i.exec(sql);
+  const body = format ? sql.slice(0, format.index) : sql;
+  return `${body} SETTINGS ${clause}${format ? format[0] : ''}`;
 }
 
 function quote(v: string): string {

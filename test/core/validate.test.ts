@@ -36,6 +36,47 @@ describe('validateRecord', () => {
     expect(reject({ ...book, last_update_id: 5 })).toMatch(/^field "last_update_id": expected an unsigned integer as text/);
   });
 
+  it('rejects what ClickHouse would silently change, naming the field and the value', () => {
+    const book = JSON.parse(JSON.stringify(sampleRecords()[0]));
+    expect(() => validateRecord({ ...book, last_update_id: '18446744073709551615' })).not.toThrow();
+    expect(reject({ ...book, last_update_id: '18446744073709551616' })).toBe(
+      'field "last_update_id": exceeds UInt64 (18446744073709551615), got "18446744073709551616"',
+    );
+    expect(reject({ ...book, last_update_id: '99999999999999999999' })).toMatch(/^field "last_update_id": exceeds UInt64/);
+    const vix = JSON.parse(JSON.stringify(sampleRecords()[7]));
+    expect(() => validateRecord({ ...vix, maturity_date: '2028-02-29' })).not.toThrow();
+    expect(reject({ ...vix, maturity_date: '2026-02-30' })).toBe('field "maturity_date": not a calendar date, got "2026-02-30"');
+    expect(reject({ ...vix, maturity_date: '2026-13-01' })).toBe('field "maturity_date": not a calendar date, got "2026-13-01"');
+    expect(reject({ ...vix, maturity_date: '2150-01-01' })).toBe(
+      'field "maturity_date": outside the Date column\'s range 1970-01-01..2149-06-06, got "2150-01-01"',
+    );
+    expect(reject({ ...vix, maturity_date: '1969-12-31' })).toMatch(/^field "maturity_date": outside the Date column's range/);
+    expect(reject({ ...trade(), timestamp: Date.UTC(2106, 1, 8) })).toMatch(/^field "timestamp": expected integer milliseconds .* got 4295030400000$/);
+    expect(reject({ ...trade(), trade_time: Date.UTC(1999, 11, 31) })).toMatch(/^field "trade_time": expected integer milliseconds/);
+    expect(() => validateRecord({ ...trade(), timestamp: Date.UTC(2106, 1, 7) })).not.toThrow();
+  });
+
+  it('rejects non-positive prices and negative quantities', () => {
+    expect(reject({ ...trade(), price: '0' })).toBe('field "price": must be positive, got "0"');
+    expect(reject({ ...trade(), price: '-1.5' })).toBe('field "price": must be positive, got "-1.5"');
+    expect(reject({ ...trade(), quantity: '-0.1' })).toBe('field "quantity": must not be negative, got "-0.1"');
+    expect(reject({ ...trade(), quantity_raw: '-1' })).toBe('field "quantity_raw": must not be negative, got "-1"');
+    expect(() => validateRecord({ ...trade(), quantity: '-0.000' })).not.toThrow();
+    const funding = JSON.parse(JSON.stringify(sampleRecords()[2]));
+    expect(reject({ ...funding, mark_price: '0.0' })).toBe('field "mark_price": must be positive, got "0.0"');
+    expect(() => validateRecord({ ...funding, funding_rate: '-0.01' })).not.toThrow();
+    const oi = JSON.parse(JSON.stringify(sampleRecords()[3]));
+    expect(reject({ ...oi, open_interest: '-5' })).toBe('field "open_interest": must not be negative, got "-5"');
+    expect(() => validateRecord({ ...oi, open_interest: '0' })).not.toThrow();
+    const book = JSON.parse(JSON.stringify(sampleRecords()[0]));
+    expect(reject({ ...book, bids: [['1', '2'], ['0', '1']] })).toBe('field "bids": level 1: price must be positive, got "0"');
+    expect(reject({ ...book, asks: [['1', '0']] })).toBe('field "asks": level 0: quantity must be positive, got "0"');
+    expect(reject({ ...book, asks: [['1', '-2']] })).toBe('field "asks": level 0: quantity must be positive, got "-2"');
+    expect(reject({ ...book, quantity_unit: 'contracts', bids_raw: ['5', '0'], asks_raw: ['1'] })).toBe(
+      'field "bids_raw": element 1: must be positive, got "0"',
+    );
+  });
+
   it('allows optional fields to be absent', () => {
     const f = JSON.parse(JSON.stringify(sampleRecords()[2]));
     delete f.mark_price;

@@ -79,7 +79,7 @@ export async function storageEnv(opts: { engine: 'clickhouse' | 'embedded'; batc
 
 /** Read-only SQL through the storage daemon's /query endpoint (how `marketprism query` reaches an embedded engine). */
 export async function queryViaDaemon<T = Record<string, unknown>>(healthPort: number, sql: string): Promise<T[]> {
-  const res = await fetch(`http://127.0.0.1:${healthPort}/query`, { method: 'POST', body: sql });
+  const res = await fetch(`http://127.0.0.1:${healthPort}/query`, { method: 'POST', headers: { 'content-type': 'application/sql' }, body: sql });
   const text = await res.text();
   if (!res.ok) throw new Error(text);
   return text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as T);

@@ -77,6 +77,14 @@ describe('hot and cold tiers, and the CLI', () => {
     const bad = await cli('query', '--config', env.configFile, 'DROP TABLE marketprism_hot.trades');
     expect(bad.code).toBe(1);
     expect(bad.out).toMatch(/only a single read-only statement/);
+    const file = await cli('query', '--config', env.configFile, "SELECT * FROM file('/etc/passwd', 'LineAsString')");
+    expect(file.code).toBe(1);
+    expect(file.out).toMatch(/table function file\(\) is not allowed/);
+    const huge = await cli('query', '--config', env.configFile, 'SELECT number FROM numbers(10000000)');
+    expect(huge.code).toBe(1);
+    expect(huge.out).toMatch(/the result is larger than a query may return/);
+    const guard = await cli('query', '--config', env.configFile, "SELECT getSetting('readonly') AS r");
+    expect(guard).toEqual({ code: 0, out: '{"r":1}\n' });
   });
 
   it('`check-config` names the problem', async () => {

@@ -1,7 +1,15 @@
 /** chDB: ClickHouse in-process, data in a directory. For a single machine with no server. */
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { EngineError, INSERT_SETTINGS, QUERY_SETTINGS_SQL, type ClickHouseEngine, type InsertOptions } from './engine.js';
+import {
+  EngineError,
+  INSERT_SETTINGS,
+  QUERY_SETTINGS,
+  settingsSql,
+  type ClickHouseEngine,
+  type InsertOptions,
+  type QuerySettings,
+} from './engine.js';
 
 interface ChdbResult {
   text(): string;
@@ -43,12 +51,16 @@ export class EmbeddedEngine implements ClickHouseEngine {
     await this.run(sql);
   }
 
-  async query<T>(sql: string): Promise<T[]> {
-    const text = await this.run(`${sql.trim().replace(/;$/, '')} SETTINGS ${QUERY_SETTINGS_SQL}`, 'JSONEachRow');
+  async query<T>(sql: string, settings: QuerySettings = {}): Promise<T[]> {
+    const text = await this.run(`${sql.trim().replace(/;$/, '')} SETTINGS ${settingsSql({ ...QUERY_SETTINGS, ...settings })}`, 'JSONEachRow');
     return text
       .split('\n')
       .filter((l) => l.length > 0)
       .map((l) => JSON.parse(l) as T);
+  }
+
+  async astOf(sql: string): Promise<string> {
+    return this.run(`EXPLAIN AST ${sql}`);
   }
 
   async insert(table: string, rows: readonly object[], opts: InsertOptions = {}): Promise<void> {
@@ -75,9 +87,11 @@ export class EmbeddedEngine implements ClickHouseEngine {
   }
 }
 
+/** chDB's error as an EngineError with ClickHouse's code (its `clickhouseCode`, else the `Code: N.` its message starts with). */
 function translate(err: unknown): EngineError {
   const e = err as { message?: string; clickhouseCode?: number; code?: number };
-  return new EngineError(e.message ?? String(err), e.clickhouseCode ?? (typeof e.code === 'number' ? e.code : undefined), {
-    cause: err,
-  });
+  const message = e.message ?? String(err);
+  const fromText = /^Code: (\d+)\./.exec(message)?.[1];
+  const code = e.clickhouseCode ?? (typeof e.code === 'number' ? e.code : fromText === undefined ? undefined : Number(fromText));
+  return new EngineError(message, code, { cause: err });
 }

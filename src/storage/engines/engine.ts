@@ -13,12 +13,17 @@ export interface ClickHouseEngine {
   ping(): Promise<void>;
   /** DDL and other statements without a result. */
   command(sql: string): Promise<void>;
-  /** Rows as JSON objects (64-bit integers and decimals as strings). */
-  query<T = Record<string, unknown>>(sql: string): Promise<T[]>;
+  /** Rows as JSON objects (64-bit integers and decimals as strings), with extra per-query settings. */
+  query<T = Record<string, unknown>>(sql: string, settings?: QuerySettings): Promise<T[]>;
+  /** `EXPLAIN AST` of a statement as the engine's text (one node a line, indented by depth); runs nothing. */
+  astOf(sql: string): Promise<string>;
   /** Insert objects as JSONEachRow. */
   insert(table: string, rows: readonly object[], opts?: InsertOptions): Promise<void>;
   close(): Promise<void>;
 }
+
+/** ClickHouse settings for one query. */
+export type QuerySettings = Readonly<Record<string, string | number>>;
 
 export class EngineError extends Error {
   override name = 'EngineError';
@@ -48,7 +53,12 @@ export const INSERT_SETTINGS = {
   input_format_json_named_tuples_as_objects: 0,
 } as const;
 
-/** QUERY_SETTINGS as a SQL `SETTINGS` clause body, for engines that take settings in the query text. */
-export const QUERY_SETTINGS_SQL = Object.entries(QUERY_SETTINGS)
-  .map(([k, v]) => `${k}=${v}`)
-  .join(', ');
+/** Settings as a SQL `SETTINGS` clause body, for engines that take settings in the query text. */
+export function settingsSql(settings: QuerySettings): string {
+  return Object.entries(settings)
+    .map(([k, v]) => `${k}=${typeof v === 'number' ? v : `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`}`)
+    .join(', ');
+}
+
+/** QUERY_SETTINGS as a SQL `SETTINGS` clause body. */
+export const QUERY_SETTINGS_SQL = settingsSql(QUERY_SETTINGS);

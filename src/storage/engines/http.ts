@@ -1,6 +1,6 @@
 /** A ClickHouse server over its HTTP interface, through @clickhouse/client. */
 import { createClient, ClickHouseError, ClickHouseLogLevel, type ClickHouseClient } from '@clickhouse/client';
-import { EngineError, INSERT_SETTINGS, QUERY_SETTINGS, type ClickHouseEngine, type InsertOptions } from './engine.js';
+import { EngineError, INSERT_SETTINGS, QUERY_SETTINGS, type ClickHouseEngine, type InsertOptions, type QuerySettings } from './engine.js';
 
 export interface HttpEngineOptions {
   url: string;
@@ -35,10 +35,25 @@ export class HttpEngine implements ClickHouseEngine {
     await this.wrap(() => this.client.command({ query: sql }));
   }
 
-  async query<T>(sql: string): Promise<T[]> {
+  async query<T>(sql: string, settings?: QuerySettings): Promise<T[]> {
     return this.wrap(async () => {
-      const rs = await this.client.query({ query: sql, format: 'JSONEachRow' });
+      const rs = await this.client.query({
+        query: sql,
+        format: 'JSONEachRow',
+        // With per-query limits, the server holds the answer until the end, so a limit hit is an error status, not a cut stream.
+        ...(settings ? { clickhouse_settings: { ...settings, wait_end_of_query: 1 } } : {}),
+      });
       return rs.json<T>();
+    });
+  }
+
+  async astOf(sql: string): Promise<string> {
+    // exec, not query: query() appends `FORMAT ...`, which the parser would take as the explained statement's own.
+    return this.wrap(async () => {
+      const r = await this.client.exec({ query: `EXPLAIN AST ${sql}`, clickhouse_settings: { default_format: 'TabSeparated' } });
+      const chunks: Buffer[] = [];
+      for await (const c of r.stream) chunks.push(c as Buffer);
+      return Buffer.concat(chunks).toString('utf8');
     });
   }
 
