@@ -15,7 +15,7 @@ export const PROBLEMS = [
   'checksum', // OKX CRC32 mismatch: resynced
   'malformed', // a frame or body that does not parse or lacks fields
   'venue_error', // an error frame from the venue
-  'unsupported', // an instrument outside the data model (e.g. a dated future)
+  'unsupported', // an instrument outside the data model (e.g. an OKX option)
   'snapshot_failed', // the REST snapshot could not be fetched
   'unknown_instrument', // no instrument metadata (contract size) yet: nothing published rather than a wrong quantity
 ] as const;

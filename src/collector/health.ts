@@ -25,6 +25,8 @@ export interface HealthInput {
     lastRecordAt: Partial<Record<DataType, number>>;
     feeds: { name: string; connected: boolean }[];
     rest_pending: number;
+    /** Where the venue needs contract sizes: how many instruments are known, and why none yet. */
+    instruments?: { count: number; error: string | undefined };
   }[];
   nats: { connected: boolean; since: number; pending_acks: number; buffered: number; dropped: number };
 }
@@ -50,7 +52,9 @@ export function collectorHealth(h: HealthInput) {
     const connected = v.feeds.filter((f) => f.connected).length;
     if (connected > 0) anyConnected = true;
     if (connected < v.feeds.length) degraded = true;
-    return { venue: v.name, feeds_connected: `${connected}/${v.feeds.length}`, rest_pending: v.rest_pending, data_types: types };
+    if (v.instruments?.error) degraded = true;
+    const instruments = v.instruments && { instruments: v.instruments.count, ...(v.instruments.error ? { instruments_error: v.instruments.error } : {}) };
+    return { venue: v.name, feeds_connected: `${connected}/${v.feeds.length}`, rest_pending: v.rest_pending, ...instruments, data_types: types };
   });
   const natsDownMs = h.nats.connected ? 0 : h.now - h.nats.since;
   if (!h.nats.connected) degraded = true;

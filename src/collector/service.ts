@@ -80,6 +80,7 @@ export async function startCollector(config: CollectorConfig, log: Logger): Prom
         lastRecordAt: lastRecordAt.get(v.cfg.name) ?? {},
         feeds: v.feeds.map((f) => ({ name: f.spec.name, connected: f.connected })),
         rest_pending: v.scheduler.pending,
+        instruments: v.catalog && { count: v.catalog.size, error: v.instrumentsError ?? v.catalog.lastError?.message },
       })),
       nats: { connected: nats.connected, since: nats.since, pending_acks: publisher?.pendingAcks ?? 0, buffered: publisher?.queued ?? 0, dropped: publisher?.dropped ?? 0 },
     });

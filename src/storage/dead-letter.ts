@@ -20,8 +20,8 @@ export const MAX_REASON_CHARS = 500;
 /** One line of at most MAX_REASON_CHARS characters: control characters (newlines included) become spaces. */
 export function sanitizeReason(reason: string): string {
   // C0 and C1 controls, DEL, and the Unicode line and paragraph separators.
-  // eslint-disable-next-line no-control-regex
   const line = reason
+    // eslint-disable-next-line no-control-regex -- control characters are exactly what is removed
     .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ')
     .replace(/ {2,}/g, ' ')
     .trim();

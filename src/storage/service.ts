@@ -151,7 +151,7 @@ export async function startStorage(config: StorageConfig, log: Logger): Promise<
     }
   });
 
-  const refresh = setInterval(async () => {
+  const refreshStatus = async (): Promise<void> => {
     try {
       await engine.ping();
       state.clickhouse = { ok: true, error: undefined };
@@ -163,7 +163,8 @@ export async function startStorage(config: StorageConfig, log: Logger): Promise<
     if (state.schemaError) return notifyStatus(`schema error, storing nothing: ${state.schemaError.slice(0, 200)}`);
     const lag = Object.values(h.consumers).reduce((a, c) => a + c.lag, 0);
     notifyStatus(`${h.status}: lag ${lag} messages; clickhouse ${state.clickhouse.ok ? 'ok' : 'DOWN'}`);
-  }, 5000);
+  };
+  const refresh = setInterval(() => void refreshStatus(), 5000);
   refresh.unref();
 
   // A consumer loop that stopped turning (hung fetch, wedged insert) starves the watchdog.

@@ -35,6 +35,19 @@ describe('collectorHealth', () => {
     expect(collectorHealth(silent).status).toBe('failing');
   });
 
+  it('shows the instrument list of a venue that needs contract sizes, degraded while it does not load', () => {
+    const loaded = base();
+    loaded.venues[0]!.instruments = { count: 812, error: undefined };
+    expect(collectorHealth(loaded).status).toBe('healthy');
+    expect(collectorHealth(loaded).venues[0]).toMatchObject({ instruments: 812 });
+    const failing = base();
+    failing.venues[0]!.instruments = { count: 0, error: 'okx: fetch failed' };
+    const h = collectorHealth(failing);
+    expect(h.status).toBe('degraded');
+    expect(h.venues[0]).toMatchObject({ instruments: 0, instruments_error: 'okx: fetch failed' });
+    expect(collectorHealth(base()).venues[0]).not.toHaveProperty('instruments');
+  });
+
   it('waits during start-up, and fails when NATS stays away for over a minute', () => {
     const starting = base({ startedAt: 990_000 });
     starting.venues[0]!.lastRecordAt = {};

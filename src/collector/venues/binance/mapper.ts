@@ -1,9 +1,11 @@
 /**
- * Binance spot and USDⓈ-M futures: frames and REST bodies -> records, and the local
- * book sync each market specifies.
+ * Binance spot, USDⓈ-M and COIN-M futures: frames and REST bodies -> records, and the
+ * local book sync each market specifies (COIN-M follows the USDⓈ-M rule).
+ * Quantities are in base: spot and USDⓈ-M count the base asset, COIN-M contracts of
+ * `contractSize` USD (base = contracts × size ÷ price, from the instrument list).
  *   spot:  drop diffs with u <= lastUpdateId; the first kept has U <= lastUpdateId+1 <= u;
  *          afterwards U > local+1 is a gap.
- *   usdm:  drop diffs with u < lastUpdateId; the first kept has U <= lastUpdateId <= u;
+ *   usdm, coinm: drop diffs with u < lastUpdateId; the first kept has U <= lastUpdateId <= u;
  *          afterwards every diff's pu equals the previous u, else a gap.
  * In both, once a diff is applied, one with u <= local id was already applied (a second
  * connection during rotation delivers it again) and is ignored, buffered diffs included.
