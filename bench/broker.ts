@@ -61,7 +61,11 @@ export async function startEmbeddedStorage(b: Broker, batch = { max_rows: 5000, 
   return {
     stop: () => storage.stop(),
     async count(table) {
-      const res = await fetch(`http://127.0.0.1:${port}/query`, { method: 'POST', headers: { 'content-type': 'application/sql' }, body: `SELECT count() AS n FROM marketprism_hot.${table}` });
+      const res = await fetch(`http://127.0.0.1:${port}/query`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/sql' },
+        body: `SELECT count() AS n FROM marketprism_hot.${table}`,
+      });
       return Number((JSON.parse(await res.text()) as { n: string }).n);
     },
   };

@@ -93,7 +93,18 @@ function runCase(kind: VenueKind, src: BookSource, books: number, steps: number)
   }
   const bad = [...problems.counts].filter(([k]) => k !== 'unsupported');
   if (bad.length) throw new Error(`${kind}: book problems during the run: ${JSON.stringify(Object.fromEntries(bad))}`);
-  return { diffs, levels, records, ms: clock.ms, cpuMs: clock.cpuMs, heapStart, heapEndLive, heapEnd: heapAfterGc(), heapMax: Math.max(heapStart, ...heapSeries), heapSeries };
+  return {
+    diffs,
+    levels,
+    records,
+    ms: clock.ms,
+    cpuMs: clock.cpuMs,
+    heapStart,
+    heapEndLive,
+    heapEnd: heapAfterGc(),
+    heapMax: Math.max(heapStart, ...heapSeries),
+    heapSeries,
+  };
 }
 
 export const collectorBookBench: Bench = {
@@ -125,7 +136,9 @@ export const collectorBookBench: Bench = {
         [`${name}_heap_max_after_gc_mb`]: r.heapMax,
         [`${name}_heap_after_gc_series_mb`]: r.heapSeries.join(' '),
       });
-      parts.push(`${name} ${fmt(dps)} diffs/s (${fmt(lps)} levels/s; ${fmt(perSecond(r.diffs, r.cpuMs))} per CPU-second) over ${fmt(r.diffs)}, heap after GC ${r.heapStart}→${r.heapEnd} MiB`);
+      parts.push(
+        `${name} ${fmt(dps)} diffs/s (${fmt(lps)} levels/s; ${fmt(perSecond(r.diffs, r.cpuMs))} per CPU-second) over ${fmt(r.diffs)}, heap after GC ${r.heapStart}→${r.heapEnd} MiB`,
+      );
     }
     out.load1_end = load1();
     out.summary = `${parts.join('; ')} (${LEVELS}-level books, publish_interval ${PUBLISH_INTERVAL_MS} ms)`;

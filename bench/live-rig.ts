@@ -93,7 +93,9 @@ export async function startLiveRig(broker: Broker, o: LiveOptions): Promise<Live
   );
   // MARKETPRISM_BENCH_PROFILE=FILE: the collector logs V8 ticks there (`node --prof-process FILE`).
   const prof = process.env.MARKETPRISM_BENCH_PROFILE;
-  const collector = await spawnNode('bin/marketprism-collector.js', ['--config', file], { nodeArgs: prof ? ['--prof', `--logfile=${prof}`, '--no-logfile-per-isolate'] : [] });
+  const collector = await spawnNode('bin/marketprism-collector.js', ['--config', file], {
+    nodeArgs: prof ? ['--prof', `--logfile=${prof}`, '--no-logfile-per-isolate'] : [],
+  });
   const stop = async () => {
     await collector.stop();
     await sim.stop();
@@ -143,7 +145,8 @@ const C = 'marketprism_collector_';
 export function between(a: Reading, b: Reading) {
   const ms = b.at - a.at;
   const rate = (f: (r: Reading) => number) => Math.round((f(b) - f(a)) / (ms / 1000));
-  const lat = (q: number) => Math.round(quantile(q, a.metrics.buckets(`${C}publish_latency_seconds`), b.metrics.buckets(`${C}publish_latency_seconds`)) * 10_000) / 10;
+  const lat = (q: number) =>
+    Math.round(quantile(q, a.metrics.buckets(`${C}publish_latency_seconds`), b.metrics.buckets(`${C}publish_latency_seconds`)) * 10_000) / 10;
   return {
     seconds: Math.round(ms / 100) / 10,
     frames_sent_per_second: rate((r) => r.simFramesSent),

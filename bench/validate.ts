@@ -14,6 +14,12 @@ export const validateBench: Bench = {
     for (const l of lines) bytes += JSON.stringify(toRow(validateRecord(JSON.parse(l)))).length;
     const s = Number(process.hrtime.bigint() - t0) / 1e9;
     const rate = Math.round(n / s);
-    return { records: n, per_second: rate, ns_per_record: Math.round((s * 1e9) / n), bytes, summary: `${rate.toLocaleString('en')} trades/s decoded+validated+mapped (${Math.round((s * 1e9) / n)} ns each)` };
+    return {
+      records: n,
+      per_second: rate,
+      ns_per_record: Math.round((s * 1e9) / n),
+      bytes,
+      summary: `${rate.toLocaleString('en')} trades/s decoded+validated+mapped (${Math.round((s * 1e9) / n)} ns each)`,
+    };
   },
 };

@@ -78,7 +78,10 @@ function checkStoreLimits(n: ConfigReader, streamsRoot: ConfigReader, c: BrokerC
     }
     const total = limited.reduce((sum, { s }) => sum + s.max_bytes, 0);
     if (total > store && limited.every(({ s }) => s.max_bytes <= store)) {
-      n.fail(key, `${store} bytes cannot hold the ${storage} streams' max_bytes together (${limited.map(({ s }) => `${s.name} ${s.max_bytes}`).join(' + ')} = ${total} bytes, in ${streamsRoot.file})`);
+      n.fail(
+        key,
+        `${store} bytes cannot hold the ${storage} streams' max_bytes together (${limited.map(({ s }) => `${s.name} ${s.max_bytes}`).join(' + ')} = ${total} bytes, in ${streamsRoot.file})`,
+      );
     }
   }
 }

@@ -11,8 +11,14 @@ import { createInterface } from 'node:readline';
 import type { Logger } from '../core/logger.js';
 import type { BrokerConfig } from './config.js';
 
+// prettier-ignore -- a table, laid out by hand
 const LEVELS: Record<string, 'debug' | 'info' | 'warn' | 'error' | 'fatal'> = {
-  DBG: 'debug', TRC: 'debug', INF: 'info', WRN: 'warn', ERR: 'error', FTL: 'fatal',
+  DBG: 'debug',
+  TRC: 'debug',
+  INF: 'info',
+  WRN: 'warn',
+  ERR: 'error',
+  FTL: 'fatal',
 };
 const LINE_RE = /^\[\d+\] \S+ \S+ \[(\w{3})\] (.*)$/;
 const HEALTHY_RESET_MS = 30_000;
@@ -37,7 +43,11 @@ function findOnPath(name: string): string | undefined {
  * broker dies, even by SIGKILL, the kernel sends nats-server SIGTERM (a clean
  * JetStream shutdown). Without setpriv, nats-server is spawned directly (and a warning says so).
  */
-export function natsServerCommand(binary: string, configFile: string, setpriv: string | null = findOnPath('setpriv') ?? null): { file: string; args: string[] } {
+export function natsServerCommand(
+  binary: string,
+  configFile: string,
+  setpriv: string | null = findOnPath('setpriv') ?? null,
+): { file: string; args: string[] } {
   const args = ['-c', configFile];
   return setpriv ? { file: setpriv, args: ['--pdeathsig', 'TERM', '--', binary, ...args] } : { file: binary, args };
 }

@@ -87,7 +87,13 @@ export class LiveVenue {
     this.allowed = recordFilter(cfg);
     this.session = new VenueSession(
       spec.kind,
-      { depth: opts.depth, restUrl: cfg.rest_url, snapshotLimit: cfg.snapshot_limit, tickerIntervalMs: cfg.ticker_interval_ms, publishIntervalMs: opts.publishIntervalMs },
+      {
+        depth: opts.depth,
+        restUrl: cfg.rest_url,
+        snapshotLimit: cfg.snapshot_limit,
+        tickerIntervalMs: cfg.ticker_interval_ms,
+        publishIntervalMs: opts.publishIntervalMs,
+      },
       problems,
       {
         clock: Date.now,
@@ -150,7 +156,8 @@ export class LiveVenue {
       signal: this.stopping.signal,
       onError: (err, attempt, delayMs) => {
         this.instrumentsError = err.message;
-        if (attempt === 0 || attempt % 10 === 0) this.log.warn({ venue: this.cfg.name, err: err.message, attempt, retry_in_ms: Math.round(delayMs) }, 'instrument list not loaded; retrying');
+        if (attempt === 0 || attempt % 10 === 0)
+          this.log.warn({ venue: this.cfg.name, err: err.message, attempt, retry_in_ms: Math.round(delayMs) }, 'instrument list not loaded; retrying');
       },
     }).then(
       () => {

@@ -4,15 +4,50 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 export function collectorMetrics(registry: Registry) {
   const registers = [registry];
   return {
-    messagesIn: new Counter({ name: 'marketprism_collector_messages_in_total', help: 'Frames and REST bodies received', labelNames: ['venue', 'source'], registers }),
-    recordsOut: new Counter({ name: 'marketprism_collector_records_out_total', help: 'Records handed to the publisher', labelNames: ['venue', 'data_type'], registers }),
-    published: new Counter({ name: 'marketprism_collector_records_published_total', help: 'Records acknowledged by JetStream', labelNames: ['data_type'], registers }),
-    problems: new Counter({ name: 'marketprism_collector_problems_total', help: 'Venue data problems: gap, crossed, crossed_auction, checksum, malformed, venue_error, unsupported, snapshot_failed', labelNames: ['venue', 'problem'], registers }),
-    resyncs: new Counter({ name: 'marketprism_collector_book_resyncs_total', help: 'Order books dropped and rebuilt', labelNames: ['venue', 'reason'], registers }),
+    messagesIn: new Counter({
+      name: 'marketprism_collector_messages_in_total',
+      help: 'Frames and REST bodies received',
+      labelNames: ['venue', 'source'],
+      registers,
+    }),
+    recordsOut: new Counter({
+      name: 'marketprism_collector_records_out_total',
+      help: 'Records handed to the publisher',
+      labelNames: ['venue', 'data_type'],
+      registers,
+    }),
+    published: new Counter({
+      name: 'marketprism_collector_records_published_total',
+      help: 'Records acknowledged by JetStream',
+      labelNames: ['data_type'],
+      registers,
+    }),
+    problems: new Counter({
+      name: 'marketprism_collector_problems_total',
+      help: 'Venue data problems: gap, crossed, crossed_auction, checksum, malformed, venue_error, unsupported, snapshot_failed',
+      labelNames: ['venue', 'problem'],
+      registers,
+    }),
+    resyncs: new Counter({
+      name: 'marketprism_collector_book_resyncs_total',
+      help: 'Order books dropped and rebuilt',
+      labelNames: ['venue', 'reason'],
+      registers,
+    }),
     reconnects: new Counter({ name: 'marketprism_collector_reconnects_total', help: 'WebSocket reconnect attempts', labelNames: ['venue', 'feed'], registers }),
     throttled: new Counter({ name: 'marketprism_collector_rest_throttled_total', help: 'REST 429/418 answers', labelNames: ['venue', 'status'], registers }),
-    invalid: new Counter({ name: 'marketprism_collector_invalid_records_total', help: 'Records that failed validation and were not published', labelNames: ['venue', 'data_type'], registers }),
-    dropped: new Counter({ name: 'marketprism_collector_dropped_records_total', help: 'Records dropped because the publish buffer was full', labelNames: ['data_type'], registers }),
+    invalid: new Counter({
+      name: 'marketprism_collector_invalid_records_total',
+      help: 'Records that failed validation and were not published',
+      labelNames: ['venue', 'data_type'],
+      registers,
+    }),
+    dropped: new Counter({
+      name: 'marketprism_collector_dropped_records_total',
+      help: 'Records dropped because the publish buffer was full',
+      labelNames: ['data_type'],
+      registers,
+    }),
     publishLatency: new Histogram({
       name: 'marketprism_collector_publish_latency_seconds',
       help: 'From hand-over to the publisher to the JetStream ack',
@@ -21,7 +56,12 @@ export function collectorMetrics(registry: Registry) {
     }),
     pendingAcks: new Gauge({ name: 'marketprism_collector_pending_acks', help: 'Publishes awaiting a JetStream ack', registers }),
     buffered: new Gauge({ name: 'marketprism_collector_publish_buffer_records', help: 'Records queued for publishing', registers }),
-    bookDepth: new Gauge({ name: 'marketprism_collector_book_depth_levels', help: 'Levels per side in the last published book', labelNames: ['venue', 'symbol', 'side'], registers }),
+    bookDepth: new Gauge({
+      name: 'marketprism_collector_book_depth_levels',
+      help: 'Levels per side in the last published book',
+      labelNames: ['venue', 'symbol', 'side'],
+      registers,
+    }),
     connections: new Gauge({ name: 'marketprism_collector_connections', help: 'Open WebSocket feeds', labelNames: ['venue'], registers }),
     restPending: new Gauge({ name: 'marketprism_collector_rest_pending', help: 'REST requests queued or in flight', labelNames: ['venue'], registers }),
   };

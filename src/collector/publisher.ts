@@ -100,28 +100,26 @@ export class JetStreamPublisher {
   }
 
   private send(e: Entry): void {
-    this.js
-      .publish(e.subject, e.data, { msgID: e.msgID, timeout: this.opts.ackTimeoutMs ?? 5000 })
-      .then(
-        () => {
-          this.inflight--;
-          this.published++;
-          if (this.lastError) this.log.info({ after: this.lastError }, 'publishing again');
-          this.lastError = undefined;
-          this.retryDelay = 0;
-          this.hooks.published?.(e.record, Date.now() - e.enqueuedAt);
-          this.pump();
-        },
-        (err: Error) => {
-          this.inflight--;
-          // Back to the front: it is retried with the same msg id, so JetStream stores it once.
-          this.queue.splice(this.head, 0, e);
-          this.hooks.failed?.(err);
-          if (this.lastError !== err.message) this.log.warn({ err: err.message }, 'publish failed; retrying');
-          this.lastError = err.message;
-          this.scheduleRetry();
-        },
-      );
+    this.js.publish(e.subject, e.data, { msgID: e.msgID, timeout: this.opts.ackTimeoutMs ?? 5000 }).then(
+      () => {
+        this.inflight--;
+        this.published++;
+        if (this.lastError) this.log.info({ after: this.lastError }, 'publishing again');
+        this.lastError = undefined;
+        this.retryDelay = 0;
+        this.hooks.published?.(e.record, Date.now() - e.enqueuedAt);
+        this.pump();
+      },
+      (err: Error) => {
+        this.inflight--;
+        // Back to the front: it is retried with the same msg id, so JetStream stores it once.
+        this.queue.splice(this.head, 0, e);
+        this.hooks.failed?.(err);
+        if (this.lastError !== err.message) this.log.warn({ err: err.message }, 'publish failed; retrying');
+        this.lastError = err.message;
+        this.scheduleRetry();
+      },
+    );
   }
 
   private scheduleRetry(): void {

@@ -14,7 +14,6 @@ import { isVenueKind, protocolOf, VENUE_KINDS, venueOf, venuesOfKind } from './v
 
 export const RECORD_USAGE = `usage: marketprism-collector record --venue ${VENUE_KINDS.join('|')} --out DIR [--config FILE] [--symbols BTC-USDT,ETH-USDT] [--duration 10m]`;
 
-
 export async function recordCommand(argv: string[]): Promise<number> {
   const args = [...argv];
   let venue: string | undefined, out: string | undefined, configFile: string | undefined, symbols: string | undefined, duration: string | undefined;
@@ -61,7 +60,10 @@ export async function recordCommand(argv: string[]): Promise<number> {
   let records = 0;
   const live = venues.map((v) => {
     writer.config(JSON.stringify({ venue: v.name, symbols: v.symbols, data_types: v.data_types }));
-    return new LiveVenue(v, { depth: config.orderbook.depth, publishIntervalMs: config.orderbook.publish_interval_ms }, log, { record: () => records++, capture: writer });
+    return new LiveVenue(v, { depth: config.orderbook.depth, publishIntervalMs: config.orderbook.publish_interval_ms }, log, {
+      record: () => records++,
+      capture: writer,
+    });
   });
   live.forEach((l) => l.start());
   log.info({ venue: kind, out, venues: venues.map((v) => v.name) }, 'recording');

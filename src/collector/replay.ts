@@ -42,7 +42,6 @@ export interface ReplaySummary {
   instruments_error?: string;
 }
 
-
 /** Replays `files`, handing each record to `out` in order. */
 export async function replay(opts: ReplayOptions, out: (r: MarketRecord) => void | Promise<void>): Promise<ReplaySummary> {
   let now = 0;
@@ -146,7 +145,15 @@ export async function replayCommand(argv: string[]): Promise<number> {
   const count = (v: string | undefined) => (v === undefined ? undefined : /^\d+$/.test(v) ? Number(v) : NaN);
   const depthN = count(depth);
   const intervalN = count(interval);
-  if (!venue || !isVenueKind(venue) || args.length === 0 || args.some((a) => a.startsWith('--')) || Number.isNaN(depthN) || Number.isNaN(intervalN) || depthN === 0) {
+  if (
+    !venue ||
+    !isVenueKind(venue) ||
+    args.length === 0 ||
+    args.some((a) => a.startsWith('--')) ||
+    Number.isNaN(depthN) ||
+    Number.isNaN(intervalN) ||
+    depthN === 0
+  ) {
     console.error(REPLAY_USAGE);
     return 2;
   }

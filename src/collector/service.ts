@@ -58,15 +58,16 @@ export async function startCollector(config: CollectorConfig, log: Logger): Prom
 
   const venues = config.venues
     .filter((v) => v.enabled)
-    .map((v) =>
-      new LiveVenue(v, { depth: config.orderbook.depth, publishIntervalMs: config.orderbook.publish_interval_ms }, log, {
-        record: (r) => handOver(v.name, r),
-        messageIn: (source) => metrics.messagesIn.inc({ venue: v.name, source }),
-        problem: (problem) => metrics.problems.inc({ venue: v.name, problem }),
-        resync: (reason) => metrics.resyncs.inc({ venue: v.name, reason }),
-        reconnect: (feed) => metrics.reconnects.inc({ venue: v.name, feed }),
-        throttled: (status) => metrics.throttled.inc({ venue: v.name, status: String(status) }),
-      }),
+    .map(
+      (v) =>
+        new LiveVenue(v, { depth: config.orderbook.depth, publishIntervalMs: config.orderbook.publish_interval_ms }, log, {
+          record: (r) => handOver(v.name, r),
+          messageIn: (source) => metrics.messagesIn.inc({ venue: v.name, source }),
+          problem: (problem) => metrics.problems.inc({ venue: v.name, problem }),
+          resync: (reason) => metrics.resyncs.inc({ venue: v.name, reason }),
+          reconnect: (feed) => metrics.reconnects.inc({ venue: v.name, feed }),
+          throttled: (status) => metrics.throttled.inc({ venue: v.name, status: String(status) }),
+        }),
     );
 
   const health = () =>
@@ -82,13 +83,21 @@ export async function startCollector(config: CollectorConfig, log: Logger): Prom
         rest_pending: v.scheduler.pending,
         instruments: v.catalog && { count: v.catalog.size, error: v.instrumentsError ?? v.catalog.lastError?.message },
       })),
-      nats: { connected: nats.connected, since: nats.since, pending_acks: publisher?.pendingAcks ?? 0, buffered: publisher?.queued ?? 0, dropped: publisher?.dropped ?? 0 },
+      nats: {
+        connected: nats.connected,
+        since: nats.since,
+        pending_acks: publisher?.pendingAcks ?? 0,
+        buffered: publisher?.queued ?? 0,
+        dropped: publisher?.dropped ?? 0,
+      },
     });
 
   const healthRoute: Route = () => healthReply(health());
   const servers: HttpServer[] = [];
   if (config.health.port === config.metrics.port && config.health.host === config.metrics.host) {
-    servers.push(await startHttpServer({ name: 'health+metrics', ...config.health, routes: { '/health': healthRoute, '/metrics': metricsRoute(registry) } }, log));
+    servers.push(
+      await startHttpServer({ name: 'health+metrics', ...config.health, routes: { '/health': healthRoute, '/metrics': metricsRoute(registry) } }, log),
+    );
   } else {
     servers.push(await startHttpServer({ name: 'health', ...config.health, routes: { '/health': healthRoute } }, log));
     servers.push(await startHttpServer({ name: 'metrics', ...config.metrics, routes: { '/metrics': metricsRoute(registry) } }, log));
@@ -164,7 +173,8 @@ export async function startCollector(config: CollectorConfig, log: Logger): Prom
       clearInterval(refresh);
       await Promise.all(venues.map((v) => v.stop()));
       await startup.catch(() => undefined);
-      if (publisher && !(await publisher.flush(5000))) log.warn({ queued: publisher.queued, pending: publisher.pendingAcks }, 'stopping with records not acknowledged');
+      if (publisher && !(await publisher.flush(5000)))
+        log.warn({ queued: publisher.queued, pending: publisher.pendingAcks }, 'stopping with records not acknowledged');
       publisher?.close();
       await nats.nc?.drain().catch(() => undefined);
       await Promise.all(servers.map((s) => s.close()));

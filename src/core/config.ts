@@ -25,8 +25,7 @@ export class ConfigErrors extends ConfigError {
   override name = 'ConfigErrors';
   constructor(readonly problems: readonly ConfigError[]) {
     super(problems[0]!.file, problems[0]!.key, '');
-    this.message =
-      problems.length === 1 ? problems[0]!.message : `${problems.length} problems:\n${problems.map((p) => `  ${p.message}`).join('\n')}`;
+    this.message = problems.length === 1 ? problems[0]!.message : `${problems.length} problems:\n${problems.map((p) => `  ${p.message}`).join('\n')}`;
   }
 }
 
@@ -82,8 +81,17 @@ export function relativeTo(file: string, path: string): string {
 const DURATION_RE = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
 const DURATION_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 const BYTES_RE = /^(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)?$/i;
+// prettier-ignore -- a table, laid out by hand
 const BYTES_UNIT: Record<string, number> = {
-  b: 1, kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, tib: 1024 ** 4,
+  b: 1,
+  kb: 1e3,
+  mb: 1e6,
+  gb: 1e9,
+  tb: 1e12,
+  kib: 1024,
+  mib: 1024 ** 2,
+  gib: 1024 ** 3,
+  tib: 1024 ** 4,
 };
 
 /** The longest delay setTimeout/setInterval hold (2^31-1 ms, about 24.8 days); longer ones fire at once. */
@@ -91,7 +99,12 @@ export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** A duration in ms as an operator would write it: "24.8d", "90m", "1500ms". */
 export function formatDuration(ms: number): string {
-  for (const [unit, size] of [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) {
+  for (const [unit, size] of [
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1000],
+  ] as const) {
     if (ms >= size) return `${Math.floor((ms / size) * 10) / 10}${unit}`;
   }
   return `${ms}ms`;

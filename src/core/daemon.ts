@@ -46,7 +46,9 @@ export async function runDaemon<C extends { log_level: LogLevel }>(spec: DaemonS
   if (args.includes('--help') || args[0] === 'help') {
     console.log(
       `usage: ${name} [run] [--config FILE]\n       ${name} check-config [--config FILE]\n` +
-        Object.keys(spec.commands ?? {}).map((c) => `       ${name} ${c} ...\n`).join('') +
+        Object.keys(spec.commands ?? {})
+          .map((c) => `       ${name} ${c} ...\n`)
+          .join('') +
         `       ${name} --version`,
     );
     return;

@@ -137,8 +137,7 @@ export const TYPE_FIELDS = {
 type FieldsOf<F extends Record<string, FieldKind>> = { readonly [K in keyof F]: KindType[F[K]] };
 
 /** The record of one data type, derived from the table above. */
-export type RecordOf<T extends DataType> = { readonly data_type: T } & FieldsOf<typeof COMMON_FIELDS> &
-  FieldsOf<(typeof TYPE_FIELDS)[T]>;
+export type RecordOf<T extends DataType> = { readonly data_type: T } & FieldsOf<typeof COMMON_FIELDS> & FieldsOf<(typeof TYPE_FIELDS)[T]>;
 
 export type MarketRecord = { [T in DataType]: RecordOf<T> }[DataType];
 

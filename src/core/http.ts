@@ -54,10 +54,7 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
-export async function startHttpServer(
-  opts: { host: string; port: number; routes: Record<string, Route>; name: string },
-  log: Logger,
-): Promise<HttpServer> {
+export async function startHttpServer(opts: { host: string; port: number; routes: Record<string, Route>; name: string }, log: Logger): Promise<HttpServer> {
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const route = opts.routes[url.pathname];
@@ -72,7 +69,9 @@ export async function startHttpServer(
     const remote = req.socket.remoteAddress ?? '';
     const local = remote === '::1' || remote.startsWith('127.') || remote.startsWith('::ffff:127.');
     void readBody(req)
-      .then((body) => Promise.race<HttpReply>([Promise.resolve(route({ method: req.method!, params: url.searchParams, body, headers: req.headers, local })), timeout]))
+      .then((body) =>
+        Promise.race<HttpReply>([Promise.resolve(route({ method: req.method!, params: url.searchParams, body, headers: req.headers, local })), timeout]),
+      )
       .catch((err: Error): HttpReply => ({ status: 500, body: `error: ${err.message}\n` }))
       .then((reply) => {
         clearTimeout(timer);

@@ -3,15 +3,7 @@
  * missing → add, different → update, same → nothing. A change JetStream cannot
  * make in place (storage type, retention) is reported, never forced by deleting data.
  */
-import {
-  DiscardPolicy,
-  JetStreamApiError,
-  JetStreamApiCodes,
-  RetentionPolicy,
-  StorageType,
-  jetstreamManager,
-  type StreamConfig,
-} from '@nats-io/jetstream';
+import { DiscardPolicy, JetStreamApiError, JetStreamApiCodes, RetentionPolicy, StorageType, jetstreamManager, type StreamConfig } from '@nats-io/jetstream';
 import { ConfigProblems, type ConfigReader } from './config.js';
 import type { NatsConnection } from './nats.js';
 
@@ -79,12 +71,7 @@ export function toStreamConfig(spec: StreamSpec): Partial<StreamConfig> & { name
     name: spec.name,
     subjects: spec.subjects,
     storage: spec.storage === 'file' ? StorageType.File : StorageType.Memory,
-    retention:
-      spec.retention === 'limits'
-        ? RetentionPolicy.Limits
-        : spec.retention === 'interest'
-          ? RetentionPolicy.Interest
-          : RetentionPolicy.Workqueue,
+    retention: spec.retention === 'limits' ? RetentionPolicy.Limits : spec.retention === 'interest' ? RetentionPolicy.Interest : RetentionPolicy.Workqueue,
     discard: spec.discard === 'old' ? DiscardPolicy.Old : DiscardPolicy.New,
     max_age: spec.max_age_ms * MS_TO_NS,
     max_msgs: spec.max_msgs,
@@ -110,8 +97,16 @@ export class StreamReconcileError extends Error {
 /** Fields that cannot change on an existing stream. */
 const IMMUTABLE = ['storage', 'retention'] as const;
 const COMPARED = [
-  'subjects', 'storage', 'retention', 'discard', 'max_age', 'max_msgs', 'max_bytes',
-  'max_msg_size', 'duplicate_window', 'num_replicas',
+  'subjects',
+  'storage',
+  'retention',
+  'discard',
+  'max_age',
+  'max_msgs',
+  'max_bytes',
+  'max_msg_size',
+  'duplicate_window',
+  'num_replicas',
 ] as const;
 
 export async function ensureStreams(nc: NatsConnection, specs: StreamSpec[]): Promise<StreamResult[]> {

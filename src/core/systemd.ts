@@ -59,16 +59,19 @@ export function startWatchdog(alive: () => boolean, log: Logger): () => void {
   const interval = watchdogIntervalMs();
   if (!interval || !sd()) return () => {};
   let failing = false;
-  const timer = setInterval(() => {
-    if (alive()) {
-      if (failing) log.info('watchdog: healthy again');
-      failing = false;
-      sd()?.watchdog();
-    } else if (!failing) {
-      failing = true;
-      log.error({ interval_ms: interval }, 'watchdog: liveness check failing, not pinging systemd');
-    }
-  }, Math.max(250, Math.floor(interval / 2)));
+  const timer = setInterval(
+    () => {
+      if (alive()) {
+        if (failing) log.info('watchdog: healthy again');
+        failing = false;
+        sd()?.watchdog();
+      } else if (!failing) {
+        failing = true;
+        log.error({ interval_ms: interval }, 'watchdog: liveness check failing, not pinging systemd');
+      }
+    },
+    Math.max(250, Math.floor(interval / 2)),
+  );
   timer.unref();
   return () => clearInterval(timer);
 }

@@ -16,7 +16,6 @@ export interface CollectorVenue {
   data_types?: string[];
 }
 
-
 /** cryptofeed channel names -> data model types (the ones a replay can carry). */
 const CHANNEL_TYPES: Record<string, string> = {
   l2_book: 'orderbook',

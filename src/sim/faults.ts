@@ -36,7 +36,8 @@ export class FaultPlan {
         this.drops.push({ spec: injection, left: positive(injection.count, 'count') });
         break;
       case 'rest-error':
-        if (!Number.isInteger(injection.status) || injection.status < 400) throw new RangeError(`rest-error status must be an HTTP error code, got ${injection.status}`);
+        if (!Number.isInteger(injection.status) || injection.status < 400)
+          throw new RangeError(`rest-error status must be an HTTP error code, got ${injection.status}`);
         this.restErrors.push({ spec: injection, left: positive(injection.count, 'count') });
         break;
       case 'rest-delay':

@@ -111,7 +111,10 @@ function parsePlan(argv: string[]): { options: ExchangeSimOptions[]; level: LogL
       const venue = values.venue ? venueList(values.venue)[0]! : venueOfCapture(file);
       byVenue.set(venue, [...(byVenue.get(venue) ?? []), file]);
     }
-    return { level, options: [...byVenue].map(([venue, capture], i) => ({ venue, source: { capture, speed, holdForSnapshots: !values['no-hold'] }, ...common(i) })) };
+    return {
+      level,
+      options: [...byVenue].map(([venue, capture], i) => ({ venue, source: { capture, speed, holdForSnapshots: !values['no-hold'] }, ...common(i) })),
+    };
   }
   throw new Error(command ? `unknown command ${JSON.stringify(command)}` : 'missing command');
 }

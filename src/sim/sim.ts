@@ -18,7 +18,7 @@ import { SimServer } from './server.js';
 import { emptyStats, type Feed, type SimStats, type SimVenue } from './types.js';
 import { createVenue } from './venue-registry.js';
 
-export type SimSource = { capture: string[] } & ReplayOptions | { generate: GenerateOptions };
+export type SimSource = ({ capture: string[] } & ReplayOptions) | { generate: GenerateOptions };
 
 export interface ExchangeSimOptions {
   venue: SimVenue;
@@ -96,7 +96,11 @@ export async function startExchangeSim(options: ExchangeSimOptions): Promise<Exc
   };
   let server: SimServer;
   try {
-    server = await SimServer.listen({ protocol: venue.protocol, feed, faults, hub, stats, ctx, inject, logger: options.logger }, options.host ?? '127.0.0.1', options.port ?? 0);
+    server = await SimServer.listen(
+      { protocol: venue.protocol, feed, faults, hub, stats, ctx, inject, logger: options.logger },
+      options.host ?? '127.0.0.1',
+      options.port ?? 0,
+    );
   } catch (err) {
     feed.stop();
     throw err;

@@ -68,7 +68,10 @@ export function loadStorageConfig(file: string): StorageConfig {
     max_deliver: b.int('max_deliver', -1, -1),
   };
   if (batch.ack_wait_ms <= batch.max_wait_ms + clickhouse.request_timeout_ms) {
-    b.fail('ack_wait_ms', `must exceed max_wait_ms + clickhouse.request_timeout_ms (${batch.max_wait_ms + clickhouse.request_timeout_ms}) or batches are redelivered while in flight`);
+    b.fail(
+      'ack_wait_ms',
+      `must exceed max_wait_ms + clickhouse.request_timeout_ms (${batch.max_wait_ms + clickhouse.request_timeout_ms}) or batches are redelivered while in flight`,
+    );
   }
   b.done();
 

@@ -132,10 +132,7 @@ export class TypeConsumer {
     }
   }
 
-  private async fetchBatch(
-    consumer: Awaited<ReturnType<JetStreamClient['consumers']['get']>>,
-    signal: AbortSignal,
-  ): Promise<JsMsg[]> {
+  private async fetchBatch(consumer: Awaited<ReturnType<JetStreamClient['consumers']['get']>>, signal: AbortSignal): Promise<JsMsg[]> {
     const iter = await consumer.fetch({ max_messages: this.opts.maxRows, expires: Math.max(1000, this.opts.maxWaitMs) });
     const stop = () => iter.stop();
     signal.addEventListener('abort', stop, { once: true });

@@ -30,7 +30,10 @@ const statementText = (s: Statement) => (typeof s === 'string' ? s : `${s.sql} -
 
 export function checksum(m: Migration, db: string, ttlDays: number | undefined): string {
   // The TTL is config, not schema: hash the statements with a fixed TTL so editing it is no checksum change.
-  const text = m.statements(db, ttlDays === undefined ? undefined : 0).map(statementText).join(';\n');
+  const text = m
+    .statements(db, ttlDays === undefined ? undefined : 0)
+    .map(statementText)
+    .join(';\n');
   return createHash('sha256').update(text).digest('hex').slice(0, 16);
 }
 
@@ -41,20 +44,17 @@ export async function runStatement(engine: ClickHouseEngine, s: Statement): Prom
   await engine.command(s.sql);
 }
 
-export async function migrate(
-  engine: ClickHouseEngine,
-  db: string,
-  ttlDays: number | undefined,
-): Promise<MigrationReport> {
+export async function migrate(engine: ClickHouseEngine, db: string, ttlDays: number | undefined): Promise<MigrationReport> {
   await engine.command(`CREATE DATABASE IF NOT EXISTS ${db}`);
   await engine.command(
     `CREATE TABLE IF NOT EXISTS ${db}.schema_migrations (version UInt32, name String, checksum String, ` +
       `applied_at DateTime64(3, 'UTC') DEFAULT now64(3)) ENGINE = MergeTree ORDER BY version`,
   );
   const done = new Map(
-    (await engine.query<{ version: number; name: string; checksum: string }>(`SELECT version, name, checksum FROM ${db}.schema_migrations`)).map(
-      (r) => [Number(r.version), r],
-    ),
+    (await engine.query<{ version: number; name: string; checksum: string }>(`SELECT version, name, checksum FROM ${db}.schema_migrations`)).map((r) => [
+      Number(r.version),
+      r,
+    ]),
   );
   const known = new Set(MIGRATIONS.map((m) => m.version));
   const newer = [...done.values()].filter((r) => !known.has(Number(r.version)));
@@ -86,9 +86,7 @@ export async function migrate(
 
 async function alignTtl(engine: ClickHouseEngine, db: string, days: number): Promise<string[]> {
   const want = ttlClause(days).replace('TTL ', '');
-  const rows = await engine.query<{ name: string; create_table_query: string }>(
-    `SELECT name, create_table_query FROM system.tables WHERE database = '${db}'`,
-  );
+  const rows = await engine.query<{ name: string; create_table_query: string }>(`SELECT name, create_table_query FROM system.tables WHERE database = '${db}'`);
   const updated: string[] = [];
   for (const table of Object.values(TABLES)) {
     const row = rows.find((r) => r.name === table);

@@ -94,9 +94,7 @@ export async function startStorage(config: StorageConfig, log: Logger): Promise<
   const startup = (async () => {
     let report;
     try {
-      report = await until('ClickHouse schema migration', () =>
-        migrate(engine, db, config.tier === 'hot' ? config.clickhouse.hot_ttl_days : undefined),
-      );
+      report = await until('ClickHouse schema migration', () => migrate(engine, db, config.tier === 'hot' ? config.clickhouse.hot_ttl_days : undefined));
     } catch (err) {
       if (!(err instanceof MigrationError)) throw err;
       // Stay up and say so on /health and in `systemctl status`, rather than exit and be
@@ -169,10 +167,7 @@ export async function startStorage(config: StorageConfig, log: Logger): Promise<
 
   // A consumer loop that stopped turning (hung fetch, wedged insert) starves the watchdog.
   const stallMs = config.batch.max_wait_ms + config.clickhouse.request_timeout_ms + 30_000;
-  const stopWatchdog = startWatchdog(
-    () => state.phase !== 'running' || [...consumers.values()].every((c) => Date.now() - c.lastLoopAt < stallMs),
-    log,
-  );
+  const stopWatchdog = startWatchdog(() => state.phase !== 'running' || [...consumers.values()].every((c) => Date.now() - c.lastLoopAt < stallMs), log);
 
   return {
     async stop() {

@@ -14,20 +14,25 @@ import { QUERY_SETTINGS_SQL } from '../storage/engines/engine.js';
 
 interface ChdbSession {
   queryAsync(sql: string, opts?: { format?: string }): Promise<{ text(): string }>;
-  insert(p: {
-    table: string;
-    values: Buffer;
-    format: string;
-    columns?: string[];
-    settings?: Record<string, string>;
-  }): Promise<unknown>;
+  insert(p: { table: string; values: Buffer; format: string; columns?: string[]; settings?: Record<string, string> }): Promise<unknown>;
   close(): void;
 }
 
 /** URL parameters that are protocol, not ClickHouse settings. */
 const NOT_SETTINGS = new Set([
-  'query', 'query_id', 'database', 'default_format', 'session_id', 'session_timeout', 'session_check',
-  'compress', 'decompress', 'enable_http_compression', 'user', 'password', 'wait_end_of_query',
+  'query',
+  'query_id',
+  'database',
+  'default_format',
+  'session_id',
+  'session_timeout',
+  'session_check',
+  'compress',
+  'decompress',
+  'enable_http_compression',
+  'user',
+  'password',
+  'wait_end_of_query',
 ]);
 const INSERT_RE = /^\s*INSERT\s+INTO\s+([\w.`"]+)\s*(?:\(([^)]*)\))?\s*(?:SETTINGS\s+.*?)?\s*FORMAT\s+(\w+)\s*$/is;
 const SETTING_NAME_RE = /^[a-z_][a-z0-9_]*$/;
@@ -151,10 +156,11 @@ export async function startChdbHttp(opts: ChdbHttpOptions): Promise<ChdbHttpServ
     pause: unlisten,
     resume: listen,
     async query<T>(sql: string) {
-      const text = await serial(async () =>
-        (await session.queryAsync(`${sql} SETTINGS ${QUERY_SETTINGS_SQL}`, { format: 'JSONEachRow' })).text(),
-      );
-      return text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as T);
+      const text = await serial(async () => (await session.queryAsync(`${sql} SETTINGS ${QUERY_SETTINGS_SQL}`, { format: 'JSONEachRow' })).text());
+      return text
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as T);
     },
     async close() {
       await unlisten();

@@ -42,19 +42,21 @@ export async function startNatsServer(): Promise<TestNatsServer> {
 
   const start = async () => {
     log = '';
-    child = spawn(
-      natsServerBinary(),
-      ['-a', '127.0.0.1', '-p', String(port), '-m', String(monitorPort), '-js', '-sd', storeDir, '--server_name', 'test'],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+    child = spawn(natsServerBinary(), ['-a', '127.0.0.1', '-p', String(port), '-m', String(monitorPort), '-js', '-sd', storeDir, '--server_name', 'test'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const c = child;
     c.stderr!.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-4000)));
     c.stdout!.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-4000)));
-    await waitFor(`nats-server on :${port} (log: ${log})`, async () => {
-      if (c.exitCode !== null) throw new Error(`nats-server exited ${c.exitCode}: ${log}`);
-      const r = await fetch(`http://127.0.0.1:${monitorPort}/healthz?js-enabled-only=true`);
-      return r.ok;
-    }, 20_000);
+    await waitFor(
+      `nats-server on :${port} (log: ${log})`,
+      async () => {
+        if (c.exitCode !== null) throw new Error(`nats-server exited ${c.exitCode}: ${log}`);
+        const r = await fetch(`http://127.0.0.1:${monitorPort}/healthz?js-enabled-only=true`);
+        return r.ok;
+      },
+      20_000,
+    );
   };
   const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
     const c = child;

@@ -18,7 +18,6 @@ import { cli } from '../helpers/cli.js';
 import { quietLog } from '../helpers/storage-env.js';
 import { join } from 'node:path';
 
-
 describe('marketprism-broker', () => {
   let broker: BrokerEnv;
   let nc: NatsConnection;

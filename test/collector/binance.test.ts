@@ -75,7 +75,10 @@ describe('binance spot book sync (live 2024-08-08 sequence around a REST snapsho
     adapter.onMessage('c1', spot('ws-depthUpdate.live-2025-12-07.BTCUSDT.1.json'));
     adapter.onSnapshot('BTCUSDT', JSON.stringify({ lastUpdateId: 82626886850, bids: [['89200.00', '1.0']], asks: [['89300.00', '1.0']] }));
     ctx.take();
-    adapter.onMessage('c1', edited('binance-spot', 'ws-depthUpdate.live-2025-12-07.BTCUSDT.2.json', (m) => (m.data.b = [['89400.00', '2.0']])));
+    adapter.onMessage(
+      'c1',
+      edited('binance-spot', 'ws-depthUpdate.live-2025-12-07.BTCUSDT.2.json', (m) => (m.data.b = [['89400.00', '2.0']])),
+    );
     expect(ctx.problems.map((p) => p.kind)).toEqual(['crossed']);
     expect(ctx.books()).toHaveLength(0);
     adapter.onMessage('c1', spot('ws-depthUpdate.live-2025-12-07.BTCUSDT.3.json'));
@@ -86,7 +89,10 @@ describe('binance spot book sync (live 2024-08-08 sequence around a REST snapsho
     const { ctx, adapter } = adapterFor('binance-spot');
     adapter.onMessage('c1', 'not json');
     adapter.onMessage('c1', JSON.stringify({ stream: 'x', data: { e: 'trade', s: 'BTCUSDT', p: 1.5 } }));
-    adapter.onMessage('c1', edited('binance-spot', 'ws-depthUpdate.live-2025-12-07.BTCUSDT.1.json', (m) => (m.data.b[0][0] = '1e400x')));
+    adapter.onMessage(
+      'c1',
+      edited('binance-spot', 'ws-depthUpdate.live-2025-12-07.BTCUSDT.1.json', (m) => (m.data.b[0][0] = '1e400x')),
+    );
     expect(ctx.problems.map((p) => p.kind)).toEqual(['malformed', 'malformed', 'malformed']);
     expect(ctx.records).toEqual([]);
   });
@@ -99,8 +105,38 @@ describe('binance spot trades', () => {
     adapter.onMessage('c1', spot('ws-aggTrade.live-2026-01-17.BTCUSDT.json'));
     adapter.onMessage('c1', spot('ws-aggTrade.live-2026-01-17.BTCUSDT.json')); // repeated: once only
     expect(ctx.records).toEqual([
-      { data_type: 'trade', exchange: 'binance', market_type: 'spot', symbol: 'BTC-USDT', timestamp: 1762578805373, local_timestamp: ctx.time, trade_id: '5455447976', price: '102571.17000000', quantity: '0.00100000', quantity_raw: '0.00100000', quantity_unit: 'base', side: 'sell', is_maker: true, trade_time: 1762578805372 },
-      { data_type: 'trade', exchange: 'binance', market_type: 'spot', symbol: 'BTC-USDT', timestamp: 1768627409826, local_timestamp: ctx.time, trade_id: '3814332932', price: '95311.64000000', quantity: '0.00084000', quantity_raw: '0.00084000', quantity_unit: 'base', side: 'buy', is_maker: false, trade_time: 1768627409825 },
+      {
+        data_type: 'trade',
+        exchange: 'binance',
+        market_type: 'spot',
+        symbol: 'BTC-USDT',
+        timestamp: 1762578805373,
+        local_timestamp: ctx.time,
+        trade_id: '5455447976',
+        price: '102571.17000000',
+        quantity: '0.00100000',
+        quantity_raw: '0.00100000',
+        quantity_unit: 'base',
+        side: 'sell',
+        is_maker: true,
+        trade_time: 1762578805372,
+      },
+      {
+        data_type: 'trade',
+        exchange: 'binance',
+        market_type: 'spot',
+        symbol: 'BTC-USDT',
+        timestamp: 1768627409826,
+        local_timestamp: ctx.time,
+        trade_id: '3814332932',
+        price: '95311.64000000',
+        quantity: '0.00084000',
+        quantity_raw: '0.00084000',
+        quantity_unit: 'base',
+        side: 'buy',
+        is_maker: false,
+        trade_time: 1768627409825,
+      },
     ]);
   });
 });
@@ -124,7 +160,10 @@ describe('binance USDⓈ-M', () => {
   it('flags a broken pu chain (2026-02-16 frames a then b are not adjacent)', () => {
     const { ctx, adapter } = adapterFor('binance-usdm');
     adapter.onMessage('c1', usdm('ws-depthUpdate.live-2026-02-16.BTCUSDT.a.json'));
-    adapter.onSnapshot('BTCUSDT', JSON.stringify({ lastUpdateId: 9922090280500, E: 1771241917580, T: 1771241917580, bids: [['68000.00', '1.000']], asks: [['69000.00', '1.000']] }));
+    adapter.onSnapshot(
+      'BTCUSDT',
+      JSON.stringify({ lastUpdateId: 9922090280500, E: 1771241917580, T: 1771241917580, bids: [['68000.00', '1.000']], asks: [['69000.00', '1.000']] }),
+    );
     expect(ctx.books()).toHaveLength(1);
     adapter.onMessage('c1', usdm('ws-depthUpdate.live-2026-02-16.BTCUSDT.b.json'));
     expect(ctx.problems.map((p) => p.kind)).toEqual(['gap']);
@@ -138,8 +177,17 @@ describe('binance USDⓈ-M', () => {
     adapter.onMessage('c1', usdm('ws-markPriceUpdate.live-2026-10-07.BTCUSDT.json'));
     adapter.onMessage('c1', usdm('ws-markPriceUpdate.live-2026-01-17.BTCUSDT.json')); // raw stream, no envelope
     expect(ctx.records[0]).toEqual({
-      data_type: 'funding_rate', exchange: 'binance', market_type: 'perpetual', symbol: 'BTC-USDT', timestamp: 1791382993000, local_timestamp: ctx.time,
-      funding_rate: '0.00000078', mark_price: '83084.30000000', index_price: '83123.65891304', funding_time: 1791388800000, next_funding_time: undefined,
+      data_type: 'funding_rate',
+      exchange: 'binance',
+      market_type: 'perpetual',
+      symbol: 'BTC-USDT',
+      timestamp: 1791382993000,
+      local_timestamp: ctx.time,
+      funding_rate: '0.00000078',
+      mark_price: '83084.30000000',
+      index_price: '83123.65891304',
+      funding_time: 1791388800000,
+      next_funding_time: undefined,
     });
     expect(ctx.records[1]).toMatchObject({ funding_rate: '0.00005383', mark_price: '95209.55336957', index_price: '95252.46195652' });
   });
@@ -149,27 +197,72 @@ describe('binance USDⓈ-M', () => {
     adapter.onMessage('c1', usdm('ws-aggTrade.live-2026-10-07.BTCUSDT.json'));
     adapter.onMessage('c1', usdm('ws-trade.live-2024-08-08.BTCUSDT.json'));
     adapter.onMessage('c1', usdm('ws-forceOrder.docs.json'));
-    expect(ctx.records[0]).toMatchObject({ data_type: 'trade', market_type: 'perpetual', trade_id: '3477868433', price: '83091.70', quantity: '0.022', side: 'buy', is_maker: false });
+    expect(ctx.records[0]).toMatchObject({
+      data_type: 'trade',
+      market_type: 'perpetual',
+      trade_id: '3477868433',
+      price: '83091.70',
+      quantity: '0.022',
+      side: 'buy',
+      is_maker: false,
+    });
     expect(ctx.records[1]).toMatchObject({ data_type: 'trade', trade_id: '5266583935', price: '61800.30', quantity: '0.006', side: 'buy' });
     expect(ctx.records[2]).toEqual({
-      data_type: 'liquidation', exchange: 'binance', market_type: 'perpetual', symbol: 'BTC-USDT', timestamp: 1568014460893, local_timestamp: ctx.time,
-      side: 'sell', price: '9910', quantity: '0.014', quantity_raw: '0.014', quantity_unit: 'base', liquidation_time: 1568014460893,
+      data_type: 'liquidation',
+      exchange: 'binance',
+      market_type: 'perpetual',
+      symbol: 'BTC-USDT',
+      timestamp: 1568014460893,
+      local_timestamp: ctx.time,
+      side: 'sell',
+      price: '9910',
+      quantity: '0.014',
+      quantity_raw: '0.014',
+      quantity_unit: 'base',
+      liquidation_time: 1568014460893,
     });
     for (const r of ctx.records) expect(() => validateRecord(r)).not.toThrow();
   });
 
   it('maps REST open interest and the two different long/short endpoints', () => {
     const { ctx, adapter } = adapterFor('binance-usdm');
-    expect(adapter.restRecords('https://fapi.binance.com/fapi/v1/openInterest?symbol=BTCUSDT', usdm('rest-fapi-v1-openInterest.live-2026-10-07.BTCUSDT.json'))).toEqual([
-      { data_type: 'open_interest', exchange: 'binance', market_type: 'perpetual', symbol: 'BTC-USDT', timestamp: 1791382984119, local_timestamp: ctx.time, open_interest: '95744.938', open_interest_raw: '95744.938', open_interest_unit: 'base', open_interest_value: undefined },
+    expect(
+      adapter.restRecords('https://fapi.binance.com/fapi/v1/openInterest?symbol=BTCUSDT', usdm('rest-fapi-v1-openInterest.live-2026-10-07.BTCUSDT.json')),
+    ).toEqual([
+      {
+        data_type: 'open_interest',
+        exchange: 'binance',
+        market_type: 'perpetual',
+        symbol: 'BTC-USDT',
+        timestamp: 1791382984119,
+        local_timestamp: ctx.time,
+        open_interest: '95744.938',
+        open_interest_raw: '95744.938',
+        open_interest_unit: 'base',
+        open_interest_value: undefined,
+      },
     ]);
     const top = mapBinanceLongShort('lsr_top_position', usdm('rest-futures-data-topLongShortPositionRatio.docs.json'), '5m', NOW);
     expect(top[0]).toEqual({
-      data_type: 'lsr_top_position', exchange: 'binance', market_type: 'perpetual', symbol: 'BTC-USDT', timestamp: 1583139600000, local_timestamp: NOW, period: '5m',
-      long_position_ratio: '0.5891', short_position_ratio: '0.4108', long_short_ratio: '1.4342',
+      data_type: 'lsr_top_position',
+      exchange: 'binance',
+      market_type: 'perpetual',
+      symbol: 'BTC-USDT',
+      timestamp: 1583139600000,
+      local_timestamp: NOW,
+      period: '5m',
+      long_position_ratio: '0.5891',
+      short_position_ratio: '0.4108',
+      long_short_ratio: '1.4342',
     });
     const all = mapBinanceLongShort('lsr_all_account', usdm('rest-futures-data-globalLongShortAccountRatio.docs.json'), '5m', NOW);
-    expect(all[1]).toMatchObject({ data_type: 'lsr_all_account', long_account_ratio: '0.6617', short_account_ratio: '0.3382', long_short_ratio: '1.9559', timestamp: 1583139900000 });
+    expect(all[1]).toMatchObject({
+      data_type: 'lsr_all_account',
+      long_account_ratio: '0.6617',
+      short_account_ratio: '0.3382',
+      long_short_ratio: '1.9559',
+      timestamp: 1583139900000,
+    });
     for (const r of [...top, ...all]) expect(() => validateRecord(r)).not.toThrow();
   });
 });
@@ -211,13 +304,19 @@ describe('binance instrument names', () => {
 
   it('publishes a USDⓈ-M delivery under its expiry as market type futures, without funding', () => {
     const { ctx, adapter } = adapterFor('binance-usdm');
-    adapter.onMessage('c1', edited('binance-usdm', 'ws-aggTrade.live-2026-10-07.BTCUSDT.json', (m) => ((m.data ?? m).s = 'BTCUSDT_261225')));
-    adapter.onMessage('c1', edited('binance-usdm', 'ws-markPriceUpdate.live-2026-10-07.BTCUSDT.json', (m) => {
-      const d = m.data ?? m;
-      d.s = 'BTCUSDT_261225';
-      d.r = '';
-      d.T = 0;
-    }));
+    adapter.onMessage(
+      'c1',
+      edited('binance-usdm', 'ws-aggTrade.live-2026-10-07.BTCUSDT.json', (m) => ((m.data ?? m).s = 'BTCUSDT_261225')),
+    );
+    adapter.onMessage(
+      'c1',
+      edited('binance-usdm', 'ws-markPriceUpdate.live-2026-10-07.BTCUSDT.json', (m) => {
+        const d = m.data ?? m;
+        d.s = 'BTCUSDT_261225';
+        d.r = '';
+        d.T = 0;
+      }),
+    );
     expect(ctx.records).toHaveLength(1);
     expect(ctx.records[0]).toMatchObject({ data_type: 'trade', symbol: 'BTC-USDT-261225', market_type: 'futures' });
     expect(() => validateRecord(ctx.records[0])).not.toThrow();

@@ -48,7 +48,11 @@ class Longhand {
     return this.apply(d.b, d.a);
   }
   top(n: number): { bids: Lv[]; asks: Lv[] } {
-    const side = (m: Map<number, Lv>, desc: boolean) => [...m.entries()].sort((a, b) => (desc ? b[0] - a[0] : a[0] - b[0])).slice(0, n).map((e) => e[1]);
+    const side = (m: Map<number, Lv>, desc: boolean) =>
+      [...m.entries()]
+        .sort((a, b) => (desc ? b[0] - a[0] : a[0] - b[0]))
+        .slice(0, n)
+        .map((e) => e[1]);
     return { bids: side(this.bids, true), asks: side(this.asks, false) };
   }
 }
@@ -99,7 +103,10 @@ describe('binance USDⓈ-M: the first diff has u == lastUpdateId (2024-08-08 seq
   it('still drops a diff that ends before lastUpdateId while bridging', () => {
     const { ctx, adapter: a } = adapter('binance-usdm');
     a.onMessage('c1', usdmSeq(1));
-    a.onSnapshot('BTCUSDT', edited('binance-usdm', USDM_SNAPSHOT, (m) => (m.lastUpdateId = seq2u)));
+    a.onSnapshot(
+      'BTCUSDT',
+      edited('binance-usdm', USDM_SNAPSHOT, (m) => (m.lastUpdateId = seq2u)),
+    );
     a.onMessage('c2', usdmSeq(1)); // a lagging connection: u < lastUpdateId, ignored
     a.onMessage('c1', usdmSeq(2));
     expect(ctx.problems).toEqual([]);
@@ -175,7 +182,7 @@ describe('depth: only the range a depth-limited snapshot makes known is publishe
    */
   function walk(seed: number, steps: number, depth: number, limit: number) {
     let s = seed;
-    const rnd = () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rnd = () => (s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const venue = new Longhand({ bids: [], asks: [] });
     let mid = 10_000; // in ticks of 0.01
     const px = (t: number) => (t / 100).toFixed(2);
@@ -235,7 +242,12 @@ describe('depth: only the range a depth-limited snapshot makes known is publishe
     a.onMessage('c1', spotSeq(1));
     a.onSnapshot('BTCUSDT', JSON.stringify({ lastUpdateId: 82626886846, bids: [['89200.00', '1.0']], asks: [['89300.00', '1.0']] }));
     a.onMessage('c1', spotSeq(2));
-    expect(ctx.books().at(-1)!.bids.map((l) => l[0])).toEqual(['89218.34000000', '89200.00', '80325.00000000', '71401.00000000', '71400.63000000']);
+    expect(
+      ctx
+        .books()
+        .at(-1)!
+        .bids.map((l) => l[0]),
+    ).toEqual(['89218.34000000', '89200.00', '80325.00000000', '71401.00000000', '71400.63000000']);
     expect(ctx.snapshots).toHaveLength(1);
   });
 
@@ -243,16 +255,63 @@ describe('depth: only the range a depth-limited snapshot makes known is publishe
     const { ctx, adapter: a } = adapter('binance-spot', 3, 3);
     const diff = (U: number, u: number, b: Lv[]) => JSON.stringify({ stream: 's', data: { e: 'depthUpdate', E: u, s: 'BTCUSDT', U, u, b, a: [] } });
     a.onMessage('c1', diff(1, 1, []));
-    a.onSnapshot('BTCUSDT', JSON.stringify({ lastUpdateId: 1, bids: [['100', '1'], ['99', '1'], ['98', '1']], asks: [['101', '1'], ['102', '1'], ['103', '1']] }));
+    a.onSnapshot(
+      'BTCUSDT',
+      JSON.stringify({
+        lastUpdateId: 1,
+        bids: [
+          ['100', '1'],
+          ['99', '1'],
+          ['98', '1'],
+        ],
+        asks: [
+          ['101', '1'],
+          ['102', '1'],
+          ['103', '1'],
+        ],
+      }),
+    );
     a.onMessage('c1', diff(2, 2, [['97', '5']])); // past the bid boundary 98
-    expect(ctx.books().at(-1)!.bids.map((l) => l[0])).toEqual(['100', '99', '98']);
+    expect(
+      ctx
+        .books()
+        .at(-1)!
+        .bids.map((l) => l[0]),
+    ).toEqual(['100', '99', '98']);
     a.onMessage('c1', diff(3, 3, [['100', '0']])); // 2 known bids < 3: thin
-    expect(ctx.books().at(-1)!.bids.map((l) => l[0])).toEqual(['99', '98']); // not 97: an unknown level may sit at 97.5
+    expect(
+      ctx
+        .books()
+        .at(-1)!
+        .bids.map((l) => l[0]),
+    ).toEqual(['99', '98']); // not 97: an unknown level may sit at 97.5
     expect(ctx.snapshots).toHaveLength(2);
     a.onMessage('c1', diff(4, 4, [['99', '2']])); // applied and buffered while the refresh is on its way
-    expect(ctx.books().at(-1)!.bids).toEqual([['99', '2'], ['98', '1']]);
-    a.onSnapshot('BTCUSDT', JSON.stringify({ lastUpdateId: 3, bids: [['99', '1'], ['98', '1'], ['97.5', '4']], asks: [['101', '1'], ['102', '1'], ['103', '1']] }));
-    expect(ctx.books().at(-1)!.bids).toEqual([['99', '2'], ['98', '1'], ['97.5', '4']]);
+    expect(ctx.books().at(-1)!.bids).toEqual([
+      ['99', '2'],
+      ['98', '1'],
+    ]);
+    a.onSnapshot(
+      'BTCUSDT',
+      JSON.stringify({
+        lastUpdateId: 3,
+        bids: [
+          ['99', '1'],
+          ['98', '1'],
+          ['97.5', '4'],
+        ],
+        asks: [
+          ['101', '1'],
+          ['102', '1'],
+          ['103', '1'],
+        ],
+      }),
+    );
+    expect(ctx.books().at(-1)!.bids).toEqual([
+      ['99', '2'],
+      ['98', '1'],
+      ['97.5', '4'],
+    ]);
     expect(ctx.books().at(-1)!.last_update_id).toBe('4');
     expect(ctx.problems).toEqual([]);
   });
@@ -261,10 +320,36 @@ describe('depth: only the range a depth-limited snapshot makes known is publishe
     const { ctx, adapter: a } = adapter('binance-spot', 2, 2);
     const diff = (U: number, u: number, b: Lv[]) => JSON.stringify({ stream: 's', data: { e: 'depthUpdate', E: u, s: 'BTCUSDT', U, u, b, a: [] } });
     a.onMessage('c1', diff(1, 1, []));
-    a.onSnapshot('BTCUSDT', JSON.stringify({ lastUpdateId: 1, bids: [['100', '1'], ['99', '1']], asks: [['101', '1'], ['102', '1']] }));
+    a.onSnapshot(
+      'BTCUSDT',
+      JSON.stringify({
+        lastUpdateId: 1,
+        bids: [
+          ['100', '1'],
+          ['99', '1'],
+        ],
+        asks: [
+          ['101', '1'],
+          ['102', '1'],
+        ],
+      }),
+    );
     a.onMessage('c1', diff(2, 2, [['100', '0']])); // thin: refresh asked
     expect(ctx.snapshots).toHaveLength(2);
-    a.onSnapshot('BTCUSDT', JSON.stringify({ lastUpdateId: 1, bids: [['100', '1'], ['99', '1']], asks: [['101', '1'], ['102', '1']] })); // a cached, older answer
+    a.onSnapshot(
+      'BTCUSDT',
+      JSON.stringify({
+        lastUpdateId: 1,
+        bids: [
+          ['100', '1'],
+          ['99', '1'],
+        ],
+        asks: [
+          ['101', '1'],
+          ['102', '1'],
+        ],
+      }),
+    ); // a cached, older answer
     expect(ctx.snapshots).toHaveLength(3);
     expect(ctx.books().at(-1)!.last_update_id).toBe('2');
     a.onMessage('c1', diff(3, 3, [['99', '3']]));
@@ -282,7 +367,10 @@ describe('okx: the known range', () => {
     a.onMessage('c1', update(100, 110, []));
     expect(ctx.snapshots[0]!.url).toContain('sz=1');
     // the docs body holds one level a side (= sz): both sides bounded at it
-    a.onSnapshot('BTC-USDT', edited('okx', 'rest-api-v5-market-books.docs.json', (m) => Object.assign(m.data[0], { seqId: 110 })));
+    a.onSnapshot(
+      'BTC-USDT',
+      edited('okx', 'rest-api-v5-market-books.docs.json', (m) => Object.assign(m.data[0], { seqId: 110 })),
+    );
     a.onMessage('c1', update(110, 111, [['41000', '7', '0', '1']])); // bid 41000 and ask 41007: past the boundaries
     const last = ctx.books().at(-1)!;
     expect(last.last_update_id).toBe('111');
@@ -294,7 +382,10 @@ describe('okx: the known range', () => {
     expect(ctx.problems).toEqual([]);
     // a pushed snapshot is the channel's own full view: all of it is published
     const pushed = adapter('okx', 400, 1);
-    pushed.adapter.onMessage('c1', edited('okx', 'ws-books-snapshot.docs.json', (m) => (m.data[0].checksum = 0)));
+    pushed.adapter.onMessage(
+      'c1',
+      edited('okx', 'ws-books-snapshot.docs.json', (m) => (m.data[0].checksum = 0)),
+    );
     expect(pushed.ctx.books()[0]!.bids).toHaveLength(8);
   });
 });
@@ -316,14 +407,22 @@ describe('okx: a crossed book in the pre-open call auction', () => {
     expect(books[1]!.bids[0]![0]).toBe('8477.5');
     expect(books[1]!.asks[0]![0]).toBe('8476.98');
     // and the chain goes on
-    a.onMessage('c1', edited('okx', 'ws-books-update.docs.json', (m) => Object.assign(m.data[0], { checksum: 0, prevSeqId: 123457, seqId: 123458, bids: [['8477.5', '0', '0', '0']], asks: [] })));
+    a.onMessage(
+      'c1',
+      edited('okx', 'ws-books-update.docs.json', (m) =>
+        Object.assign(m.data[0], { checksum: 0, prevSeqId: 123457, seqId: 123458, bids: [['8477.5', '0', '0', '0']], asks: [] }),
+      ),
+    );
     expect(ctx.books().map((b) => b.last_update_id)).toEqual(['123456', '123457', '123458']);
   });
 
   it('a crossed book whose chain is broken is a gap as before', () => {
     const { ctx, adapter: a } = adapter('okx');
     a.onMessage('c1', snapshot);
-    a.onMessage('c1', edited('okx', 'ws-books-update.docs.json', (m) => Object.assign(m.data[0], { checksum: 0, prevSeqId: 1, bids: [['8477.5', '3', '0', '1']], asks: [] })));
+    a.onMessage(
+      'c1',
+      edited('okx', 'ws-books-update.docs.json', (m) => Object.assign(m.data[0], { checksum: 0, prevSeqId: 1, bids: [['8477.5', '3', '0', '1']], asks: [] })),
+    );
     expect(ctx.problems.map((p) => p.kind)).toEqual(['gap']);
     expect(ctx.books()).toHaveLength(1);
   });
@@ -336,7 +435,14 @@ describe('okx: a crossed book in the pre-open call auction', () => {
       m.data[0].checksum = 0;
     };
     a.onMessage('c1', edited('okx', 'ws-books-snapshot.docs.json', strip));
-    a.onMessage('c1', edited('okx', 'ws-books-update.docs.json', (m) => (strip(m), (m.action = 'update'), (m.data[0].bids = [['8477.5', '3', '0', '1']]), (m.data[0].asks = []))));
+    a.onMessage(
+      'c1',
+      edited(
+        'okx',
+        'ws-books-update.docs.json',
+        (m) => (strip(m), (m.action = 'update'), (m.data[0].bids = [['8477.5', '3', '0', '1']]), (m.data[0].asks = [])),
+      ),
+    );
     expect(ctx.problems.map((p) => p.kind)).toEqual(['crossed']);
     expect(ctx.books()).toHaveLength(1);
   });

@@ -21,7 +21,10 @@ describe('marketprism-collector replay (CLI)', () => {
     const files = capturePaths('OKX.0', 'OKX.ws.1.0');
     const r = await run('replay', '--venue', 'okx', ...files);
     expect(r.code).toBe(0);
-    const lines = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l));
+    const lines = r.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const expected: MarketRecord[] = [];
     await replay({ venue: 'okx', files }, (x) => void expected.push(x));
     expect(lines).toEqual(JSON.parse(JSON.stringify(expected)));
@@ -29,7 +32,7 @@ describe('marketprism-collector replay (CLI)', () => {
     expect(JSON.parse(r.stderr.trim().split('\n').at(-1)!)).toMatchObject({ replay: 'okx', records: { orderbook: 290, trade: 74 } });
   });
 
-  it('records a live session with `record` that `replay` turns into the venue\'s true books', async () => {
+  it("records a live session with `record` that `replay` turns into the venue's true books", async () => {
     const fake = await startFakeBinance();
     try {
       const dir = mkdtempSync(join(tmpdir(), 'mp-record-'));
@@ -42,7 +45,11 @@ describe('marketprism-collector replay (CLI)', () => {
       expect(files).toEqual(['BINANCE.0', 'BINANCE.http.0.0', 'BINANCE.ws.1.0']);
       const r = await run('replay', '--venue', 'binance-spot', '--depth', '1000', ...files.map((f) => join(out, f)));
       expect(r.code).toBe(0);
-      const books = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l)).filter((x) => x.data_type === 'orderbook');
+      const books = r.stdout
+        .trimEnd()
+        .split('\n')
+        .map((l) => JSON.parse(l))
+        .filter((x) => x.data_type === 'orderbook');
       expect(books.length).toBeGreaterThan(50);
       for (const b of books) {
         const truth = fake.history.get(Number(b.last_update_id))!;
@@ -55,7 +62,13 @@ describe('marketprism-collector replay (CLI)', () => {
   });
 
   it('rejects bad arguments with usage and exit code 2', async () => {
-    for (const args of [['replay'], ['replay', '--venue', 'kraken', 'x'], ['replay', '--venue', 'okx'], ['replay', '--venue', 'okx', '--depth', 'ten', 'x'], ['record', '--venue', 'okx']]) {
+    for (const args of [
+      ['replay'],
+      ['replay', '--venue', 'kraken', 'x'],
+      ['replay', '--venue', 'okx'],
+      ['replay', '--venue', 'okx', '--depth', 'ten', 'x'],
+      ['record', '--venue', 'okx'],
+    ]) {
       const r = await run(...args);
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr).toContain('usage: marketprism-collector');

@@ -28,19 +28,32 @@ let live: { records: MarketRecord[] };
 let replayed: { records: MarketRecord[]; summary: Awaited<ReturnType<typeof replay>> };
 
 beforeAll(async () => {
-  sim = await startExchangeSim({ venue: 'binance-coinm', source: { generate: { seed: 11, symbols: ['BTC-USD', 'ETH-USD'], ratePerSec: 20, periodicMs: 200 } } });
+  sim = await startExchangeSim({
+    venue: 'binance-coinm',
+    source: { generate: { seed: 11, symbols: ['BTC-USD', 'ETH-USD'], ratePerSec: 20, periodicMs: 200 } },
+  });
   dir = mkdtempSync(join(tmpdir(), 'mp-coinm-'));
   const file = join(dir, 'collector.yaml');
-  writeFileSync(file, `venues:\n  binance_coinm:\n    ws_url: ${sim.wsUrl}\n    rest_url: ${sim.restUrl}\n    open_interest_poll: 1s\n    symbols: [BTC-USD, ETH-USD]\n`);
+  writeFileSync(
+    file,
+    `venues:\n  binance_coinm:\n    ws_url: ${sim.wsUrl}\n    rest_url: ${sim.restUrl}\n    open_interest_poll: 1s\n    symbols: [BTC-USD, ETH-USD]\n`,
+  );
   const cfg = loadCollectorConfig(file).venues[0]!;
   const writer = new CaptureWriter(join(dir, 'capture'), 'BINANCE_DELIVERY');
   const records: MarketRecord[] = [];
   const venue = new LiveVenue(cfg, { depth: DEPTH, publishIntervalMs: 0 }, quietLog('collector'), { record: (r) => records.push(r), capture: writer });
   venue.start();
-  await waitFor('books, trades, funding, open interest and liquidations of both contracts', () => {
-    const types = new Set(records.map((r) => `${r.data_type}:${r.symbol}`));
-    return ['orderbook', 'trade', 'funding_rate', 'open_interest', 'liquidation'].every((t) => types.has(`${t}:BTC-USD`) && types.has(`${t}:ETH-USD`)) && records.filter((r) => r.data_type === 'orderbook').length >= 60;
-  }, 30_000);
+  await waitFor(
+    'books, trades, funding, open interest and liquidations of both contracts',
+    () => {
+      const types = new Set(records.map((r) => `${r.data_type}:${r.symbol}`));
+      return (
+        ['orderbook', 'trade', 'funding_rate', 'open_interest', 'liquidation'].every((t) => types.has(`${t}:BTC-USD`) && types.has(`${t}:ETH-USD`)) &&
+        records.filter((r) => r.data_type === 'orderbook').length >= 60
+      );
+    },
+    30_000,
+  );
   await venue.stop();
   await writer.close();
   live = { records };
@@ -57,7 +70,9 @@ afterAll(async () => {
 /** Received frames of the capture's connection files, in order. */
 function frames(): { stream: string; data: Record<string, unknown> }[] {
   const out: { stream: string; data: Record<string, unknown> }[] = [];
-  for (const f of readdirSync(join(dir, 'capture')).filter((n) => n.includes('.ws.')).sort()) {
+  for (const f of readdirSync(join(dir, 'capture'))
+    .filter((n) => n.includes('.ws.'))
+    .sort()) {
     for (const line of readFileSync(join(dir, 'capture', f), 'utf8').split('\n')) {
       const m = /^\d+\.?\d*: (.*)$/.exec(line);
       if (m) out.push(JSON.parse(m[1]!));
@@ -103,9 +118,16 @@ describe('Binance COIN-M recorded from the simulator and replayed', () => {
 
   it('every book equals an independent rebuild of the recorded frames, in contracts and in base', () => {
     const snaps = snapshots();
-    const state = new Map<string, { bids: Map<number, [string, string]>; asks: Map<number, [string, string]>; id: number; synced: boolean; buffer: Record<string, unknown>[] }>();
+    const state = new Map<
+      string,
+      { bids: Map<number, [string, string]>; asks: Map<number, [string, string]>; id: number; synced: boolean; buffer: Record<string, unknown>[] }
+    >();
     const expected = new Map<string, Map<string, { bids: string[][]; asks: string[][] }>>();
-    const top = (m: Map<number, [string, string]>, desc: boolean) => [...m.entries()].sort((a, b) => (desc ? b[0] - a[0] : a[0] - b[0])).slice(0, DEPTH).map(([, l]) => l);
+    const top = (m: Map<number, [string, string]>, desc: boolean) =>
+      [...m.entries()]
+        .sort((a, b) => (desc ? b[0] - a[0] : a[0] - b[0]))
+        .slice(0, DEPTH)
+        .map(([, l]) => l);
     const set = (m: Map<number, [string, string]>, p: string, q: string) => (Number(q) === 0 ? m.delete(Number(p)) : m.set(Number(p), [p, q]));
     const apply = (st: NonNullable<ReturnType<typeof state.get>>, d: Record<string, unknown>) => {
       for (const [p, q] of d.b as string[][]) set(st.bids, p!, q!);
@@ -120,7 +142,8 @@ describe('Binance COIN-M recorded from the simulator and replayed', () => {
       if (!st.synced) {
         st.buffer.push(d);
         // The first snapshot that a buffered diff straddles (U <= L <= u) starts the book.
-        const straddled = (snap: { lastUpdateId: number }) => st!.buffer.some((b) => (b.U as number) <= snap.lastUpdateId && snap.lastUpdateId <= (b.u as number));
+        const straddled = (snap: { lastUpdateId: number }) =>
+          st!.buffer.some((b) => (b.U as number) <= snap.lastUpdateId && snap.lastUpdateId <= (b.u as number));
         const snap = snaps.get(sym)?.find(straddled);
         if (!snap) continue;
         for (const [p, q] of snap.bids) set(st.bids, p!, q!);
@@ -153,7 +176,9 @@ describe('Binance COIN-M recorded from the simulator and replayed', () => {
   });
 
   it('every trade once, in base with its contracts beside it', () => {
-    const ids = frames().filter((f) => f.data.e === 'aggTrade').map((f) => `${f.data.s as string}:${f.data.a as number}`);
+    const ids = frames()
+      .filter((f) => f.data.e === 'aggTrade')
+      .map((f) => `${f.data.s as string}:${f.data.a as number}`);
     const trades = replayed.records.filter((r): r is TradeRecord => r.data_type === 'trade');
     expect(trades.map((t) => `${t.symbol.replace('-', '')}_PERP:${t.trade_id}`)).toEqual(ids);
     for (const t of trades) {

@@ -70,7 +70,12 @@ describe('collector config', () => {
     const frames = deribit[0]!.onOpen().map((t) => JSON.parse(t));
     expect(frames[0]).toMatchObject({ method: 'public/set_heartbeat' });
     // Perpetual funding and open interest are on by default (the ticker channel).
-    expect(frames[1].params.channels).toEqual(['deribit_volatility_index.btc_usd', 'ticker.BTC-PERPETUAL.100ms', 'deribit_volatility_index.eth_usd', 'ticker.ETH-PERPETUAL.100ms']);
+    expect(frames[1].params.channels).toEqual([
+      'deribit_volatility_index.btc_usd',
+      'ticker.BTC-PERPETUAL.100ms',
+      'deribit_volatility_index.eth_usd',
+      'ticker.ETH-PERPETUAL.100ms',
+    ]);
     expect(deribit[0]!.reply!('{"method":"heartbeat","params":{"type":"test_request"}}')).toContain('public/test');
   });
 });

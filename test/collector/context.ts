@@ -28,9 +28,20 @@ export function edited(venue: string, file: string, edit: (m: any) => void): str
 export function okxContract(instId: string, ctVal: string, linear: boolean): InstrumentInfo {
   const [base = '', quote = ''] = instId.split('-');
   return {
-    exchange: 'okx', wire: instId, symbol: `${base}-${quote}`, market_type: instId.endsWith('-SWAP') ? 'perpetual' : 'futures',
-    base, quote, settle: linear ? quote : base, quantity_unit: 'contracts', contract_size: ctVal, linear,
-    expiry: undefined, tick_size: undefined, lot_size: undefined, active: true,
+    exchange: 'okx',
+    wire: instId,
+    symbol: `${base}-${quote}`,
+    market_type: instId.endsWith('-SWAP') ? 'perpetual' : 'futures',
+    base,
+    quote,
+    settle: linear ? quote : base,
+    quantity_unit: 'contracts',
+    contract_size: ctVal,
+    linear,
+    expiry: undefined,
+    tick_size: undefined,
+    lot_size: undefined,
+    active: true,
   };
 }
 

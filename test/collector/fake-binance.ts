@@ -28,7 +28,7 @@ export interface FakeBinance {
 
 export async function startFakeBinance(opts: { tickMs?: number; seed?: number } = {}): Promise<FakeBinance> {
   let seed = opts.seed ?? 42;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+  const rand = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
   const bids = new Map<string, string>();
   const asks = new Map<string, string>();
   const price = (lo: number) => (lo + Math.floor(rand() * 1000) / 100).toFixed(2);
@@ -82,7 +82,12 @@ export async function startFakeBinance(opts: { tickMs?: number; seed?: number } 
     const E = Date.now();
     const frames = [JSON.stringify({ stream: 'btcusdt@depth@100ms', data: { e: 'depthUpdate', E, s: 'BTCUSDT', U, u: id, b, a } })];
     if (rand() < 0.3) {
-      frames.push(JSON.stringify({ stream: 'btcusdt@aggTrade', data: { e: 'aggTrade', E, s: 'BTCUSDT', a: tradeId++, p: '105.00', q: '0.010', f: 1, l: 1, T: E, m: rand() < 0.5, M: true } }));
+      frames.push(
+        JSON.stringify({
+          stream: 'btcusdt@aggTrade',
+          data: { e: 'aggTrade', E, s: 'BTCUSDT', a: tradeId++, p: '105.00', q: '0.010', f: 1, l: 1, T: E, m: rand() < 0.5, M: true },
+        }),
+      );
     }
     if (drop > 0) {
       drop--;

@@ -8,7 +8,15 @@ const base = (over: Partial<HealthInput> = {}): HealthInput => ({
   now: 1_000_000,
   startedAt: 0,
   freshnessMs,
-  venues: [{ name: 'binance_spot', types: ['orderbook', 'trade'], lastRecordAt: { orderbook: 999_000, trade: 990_000 }, feeds: [{ name: 'a', connected: true }], rest_pending: 0 }],
+  venues: [
+    {
+      name: 'binance_spot',
+      types: ['orderbook', 'trade'],
+      lastRecordAt: { orderbook: 999_000, trade: 990_000 },
+      feeds: [{ name: 'a', connected: true }],
+      rest_pending: 0,
+    },
+  ],
   nats: { connected: true, since: 0, pending_acks: 0, buffered: 0, dropped: 0 },
   ...over,
 });

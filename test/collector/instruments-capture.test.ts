@@ -33,7 +33,15 @@ describe.skipIf(!present)('instrument catalog from the cryptofeed captures', () 
       tick_size: '0.1',
       active: true,
     });
-    expect(okx.get('BTC-USD-SWAP')).toMatchObject({ symbol: 'BTC-USD', market_type: 'perpetual', settle: 'BTC', quantity_unit: 'contracts', contract_size: '100', linear: false, lot_size: '1' });
+    expect(okx.get('BTC-USD-SWAP')).toMatchObject({
+      symbol: 'BTC-USD',
+      market_type: 'perpetual',
+      settle: 'BTC',
+      quantity_unit: 'contracts',
+      contract_size: '100',
+      linear: false,
+      lot_size: '1',
+    });
     expect(okx.get('BTC-USD-220527')).toEqual({
       exchange: 'okx',
       wire: 'BTC-USD-220527',
@@ -50,7 +58,15 @@ describe.skipIf(!present)('instrument catalog from the cryptofeed captures', () 
       lot_size: '1',
       active: true,
     });
-    expect(okx.get('BTC-USDT')).toMatchObject({ market_type: 'spot', quantity_unit: 'base', contract_size: undefined, linear: true, settle: undefined, tick_size: '0.1', lot_size: '0.00000001' });
+    expect(okx.get('BTC-USDT')).toMatchObject({
+      market_type: 'spot',
+      quantity_unit: 'base',
+      contract_size: undefined,
+      linear: true,
+      settle: undefined,
+      tick_size: '0.1',
+      lot_size: '0.00000001',
+    });
     // No options (not requested) and nothing without a name the collector uses.
     expect(okx.instruments.every((i) => i.market_type !== 'options')).toBe(true);
     // 3 contracts of 0.01 BTC.

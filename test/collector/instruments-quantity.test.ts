@@ -24,8 +24,24 @@ function instrument(over: Partial<InstrumentInfo>): InstrumentInfo {
 }
 
 const OKX_BTC_USDT_SWAP = instrument({ wire: 'BTC-USDT-SWAP', quantity_unit: 'contracts', contract_size: '0.01' });
-const OKX_BTC_USD_SWAP = instrument({ wire: 'BTC-USD-SWAP', symbol: 'BTC-USD', quote: 'USD', settle: 'BTC', quantity_unit: 'contracts', contract_size: '100', linear: false });
-const DERIBIT_BTC_PERPETUAL = instrument({ exchange: 'deribit', wire: 'BTC-PERPETUAL', symbol: 'BTC-USD', quote: 'USD', settle: 'BTC', quantity_unit: 'quote', linear: false });
+const OKX_BTC_USD_SWAP = instrument({
+  wire: 'BTC-USD-SWAP',
+  symbol: 'BTC-USD',
+  quote: 'USD',
+  settle: 'BTC',
+  quantity_unit: 'contracts',
+  contract_size: '100',
+  linear: false,
+});
+const DERIBIT_BTC_PERPETUAL = instrument({
+  exchange: 'deribit',
+  wire: 'BTC-PERPETUAL',
+  symbol: 'BTC-USD',
+  quote: 'USD',
+  settle: 'BTC',
+  quantity_unit: 'quote',
+  linear: false,
+});
 const BINANCE_BTCUSDT = instrument({ exchange: 'binance', wire: 'BTCUSDT' });
 
 describe('toBaseQuantity', () => {
@@ -120,7 +136,8 @@ describe('decimal-math', () => {
     expect(shiftDecimal('99999999999999999999.999999999999999999', -2)).toBe('999999999999999999.99999999999999999999');
     for (const bad of ['', '-', '.5', '5.', '1e3', '1.2.3', ' 1', '+1']) expect(() => shiftDecimal(bad, 1), bad).toThrow(/not a plain decimal/);
     // the shift agrees with the multiplication it replaces
-    for (const raw of ['3', '0.5', '123.456', '0.0001', '-7.25']) for (const size of ['0.01', '1', '100', '0.1']) expect(shiftDecimal(raw, powerOfTenExponent(size)!)).toBe(multiplyDecimal(raw, size));
+    for (const raw of ['3', '0.5', '123.456', '0.0001', '-7.25'])
+      for (const size of ['0.01', '1', '100', '0.1']) expect(shiftDecimal(raw, powerOfTenExponent(size)!)).toBe(multiplyDecimal(raw, size));
     expect(powerOfTenExponent('100')).toBe(2);
     expect(powerOfTenExponent('1')).toBe(0);
     expect(powerOfTenExponent('1.000')).toBe(0);

@@ -71,7 +71,16 @@ describe('instrument catalog through ccxt against the simulator', () => {
       active: true,
     });
     const usdm = await loaded('binance-usdm', 'binance-usdm', ['BTC-USDT', 'ETH-USDT']);
-    expect(usdm.catalog.get('BTCUSDT')).toMatchObject({ symbol: 'BTC-USDT', market_type: 'perpetual', settle: 'USDT', quantity_unit: 'base', contract_size: undefined, linear: true, tick_size: '0.1', lot_size: '0.001' });
+    expect(usdm.catalog.get('BTCUSDT')).toMatchObject({
+      symbol: 'BTC-USDT',
+      market_type: 'perpetual',
+      settle: 'USDT',
+      quantity_unit: 'base',
+      contract_size: undefined,
+      linear: true,
+      tick_size: '0.1',
+      lot_size: '0.001',
+    });
     expect(usdm.catalog.get('ETHUSDT')).toMatchObject({ tick_size: '0.01', lot_size: '0.001' });
   });
 
@@ -116,7 +125,14 @@ describe('instrument catalog through ccxt against the simulator', () => {
       lot_size: '10',
       active: true,
     });
-    expect(catalog.get('BTC_USDC-PERPETUAL')).toMatchObject({ symbol: 'BTC-USDC', market_type: 'perpetual', settle: 'USDC', quantity_unit: 'base', linear: true, lot_size: '0.001' });
+    expect(catalog.get('BTC_USDC-PERPETUAL')).toMatchObject({
+      symbol: 'BTC-USDC',
+      market_type: 'perpetual',
+      settle: 'USDC',
+      quantity_unit: 'base',
+      linear: true,
+      lot_size: '0.001',
+    });
     expect(catalog.get('ETH_USDC-PERPETUAL')).toMatchObject({ lot_size: '0.01' });
     const future = catalog.instruments.find((i) => i.market_type === 'futures' && i.base === 'BTC')!;
     expect(future).toMatchObject({ quantity_unit: 'quote', linear: false, settle: 'BTC' });

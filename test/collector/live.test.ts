@@ -42,7 +42,13 @@ interface Run {
 }
 
 function run(cfg: VenueConfig, extra: Partial<LiveHooks> = {}, publishIntervalMs = 0): Run {
-  const r: Run = { records: [], resyncs: [], reconnects: 0, books: () => r.records.filter((x): x is OrderbookRecord => x.data_type === 'orderbook'), live: undefined as never };
+  const r: Run = {
+    records: [],
+    resyncs: [],
+    reconnects: 0,
+    books: () => r.records.filter((x): x is OrderbookRecord => x.data_type === 'orderbook'),
+    live: undefined as never,
+  };
   r.live = new LiveVenue(cfg, { depth: DEPTH, publishIntervalMs }, quietLog('collector'), {
     record: (rec) => r.records.push(rec),
     resync: (reason) => r.resyncs.push(reason),
@@ -195,11 +201,17 @@ describe('live OKX path against the 2022 capture served over a local WebSocket',
     });
     const dir = mkdtempSync(join(tmpdir(), 'mp-collector-'));
     const file = join(dir, 'collector.yaml');
-    writeFileSync(file, `venues:\n  okx_spot:\n    symbols: [BTC-USDT]\n    ws_url: ws://127.0.0.1:${(wss.address() as { port: number }).port}/ws/v5/public\n    rest_url: http://127.0.0.1:1\n`);
+    writeFileSync(
+      file,
+      `venues:\n  okx_spot:\n    symbols: [BTC-USDT]\n    ws_url: ws://127.0.0.1:${(wss.address() as { port: number }).port}/ws/v5/public\n    rest_url: http://127.0.0.1:1\n`,
+    );
     const r = run(loadCollectorConfig(file).venues[0]!);
     cleanup.push(() => r.live.stop());
     await waitFor('all BTC-USDT books and trades', () => r.books().length === 98 && r.records.length === 98 + 69);
-    expect(subscribed).toEqual([{ channel: 'books', instId: 'BTC-USDT' }, { channel: 'trades', instId: 'BTC-USDT' }]);
+    expect(subscribed).toEqual([
+      { channel: 'books', instId: 'BTC-USDT' },
+      { channel: 'trades', instId: 'BTC-USDT' },
+    ]);
 
     const replayed: MarketRecord[] = [];
     await replay({ venue: 'okx', files: capturePaths('OKX.0', 'OKX.ws.1.0'), depth: DEPTH }, (x) => void replayed.push(x));

@@ -41,11 +41,22 @@ describe('okx books', () => {
 
   it('chains the live snapshot and update by seqId/prevSeqId (checksum 0 = deprecated)', () => {
     const { ctx, adapter } = adapterFor('okx');
-    adapter.onMessage('c1', edited('okx', 'ws-books-snapshot.live-2025-12-08.NEAR-USDT.truncated.json', (m) => (m.data[0].checksum = 0)));
-    adapter.onMessage('c1', edited('okx', 'ws-books-update.live-2025-12-08.NEAR-USDT.json', (m) => (m.data[0].checksum = 0)));
+    adapter.onMessage(
+      'c1',
+      edited('okx', 'ws-books-snapshot.live-2025-12-08.NEAR-USDT.truncated.json', (m) => (m.data[0].checksum = 0)),
+    );
+    adapter.onMessage(
+      'c1',
+      edited('okx', 'ws-books-update.live-2025-12-08.NEAR-USDT.json', (m) => (m.data[0].checksum = 0)),
+    );
     const books = ctx.books();
     expect(books.map((b) => b.last_update_id)).toEqual(['9690930615', '9690930617']);
-    expect(books[1]!.bids).toEqual([['1.782', '2173.46443964'], ['1.781', '14694.07509503'], ['1.78', '12102.991384'], ['1.32', '541.81794985']]);
+    expect(books[1]!.bids).toEqual([
+      ['1.782', '2173.46443964'],
+      ['1.781', '14694.07509503'],
+      ['1.78', '12102.991384'],
+      ['1.32', '541.81794985'],
+    ]);
     expect(books[1]!.asks[0]).toEqual(['1.783', '411.15719291']);
     expect(books[1]!.timestamp).toBe(1765201257205);
     expect(ctx.problems).toEqual([]);
@@ -54,7 +65,10 @@ describe('okx books', () => {
   it('treats a broken prevSeqId chain as a gap and resubscribes', () => {
     const { ctx, adapter } = adapterFor('okx');
     adapter.onMessage('c1', okx('ws-books-snapshot.docs.json'));
-    adapter.onMessage('c1', edited('okx', 'ws-books-update.docs.json', (m) => (m.data[0].prevSeqId = 123455)));
+    adapter.onMessage(
+      'c1',
+      edited('okx', 'ws-books-update.docs.json', (m) => (m.data[0].prevSeqId = 123455)),
+    );
     expect(ctx.problems.map((p) => p.kind)).toEqual(['gap']);
     expect(ctx.books()).toHaveLength(1); // the snapshot only
     expect(ctx.sent).toHaveLength(2);
@@ -69,18 +83,29 @@ describe('okx books', () => {
     const { ctx, adapter } = adapterFor('okx');
     // The docs update's levels sit far from the docs REST book's; move them next to it (else crossed).
     const update = (extra: object) =>
-      edited('okx', 'ws-books-update.docs.json', (m) => Object.assign(m.data[0], { bids: [['41006.2', '1', '0', '1']], asks: [['41007', '2', '0', '1']] }, extra));
+      edited('okx', 'ws-books-update.docs.json', (m) =>
+        Object.assign(m.data[0], { bids: [['41006.2', '1', '0', '1']], asks: [['41007', '2', '0', '1']] }, extra),
+      );
     adapter.onMessage('c1', update({})); // prevSeqId 123456, seqId 123457
     expect(ctx.snapshots).toEqual([{ key: 'BTC-USDT', url: 'https://www.okx.com/api/v5/market/books?instId=BTC-USDT&sz=400', weight: 1 }]);
     const rest = edited('okx', 'rest-api-v5-market-books.docs.json', (m) => (m.data[0].seqId = 123456));
     adapter.onSnapshot('BTC-USDT', rest);
     const books = ctx.books();
     expect(books.map((b) => b.last_update_id)).toEqual(['123457']);
-    expect(books[0]!.bids).toEqual([['41006.3', '0.30178218'], ['41006.2', '1']]);
-    expect(books[0]!.asks).toEqual([['41006.8', '0.60038921'], ['41007', '2']]);
+    expect(books[0]!.bids).toEqual([
+      ['41006.3', '0.30178218'],
+      ['41006.2', '1'],
+    ]);
+    expect(books[0]!.asks).toEqual([
+      ['41006.8', '0.60038921'],
+      ['41007', '2'],
+    ]);
     expect(ctx.problems).toEqual([]);
     // heartbeat: seqId == prevSeqId, no levels -> no new book
-    adapter.onMessage('c1', edited('okx', 'ws-books-update.docs.json', (m) => Object.assign(m.data[0], { prevSeqId: 123457, seqId: 123457, bids: [], asks: [] })));
+    adapter.onMessage(
+      'c1',
+      edited('okx', 'ws-books-update.docs.json', (m) => Object.assign(m.data[0], { prevSeqId: 123457, seqId: 123457, bids: [], asks: [] })),
+    );
     adapter.onMessage('c1', update({ prevSeqId: 123457, seqId: 123460, bids: [['41006.2', '0', '0', '0']] }));
     expect(ctx.books().map((b) => b.last_update_id)).toEqual(['123457', '123460']);
     expect(ctx.books()[1]!.bids).toEqual([['41006.3', '0.30178218']]);
@@ -93,7 +118,10 @@ describe('okx books', () => {
       edited('okx', 'ws-books-update.docs.json', (m) => Object.assign(m.data[0], { prevSeqId, seqId, bids, asks: [['41007', '2', '0', '1']] }));
     adapter.onMessage('c1', update(100, 110, [['41006.2', '1', '0', '1']]));
     // OKX took the snapshot at seqId 115, inside the window of the next push (110 -> 120)
-    adapter.onSnapshot('BTC-USDT', edited('okx', 'rest-api-v5-market-books.docs.json', (m) => (m.data[0].seqId = 115)));
+    adapter.onSnapshot(
+      'BTC-USDT',
+      edited('okx', 'rest-api-v5-market-books.docs.json', (m) => (m.data[0].seqId = 115)),
+    );
     expect(ctx.books().map((b) => b.last_update_id)).toEqual(['115']);
     adapter.onMessage('c1', update(110, 120, [['41006.1', '3', '0', '1']]));
     adapter.onMessage('c1', update(120, 121, [['41006.1', '0', '0', '0']]));
@@ -102,14 +130,20 @@ describe('okx books', () => {
     // but a push that starts after the snapshot leaves a hole
     const other = adapterFor('okx');
     other.adapter.onMessage('c1', update(100, 110, []));
-    other.adapter.onSnapshot('BTC-USDT', edited('okx', 'rest-api-v5-market-books.docs.json', (m) => (m.data[0].seqId = 115)));
+    other.adapter.onSnapshot(
+      'BTC-USDT',
+      edited('okx', 'rest-api-v5-market-books.docs.json', (m) => (m.data[0].seqId = 115)),
+    );
     other.adapter.onMessage('c1', update(117, 120, []));
     expect(other.ctx.problems.map((p) => p.kind)).toEqual(['gap']);
   });
 
   it('asks again when the REST snapshot predates the buffered update', () => {
     const { ctx, adapter } = adapterFor('okx');
-    adapter.onMessage('c1', edited('okx', 'ws-books-update.docs.json', (m) => Object.assign(m.data[0], { prevSeqId: 3235851800, seqId: 3235851801 })));
+    adapter.onMessage(
+      'c1',
+      edited('okx', 'ws-books-update.docs.json', (m) => Object.assign(m.data[0], { prevSeqId: 3235851800, seqId: 3235851801 })),
+    );
     adapter.onSnapshot('BTC-USDT', okx('rest-api-v5-market-books.docs.json')); // seqId 3235851742 < prevSeqId
     expect(ctx.snapshots).toHaveLength(2);
     expect(ctx.books()).toHaveLength(0);
@@ -127,27 +161,89 @@ describe('okx other channels', () => {
     adapter.onMessage('c1', JSON.stringify({ event: 'error', code: '60012', msg: 'Invalid request' }));
     const [trade, funding, oi, liq] = ctx.records;
     expect(trade).toEqual({
-      data_type: 'trade', exchange: 'okx', market_type: 'perpetual', symbol: 'BTC-USDT', timestamp: 1765201257145, local_timestamp: ctx.time,
+      data_type: 'trade',
+      exchange: 'okx',
+      market_type: 'perpetual',
+      symbol: 'BTC-USDT',
+      timestamp: 1765201257145,
+      local_timestamp: ctx.time,
       // 0.03 contracts of 0.01 BTC = 0.0003 BTC.
-      trade_id: '2005639579', price: '91467.1', quantity: '0.0003', quantity_raw: '0.03', quantity_unit: 'contracts', side: 'sell', is_maker: true, trade_time: 1765201257145,
+      trade_id: '2005639579',
+      price: '91467.1',
+      quantity: '0.0003',
+      quantity_raw: '0.03',
+      quantity_unit: 'contracts',
+      side: 'sell',
+      is_maker: true,
+      trade_time: 1765201257145,
     });
-    expect(funding).toMatchObject({ data_type: 'funding_rate', symbol: 'LTC-USDT', funding_rate: '0.0001000000000000', funding_time: 1765209600000, next_funding_time: 1765238400000, timestamp: 1765201461438 });
+    expect(funding).toMatchObject({
+      data_type: 'funding_rate',
+      symbol: 'LTC-USDT',
+      funding_rate: '0.0001000000000000',
+      funding_time: 1765209600000,
+      next_funding_time: 1765238400000,
+      timestamp: 1765201461438,
+    });
     // oiCcy (BTC) is OKX's own base figure: 2216113.01000000309 contracts × 0.01.
-    expect(oi).toMatchObject({ data_type: 'open_interest', symbol: 'BTC-USDT', open_interest: '22161.1301000000309', open_interest_raw: '2216113.01000000309', open_interest_unit: 'contracts', open_interest_value: '1939251795.54769270396321' });
+    expect(oi).toMatchObject({
+      data_type: 'open_interest',
+      symbol: 'BTC-USDT',
+      open_interest: '22161.1301000000309',
+      open_interest_raw: '2216113.01000000309',
+      open_interest_unit: 'contracts',
+      open_interest_value: '1939251795.54769270396321',
+    });
     // 13 contracts of 1000 IOST; the price is OKX's bankruptcy price bkPx.
-    expect(liq).toMatchObject({ data_type: 'liquidation', symbol: 'IOST-USDT', side: 'buy', price: '0.007831', quantity: '13000', quantity_raw: '13', quantity_unit: 'contracts', liquidation_time: 1692266434010 });
+    expect(liq).toMatchObject({
+      data_type: 'liquidation',
+      symbol: 'IOST-USDT',
+      side: 'buy',
+      price: '0.007831',
+      quantity: '13000',
+      quantity_raw: '13',
+      quantity_unit: 'contracts',
+      liquidation_time: 1692266434010,
+    });
     expect(ctx.problems.map((p) => p.kind)).toEqual(['venue_error']);
     for (const r of ctx.records) expect(() => validateRecord(r)).not.toThrow();
   });
 
   it('maps REST open interest and both rubik long/short endpoints, deriving exact shares', () => {
     expect(mapOkxOpenInterest(okx('rest-api-v5-public-open-interest.live-2024-10-12.BTC-USDT-SWAP.json'), NOW)[0]).toMatchObject({
-      symbol: 'BTC-USDT', market_type: 'perpetual', open_interest: '26631.0729999999861', open_interest_value: '1676426045.349999124995', timestamp: 1728728314766,
+      symbol: 'BTC-USDT',
+      market_type: 'perpetual',
+      open_interest: '26631.0729999999861',
+      open_interest_value: '1676426045.349999124995',
+      timestamp: 1728728314766,
     });
-    const top = mapOkxLongShort('lsr_top_position', 'BTC-USDT-SWAP', okx('rest-api-v5-rubik-stat-contracts-long-short-account-ratio-contract-top-trader.docs.json'), '5m', NOW);
-    const all = mapOkxLongShort('lsr_all_account', 'BTC-USDT-SWAP', okx('rest-api-v5-rubik-stat-contracts-long-short-account-ratio-contract.docs.json'), '5m', NOW);
-    expect(top[0]).toMatchObject({ data_type: 'lsr_top_position', long_short_ratio: '1.1739', long_position_ratio: '0.539997239983439901', short_position_ratio: '0.460002760016560099', period: '5m' });
-    expect(all[1]).toMatchObject({ data_type: 'lsr_all_account', long_short_ratio: '0.1236', long_account_ratio: '0.110003559985760057', short_account_ratio: '0.889996440014239943' });
+    const top = mapOkxLongShort(
+      'lsr_top_position',
+      'BTC-USDT-SWAP',
+      okx('rest-api-v5-rubik-stat-contracts-long-short-account-ratio-contract-top-trader.docs.json'),
+      '5m',
+      NOW,
+    );
+    const all = mapOkxLongShort(
+      'lsr_all_account',
+      'BTC-USDT-SWAP',
+      okx('rest-api-v5-rubik-stat-contracts-long-short-account-ratio-contract.docs.json'),
+      '5m',
+      NOW,
+    );
+    expect(top[0]).toMatchObject({
+      data_type: 'lsr_top_position',
+      long_short_ratio: '1.1739',
+      long_position_ratio: '0.539997239983439901',
+      short_position_ratio: '0.460002760016560099',
+      period: '5m',
+    });
+    expect(all[1]).toMatchObject({
+      data_type: 'lsr_all_account',
+      long_short_ratio: '0.1236',
+      long_account_ratio: '0.110003559985760057',
+      short_account_ratio: '0.889996440014239943',
+    });
     for (const r of [...top, ...all]) expect(() => validateRecord(r)).not.toThrow();
   });
 
@@ -176,7 +272,13 @@ describe('okx units', () => {
     });
     adapter.onMessage('c1', trade);
     // 5 contracts × 100 USD / 30000 USD per BTC = 0.0166... BTC; the 19th digit is 6, so ...667.
-    expect(ctx.records[0]).toMatchObject({ symbol: 'BTC-USD', market_type: 'perpetual', quantity: '0.016666666666666667', quantity_raw: '5', quantity_unit: 'contracts' });
+    expect(ctx.records[0]).toMatchObject({
+      symbol: 'BTC-USD',
+      market_type: 'perpetual',
+      quantity: '0.016666666666666667',
+      quantity_raw: '5',
+      quantity_unit: 'contracts',
+    });
     expect(() => validateRecord(ctx.records[0])).not.toThrow();
   });
 
@@ -194,25 +296,54 @@ describe('okx units', () => {
     const snapshot = edited('okx', 'ws-books-snapshot.docs.json', (m) => {
       m.arg.instId = 'BTC-USDT-SWAP';
       m.data[0].checksum = 0;
-      m.data[0].bids = [['91467.1', '12', '0', '3'], ['91467', '0.5', '0', '1']];
+      m.data[0].bids = [
+        ['91467.1', '12', '0', '3'],
+        ['91467', '0.5', '0', '1'],
+      ];
       m.data[0].asks = [['91467.2', '250', '0', '7']];
     });
     adapter.onMessage('c1', snapshot);
     const [book] = ctx.books();
     expect(book).toMatchObject({
-      symbol: 'BTC-USDT', market_type: 'perpetual', quantity_unit: 'contracts',
-      bids: [['91467.1', '0.12'], ['91467', '0.005']], bids_raw: ['12', '0.5'],
-      asks: [['91467.2', '2.5']], asks_raw: ['250'],
+      symbol: 'BTC-USDT',
+      market_type: 'perpetual',
+      quantity_unit: 'contracts',
+      bids: [
+        ['91467.1', '0.12'],
+        ['91467', '0.005'],
+      ],
+      bids_raw: ['12', '0.5'],
+      asks: [['91467.2', '2.5']],
+      asks_raw: ['250'],
     });
     expect(() => validateRecord(book)).not.toThrow();
   });
 
   it('fills funding mark and index prices from the mark-price and index-tickers channels', () => {
     const { ctx, adapter } = adapterFor('okx');
-    adapter.onMessage('c1', JSON.stringify({ arg: { channel: 'mark-price', instId: 'LTC-USDT-SWAP' }, data: [{ instType: 'SWAP', instId: 'LTC-USDT-SWAP', markPx: '82.47', ts: '1765201461000' }] }));
-    adapter.onMessage('c1', JSON.stringify({ arg: { channel: 'index-tickers', instId: 'LTC-USDT' }, data: [{ instId: 'LTC-USDT', idxPx: '82.455', open24h: '80', high24h: '83', low24h: '79', sodUtc0: '81', sodUtc8: '81', ts: '1765201461100' }] }));
+    adapter.onMessage(
+      'c1',
+      JSON.stringify({
+        arg: { channel: 'mark-price', instId: 'LTC-USDT-SWAP' },
+        data: [{ instType: 'SWAP', instId: 'LTC-USDT-SWAP', markPx: '82.47', ts: '1765201461000' }],
+      }),
+    );
+    adapter.onMessage(
+      'c1',
+      JSON.stringify({
+        arg: { channel: 'index-tickers', instId: 'LTC-USDT' },
+        data: [{ instId: 'LTC-USDT', idxPx: '82.455', open24h: '80', high24h: '83', low24h: '79', sodUtc0: '81', sodUtc8: '81', ts: '1765201461100' }],
+      }),
+    );
     adapter.onMessage('c1', okx('ws-funding-rate.live-2025-12-08.LTC-USDT-SWAP.json'));
     expect(ctx.records).toHaveLength(1);
-    expect(ctx.records[0]).toMatchObject({ data_type: 'funding_rate', symbol: 'LTC-USDT', mark_price: '82.47', index_price: '82.455', funding_time: 1765209600000, next_funding_time: 1765238400000 });
+    expect(ctx.records[0]).toMatchObject({
+      data_type: 'funding_rate',
+      symbol: 'LTC-USDT',
+      mark_price: '82.47',
+      index_price: '82.455',
+      funding_time: 1765209600000,
+      next_funding_time: 1765238400000,
+    });
   });
 });

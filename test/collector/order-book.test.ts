@@ -10,8 +10,14 @@ describe('OrderBook', () => {
     b.bids.set('0.352100', '3'); // same price as the first
     b.asks.set('10', '1');
     b.asks.set('9.99', '1');
-    expect(b.bids.top(10)).toEqual([['0.3522', '2'], ['0.352100', '3']]);
-    expect(b.asks.top(10)).toEqual([['9.99', '1'], ['10', '1']]);
+    expect(b.bids.top(10)).toEqual([
+      ['0.3522', '2'],
+      ['0.352100', '3'],
+    ]);
+    expect(b.asks.top(10)).toEqual([
+      ['9.99', '1'],
+      ['10', '1'],
+    ]);
   });
 
   it('keeps prices apart that one double cannot tell apart', () => {
@@ -19,7 +25,11 @@ describe('OrderBook', () => {
     b.asks.set('1.00000000000000000001', '1');
     b.asks.set('1.00000000000000000002', '2');
     b.asks.set('1', '3');
-    expect(b.asks.top(3)).toEqual([['1', '3'], ['1.00000000000000000001', '1'], ['1.00000000000000000002', '2']]);
+    expect(b.asks.top(3)).toEqual([
+      ['1', '3'],
+      ['1.00000000000000000001', '1'],
+      ['1.00000000000000000002', '2'],
+    ]);
     b.asks.set('1.00000000000000000001', '0');
     expect(b.asks.size).toBe(2);
   });

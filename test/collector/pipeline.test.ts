@@ -65,9 +65,13 @@ describe('simulator -> collector -> NATS -> storage -> ClickHouse', () => {
     for (const t of tables) {
       await waitFor(`rows in ${t}`, async () => Number((await q<{ n: string }>(`SELECT count() AS n FROM marketprism_hot.${t}`))[0]!.n) > 0, 60_000);
     }
-    const [dvol] = await q<{ symbol: string; market_type: string; underlying_asset: string }>('SELECT symbol, market_type, underlying_asset FROM marketprism_hot.volatility_indices LIMIT 1');
+    const [dvol] = await q<{ symbol: string; market_type: string; underlying_asset: string }>(
+      'SELECT symbol, market_type, underlying_asset FROM marketprism_hot.volatility_indices LIMIT 1',
+    );
     expect(dvol).toEqual({ symbol: 'BTC-USD', market_type: 'options', underlying_asset: 'BTC' });
-    const [book] = await q<{ exchange: string; market_type: string; symbol: string; bids_count: number }>("SELECT exchange, market_type, symbol, bids_count FROM marketprism_hot.orderbooks FINAL WHERE exchange = 'binance' LIMIT 1");
+    const [book] = await q<{ exchange: string; market_type: string; symbol: string; bids_count: number }>(
+      "SELECT exchange, market_type, symbol, bids_count FROM marketprism_hot.orderbooks FINAL WHERE exchange = 'binance' LIMIT 1",
+    );
     expect(book).toMatchObject({ exchange: 'binance', market_type: 'perpetual', symbol: 'BTC-USDT' });
     expect(book!.bids_count).toBeGreaterThan(0);
   });

@@ -14,7 +14,8 @@ const T0 = 1_765_200_000_000; // a multiple of 5 minutes
 
 function binanceRows(from: number, to: number): string {
   const rows = [];
-  for (let t = from; t <= to; t += FIVE_MIN) rows.push({ symbol: 'BTCUSDT', longShortRatio: '1.5', longAccount: '0.6', shortAccount: '0.4', timestamp: String(t) });
+  for (let t = from; t <= to; t += FIVE_MIN)
+    rows.push({ symbol: 'BTCUSDT', longShortRatio: '1.5', longAccount: '0.6', shortAccount: '0.4', timestamp: String(t) });
   return JSON.stringify(rows);
 }
 

@@ -180,7 +180,8 @@ describe('replay of the OKX capture', async () => {
       const size = CONTRACT_SIZES[instId];
       emitted.forEach((b, i) => {
         // The venue's own sizes equal the rebuild; quantities are in base.
-        const raw = (levels: readonly (readonly [string, string])[], rawQty: readonly string[] | undefined) => levels.map(([p, q], k) => [p, rawQty ? rawQty[k]! : q]);
+        const raw = (levels: readonly (readonly [string, string])[], rawQty: readonly string[] | undefined) =>
+          levels.map(([p, q], k) => [p, rawQty ? rawQty[k]! : q]);
         expect({ bids: raw(b.bids, b.bids_raw), asks: raw(b.asks, b.asks_raw) }).toEqual(states[i]!.view);
         expect(b.quantity_unit).toBe(size ? 'contracts' : 'base');
         if (size) for (const [k, [p, q]] of [...b.bids, ...b.asks].entries()) expectInverseBase(q, p, [...b.bids_raw!, ...b.asks_raw!][k]!, size);

@@ -79,15 +79,26 @@ describe('marketprism-collector with a real nats-server', () => {
   }
 
   it('reports healthy once data flows, with metrics', async () => {
-    const health = await waitFor('healthy', async () => {
-      const r = await fetch(`http://127.0.0.1:${healthPort}/health`);
-      const body = await r.json();
-      return r.status === 200 && body.status === 'healthy' && body.venues[0].data_types.orderbook.state === 'fresh' ? body : undefined;
-    }, 30_000);
+    const health = await waitFor(
+      'healthy',
+      async () => {
+        const r = await fetch(`http://127.0.0.1:${healthPort}/health`);
+        const body = await r.json();
+        return r.status === 200 && body.status === 'healthy' && body.venues[0].data_types.orderbook.state === 'fresh' ? body : undefined;
+      },
+      30_000,
+    );
     expect(health.venues[0]).toMatchObject({ venue: 'binance_spot', feeds_connected: '1/1' });
     expect(health.venues[0].data_types.orderbook.state).toBe('fresh');
     const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
-    for (const name of ['marketprism_collector_messages_in_total', 'marketprism_collector_records_out_total', 'marketprism_collector_publish_latency_seconds', 'marketprism_collector_pending_acks', 'marketprism_collector_book_depth_levels', 'marketprism_nodejs_eventloop_lag_seconds']) {
+    for (const name of [
+      'marketprism_collector_messages_in_total',
+      'marketprism_collector_records_out_total',
+      'marketprism_collector_publish_latency_seconds',
+      'marketprism_collector_pending_acks',
+      'marketprism_collector_book_depth_levels',
+      'marketprism_nodejs_eventloop_lag_seconds',
+    ]) {
       expect(metrics).toContain(name);
     }
     expect(metrics).toMatch(/marketprism_collector_records_out_total\{[^}]*data_type="orderbook"[^}]*\} [1-9]/);
@@ -127,10 +138,14 @@ describe('marketprism-collector with a real nats-server', () => {
     await waitFor('records after the restart', async () => (await jsm.streams.info('MARKET_DATA')).state.messages > before + 20, 30_000);
     const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
     expect(metrics).not.toMatch(/marketprism_collector_dropped_records_total\{[^}]*\} [1-9]/);
-    const health = await waitFor('healthy again', async () => {
-      const body = await (await fetch(`http://127.0.0.1:${healthPort}/health`)).json();
-      return body.status === 'healthy' ? body : undefined;
-    }, 30_000);
+    const health = await waitFor(
+      'healthy again',
+      async () => {
+        const body = await (await fetch(`http://127.0.0.1:${healthPort}/health`)).json();
+        return body.status === 'healthy' ? body : undefined;
+      },
+      30_000,
+    );
     expect(health.nats.connected).toBe(true);
   });
 });

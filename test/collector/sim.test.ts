@@ -25,10 +25,16 @@ afterEach(async () => {
 type SimVenueKind = 'binance-spot' | 'binance-usdm' | 'binance-coinm' | 'okx' | 'deribit';
 
 async function collect(venue: SimVenueKind, configVenue: string, yaml: string, generate: Record<string, unknown> = {}) {
-  const sim: ExchangeSim = await startExchangeSim({ venue, source: { generate: { seed: 7, symbols: ['BTC-USDT', 'ETH-USDT'], ratePerSec: 20, periodicMs: 200, ...generate } } });
+  const sim: ExchangeSim = await startExchangeSim({
+    venue,
+    source: { generate: { seed: 7, symbols: ['BTC-USDT', 'ETH-USDT'], ratePerSec: 20, periodicMs: 200, ...generate } },
+  });
   cleanup.push(() => sim.stop());
   const file = join(mkdtempSync(join(tmpdir(), 'mp-sim-')), 'collector.yaml');
-  writeFileSync(file, `venues:\n  ${configVenue}:\n    ws_url: ${sim.wsUrl}\n    rest_url: ${sim.restUrl}\n    lsr_poll: 1s\n    open_interest_poll: 1s\n    stale_after: 3s\n${yaml}`);
+  writeFileSync(
+    file,
+    `venues:\n  ${configVenue}:\n    ws_url: ${sim.wsUrl}\n    rest_url: ${sim.restUrl}\n    lsr_poll: 1s\n    open_interest_poll: 1s\n    stale_after: 3s\n${yaml}`,
+  );
   const cfg: VenueConfig = loadCollectorConfig(file).venues[0]!;
   const records: MarketRecord[] = [];
   const resyncs: string[] = [];
@@ -118,7 +124,8 @@ describe('faults from the simulator', () => {
     ['okx', 'okx_spot'],
     ['deribit', 'deribit_derivatives'],
   ] as const)('%s: a dropped diff is one gap, one resync, and the book comes back', async (venue, configVenue) => {
-    const extra = configVenue === 'deribit_derivatives' ? '    symbols: [BTC]\n    data_types: [orderbook]\n' : '    symbols: [BTC-USDT]\n    data_types: [orderbook]\n';
+    const extra =
+      configVenue === 'deribit_derivatives' ? '    symbols: [BTC]\n    data_types: [orderbook]\n' : '    symbols: [BTC-USDT]\n    data_types: [orderbook]\n';
     const c = await collect(venue, configVenue, extra);
     await waitFor('books', () => c.books().length >= 20, 30_000);
     c.sim.inject({ kind: 'drop-diff' });
@@ -179,9 +186,14 @@ describe('the cryptofeed captures served by the simulator', () => {
     const sim = await startExchangeSim({ venue, source: { capture: paths, speed: 0 } });
     cleanup.push(() => sim.stop());
     const file = join(mkdtempSync(join(tmpdir(), 'mp-sim-')), 'collector.yaml');
-    writeFileSync(file, `venues:\n  ${configVenue}:\n    ws_url: ${sim.wsUrl}\n    rest_url: ${sim.restUrl}\n    symbols: ${symbols}\n    data_types: [orderbook, trade]\n`);
+    writeFileSync(
+      file,
+      `venues:\n  ${configVenue}:\n    ws_url: ${sim.wsUrl}\n    rest_url: ${sim.restUrl}\n    symbols: ${symbols}\n    data_types: [orderbook, trade]\n`,
+    );
     const records: MarketRecord[] = [];
-    const live = new LiveVenue(loadCollectorConfig(file).venues[0]!, { depth: 400, publishIntervalMs: 0 }, quietLog('collector'), { record: (r) => records.push(r) });
+    const live = new LiveVenue(loadCollectorConfig(file).venues[0]!, { depth: 400, publishIntervalMs: 0 }, quietLog('collector'), {
+      record: (r) => records.push(r),
+    });
     live.start();
     cleanup.push(() => live.stop());
     await sim.replayDone();

@@ -121,7 +121,9 @@ describe('config: every problem at once', () => {
   });
 
   it('a reader of a value that is not a config file (a command-line option) still throws at the first problem', () => {
-    expect(() => new ConfigReader('--duration', { d: 'forever' }).durationMs('d')).toThrow('--duration: d: expected a duration like 500ms, 30s, 5m, 48h, got "forever"');
+    expect(() => new ConfigReader('--duration', { d: 'forever' }).durationMs('d')).toThrow(
+      '--duration: d: expected a duration like 500ms, 30s, 5m, 48h, got "forever"',
+    );
     expect(new ConfigReader('--duration', { d: '90s' }).durationMs('d')).toBe(90_000);
   });
 });
@@ -174,7 +176,9 @@ describe('config: values that cannot work', () => {
   it('rejects streams the JetStream store cannot hold', () => {
     const big = write('streams-big.yaml', STREAM('    max_bytes: 30GB\n'));
     const b1 = write('broker-big.yaml', `streams_file: ${big}\n`);
-    expect(() => loadBrokerConfig(b1)).toThrow(`${big}: streams[0].max_bytes: stream A: 30000000000 bytes is more than nats_server.max_file_store (20000000000 bytes) in ${b1}`);
+    expect(() => loadBrokerConfig(b1)).toThrow(
+      `${big}: streams[0].max_bytes: stream A: 30000000000 bytes is more than nats_server.max_file_store (20000000000 bytes) in ${b1}`,
+    );
 
     const two = write('streams-two.yaml', 'streams:\n' + ['A', 'B'].map((n) => `  - { name: ${n}, subjects: ["${n}.>"], max_bytes: 12GB }\n`).join(''));
     const b2 = write('broker-two.yaml', `streams_file: ${two}\n`);
@@ -184,7 +188,9 @@ describe('config: values that cannot work', () => {
 
     const mem = write('streams-mem.yaml', STREAM('    storage: memory\n    max_bytes: 1GB\n'));
     const b3 = write('broker-mem.yaml', `nats_server:\n  max_memory_store: 512MB\nstreams_file: ${mem}\n`);
-    expect(() => loadBrokerConfig(b3)).toThrow(/streams\[0\].max_bytes: stream A: 1000000000 bytes is more than nats_server.max_memory_store \(512000000 bytes\)/);
+    expect(() => loadBrokerConfig(b3)).toThrow(
+      /streams\[0\].max_bytes: stream A: 1000000000 bytes is more than nats_server.max_memory_store \(512000000 bytes\)/,
+    );
     const b4 = write('broker-mem-ok.yaml', `nats_server:\n  max_memory_store: 2GB\nstreams_file: ${mem}\n`);
     expect(loadBrokerConfig(b4).streams[0]!.storage).toBe('memory');
   });

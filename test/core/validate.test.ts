@@ -69,7 +69,15 @@ describe('validateRecord', () => {
     expect(reject({ ...oi, open_interest: '-5' })).toBe('field "open_interest": must not be negative, got "-5"');
     expect(() => validateRecord({ ...oi, open_interest: '0' })).not.toThrow();
     const book = JSON.parse(JSON.stringify(sampleRecords()[0]));
-    expect(reject({ ...book, bids: [['1', '2'], ['0', '1']] })).toBe('field "bids": level 1: price must be positive, got "0"');
+    expect(
+      reject({
+        ...book,
+        bids: [
+          ['1', '2'],
+          ['0', '1'],
+        ],
+      }),
+    ).toBe('field "bids": level 1: price must be positive, got "0"');
     expect(reject({ ...book, asks: [['1', '0']] })).toBe('field "asks": level 0: quantity must be positive, got "0"');
     expect(reject({ ...book, asks: [['1', '-2']] })).toBe('field "asks": level 0: quantity must be positive, got "-2"');
     expect(reject({ ...book, quantity_unit: 'contracts', bids_raw: ['5', '0'], asks_raw: ['1'] })).toBe(

@@ -50,10 +50,14 @@ export async function brokerEnv(): Promise<BrokerEnv> {
     async start() {
       env.daemon = spawnDaemon('broker', ['--config', configFile]);
       const d = env.daemon;
-      await waitFor(`broker ready (output: ${d.output().slice(-2000)})`, () => {
-        if (d.child.exitCode !== null) throw new Error(`broker exited ${d.child.exitCode}: ${d.output().slice(-2000)}`);
-        return d.output().includes('"msg":"streams reconciled"', d.output().lastIndexOf('"msg":"starting"'));
-      }, 30_000);
+      await waitFor(
+        `broker ready (output: ${d.output().slice(-2000)})`,
+        () => {
+          if (d.child.exitCode !== null) throw new Error(`broker exited ${d.child.exitCode}: ${d.output().slice(-2000)}`);
+          return d.output().includes('"msg":"streams reconciled"', d.output().lastIndexOf('"msg":"starting"'));
+        },
+        30_000,
+      );
     },
     natsPid() {
       const pids = [...env.daemon.output().matchAll(/"pid":(\d+),"binary"[^\n]*"msg":"nats-server started"/g)];

@@ -82,5 +82,8 @@ export async function queryViaDaemon<T = Record<string, unknown>>(healthPort: nu
   const res = await fetch(`http://127.0.0.1:${healthPort}/query`, { method: 'POST', headers: { 'content-type': 'application/sql' }, body: sql });
   const text = await res.text();
   if (!res.ok) throw new Error(text);
-  return text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as T);
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as T);
 }

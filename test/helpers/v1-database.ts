@@ -14,12 +14,7 @@ export const V1_CHECKSUMS: Record<string, string> = {
 };
 
 /** What 0.1.0's migrate() did on an empty server. `checksum` defaults to what 0.1.0 recorded for hot/cold. */
-export async function createV1Database(
-  engine: ClickHouseEngine,
-  db: string,
-  ttlDays: number | undefined,
-  checksum = V1_CHECKSUMS[db],
-): Promise<void> {
+export async function createV1Database(engine: ClickHouseEngine, db: string, ttlDays: number | undefined, checksum = V1_CHECKSUMS[db]): Promise<void> {
   if (!checksum) throw new Error(`no 0.1.0 checksum known for ${db}`);
   await engine.command(`CREATE DATABASE IF NOT EXISTS ${db}`);
   await engine.command(
@@ -43,13 +38,45 @@ const common = (exchange: string, market_type: string, symbol: string) => ({
 /** Rows 0.1.0 wrote (its rows.ts: levels JSON.stringify'd, the venue's own quantities). */
 export const V1_ROWS = {
   trades: [
-    { ...common('binance', 'spot', 'BTC-USDT'), trade_id: 'v1-spot', price: '27150.01', quantity: '0.00012300', side: 'buy', is_maker: false, trade_time: msToDateTime64(V1_T) },
+    {
+      ...common('binance', 'spot', 'BTC-USDT'),
+      trade_id: 'v1-spot',
+      price: '27150.01',
+      quantity: '0.00012300',
+      side: 'buy',
+      is_maker: false,
+      trade_time: msToDateTime64(V1_T),
+    },
     // OKX swap: 0.1.0 stored the size in contracts.
-    { ...common('okx', 'perpetual', 'BTC-USDT'), trade_id: 'v1-okx-swap', price: '97000.1', quantity: '5', side: 'sell', is_maker: false, trade_time: msToDateTime64(V1_T) },
+    {
+      ...common('okx', 'perpetual', 'BTC-USDT'),
+      trade_id: 'v1-okx-swap',
+      price: '97000.1',
+      quantity: '5',
+      side: 'sell',
+      is_maker: false,
+      trade_time: msToDateTime64(V1_T),
+    },
     // Deribit inverse perpetual: USD.
-    { ...common('deribit', 'perpetual', 'BTC-USD'), trade_id: 'v1-deribit', price: '97000.5', quantity: '1230', side: 'buy', is_maker: true, trade_time: msToDateTime64(V1_T) },
+    {
+      ...common('deribit', 'perpetual', 'BTC-USD'),
+      trade_id: 'v1-deribit',
+      price: '97000.5',
+      quantity: '1230',
+      side: 'buy',
+      is_maker: true,
+      trade_time: msToDateTime64(V1_T),
+    },
     // Deribit linear USDC perpetual: base.
-    { ...common('deribit', 'perpetual', 'BTC-USDC'), trade_id: 'v1-deribit-usdc', price: '97000.5', quantity: '0.1', side: 'buy', is_maker: true, trade_time: msToDateTime64(V1_T) },
+    {
+      ...common('deribit', 'perpetual', 'BTC-USDC'),
+      trade_id: 'v1-deribit-usdc',
+      price: '97000.5',
+      quantity: '0.1',
+      side: 'buy',
+      is_maker: true,
+      trade_time: msToDateTime64(V1_T),
+    },
   ],
   liquidations: [
     { ...common('okx', 'perpetual', 'ETH-USDT'), side: 'sell', price: '3000.5', quantity: '12', liquidation_time: msToDateTime64(V1_T) },
@@ -63,7 +90,10 @@ export const V1_ROWS = {
     {
       ...common('binance', 'spot', 'BTC-USDT'),
       last_update_id: '18446744073709551000',
-      bids: JSON.stringify([['27150.01', '0.00012300'], ['27150', '12345678901234567890.123456789012345678']]),
+      bids: JSON.stringify([
+        ['27150.01', '0.00012300'],
+        ['27150', '12345678901234567890.123456789012345678'],
+      ]),
       asks: JSON.stringify([['27150.02', '0.000000000000000001']]),
       bids_count: 2,
       asks_count: 1,
@@ -75,7 +105,10 @@ export const V1_ROWS = {
     {
       ...common('okx', 'perpetual', 'BTC-USDT'),
       last_update_id: '9690930615',
-      bids: JSON.stringify([['97000.1', '5'], ['97000', '1234']]),
+      bids: JSON.stringify([
+        ['97000.1', '5'],
+        ['97000', '1234'],
+      ]),
       asks: JSON.stringify([['97000.2', '1']]),
       bids_count: 2,
       asks_count: 1,

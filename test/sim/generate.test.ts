@@ -105,7 +105,10 @@ describe('generated Binance spot', () => {
     const snap = (await res.json()) as { lastUpdateId: number; bids: string[][]; asks: string[][] };
     expect(snap.bids[0]![0]).toMatch(/^\d+\.\d{8}$/);
     await c.until('diffs past the snapshot', (m) => m.some((x) => x.includes('depthUpdate') && (JSON.parse(x) as any).data.u > snap.lastUpdateId + 20));
-    const diffs = c.json<any>().filter((m) => m.data.e === 'depthUpdate').map((m) => m.data);
+    const diffs = c
+      .json<any>()
+      .filter((m) => m.data.e === 'depthUpdate')
+      .map((m) => m.data);
     const kept = diffs.filter((d) => d.u > snap.lastUpdateId);
     expect(kept[0].U).toBeLessThanOrEqual(snap.lastUpdateId + 1);
     expect(kept[0].u).toBeGreaterThanOrEqual(snap.lastUpdateId + 1);
@@ -117,7 +120,10 @@ describe('generated Binance spot', () => {
       book.apply('asks', d.a);
       expect(book.crossed()).toBe(false);
     }
-    const trades = c.json<any>().filter((m) => m.stream === 'btcusdt@trade').map((m) => m.data);
+    const trades = c
+      .json<any>()
+      .filter((m) => m.stream === 'btcusdt@trade')
+      .map((m) => m.data);
     expect(trades.length).toBeGreaterThan(5);
     expect(new Set(trades.map((t) => t.t)).size).toBe(trades.length);
     expect(trades[0]).toMatchObject({ e: 'trade', s: 'BTCUSDT', M: true });
@@ -144,7 +150,10 @@ describe('generated Binance USDⓈ-M', () => {
     await book.until('a diff', (m) => m.length > 0);
     const snap = await getJson<{ lastUpdateId: number; E: number; T: number }>(`${sim.restUrl}/fapi/v1/depth?symbol=BTCUSDT&limit=1000`);
     await book.until('a diff past the snapshot', (m) => m.some((x) => (JSON.parse(x) as any).data.u > snap.lastUpdateId));
-    const first = book.json<any>().map((m) => m.data).find((d) => d.u >= snap.lastUpdateId);
+    const first = book
+      .json<any>()
+      .map((m) => m.data)
+      .find((d) => d.u >= snap.lastUpdateId);
     expect(first.U).toBeLessThanOrEqual(snap.lastUpdateId);
     expect(first.u).toBeGreaterThanOrEqual(snap.lastUpdateId);
 
@@ -160,7 +169,9 @@ describe('generated Binance USDⓈ-M', () => {
     const oi = await getJson<{ symbol: string; openInterest: string }>(`${sim.restUrl}/fapi/v1/openInterest?symbol=BTCUSDT`);
     expect(oi.openInterest).toMatch(/^\d+\.\d{3}$/);
     for (const path of ['topLongShortPositionRatio', 'globalLongShortAccountRatio']) {
-      const rows = await getJson<{ longAccount: string; shortAccount: string; longShortRatio: string; timestamp: number }[]>(`${sim.restUrl}/futures/data/${path}?symbol=BTCUSDT&period=5m&limit=3`);
+      const rows = await getJson<{ longAccount: string; shortAccount: string; longShortRatio: string; timestamp: number }[]>(
+        `${sim.restUrl}/futures/data/${path}?symbol=BTCUSDT&period=5m&limit=3`,
+      );
       expect(rows).toHaveLength(3);
       for (const r of rows) {
         expect(Number(r.longAccount) + Number(r.shortAccount)).toBeCloseTo(1, 6);
@@ -193,11 +204,19 @@ describe('generated OKX', () => {
     const pushes = c.json<any>().filter((m) => m.arg?.channel === 'books' && !m.event);
     expect(pushes.length).toBeGreaterThan(0);
     expect(pushes.every((m) => m.action === 'update' && m.data[0].checksum === 0)).toBe(true);
-    const rest = await getJson<{ code: string; data: { seqId: number; bids: string[][]; asks: string[][] }[] }>(`${sim.restUrl}/api/v5/market/books?instId=BTC-USDT&sz=400`);
+    const rest = await getJson<{ code: string; data: { seqId: number; bids: string[][]; asks: string[][] }[] }>(
+      `${sim.restUrl}/api/v5/market/books?instId=BTC-USDT&sz=400`,
+    );
     expect(rest.code).toBe('0');
     const s = rest.data[0]!.seqId;
-    await c.until('an update past the REST snapshot', (m) => m.some((x) => x.startsWith('{"arg":{"channel":"books"') && (JSON.parse(x) as any).data[0].seqId > s));
-    const first = c.json<any>().filter((m) => m.arg?.channel === 'books' && !m.event).map((m) => m.data[0]).find((d) => d.seqId > s);
+    await c.until('an update past the REST snapshot', (m) =>
+      m.some((x) => x.startsWith('{"arg":{"channel":"books"') && (JSON.parse(x) as any).data[0].seqId > s),
+    );
+    const first = c
+      .json<any>()
+      .filter((m) => m.arg?.channel === 'books' && !m.event)
+      .map((m) => m.data[0])
+      .find((d) => d.seqId > s);
     expect(first.prevSeqId).toBeLessThanOrEqual(s);
     expect(rest.data[0]!.bids.length).toBeGreaterThan(10);
   });
@@ -286,10 +305,17 @@ describe('generated Deribit', () => {
     expect(dvol.index_name).toBe('btc_usd');
     expect(typeof dvol.volatility).toBe('number');
     const end = Date.now();
-    const rest = await getJson<any>(`${sim.restUrl}/api/v2/public/get_volatility_index_data?currency=BTC&start_timestamp=${end - 3600_000}&end_timestamp=${end}&resolution=60`);
+    const rest = await getJson<any>(
+      `${sim.restUrl}/api/v2/public/get_volatility_index_data?currency=BTC&start_timestamp=${end - 3600_000}&end_timestamp=${end}&resolution=60`,
+    );
     expect(rest.result.data.length).toBeGreaterThanOrEqual(59);
     expect(rest.result.data[0]).toHaveLength(5);
-    c.send({ jsonrpc: '2.0', id: 99, method: 'public/get_volatility_index_data', params: { currency: 'BTC', start_timestamp: end - 3600_000, end_timestamp: end, resolution: '60' } });
+    c.send({
+      jsonrpc: '2.0',
+      id: 99,
+      method: 'public/get_volatility_index_data',
+      params: { currency: 'BTC', start_timestamp: end - 3600_000, end_timestamp: end, resolution: '60' },
+    });
     await c.until('rpc answer', (m) => m.some((x) => x.includes('"id":99')));
     const answer = c.json<any>().find((m) => m.id === 99);
     expect(answer.result.data).toEqual(rest.result.data);

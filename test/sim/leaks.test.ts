@@ -59,7 +59,10 @@ describe('the simulator leaks nothing', () => {
 
   it('a replay stopped mid-way closes its file readers and timers', async () => {
     const baseline = resources();
-    const sim = await startExchangeSim({ venue: 'binance-spot', source: { capture: capturePaths('BINANCE.0', 'BINANCE.http.0.0', 'BINANCE.ws.1.0'), speed: 1 } });
+    const sim = await startExchangeSim({
+      venue: 'binance-spot',
+      source: { capture: capturePaths('BINANCE.0', 'BINANCE.http.0.0', 'BINANCE.ws.1.0'), speed: 1 },
+    });
     const c = await connect(`${sim.wsUrl}/stream?streams=nknusdt@depth@100ms`);
     await c.until('a frame', (m) => m.length > 0, 5000);
     await sim.stop();

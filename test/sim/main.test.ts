@@ -64,7 +64,12 @@ describe('marketprism-sim CLI', () => {
       const text = pointCollectorAtSims(readFileSync('config/collector.yaml', 'utf8'), urls);
       expect(text).toContain('# marketprism-collector'); // comments kept
       const venues = (parse(text) as { venues: Record<string, Record<string, unknown>> }).venues;
-      expect(venues.binance_spot).toMatchObject({ enabled: true, ws_url: urls.binance_spot!.ws_url, rest_url: urls.binance_spot!.rest_url, symbols: urls.binance_spot!.symbols });
+      expect(venues.binance_spot).toMatchObject({
+        enabled: true,
+        ws_url: urls.binance_spot!.ws_url,
+        rest_url: urls.binance_spot!.rest_url,
+        symbols: urls.binance_spot!.symbols,
+      });
       expect(venues.okx_derivatives).toMatchObject({ enabled: true, symbols: ['UNI-USD'], data_types: urls.okx_derivatives!.data_types });
       expect(venues.binance_derivatives!.enabled).toBe(false);
       expect(venues.deribit_derivatives!.enabled).toBe(false);
@@ -73,7 +78,14 @@ describe('marketprism-sim CLI', () => {
   });
 
   it('rejects bad arguments with usage and exit code 2', async () => {
-    for (const argv of [[], ['generate', '--venue', 'kraken'], ['generate', '--rate', 'fast'], ['replay'], ['replay', 'README.md'], ['generate', '--okx-mode', '2024']]) {
+    for (const argv of [
+      [],
+      ['generate', '--venue', 'kraken'],
+      ['generate', '--rate', 'fast'],
+      ['replay'],
+      ['replay', 'README.md'],
+      ['generate', '--okx-mode', '2024'],
+    ]) {
       const r = await run(argv, async () => {
         throw new Error(`should not have started: ${argv.join(' ')}`);
       });

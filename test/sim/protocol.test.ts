@@ -9,7 +9,8 @@ import { simHarness } from './harness.js';
 
 const harness = simHarness();
 const client = harness.client;
-const start = (venue: SimVenue, limits: SimLimits = {}): Promise<ExchangeSim> => harness.start({ venue, source: { generate: { seed: 5, ratePerSec: 40 } }, limits });
+const start = (venue: SimVenue, limits: SimLimits = {}): Promise<ExchangeSim> =>
+  harness.start({ venue, source: { generate: { seed: 5, ratePerSec: 40 } }, limits });
 
 describe('Binance dialect', () => {
   it('SUBSCRIBE, LIST_SUBSCRIPTIONS and UNSUBSCRIBE on a combined stream', async () => {
@@ -77,7 +78,13 @@ describe('OKX dialect', () => {
   it('acknowledges subscribe and unsubscribe per argument and rejects bad requests', async () => {
     const s = await start('okx');
     const c = await client(s.wsUrl);
-    c.send({ op: 'subscribe', args: [{ channel: 'trades', instId: 'ETH-USDT' }, { channel: 'trades', instId: 'NOPE-USDT' }] });
+    c.send({
+      op: 'subscribe',
+      args: [
+        { channel: 'trades', instId: 'ETH-USDT' },
+        { channel: 'trades', instId: 'NOPE-USDT' },
+      ],
+    });
     c.send({ op: 'unsubscribe', args: [{ channel: 'trades', instId: 'ETH-USDT' }] });
     c.send({ op: 'login' });
     await c.until('4 replies', (m) => m.filter((x) => x.includes('"event"')).length >= 4);

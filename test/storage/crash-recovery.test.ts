@@ -77,9 +77,7 @@ describe('storage killed mid-batch', () => {
     const redelivered = Number(/marketprism_storage_redelivered_total\{data_type="trade"[^}]*\} (\d+)/.exec(metrics)?.[1] ?? 0);
     expect(redelivered).toBeGreaterThan(0);
     await chdb.query('OPTIMIZE TABLE marketprism_hot.trades FINAL');
-    const [after] = await chdb.query<{ n: string; ids: string }>(
-      'SELECT count() AS n, uniqExact(trade_id) AS ids FROM marketprism_hot.trades',
-    );
+    const [after] = await chdb.query<{ n: string; ids: string }>('SELECT count() AS n, uniqExact(trade_id) AS ids FROM marketprism_hot.trades');
     expect(Number(after!.n)).toBe(N);
     expect(Number(after!.ids)).toBe(N);
   });

@@ -67,7 +67,10 @@ describe('upgrading a 0.1.0 database', () => {
         best_bid: '27150.01',
         q2: '12345678901234567890.123456789012345678',
         spread: '0.01',
-        bids: [['27150.01', '0.000123'], ['27150', '12345678901234567890.123456789012345678']],
+        bids: [
+          ['27150.01', '0.000123'],
+          ['27150', '12345678901234567890.123456789012345678'],
+        ],
         asks: [['27150.02', '0.000000000000000001']],
         quantity_unit: 'base',
         bids_raw: [],
@@ -79,7 +82,10 @@ describe('upgrading a 0.1.0 database', () => {
         best_bid: '97000.1',
         q2: '1234',
         spread: '0.1',
-        bids: [['97000.1', '5'], ['97000', '1234']],
+        bids: [
+          ['97000.1', '5'],
+          ['97000', '1234'],
+        ],
         asks: [['97000.2', '1']],
         quantity_unit: 'contracts',
         bids_raw: ['5', '1234'],
@@ -90,17 +96,27 @@ describe('upgrading a 0.1.0 database', () => {
 
     // v2 rows, as storage writes them, beside the old ones.
     for (const r of [...sampleRecords(), ...contractRecords()]) await engine.insert(`${DB}.${TABLES[r.data_type]}`, [toRow(r)]);
-    expect(
-      await q(`SELECT exchange, bids, bids_raw, quantity_unit, bids_json FROM ${DB}.orderbooks FINAL WHERE bids_json = '' ORDER BY exchange`),
-    ).toEqual([
+    expect(await q(`SELECT exchange, bids, bids_raw, quantity_unit, bids_json FROM ${DB}.orderbooks FINAL WHERE bids_json = '' ORDER BY exchange`)).toEqual([
       {
         exchange: 'binance',
-        bids: [['27150.01', '0.000123'], ['27150', '12345678901234567890.123456789012345678']],
+        bids: [
+          ['27150.01', '0.000123'],
+          ['27150', '12345678901234567890.123456789012345678'],
+        ],
         bids_raw: [],
         quantity_unit: 'base',
         bids_json: '',
       },
-      { exchange: 'okx', bids: [['97000.1', '0.05'], ['97000', '12.34']], bids_raw: ['5', '1234'], quantity_unit: 'contracts', bids_json: '' },
+      {
+        exchange: 'okx',
+        bids: [
+          ['97000.1', '0.05'],
+          ['97000', '12.34'],
+        ],
+        bids_raw: ['5', '1234'],
+        quantity_unit: 'contracts',
+        bids_json: '',
+      },
     ]);
     expect(await q(`SELECT quantity, quantity_raw, quantity_unit FROM ${DB}.trades FINAL WHERE trade_id = '77'`)).toEqual([
       { quantity: '0.016666666666666667', quantity_raw: '5', quantity_unit: 'contracts' },

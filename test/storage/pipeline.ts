@@ -23,8 +23,7 @@ export function pipelineSuite(engine: 'clickhouse' | 'embedded') {
   describe(`storage pipeline (${engine} engine)`, () => {
     let env: StorageEnv;
     let stop: () => Promise<void>;
-    const q = <T = Record<string, unknown>>(sql: string) =>
-      env.chdb ? env.chdb.query<T>(sql) : queryViaDaemon<T>(env.healthPort, sql);
+    const q = <T = Record<string, unknown>>(sql: string) => (env.chdb ? env.chdb.query<T>(sql) : queryViaDaemon<T>(env.healthPort, sql));
 
     beforeAll(async () => {
       env = await storageEnv({ engine });
@@ -44,9 +43,7 @@ export function pipelineSuite(engine: 'clickhouse' | 'embedded') {
       for (const r of samples) {
         const table = `${DB}.${TABLES[r.data_type]}`;
         const rows = await waitFor(`a row in ${table}`, async () => {
-          const got = await q(
-            `SELECT * FROM ${table} FINAL WHERE exchange = '${r.exchange}' AND market_type = '${r.market_type}' AND symbol = '${r.symbol}'`,
-          );
+          const got = await q(`SELECT * FROM ${table} FINAL WHERE exchange = '${r.exchange}' AND market_type = '${r.market_type}' AND symbol = '${r.symbol}'`);
           return got.length > 0 ? got : undefined;
         });
         expect(rows).toHaveLength(1);
@@ -55,7 +52,9 @@ export function pipelineSuite(engine: 'clickhouse' | 'embedded') {
     });
 
     it('derives the orderbook summary columns from the levels', async () => {
-      const [row] = await q<Record<string, unknown>>(`SELECT bids_count, asks_count, best_bid_price, best_bid_quantity, best_ask_price, best_ask_quantity FROM ${DB}.orderbooks FINAL WHERE exchange = 'binance'`);
+      const [row] = await q<Record<string, unknown>>(
+        `SELECT bids_count, asks_count, best_bid_price, best_bid_quantity, best_ask_price, best_ask_quantity FROM ${DB}.orderbooks FINAL WHERE exchange = 'binance'`,
+      );
       expect(row).toEqual({
         bids_count: 2,
         asks_count: 1,
@@ -72,7 +71,15 @@ export function pipelineSuite(engine: 'clickhouse' | 'embedded') {
           `arraySum(l -> l.quantity, bids) AS depth, bids_raw, quantity_unit FROM ${DB}.orderbooks FINAL ORDER BY exchange`,
       );
       expect(rows).toEqual([
-        { bid: '27150.01', ask: '27150.02', spread: '0.01', q2: '12345678901234567890.123456789012345678', depth: '12345678901234567890.123579789012345678', bids_raw: [], quantity_unit: 'base' },
+        {
+          bid: '27150.01',
+          ask: '27150.02',
+          spread: '0.01',
+          q2: '12345678901234567890.123456789012345678',
+          depth: '12345678901234567890.123579789012345678',
+          bids_raw: [],
+          quantity_unit: 'base',
+        },
         { bid: '97000.1', ask: '97000.2', spread: '0.1', q2: '12.34', depth: '12.39', bids_raw: ['5', '1234'], quantity_unit: 'contracts' },
       ]);
     });

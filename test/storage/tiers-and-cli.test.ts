@@ -25,7 +25,9 @@ describe('hot and cold tiers, and the CLI', () => {
     coldFile = join(env.dir, 'storage-cold.yaml');
     writeFileSync(
       coldFile,
-      readFileSync(env.configFile, 'utf8').replace('tier: hot', 'tier: cold').replace(/port: \d+/, `port: ${await freePort()}`),
+      readFileSync(env.configFile, 'utf8')
+        .replace('tier: hot', 'tier: cold')
+        .replace(/port: \d+/, `port: ${await freePort()}`),
     );
     for (const f of [env.configFile, coldFile]) {
       const s = await startStorage(loadStorageConfig(f), quietLog('storage'));

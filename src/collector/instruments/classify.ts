@@ -50,7 +50,14 @@ export function text(venue: InstrumentVenue, wire: string, row: Row, field: stri
 export function decimal(venue: InstrumentVenue, wire: string, row: Row, field: string, required: boolean, label = field): string | undefined {
   const v = row[field];
   if ((v === undefined || v === null || v === '') && !required) return undefined;
-  if (typeof v !== 'string') throw new InstrumentFieldError(venue, wire, label, v, typeof v === 'number' ? 'a JSON number parsed as a double: its exact text is lost' : 'expected a decimal');
+  if (typeof v !== 'string')
+    throw new InstrumentFieldError(
+      venue,
+      wire,
+      label,
+      v,
+      typeof v === 'number' ? 'a JSON number parsed as a double: its exact text is lost' : 'expected a decimal',
+    );
   let plain: string;
   try {
     plain = normalizeDecimal(toPlainDecimal(v));

@@ -50,6 +50,9 @@ export function toBaseQuantity(raw: string, price: string, info: InstrumentInfo)
 }
 
 function divideByPrice(amount: string, price: string, info: InstrumentInfo): string {
-  if (price.startsWith('-') || !/[1-9]/.test(price)) throw new RangeError(`${info.exchange} ${info.wire}: price must be positive to convert ${amount} ${info.quote} to ${info.base}, got ${JSON.stringify(price)}`);
+  if (price.startsWith('-') || !/[1-9]/.test(price))
+    throw new RangeError(
+      `${info.exchange} ${info.wire}: price must be positive to convert ${amount} ${info.quote} to ${info.base}, got ${JSON.stringify(price)}`,
+    );
   return divideDecimal(amount, price);
 }

@@ -279,4 +279,3 @@ export abstract class BaseAdapter<D> implements VenueAdapter {
     this.ctx.problem('malformed', { symbol, message: venueFault ? message : `internal: ${message}` });
   }
 }
-

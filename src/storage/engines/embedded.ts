@@ -1,15 +1,7 @@
 /** chDB: ClickHouse in-process, data in a directory. For a single machine with no server. */
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import {
-  EngineError,
-  INSERT_SETTINGS,
-  QUERY_SETTINGS,
-  settingsSql,
-  type ClickHouseEngine,
-  type InsertOptions,
-  type QuerySettings,
-} from './engine.js';
+import { EngineError, INSERT_SETTINGS, QUERY_SETTINGS, settingsSql, type ClickHouseEngine, type InsertOptions, type QuerySettings } from './engine.js';
 
 interface ChdbResult {
   text(): string;
@@ -25,14 +17,9 @@ function loadChdb(): ChdbModule {
   try {
     return createRequire(import.meta.url)('chdb') as ChdbModule;
   } catch (err) {
-    throw new EngineError(
-      'the embedded engine needs the chdb package (npm install chdb), or set clickhouse.engine: clickhouse',
-      undefined,
-      { cause: err },
-    );
+    throw new EngineError('the embedded engine needs the chdb package (npm install chdb), or set clickhouse.engine: clickhouse', undefined, { cause: err });
   }
 }
-
 
 export class EmbeddedEngine implements ClickHouseEngine {
   readonly kind = 'embedded' as const;

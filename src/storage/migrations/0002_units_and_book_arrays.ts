@@ -25,8 +25,7 @@ const V1_QUANTITY_UNIT =
   "exchange = 'deribit' AND market_type IN ('perpetual', 'futures') AND symbol LIKE '%-USD', 'quote', 'base')";
 
 /** What 0.1.x stored open interest in: OKX oiCcy and Binance are base; Deribit inverse perpetuals USD. */
-const V1_OPEN_INTEREST_UNIT =
-  "if(exchange = 'deribit' AND market_type IN ('perpetual', 'futures') AND symbol LIKE '%-USD', 'quote', 'base')";
+const V1_OPEN_INTEREST_UNIT = "if(exchange = 'deribit' AND market_type IN ('perpetual', 'futures') AND symbol LIKE '%-USD', 'quote', 'base')";
 
 function renameToJson(db: string, column: 'bids' | 'asks'): Statement {
   return {

@@ -15,7 +15,8 @@ const COINM_TYPES = ['orderbook', 'trade', 'funding_rate', 'open_interest', 'liq
 /** The depths USDⓈ-M and COIN-M serve a snapshot at. */
 const FUTURES_SNAPSHOT_LIMITS = [5, 10, 20, 50, 100, 500, 1000];
 const futuresSnapshotLimit = (market: string) => (cfg: { snapshot_limit: number }, fail: (key: string, why: string) => void) => {
-  if (!FUTURES_SNAPSHOT_LIMITS.includes(cfg.snapshot_limit)) fail('snapshot_limit', `Binance ${market} accepts ${FUTURES_SNAPSHOT_LIMITS.join(', ')}, got ${cfg.snapshot_limit}`);
+  if (!FUTURES_SNAPSHOT_LIMITS.includes(cfg.snapshot_limit))
+    fail('snapshot_limit', `Binance ${market} accepts ${FUTURES_SNAPSHOT_LIMITS.join(', ')}, got ${cfg.snapshot_limit}`);
 };
 
 export const binanceProtocols = {
@@ -54,7 +55,16 @@ export const binanceVenues = {
     kind: 'binance-spot',
     market: 'spot',
     types: ['orderbook', 'trade'],
-    defaults: { ws_url: 'wss://stream.binance.com:9443', rest_url: 'https://api.binance.com', symbols: ['BTC-USDT', 'ETH-USDT'], data_types: ['orderbook', 'trade'], snapshot_limit: 1000, rest_weight_per_minute: 3000, max_streams_per_connection: 200, rotate_after: '23h' },
+    defaults: {
+      ws_url: 'wss://stream.binance.com:9443',
+      rest_url: 'https://api.binance.com',
+      symbols: ['BTC-USDT', 'ETH-USDT'],
+      data_types: ['orderbook', 'trade'],
+      snapshot_limit: 1000,
+      rest_weight_per_minute: 3000,
+      max_streams_per_connection: 200,
+      rotate_after: '23h',
+    },
     feeds: binanceFeeds('spot'),
     checkConfig: (cfg, fail) => {
       if (cfg.snapshot_limit > 5000) fail('snapshot_limit', 'Binance spot serves at most 5000 levels');
@@ -65,7 +75,16 @@ export const binanceVenues = {
     kind: 'binance-usdm',
     market: 'perpetual',
     types: DERIVATIVE_TYPES,
-    defaults: { ws_url: 'wss://fstream.binance.com', rest_url: 'https://fapi.binance.com', symbols: ['BTC-USDT', 'ETH-USDT'], data_types: [...DERIVATIVE_TYPES], snapshot_limit: 1000, rest_weight_per_minute: 1200, max_streams_per_connection: 200, rotate_after: '23h' },
+    defaults: {
+      ws_url: 'wss://fstream.binance.com',
+      rest_url: 'https://fapi.binance.com',
+      symbols: ['BTC-USDT', 'ETH-USDT'],
+      data_types: [...DERIVATIVE_TYPES],
+      snapshot_limit: 1000,
+      rest_weight_per_minute: 1200,
+      max_streams_per_connection: 200,
+      rotate_after: '23h',
+    },
     feeds: binanceFeeds('usdm'),
     polls: binanceUsdmPolls,
     checkConfig: futuresSnapshotLimit('USDⓈ-M'),
@@ -75,7 +94,16 @@ export const binanceVenues = {
     kind: 'binance-coinm',
     market: 'perpetual',
     types: COINM_TYPES,
-    defaults: { ws_url: 'wss://dstream.binance.com', rest_url: 'https://dapi.binance.com', symbols: ['BTC-USD', 'ETH-USD'], data_types: [...COINM_TYPES], snapshot_limit: 1000, rest_weight_per_minute: 1200, max_streams_per_connection: 200, rotate_after: '23h' },
+    defaults: {
+      ws_url: 'wss://dstream.binance.com',
+      rest_url: 'https://dapi.binance.com',
+      symbols: ['BTC-USD', 'ETH-USD'],
+      data_types: [...COINM_TYPES],
+      snapshot_limit: 1000,
+      rest_weight_per_minute: 1200,
+      max_streams_per_connection: 200,
+      rotate_after: '23h',
+    },
     feeds: binanceFeeds('coinm'),
     polls: binanceCoinmPolls,
     checkConfig: futuresSnapshotLimit('COIN-M'),

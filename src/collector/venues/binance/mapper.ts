@@ -22,7 +22,6 @@ import { binanceInstrument, binanceSymbol, type BinanceMarket } from './symbols.
 import { BaseAdapter, type AdapterOptions, type SequenceRule } from '../../mappers/base.js';
 import { arr, decimalField, int, intField, levels, MalformedFrameError, obj, optionalInt, side, text, type Obj } from '../../mappers/wire.js';
 
-
 export interface BinanceOptions extends AdapterOptions {
   market: BinanceMarket;
   /** https://api.binance.com or https://fapi.binance.com (or a simulator). */
@@ -48,7 +47,10 @@ export class BinanceAdapter extends BaseAdapter<Diff> {
   /** Latest mark price per instrument (markPrice stream): open interest's notional, COIN-M's contracts in base. */
   private readonly markPrices = new Map<string, Decimal>();
 
-  constructor(ctx: AdapterContext, private readonly options: BinanceOptions) {
+  constructor(
+    ctx: AdapterContext,
+    private readonly options: BinanceOptions,
+  ) {
     super(ctx, options);
   }
 
@@ -120,7 +122,14 @@ export class BinanceAdapter extends BaseAdapter<Diff> {
     if (!inst) return [];
     const raw = decimalField(o, 'openInterest');
     const mark = this.markPrices.get(wire);
-    const base = { data_type: 'open_interest', exchange: 'binance', ...inst, timestamp: intField(o, 'time'), local_timestamp: now, open_interest_raw: raw } as const;
+    const base = {
+      data_type: 'open_interest',
+      exchange: 'binance',
+      ...inst,
+      timestamp: intField(o, 'time'),
+      local_timestamp: now,
+      open_interest_raw: raw,
+    } as const;
     if (this.options.market === 'usdm') {
       return [{ ...base, open_interest: raw, open_interest_unit: 'base', open_interest_value: mark === undefined ? undefined : multiplyDecimal(raw, mark) }];
     }

@@ -24,10 +24,23 @@ export function binanceUsdmPolls(cfg: VenueConfig): PollTarget[] {
   const limit = binanceLsrLimit(p);
   for (const symbol of cfg.symbols) {
     const s = binanceWire(symbol, 'usdm');
-    if (has('open_interest')) out.push({ key: `oi:${s}`, url: `${cfg.rest_url}/fapi/v1/openInterest?symbol=${s}`, weight: 1, intervalMs: cfg.open_interest_poll_ms });
+    if (has('open_interest'))
+      out.push({ key: `oi:${s}`, url: `${cfg.rest_url}/fapi/v1/openInterest?symbol=${s}`, weight: 1, intervalMs: cfg.open_interest_poll_ms });
     if (isDatedSymbol(symbol)) continue; // the long/short statistics cover perpetuals only
-    if (has('lsr_top_position')) out.push({ key: `lsr_top:${s}`, url: `${cfg.rest_url}/futures/data/topLongShortPositionRatio?symbol=${s}&period=${p}&limit=${limit}`, weight: 1, intervalMs: cfg.lsr_poll_ms });
-    if (has('lsr_all_account')) out.push({ key: `lsr_all:${s}`, url: `${cfg.rest_url}/futures/data/globalLongShortAccountRatio?symbol=${s}&period=${p}&limit=${limit}`, weight: 1, intervalMs: cfg.lsr_poll_ms });
+    if (has('lsr_top_position'))
+      out.push({
+        key: `lsr_top:${s}`,
+        url: `${cfg.rest_url}/futures/data/topLongShortPositionRatio?symbol=${s}&period=${p}&limit=${limit}`,
+        weight: 1,
+        intervalMs: cfg.lsr_poll_ms,
+      });
+    if (has('lsr_all_account'))
+      out.push({
+        key: `lsr_all:${s}`,
+        url: `${cfg.rest_url}/futures/data/globalLongShortAccountRatio?symbol=${s}&period=${p}&limit=${limit}`,
+        weight: 1,
+        intervalMs: cfg.lsr_poll_ms,
+      });
   }
   return out;
 }

@@ -9,10 +9,41 @@ import type { Instrument } from '../../symbols.js';
 export type BinanceMarket = 'spot' | 'usdm' | 'coinm';
 
 /** Quote assets Binance lists, longest first so "FDUSD" wins over "USD". */
+// prettier-ignore -- a table, laid out by hand
 const BINANCE_QUOTES = [
-  'FDUSD', 'USDT', 'USDC', 'BUSD', 'TUSD', 'USDP', 'BIDR', 'IDRT', 'BVND',
-  'DAI', 'BTC', 'ETH', 'BNB', 'XRP', 'TRX', 'DOGE', 'EUR', 'GBP', 'AUD', 'TRY', 'BRL', 'RUB',
-  'UAH', 'NGN', 'ZAR', 'PLN', 'RON', 'ARS', 'MXN', 'COP', 'CZK', 'JPY', 'USD',
+  'FDUSD',
+  'USDT',
+  'USDC',
+  'BUSD',
+  'TUSD',
+  'USDP',
+  'BIDR',
+  'IDRT',
+  'BVND',
+  'DAI',
+  'BTC',
+  'ETH',
+  'BNB',
+  'XRP',
+  'TRX',
+  'DOGE',
+  'EUR',
+  'GBP',
+  'AUD',
+  'TRY',
+  'BRL',
+  'RUB',
+  'UAH',
+  'NGN',
+  'ZAR',
+  'PLN',
+  'RON',
+  'ARS',
+  'MXN',
+  'COP',
+  'CZK',
+  'JPY',
+  'USD',
 ].sort((a, b) => b.length - a.length);
 
 /** "BTCUSDT" -> "BTC-USDT"; undefined for names that are not a plain pair (e.g. "BTCUSDT_250627"). */

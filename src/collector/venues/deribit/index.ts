@@ -21,7 +21,16 @@ export const deribitVenues = {
     kind: 'deribit',
     market: 'index',
     types: ['volatility_index', 'funding_rate', 'open_interest', 'orderbook'],
-    defaults: { ws_url: 'wss://www.deribit.com/ws/api/v2', rest_url: 'https://www.deribit.com', symbols: ['BTC', 'ETH'], data_types: ['volatility_index', 'funding_rate', 'open_interest'], snapshot_limit: 0, rest_weight_per_minute: 600, max_streams_per_connection: 500, rotate_after: 0 },
+    defaults: {
+      ws_url: 'wss://www.deribit.com/ws/api/v2',
+      rest_url: 'https://www.deribit.com',
+      symbols: ['BTC', 'ETH'],
+      data_types: ['volatility_index', 'funding_rate', 'open_interest'],
+      snapshot_limit: 0,
+      rest_weight_per_minute: 600,
+      max_streams_per_connection: 500,
+      rotate_after: 0,
+    },
     feeds: deribitFeeds,
     // Configured by currency (BTC): records name the inverse perpetual and DVOL BTC-USD.
     recordSymbol: (s) => (s.includes('-') ? s : `${s}-USD`),

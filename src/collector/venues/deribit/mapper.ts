@@ -32,7 +32,10 @@ export class DeribitAdapter extends BaseAdapter<never> {
   private readonly channels = new Map<string, string>();
   private readonly lastTicker = new Map<string, number>();
 
-  constructor(ctx: AdapterContext, private readonly options: DeribitOptions) {
+  constructor(
+    ctx: AdapterContext,
+    private readonly options: DeribitOptions,
+  ) {
     super(ctx, options);
   }
 
@@ -152,7 +155,13 @@ export class DeribitAdapter extends BaseAdapter<never> {
     const now = this.ctx.now();
     if (now - (this.lastTicker.get(name) ?? -Infinity) < this.options.tickerIntervalMs) return;
     this.lastTicker.set(name, now);
-    const base = { exchange: 'deribit', market_type: 'perpetual' as MarketType, symbol: inst.symbol, timestamp: int(d.timestamp, 'timestamp'), local_timestamp: now } as const;
+    const base = {
+      exchange: 'deribit',
+      market_type: 'perpetual' as MarketType,
+      symbol: inst.symbol,
+      timestamp: int(d.timestamp, 'timestamp'),
+      local_timestamp: now,
+    } as const;
     const mark = optionalDecimal(d, 'mark_price');
     const funding = optionalDecimal(d, 'funding_8h') ?? optionalDecimal(d, 'current_funding');
     if (funding !== undefined) {
@@ -181,7 +190,6 @@ export class DeribitAdapter extends BaseAdapter<never> {
     }
   }
 }
-
 
 function isInverse(name: string, market: MarketType): boolean {
   return market !== 'options' && !name.includes('_');

@@ -6,7 +6,15 @@ import { createOkxAdapter } from './mapper.js';
 import { okxDerivativesPolls } from './pollers.js';
 
 const DERIVATIVE_TYPES = ['orderbook', 'trade', 'funding_rate', 'open_interest', 'liquidation', 'lsr_top_position', 'lsr_all_account'] as const;
-const OKX_DEFAULTS = { ws_url: 'wss://ws.okx.com:8443/ws/v5/public', rest_url: 'https://www.okx.com', symbols: ['BTC-USDT', 'ETH-USDT'], snapshot_limit: 400, rest_weight_per_minute: 300, max_streams_per_connection: 100, rotate_after: 0 };
+const OKX_DEFAULTS = {
+  ws_url: 'wss://ws.okx.com:8443/ws/v5/public',
+  rest_url: 'https://www.okx.com',
+  symbols: ['BTC-USDT', 'ETH-USDT'],
+  snapshot_limit: 400,
+  rest_weight_per_minute: 300,
+  max_streams_per_connection: 100,
+  rotate_after: 0,
+};
 
 export const okxProtocols = {
   okx: {

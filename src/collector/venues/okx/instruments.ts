@@ -14,7 +14,8 @@ const INST_TYPE: Record<string, string> = { spot: 'SPOT', swap: 'SWAP', future: 
 export const okxInstruments: InstrumentSource = {
   ccxt: 'okx',
   types: ['spot', 'swap', 'future'],
-  recordedTypes: (keys) => Object.keys(INST_TYPE).filter((t) => keys.some((k) => k.startsWith('/api/v5/public/instruments?') && k.includes(`instType=${INST_TYPE[t]}`))),
+  recordedTypes: (keys) =>
+    Object.keys(INST_TYPE).filter((t) => keys.some((k) => k.startsWith('/api/v5/public/instruments?') && k.includes(`instType=${INST_TYPE[t]}`))),
   classify: classifyOkx,
 };
 

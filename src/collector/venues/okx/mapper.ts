@@ -10,7 +10,17 @@
  * A broken book is resynced by resubscribing when the venue pushes snapshots, else
  * from REST.
  */
-import type { Decimal, FundingRateRecord, Level, LiquidationRecord, LsrAllAccountRecord, LsrTopPositionRecord, MarketRecord, MarketType, OpenInterestRecord } from '../../../core/model.js';
+import type {
+  Decimal,
+  FundingRateRecord,
+  Level,
+  LiquidationRecord,
+  LsrAllAccountRecord,
+  LsrTopPositionRecord,
+  MarketRecord,
+  MarketType,
+  OpenInterestRecord,
+} from '../../../core/model.js';
 import { BASE_UNITS, unitsFromInfo, type QuantityRule } from '../../units.js';
 import type { AdapterContext, SnapshotRequest } from '../../adapter.js';
 import { CHECKSUM_LEVELS, okxChecksum } from './checksum.js';
@@ -20,7 +30,21 @@ import { normalPeriod } from '../../periods.js';
 import type { Instrument } from '../../symbols.js';
 import { okxInstrument } from './symbols.js';
 import { BaseAdapter, type AdapterOptions, type SequenceRule } from '../../mappers/base.js';
-import { arr, decimal, decimalField, int, intField, levels, MalformedFrameError, obj, optionalDecimal, optionalInt, side, text, type Obj } from '../../mappers/wire.js';
+import {
+  arr,
+  decimal,
+  decimalField,
+  int,
+  intField,
+  levels,
+  MalformedFrameError,
+  obj,
+  optionalDecimal,
+  optionalInt,
+  side,
+  text,
+  type Obj,
+} from '../../mappers/wire.js';
 
 export interface OkxOptions extends AdapterOptions {
   /** https://www.okx.com (or a simulator). */
@@ -57,7 +81,10 @@ export class OkxAdapter extends BaseAdapter<Update> {
   private readonly markPrices = new Map<string, Decimal>();
   private readonly indexPrices = new Map<string, Decimal>();
 
-  constructor(ctx: AdapterContext, private readonly options: OkxOptions) {
+  constructor(
+    ctx: AdapterContext,
+    private readonly options: OkxOptions,
+  ) {
     super(ctx, options);
   }
 
@@ -72,7 +99,8 @@ export class OkxAdapter extends BaseAdapter<Update> {
     const instId = u.searchParams.get('instId') ?? '';
     const now = this.ctx.now();
     if (u.pathname.endsWith('/api/v5/public/open-interest')) return mapOkxOpenInterest(body, now);
-    if (u.pathname.endsWith('/rubik/stat/contracts/long-short-position-ratio-contract-top-trader')) return mapOkxLongShort('lsr_top_position', instId, body, period, now);
+    if (u.pathname.endsWith('/rubik/stat/contracts/long-short-position-ratio-contract-top-trader'))
+      return mapOkxLongShort('lsr_top_position', instId, body, period, now);
     if (u.pathname.endsWith('/rubik/stat/contracts/long-short-account-ratio-contract')) return mapOkxLongShort('lsr_all_account', instId, body, period, now);
     return undefined;
   }

@@ -13,8 +13,20 @@ export function okxDerivativesPolls(cfg: VenueConfig): PollTarget[] {
   for (const symbol of cfg.symbols) {
     if (isDatedSymbol(symbol)) continue; // the long/short statistics cover perpetual swaps only
     const instId = okxInstId(symbol, 'perpetual');
-    if (has('lsr_top_position')) out.push({ key: `lsr_top:${instId}`, url: `${rubik}/long-short-position-ratio-contract-top-trader?instId=${instId}&period=${p}`, weight: 1, intervalMs: cfg.lsr_poll_ms });
-    if (has('lsr_all_account')) out.push({ key: `lsr_all:${instId}`, url: `${rubik}/long-short-account-ratio-contract?instId=${instId}&period=${p}`, weight: 1, intervalMs: cfg.lsr_poll_ms });
+    if (has('lsr_top_position'))
+      out.push({
+        key: `lsr_top:${instId}`,
+        url: `${rubik}/long-short-position-ratio-contract-top-trader?instId=${instId}&period=${p}`,
+        weight: 1,
+        intervalMs: cfg.lsr_poll_ms,
+      });
+    if (has('lsr_all_account'))
+      out.push({
+        key: `lsr_all:${instId}`,
+        url: `${rubik}/long-short-account-ratio-contract?instId=${instId}&period=${p}`,
+        weight: 1,
+        intervalMs: cfg.lsr_poll_ms,
+      });
   }
   return out;
 }

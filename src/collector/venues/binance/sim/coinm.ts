@@ -39,11 +39,19 @@ export class BinanceCoinmFeed extends BinanceFeed {
       case '/dapi/v1/depth':
         return this.depth(p);
       case '/dapi/v1/openInterest':
-        return this.withInstrument(p, 1, (i) => ({ symbol: i.symbol, pair: `${i.base}USD`, openInterest: this.qty(i, i.market.openInterest), contractType: 'PERPETUAL', time: Date.now() }));
+        return this.withInstrument(p, 1, (i) => ({
+          symbol: i.symbol,
+          pair: `${i.base}USD`,
+          openInterest: this.qty(i, i.market.openInterest),
+          contractType: 'PERPETUAL',
+          time: Date.now(),
+        }));
       case '/dapi/v1/premiumIndex':
         return this.withInstrument(p, 1, (i) => [this.premiumIndex(i, Date.now())]);
       case '/dapi/v1/exchangeInfo':
-        return this.charged(1, () => binanceExchangeInfo(binanceCoinmSymbols([...new Set([...this.instruments.values()].map((i) => i.base))]), 2400, 'COIN_MARGINED'));
+        return this.charged(1, () =>
+          binanceExchangeInfo(binanceCoinmSymbols([...new Set([...this.instruments.values()].map((i) => i.base))]), 2400, 'COIN_MARGINED'),
+        );
       default:
         return undefined;
     }
@@ -76,14 +84,40 @@ export class BinanceCoinmFeed extends BinanceFeed {
     for (const i of this.instruments.values()) {
       i.market.drift();
       const mark = this.premiumIndex(i, now);
-      const update = { e: 'markPriceUpdate', E: now, s: i.symbol, p: mark.markPrice, P: mark.estimatedSettlePrice, i: mark.indexPrice, r: mark.lastFundingRate, T: mark.nextFundingTime };
+      const update = {
+        e: 'markPriceUpdate',
+        E: now,
+        s: i.symbol,
+        p: mark.markPrice,
+        P: mark.estimatedSettlePrice,
+        i: mark.indexPrice,
+        r: mark.lastFundingRate,
+        T: mark.nextFundingTime,
+      };
       this.emit(`${i.stream}@markPrice`, update);
       this.emit(`${i.stream}@markPrice@1s`, update);
       if (now - i.lastLiquidation < 1000) continue;
       i.lastLiquidation = now;
       const l = i.market.liquidation(now);
       const qty = this.qty(i, Math.max(1, l.qty));
-      const order = { e: 'forceOrder', E: now, o: { s: i.symbol, ps: `${i.base}USD`, S: l.side.toUpperCase(), o: 'LIMIT', f: 'IOC', q: qty, p: this.px(i, l.price), ap: this.px(i, l.price), X: 'FILLED', l: qty, z: qty, T: l.time } };
+      const order = {
+        e: 'forceOrder',
+        E: now,
+        o: {
+          s: i.symbol,
+          ps: `${i.base}USD`,
+          S: l.side.toUpperCase(),
+          o: 'LIMIT',
+          f: 'IOC',
+          q: qty,
+          p: this.px(i, l.price),
+          ap: this.px(i, l.price),
+          X: 'FILLED',
+          l: qty,
+          z: qty,
+          T: l.time,
+        },
+      };
       this.emit(`${i.stream}@forceOrder`, order);
     }
   }
@@ -110,7 +144,15 @@ export class BinanceCoinmFeed extends BinanceFeed {
     return this.withInstrument(p, weight, (i) => {
       const snap = i.market.book.snapshotBetweenPushes(limit);
       const now = Date.now();
-      return { lastUpdateId: snap.id, E: now, T: now - 1, symbol: i.symbol, pair: `${i.base}USD`, bids: this.levels(i, snap.bids), asks: this.levels(i, snap.asks) };
+      return {
+        lastUpdateId: snap.id,
+        E: now,
+        T: now - 1,
+        symbol: i.symbol,
+        pair: `${i.base}USD`,
+        bids: this.levels(i, snap.bids),
+        asks: this.levels(i, snap.asks),
+      };
     });
   }
 

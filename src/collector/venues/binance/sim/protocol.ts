@@ -165,7 +165,11 @@ export class BinanceProtocol implements VenueProtocol {
   }
 
   errorBody(status: number): string {
-    if (status === 429) return JSON.stringify({ code: -1003, msg: 'Too many requests; current limit of IP is exceeded. Please use WebSocket Streams for live updates to avoid polling the API.' });
+    if (status === 429)
+      return JSON.stringify({
+        code: -1003,
+        msg: 'Too many requests; current limit of IP is exceeded. Please use WebSocket Streams for live updates to avoid polling the API.',
+      });
     if (status === 418) return JSON.stringify({ code: -1003, msg: 'Way too many requests; IP banned until further notice.' });
     return JSON.stringify({ code: -1000, msg: `simulated HTTP ${status}` });
   }

@@ -73,5 +73,4 @@ export class BinanceSpotFeed extends BinanceFeed {
     const rows = [...this.instruments.values()].map((i) => ({ symbol: i.symbol, base: i.base, quote: i.quote, tick: this.px(i, 1), step: this.qty(i, 1) }));
     return binanceExchangeInfo(binanceSpotSymbols(rows), 6000);
   }
-
 }

@@ -51,7 +51,23 @@ export class BinanceUsdmFeed extends BinanceFeed {
       case '/futures/data/globalLongShortAccountRatio':
         return this.longShort(req.path, p);
       case '/fapi/v1/exchangeInfo':
-        return this.charged(1, () => binanceExchangeInfo(binanceUsdmSymbols([...this.instruments.values()].map((i) => ({ symbol: i.symbol, base: i.base, quote: i.quote, tick: this.px(i, 1), step: this.qty(i, 1), pricePrecision: PRINT_PRICE, quantityPrecision: PRINT_QTY }))), 2400, 'U_MARGINED'));
+        return this.charged(1, () =>
+          binanceExchangeInfo(
+            binanceUsdmSymbols(
+              [...this.instruments.values()].map((i) => ({
+                symbol: i.symbol,
+                base: i.base,
+                quote: i.quote,
+                tick: this.px(i, 1),
+                step: this.qty(i, 1),
+                pricePrecision: PRINT_PRICE,
+                quantityPrecision: PRINT_QTY,
+              })),
+            ),
+            2400,
+            'U_MARGINED',
+          ),
+        );
       default:
         return undefined;
     }
@@ -61,7 +77,20 @@ export class BinanceUsdmFeed extends BinanceFeed {
     for (const i of this.instruments.values()) {
       for (const t of i.market.step(now)) {
         const q = this.qty(i, t.qty);
-        const data = { e: 'aggTrade', E: now, a: t.id, s: i.symbol, p: this.px(i, t.price), q, nq: q, f: t.id, l: t.id, T: t.time, m: t.taker === 'sell', st: 1 };
+        const data = {
+          e: 'aggTrade',
+          E: now,
+          a: t.id,
+          s: i.symbol,
+          p: this.px(i, t.price),
+          q,
+          nq: q,
+          f: t.id,
+          l: t.id,
+          T: t.time,
+          m: t.taker === 'sell',
+          st: 1,
+        };
         this.emit(`${i.stream}@aggTrade`, data);
         this.emit(`${i.stream}@trade`, { e: 'trade', E: now, T: t.time, s: i.symbol, t: t.id, p: data.p, q, X: 'MARKET', m: data.m });
       }
@@ -85,7 +114,18 @@ export class BinanceUsdmFeed extends BinanceFeed {
     for (const i of this.instruments.values()) {
       i.market.drift();
       const mark = this.premiumIndex(i, now);
-      const update = { e: 'markPriceUpdate', E: now, s: i.symbol, p: mark.markPrice, ap: mark.markPrice, P: mark.estimatedSettlePrice, i: mark.indexPrice, r: mark.lastFundingRate, T: mark.nextFundingTime, st: 1 };
+      const update = {
+        e: 'markPriceUpdate',
+        E: now,
+        s: i.symbol,
+        p: mark.markPrice,
+        ap: mark.markPrice,
+        P: mark.estimatedSettlePrice,
+        i: mark.indexPrice,
+        r: mark.lastFundingRate,
+        T: mark.nextFundingTime,
+        st: 1,
+      };
       this.emit(`${i.stream}@markPrice`, update);
       this.emit(`${i.stream}@markPrice@1s`, update);
       // The venue sends at most one liquidation per symbol per second.
@@ -93,7 +133,23 @@ export class BinanceUsdmFeed extends BinanceFeed {
       i.lastLiquidation = now;
       const l = i.market.liquidation(now);
       const qty = this.qty(i, l.qty);
-      const order = { e: 'forceOrder', E: now, o: { s: i.symbol, S: l.side.toUpperCase(), o: 'LIMIT', f: 'IOC', q: qty, p: this.px(i, l.price), ap: this.px(i, l.price), X: 'FILLED', l: qty, z: qty, T: l.time } };
+      const order = {
+        e: 'forceOrder',
+        E: now,
+        o: {
+          s: i.symbol,
+          S: l.side.toUpperCase(),
+          o: 'LIMIT',
+          f: 'IOC',
+          q: qty,
+          p: this.px(i, l.price),
+          ap: this.px(i, l.price),
+          X: 'FILLED',
+          l: qty,
+          z: qty,
+          T: l.time,
+        },
+      };
       this.emit(`${i.stream}@forceOrder`, order);
       this.emit('!forceOrder@arr', order);
     }
@@ -133,13 +189,20 @@ export class BinanceUsdmFeed extends BinanceFeed {
   private longShort(path: string, p: URLSearchParams): RestReply {
     const period = p.get('period') ?? '';
     const ms = periodMs(period);
-    if (!LSR_PERIODS.has(period) || ms === undefined) return binanceError(400, -1102, "Mandatory parameter 'period' was not sent, was empty/null, or malformed.");
+    if (!LSR_PERIODS.has(period) || ms === undefined)
+      return binanceError(400, -1102, "Mandatory parameter 'period' was not sent, was empty/null, or malformed.");
     const limit = limitParam(p, 30, 500);
     if (limit === undefined) return binanceError(400, -1100, "Illegal characters found in parameter 'limit'.");
     return this.withInstrument(p, 0, (i) =>
       periodBuckets(Date.now(), ms, limit).map((ts) => {
         const row = longShortRow(this.seed, `${path}:${i.symbol}:${period}`, ts);
-        return { symbol: i.symbol, longShortRatio: fixed(row.ratio, RATIO_DECIMALS), longAccount: fixed(row.long, RATIO_DECIMALS), shortAccount: fixed(row.short, RATIO_DECIMALS), timestamp: ts };
+        return {
+          symbol: i.symbol,
+          longShortRatio: fixed(row.ratio, RATIO_DECIMALS),
+          longAccount: fixed(row.long, RATIO_DECIMALS),
+          shortAccount: fixed(row.short, RATIO_DECIMALS),
+          timestamp: ts,
+        };
       }),
     );
   }

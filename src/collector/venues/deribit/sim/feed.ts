@@ -56,7 +56,14 @@ export class DeribitFeed extends GeneratedFeed {
     this.pushBook(i, Date.now());
     const snap = i.market.book.snapshot();
     const level = ([p, q]: [number, number]): DeribitLevel => ['new', this.px(i, p), q * AMOUNT_STEP];
-    const data = { type: 'snapshot', timestamp: Date.now(), instrument_name: i.name, change_id: snap.id, bids: snap.bids.map(level), asks: snap.asks.map(level) };
+    const data = {
+      type: 'snapshot',
+      timestamp: Date.now(),
+      instrument_name: i.name,
+      change_id: snap.id,
+      bids: snap.bids.map(level),
+      asks: snap.asks.map(level),
+    };
     conn.send(notification(topic, data));
   }
 

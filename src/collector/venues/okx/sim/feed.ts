@@ -10,7 +10,16 @@ import type { SimConnection } from '../../../../sim/connection.js';
 import type { BookSnapshot, LevelChange } from '../../../../sim/generate/book.js';
 import { trimmed } from '../../../../sim/generate/decimal-text.js';
 import { GeneratedFeed, type GenerateOptions } from '../../../../sim/generate/feed.js';
-import { FUNDING_DECIMALS, instrumentSpec, longShortRow, nextFundingTime, periodBuckets, periodMs, RATIO_DECIMALS, SymbolMarket } from '../../../../sim/generate/market.js';
+import {
+  FUNDING_DECIMALS,
+  instrumentSpec,
+  longShortRow,
+  nextFundingTime,
+  periodBuckets,
+  periodMs,
+  RATIO_DECIMALS,
+  SymbolMarket,
+} from '../../../../sim/generate/market.js';
 import { okxContractValue, okxInstrumentRow } from './instruments.js';
 import { divideDecimal, multiplyDecimal } from '../../../../core/decimal-math.js';
 import { jsonReply, type FramePublisher, type RestReply, type RestRequest } from '../../../../sim/types.js';
@@ -48,7 +57,10 @@ export class OkxFeed extends GeneratedFeed {
     for (const s of this.symbols) {
       const [base, quote = 'USDT'] = s.split('-') as [string, string?];
       const family = `${base}-${quote}`;
-      for (const [instId, instType] of [[family, 'SPOT'], [`${family}-SWAP`, 'SWAP']] as const) {
+      for (const [instId, instType] of [
+        [family, 'SPOT'],
+        [`${family}-SWAP`, 'SWAP'],
+      ] as const) {
         const rng = this.rng.fork(`okx:${instId}`);
         const spec = instrumentSpec(base, base === 'BTC' ? 1 : 2, instType === 'SPOT' ? 8 : 2);
         const market = new SymbolMarket(rng, spec, { firstId: rng.int(1e9, 9e9), idStep: [1, 3], maxLevels: this.bookLevels });
@@ -70,7 +82,13 @@ export class OkxFeed extends GeneratedFeed {
     // Push what is pending to the others first: the snapshot then ends where the next push starts.
     this.pushBook(inst, Date.now());
     const snap = this.levels(inst, inst.market.book.snapshot(400));
-    conn.send(JSON.stringify({ arg: { channel: 'books', instId: inst.instId }, action: 'snapshot', data: [{ ...snap, ts: String(Date.now()), checksum: okxChecksum(snap.bids, snap.asks), prevSeqId: -1, seqId: inst.market.book.pushedId }] }));
+    conn.send(
+      JSON.stringify({
+        arg: { channel: 'books', instId: inst.instId },
+        action: 'snapshot',
+        data: [{ ...snap, ts: String(Date.now()), checksum: okxChecksum(snap.bids, snap.asks), prevSeqId: -1, seqId: inst.market.book.pushedId }],
+      }),
+    );
   }
 
   rest(req: RestRequest): RestReply {
@@ -96,7 +114,8 @@ export class OkxFeed extends GeneratedFeed {
         return this.ccyRatio(p);
       case '/api/v5/public/instruments': {
         const instType = p.get('instType');
-        if (instType === null || !['SPOT', 'MARGIN', 'SWAP', 'FUTURES', 'OPTION'].includes(instType)) return jsonReply({ code: '51000', msg: 'Parameter instType error', data: [] }, 400);
+        if (instType === null || !['SPOT', 'MARGIN', 'SWAP', 'FUTURES', 'OPTION'].includes(instType))
+          return jsonReply({ code: '51000', msg: 'Parameter instType error', data: [] }, 400);
         return ok(
           [...this.instruments.values()]
             .filter((i) => i.instType === instType && (p.get('instId') === null || p.get('instId') === i.instId))
@@ -112,7 +131,17 @@ export class OkxFeed extends GeneratedFeed {
     for (const i of this.instruments.values()) {
       const trades = i.market.step(now, HEARTBEAT_CHANCE);
       if (trades.length > 0 && this.publisher.wants(`trades/${i.instId}`)) {
-        const data = trades.map((t) => ({ instId: i.instId, tradeId: String(t.id), px: this.px(i, t.price), sz: this.sz(i, t.qty), side: t.taker, ts: String(t.time), count: '1', source: '0', seqId: ++i.tradeSeq }));
+        const data = trades.map((t) => ({
+          instId: i.instId,
+          tradeId: String(t.id),
+          px: this.px(i, t.price),
+          sz: this.sz(i, t.qty),
+          side: t.taker,
+          ts: String(t.time),
+          count: '1',
+          source: '0',
+          seqId: ++i.tradeSeq,
+        }));
         this.emit('trades', i.instId, { arg: { channel: 'trades', instId: i.instId }, data });
       }
       this.pushBook(i, now);
@@ -126,12 +155,28 @@ export class OkxFeed extends GeneratedFeed {
       this.emit('mark-price', i.instId, { arg: { channel: 'mark-price', instId: i.instId }, data: [this.markPrice(i, now)] });
       // The underlying's index: the swap's mid, as its own instrument (BTC-USDT).
       const idxPx = this.px(i, i.market.midTicks());
-      this.emit('index-tickers', i.family, { arg: { channel: 'index-tickers', instId: i.family }, data: [{ instId: i.family, idxPx, high24h: idxPx, low24h: idxPx, open24h: idxPx, sodUtc0: idxPx, sodUtc8: idxPx, ts: String(now) }] });
+      this.emit('index-tickers', i.family, {
+        arg: { channel: 'index-tickers', instId: i.family },
+        data: [{ instId: i.family, idxPx, high24h: idxPx, low24h: idxPx, open24h: idxPx, sodUtc0: idxPx, sodUtc8: idxPx, ts: String(now) }],
+      });
       this.emit('funding-rate', i.instId, { arg: { channel: 'funding-rate', instId: i.instId }, data: [this.fundingRate(i, now)] });
       this.emit('open-interest', i.instId, { arg: { channel: 'open-interest', instId: i.instId }, data: [this.openInterest(i, now)] });
       const l = i.market.liquidation(now);
-      const details = [{ bkLoss: '0', bkPx: this.px(i, l.price), ccy: '', posSide: l.side === 'sell' ? 'long' : 'short', side: l.side, sz: this.sz(i, l.qty), ts: String(l.time) }];
-      this.emit('liquidation-orders', 'SWAP', { arg: { channel: 'liquidation-orders', instType: 'SWAP' }, data: [{ details, instFamily: i.family, instId: i.instId, instType: 'SWAP', uly: i.family }] });
+      const details = [
+        {
+          bkLoss: '0',
+          bkPx: this.px(i, l.price),
+          ccy: '',
+          posSide: l.side === 'sell' ? 'long' : 'short',
+          side: l.side,
+          sz: this.sz(i, l.qty),
+          ts: String(l.time),
+        },
+      ];
+      this.emit('liquidation-orders', 'SWAP', {
+        arg: { channel: 'liquidation-orders', instType: 'SWAP' },
+        data: [{ details, instFamily: i.family, instId: i.instId, instType: 'SWAP', uly: i.family }],
+      });
     }
   }
 
@@ -190,7 +235,6 @@ export class OkxFeed extends GeneratedFeed {
     return { instId: i.instId, instType: 'SWAP', oi, oiCcy, oiUsd, ts: String(now) };
   }
 
-
   private ratios(path: string, instId: string, p: URLSearchParams): RestReply {
     const period = p.get('period') ?? '5m';
     const ms = periodMs(period);
@@ -198,7 +242,11 @@ export class OkxFeed extends GeneratedFeed {
     if (!RUBIK_PERIODS.has(period) || ms === undefined) return jsonReply({ code: '51000', msg: 'Parameter period error', data: [] }, 400);
     // Newest first, as OKX lists them.
     const offset = ms >= 6 * 3600_000 && !period.endsWith('utc') ? HONG_KONG_OFFSET_MS : 0;
-    return ok(periodBuckets(Date.now(), ms, limit, offset).reverse().map((ts) => [String(ts), trimmed(longShortRow(this.seed, `${path}:${instId}:${period}`, ts).ratio, RATIO_DECIMALS)]));
+    return ok(
+      periodBuckets(Date.now(), ms, limit, offset)
+        .reverse()
+        .map((ts) => [String(ts), trimmed(longShortRow(this.seed, `${path}:${instId}:${period}`, ts).ratio, RATIO_DECIMALS)]),
+    );
   }
 
   private ccyRatio(p: URLSearchParams): RestReply {
@@ -206,7 +254,11 @@ export class OkxFeed extends GeneratedFeed {
     if (![...this.instruments.values()].some((i) => i.base === ccy)) return jsonReply({ code: '51000', msg: 'Parameter ccy error', data: [] }, 400);
     const period = p.get('period') ?? '5m';
     const ms = periodMs(period) ?? 300_000;
-    return ok(periodBuckets(Date.now(), ms, 100).reverse().map((ts) => [String(ts), trimmed(longShortRow(this.seed, `ccy:${ccy}:${period}`, ts).ratio, RATIO_DECIMALS)]));
+    return ok(
+      periodBuckets(Date.now(), ms, 100)
+        .reverse()
+        .map((ts) => [String(ts), trimmed(longShortRow(this.seed, `ccy:${ccy}:${period}`, ts).ratio, RATIO_DECIMALS)]),
+    );
   }
 
   private swaps(instId: string | null): OkxInstrument[] {
