@@ -5,6 +5,7 @@
 import { ConfigReader, readYamlFile } from '../core/config.js';
 import { LOG_LEVELS, type LogLevel } from '../core/logger.js';
 import { DATA_TYPES, type DataType } from '../core/model.js';
+import { isSymbolPattern } from './symbol-patterns.js';
 import { CONFIG_VENUES, venueOf, type ConfigVenue } from './venues/registry.js';
 
 export { CONFIG_VENUES, type ConfigVenue } from './venues/registry.js';
@@ -29,8 +30,10 @@ export interface VenueConfig {
   lsr_period: string;
   /** Deribit: spacing of ticker-derived funding/open-interest records. */
   ticker_interval_ms: number;
-  /** How often the instrument list (contract sizes) is reloaded. */
+  /** How often the instrument list (contract sizes, symbol patterns) is reloaded. */
   instruments_refresh_ms: number;
+  /** At most this many symbols from patterns (`*-USDT`, `all`). */
+  max_symbols: number;
 }
 
 export interface CollectorConfig {
@@ -58,6 +61,8 @@ const FRESHNESS_DEFAULTS: Record<DataType, string> = {
 
 /** BTC-USDT; a dated future keeps its expiry, BTC-USD-250627; Deribit currencies: BTC. */
 const SYMBOL_RE = /^[A-Z0-9]+(?:-[A-Z0-9]+(?:-\d{6})?)?$/;
+/** `all`, or a symbol with `*` for (part of) a name part: `*-USDT`, `BTC-*`, `*-USD-*`. */
+const PATTERN_RE = /^(?:all|[A-Z0-9*]+(?:-[A-Z0-9*]+(?:-[0-9*]+)?)?)$/;
 const PERIODS = ['5m', '15m', '30m', '1h', '2h', '4h', '6h', '12h', '1d'];
 
 export function loadCollectorConfig(file: string): CollectorConfig {
@@ -110,7 +115,12 @@ function readVenue(r: ConfigReader, name: ConfigVenue): VenueConfig {
     if (!allowed.includes(t)) r.fail('data_types', `${name} does not deliver ${JSON.stringify(t)}; it can: ${allowed.join(', ')}`);
   }
   const symbols = r.strings('symbols', d.symbols);
-  for (const s of symbols) if (!SYMBOL_RE.test(s)) r.fail('symbols', `expected symbols like BTC-USDT (Deribit: BTC), got ${JSON.stringify(s)}`);
+  for (const s of symbols) {
+    if (isSymbolPattern(s)) {
+      if (spec.market === 'index') r.fail('symbols', `${name} takes currencies (BTC, ETH), not patterns; got ${JSON.stringify(s)}`);
+      else if (!PATTERN_RE.test(s)) r.fail('symbols', `expected a pattern like *-USDT, BTC-* or all, got ${JSON.stringify(s)}`);
+    } else if (!SYMBOL_RE.test(s)) r.fail('symbols', `expected symbols like BTC-USDT (Deribit: BTC), or a pattern like *-USDT, got ${JSON.stringify(s)}`);
+  }
   const url = (key: string, def: string, protocols: string[]) => {
     const value = r.string(key, def);
     let u: URL | undefined;
@@ -141,6 +151,7 @@ function readVenue(r: ConfigReader, name: ConfigVenue): VenueConfig {
     lsr_period,
     ticker_interval_ms: r.durationMs('ticker_interval', '1s'),
     instruments_refresh_ms: r.durationMs('instruments_refresh', '1h'),
+    max_symbols: r.int('max_symbols', 500, 1, 10_000),
   };
   if (cfg.instruments_refresh_ms < 60_000) r.fail('instruments_refresh', `must be at least 1m, got ${cfg.instruments_refresh_ms} ms`);
   if (cfg.rotate_after_ms > 0 && cfg.rotate_after_ms < 60_000) r.fail('rotate_after', `must be 0 (never) or at least 1m, got ${cfg.rotate_after_ms} ms`);

@@ -6,12 +6,13 @@
  */
 import type { CaptureWriter } from '../capture/format.js';
 import type { Logger } from '../core/logger.js';
-import type { DataType, MarketRecord } from '../core/model.js';
+import type { DataType, MarketRecord, MarketType } from '../core/model.js';
 import type { Problem } from './adapter.js';
 import type { VenueConfig } from './config.js';
 import { protocolOf, venueOf } from './venues/registry.js';
 import { Feed, type FeedSpec } from './feeds/feed.js';
 import { retryUntil } from '../core/retry.js';
+import { isSymbolPattern, resolveSymbols } from './symbol-patterns.js';
 import { InstrumentCatalog } from './instruments/catalog.js';
 import { ProblemLog } from './problems.js';
 import { pollTargets } from './rest/pollers.js';
@@ -44,7 +45,10 @@ export function feedSpecs(cfg: VenueConfig): FeedSpec[] {
 }
 
 export class LiveVenue {
-  readonly feeds: Feed[];
+  /** The connections; empty until the symbols are known (patterns resolve once the instrument list loaded). */
+  feeds: Feed[] = [];
+  /** The venue's symbols: the configured ones, patterns resolved. */
+  symbols: string[];
   readonly scheduler: RestScheduler;
   readonly session: VenueSession;
   lastMessageAt = 0;
@@ -55,7 +59,8 @@ export class LiveVenue {
   private readonly stopping = new AbortController();
   private readonly spacing: number;
   private readonly timers: NodeJS.Timeout[] = [];
-  private readonly allowed: (r: MarketRecord) => boolean;
+  private allowed: (r: MarketRecord) => boolean;
+  private readonly patterns: boolean;
 
   constructor(
     readonly cfg: VenueConfig,
@@ -65,7 +70,10 @@ export class LiveVenue {
   ) {
     const spec = venueOf(cfg.name);
     // Spot markets count the base asset: only derivatives need the contract sizes.
-    const needsInstruments = spec.market !== 'spot' && protocolOf(spec.kind).needsInstruments;
+    this.patterns = cfg.symbols.some(isSymbolPattern);
+    this.symbols = this.patterns ? [] : [...cfg.symbols];
+    // Symbol patterns resolve against the instrument list too.
+    const needsInstruments = this.patterns || (spec.market !== 'spot' && protocolOf(spec.kind).needsInstruments);
     const capture = hooks.capture;
     this.scheduler = new RestScheduler(
       { weightPerMinute: cfg.rest_weight_per_minute, spacingMs: 200, timeoutMs: 15_000 },
@@ -84,7 +92,7 @@ export class LiveVenue {
     this.catalog = needsInstruments
       ? new InstrumentCatalog(spec.kind, { restUrl: cfg.rest_url, logger: log, onBody: capture && ((url, body) => capture.http(url, captureNow(), body)) })
       : undefined;
-    this.allowed = recordFilter(cfg);
+    this.allowed = recordFilter(this.resolved);
     this.session = new VenueSession(
       spec.kind,
       {
@@ -114,8 +122,19 @@ export class LiveVenue {
         instrument: (wire) => this.catalog?.get(wire),
       },
     );
-    const adapter = this.session.adapter;
-    this.feeds = feedSpecs(cfg).map(
+    this.spacing = opts.connectSpacingMs ?? 500;
+  }
+
+  /** The configured venue with its symbols resolved. */
+  get resolved(): VenueConfig {
+    return { ...this.cfg, symbols: this.symbols };
+  }
+
+  private buildFeeds(): Feed[] {
+    const { adapter } = this.session;
+    const { cfg, log, hooks } = this;
+    const capture = hooks.capture;
+    return feedSpecs(this.resolved).map(
       (fs) =>
         new Feed(fs, {
           open: (conn, url) => {
@@ -139,7 +158,6 @@ export class LiveVenue {
           },
         }),
     );
-    this.spacing = opts.connectSpacingMs ?? 500;
   }
 
   /**
@@ -162,6 +180,7 @@ export class LiveVenue {
     }).then(
       () => {
         this.instrumentsError = undefined;
+        if (this.patterns) this.resolveSymbols(catalog);
         catalog.startRefresh(this.cfg.instruments_refresh_ms);
         this.startFeeds();
       },
@@ -169,12 +188,42 @@ export class LiveVenue {
     );
   }
 
+  /** Patterns -> symbols from the instrument list (at start; a refresh that would change them is logged). */
+  private resolveSymbols(catalog: InstrumentCatalog): void {
+    const spec = venueOf(this.cfg.name);
+    const markets = new Set<MarketType>(spec.market === 'spot' ? ['spot'] : ['perpetual', 'futures']);
+    const resolve = () => resolveSymbols(this.cfg.symbols, catalog.instruments, markets, this.cfg.max_symbols);
+    const { symbols, leftOut } = resolve();
+    this.symbols = symbols;
+    this.allowed = recordFilter(this.resolved);
+    this.log.info(
+      { venue: this.cfg.name, patterns: this.cfg.symbols, symbols: symbols.length, left_out: leftOut },
+      'symbols resolved from the instrument list',
+    );
+    if (leftOut > 0)
+      this.log.warn(
+        { venue: this.cfg.name, max_symbols: this.cfg.max_symbols, left_out: leftOut },
+        'more instruments match than max_symbols; the rest are not collected',
+      );
+    catalog.onReplaced = () => {
+      const now = resolve().symbols;
+      const added = now.filter((x) => !this.symbols.includes(x)).length;
+      const removed = this.symbols.filter((x) => !now.includes(x)).length;
+      if (added + removed > 0)
+        this.log.warn(
+          { venue: this.cfg.name, added, removed },
+          'the instrument list changed what the symbol patterns match; restart the collector to follow it',
+        );
+    };
+  }
+
   private startFeeds(): void {
     if (this.stopping.signal.aborted) return;
+    this.feeds = this.buildFeeds();
     this.feeds.forEach((f, i) => this.timers.push(setTimeout(() => f.start(), i * this.spacing)));
     // publish_interval's trailing edge: a 25 ms tick is late by at most that much.
     this.timers.push(setInterval(() => this.session.emitter.tick(Date.now()), 25));
-    for (const t of pollTargets(this.cfg)) {
+    for (const t of pollTargets(this.resolved)) {
       const poll = () =>
         this.scheduler.get(t.key, t.url, t.weight).then(
           (body) => this.polled(t.url, body),

@@ -117,6 +117,15 @@ describe.each([
   });
 });
 
+describe('symbol patterns against the simulator', () => {
+  it('resolves *-USDT from the venue instrument list before subscribing, and collects every match', async () => {
+    const c = await collect('binance-spot', 'binance_spot', '    symbols: ["*-USDT"]\n    data_types: [orderbook, trade]\n');
+    await waitFor('books of both generated pairs', () => ['BTC-USDT', 'ETH-USDT'].every((s) => c.books().some((b) => b.symbol === s)), 30_000);
+    expect(c.live.symbols).toEqual(['BTC-USDT', 'ETH-USDT']);
+    expect(problems(c.live)).toEqual({});
+  });
+});
+
 describe('faults from the simulator', () => {
   it.each([
     ['binance-spot', 'binance_spot'],

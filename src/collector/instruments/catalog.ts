@@ -52,6 +52,8 @@ export class InstrumentCatalog {
   private refreshing: Promise<boolean> | undefined;
   private loadedAtMs: number | undefined;
   private failure: Error | undefined;
+  /** Called after every replacement of the list (a load or a refresh). */
+  onReplaced: (() => void) | undefined;
 
   constructor(
     readonly venue: InstrumentVenue,
@@ -142,6 +144,7 @@ export class InstrumentCatalog {
     this.list = Object.freeze([...instruments]);
     this.loadedAtMs = Date.now();
     this.opts.onLoaded?.(instruments.length);
+    this.onReplaced?.();
   }
 }
 
