@@ -4,6 +4,7 @@
  * memory and their REST book snapshots answered in-process. The frames are what the
  * simulator would send over WebSocket, byte for byte.
  */
+import type { RecordedBody } from '../src/collector/instruments/types.js';
 import type { GenerateOptions } from '../src/sim/generate/feed.js';
 import { BinanceUsdmFeed } from '../src/collector/venues/binance/sim/usdm.js';
 import { OkxFeed } from '../src/collector/venues/okx/sim/feed.js';
@@ -29,6 +30,8 @@ export interface BookSource {
   frames(steps: number, now: number, stepMs: number): string[];
   /** The venue's REST body for a snapshot URL, taken at the market's current state. */
   snapshot(url: string): string;
+  /** The venue's instrument-list bodies (contract sizes), as a capture records them. */
+  instruments(): RecordedBody[];
 }
 
 interface Steppable {
@@ -48,19 +51,21 @@ class OkxSteps extends OkxFeed {
   }
 }
 
-function source(feed: Steppable, out: Collect): BookSource {
+function source(feed: Steppable, out: Collect, instrumentUrls: string[]): BookSource {
+  const get = (url: string) => {
+    const u = new URL(url);
+    const reply = feed.rest({ path: u.pathname, params: u.searchParams });
+    if (reply instanceof Promise || reply.status !== 200) throw new Error(`${url} not answered`);
+    return reply.body;
+  };
   return {
+    instruments: () => instrumentUrls.map((url) => ({ url, body: get(url) })),
     frames(steps, now, stepMs) {
       out.frames = [];
       for (let i = 0; i < steps; i++) feed.stepAt(now + i * stepMs);
       return out.frames;
     },
-    snapshot(url) {
-      const u = new URL(url);
-      const reply = feed.rest({ path: u.pathname, params: u.searchParams });
-      if (reply instanceof Promise || reply.status !== 200) throw new Error(`snapshot ${url} not answered`);
-      return reply.body;
-    },
+    snapshot: get,
   };
 }
 
@@ -68,12 +73,16 @@ function source(feed: Steppable, out: Collect): BookSource {
 export function usdmBookSource(opts: GenerateOptions): BookSource {
   const symbols = opts.symbols ?? ['BTC-USDT'];
   const out = new Collect(new Set(symbols.map((s) => `${s.replace('-', '').toLowerCase()}@depth@0ms`)));
-  return source(new UsdmSteps(opts, out, { restWeightPerMin: 1e9 }), out);
+  return source(new UsdmSteps(opts, out, { restWeightPerMin: 1e9 }), out, ['http://sim/fapi/v1/exchangeInfo']);
 }
 
 /** OKX `books` updates (seqId/prevSeqId; mode '2025' adds the CRC32 checksum) for the spot pair and swap of `symbols`. */
 export function okxBookSource(opts: GenerateOptions): BookSource {
   const symbols = opts.symbols ?? ['BTC-USDT'];
   const out = new Collect(new Set(symbols.flatMap((s) => [`books/${s}`, `books/${s}-SWAP`])));
-  return source(new OkxSteps(opts, out), out);
+  return source(
+    new OkxSteps(opts, out),
+    out,
+    ['SPOT', 'SWAP'].map((t) => `http://sim/api/v5/public/instruments?instType=${t}`),
+  );
 }

@@ -6,10 +6,11 @@
  * (bench/book-frames.ts), made in chunks outside the timed part. Heap is read after a
  * full GC at the start and after each quarter of the run: it must stay flat.
  */
+import { catalogFromBodies, type InstrumentCatalog } from '../src/collector/instruments/catalog.js';
 import type { SnapshotRequest } from '../src/collector/adapter.js';
 import { ProblemLog } from '../src/collector/problems.js';
 import { VenueSession } from '../src/collector/session.js';
-import type { VenueKind } from '../src/collector/venues/registry.js';
+import { protocolOf, type VenueKind } from '../src/collector/venues/registry.js';
 import { okxBookSource, usdmBookSource, type BookSource } from './book-frames.js';
 import { fmt, gcAvailable, heapAfterGc, load1, mib, perSecond, Stopwatch } from './measure.js';
 import type { Bench, BenchResult } from './registry.js';
@@ -41,7 +42,7 @@ function levelsIn(frame: string): number {
   return (m.data.b?.length ?? 0) + (m.data.a?.length ?? 0);
 }
 
-function runCase(kind: VenueKind, src: BookSource, books: number, steps: number): CaseResult {
+function runCase(kind: VenueKind, src: BookSource, books: number, steps: number, catalog: InstrumentCatalog | undefined): CaseResult {
   let now = Date.now();
   let records = 0;
   const asked: SnapshotRequest[] = [];
@@ -50,7 +51,7 @@ function runCase(kind: VenueKind, src: BookSource, books: number, steps: number)
     kind,
     { depth: LEVELS, restUrl: 'http://sim', snapshotLimit: kind === 'okx' ? 400 : 1000, tickerIntervalMs: 0, publishIntervalMs: PUBLISH_INTERVAL_MS },
     problems,
-    { clock: () => now, record: () => records++, snapshot: (r) => asked.push(r), send: () => undefined },
+    { clock: () => now, record: () => records++, snapshot: (r) => asked.push(r), send: () => undefined, instrument: (w) => catalog?.get(w) },
   );
   const frameMs = PUSH_MS / books;
   const feed = (frames: string[]) => {
@@ -120,7 +121,9 @@ export const collectorBookBench: Bench = {
     const out: BenchResult = { summary: '', load1_start: load1(), gc: gcAvailable ? 'forced' : 'unavailable' };
     const parts: string[] = [];
     for (const [name, kind, src, books, n] of cases) {
-      const r = runCase(kind, src, books, n);
+      // Contract sizes from the simulator's own instrument list, as a capture carries them.
+      const catalog = protocolOf(kind).needsInstruments ? await catalogFromBodies(kind, src.instruments()) : undefined;
+      const r = runCase(kind, src, books, n, catalog);
       const dps = perSecond(r.diffs, r.ms);
       const lps = perSecond(r.levels, r.ms);
       Object.assign(out, {
