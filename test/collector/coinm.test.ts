@@ -16,6 +16,7 @@ import type { MarketRecord, OrderbookRecord, TradeRecord } from '../../src/core/
 import { validateRecord } from '../../src/core/validate.js';
 import { startExchangeSim, type ExchangeSim } from '../../src/sim/sim.js';
 import { waitFor } from '../../src/testing/ports.js';
+import { inverseWithinRounding } from '../helpers/inverse-bound.js';
 import { quietLog } from '../helpers/storage-env.js';
 import { writeFileSync } from 'node:fs';
 
@@ -94,17 +95,6 @@ function snapshots(): Map<string, { lastUpdateId: number; bids: string[][]; asks
   return out;
 }
 
-/** |base × price − contracts × size| <= price / 2 × 10^-18, in integers. */
-function inverseOk(base: string, price: string, contracts: string, size: string): boolean {
-  const scaled = (d: string, s: number) => {
-    const [i = '0', f = ''] = d.split('.');
-    return BigInt(i + f.padEnd(s, '0').slice(0, s));
-  };
-  const S = 30;
-  const diff = scaled(base, S) * scaled(price, S) - scaled(contracts, S) * scaled(size, S);
-  return (diff < 0n ? -diff : diff) <= (scaled(price, S) * 10n ** BigInt(S - 18)) / 2n;
-}
-
 describe('Binance COIN-M recorded from the simulator and replayed', () => {
   it('replays with no problem, every record valid, the same records as live', () => {
     expect(replayed.summary.problems).toEqual({});
@@ -169,7 +159,8 @@ describe('Binance COIN-M recorded from the simulator and replayed', () => {
       expect(want, `${wire} ${b.last_update_id}`).toBeDefined();
       expect(b.quantity_unit).toBe('contracts');
       expect({ bids: b.bids.map(([p], k) => [p, b.bids_raw![k]]), asks: b.asks.map(([p], k) => [p, b.asks_raw![k]]) }).toEqual(want);
-      for (const [k, [p, q]] of [...b.bids, ...b.asks].entries()) expect(inverseOk(q, p, [...b.bids_raw!, ...b.asks_raw!][k]!, CONTRACT_USD[wire]!)).toBe(true);
+      for (const [k, [p, q]] of [...b.bids, ...b.asks].entries())
+        expect(inverseWithinRounding(q, p, [...b.bids_raw!, ...b.asks_raw!][k]!, CONTRACT_USD[wire]!)).toBe(true);
       checked++;
     }
     expect(checked).toBe(books.length);
@@ -183,7 +174,7 @@ describe('Binance COIN-M recorded from the simulator and replayed', () => {
     expect(trades.map((t) => `${t.symbol.replace('-', '')}_PERP:${t.trade_id}`)).toEqual(ids);
     for (const t of trades) {
       expect(t.quantity_unit).toBe('contracts');
-      expect(inverseOk(t.quantity, t.price, t.quantity_raw, CONTRACT_USD[`${t.symbol.replace('-', '')}_PERP`]!)).toBe(true);
+      expect(inverseWithinRounding(t.quantity, t.price, t.quantity_raw, CONTRACT_USD[`${t.symbol.replace('-', '')}_PERP`]!)).toBe(true);
     }
   });
 });

@@ -6,6 +6,7 @@
  * book at the same point, every rebuilt state must have been emitted, no gap may be
  * flagged, and every trade must appear exactly once.
  */
+import { inverseWithinRounding } from '../helpers/inverse-bound.js';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { MarketRecord, OrderbookRecord, TradeRecord } from '../../src/core/model.js';
@@ -125,18 +126,8 @@ describe('replay of the Binance spot capture', async () => {
 /** ctVal of the capture's inverse contracts, from its own instrument list (OKX.0): USD per contract. */
 const CONTRACT_SIZES: Record<string, string> = { 'UNI-USD-SWAP': '10', 'BTC-USD-220527': '100' };
 
-/** Checked without the code under test: |base × price − contracts × size| <= price / 2 × 10^-18 (half-even at 18 places). */
 function expectInverseBase(base: string, price: string, contracts: string, size: string): void {
-  const scaled = (d: string, scale: number) => {
-    const [i = '0', f = ''] = d.split('.');
-    return BigInt(i + f.padEnd(scale, '0').slice(0, scale));
-  };
-  const S = 30; // enough fractional digits for every operand here
-  const lhs = scaled(base, S) * scaled(price, S); // scale 2S
-  const rhs = scaled(contracts, S) * scaled(size, S);
-  const diff = lhs > rhs ? lhs - rhs : rhs - lhs;
-  const bound = (scaled(price, S) * 10n ** BigInt(2 * S - 18 - S)) / 2n; // price/2 × 10^-18 at scale 2S
-  expect({ base, price, contracts, within: diff <= bound }).toEqual({ base, price, contracts, within: true });
+  expect({ base, price, contracts, within: inverseWithinRounding(base, price, contracts, size) }).toEqual({ base, price, contracts, within: true });
 }
 
 describe('replay of the OKX capture', async () => {

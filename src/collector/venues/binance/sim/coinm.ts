@@ -5,16 +5,14 @@
  * chain by `pu` as on USDⓈ-M; aggTrade, markPrice (funding), forceOrder; REST depth,
  * open interest, premiumIndex and exchangeInfo under `/dapi/v1`.
  */
-import { fixed } from '../../../../sim/generate/decimal-text.js';
 import type { GenerateOptions } from '../../../../sim/generate/feed.js';
-import { FUNDING_DECIMALS, nextFundingTime } from '../../../../sim/generate/market.js';
 import type { SimLimits } from '../../../../sim/protocol.js';
 import type { FramePublisher, RestReply, RestRequest } from '../../../../sim/types.js';
-import { BinanceFeed, type BinanceInstrument } from './feed.js';
-import { binanceError, INVALID_SYMBOL, limitParam } from './rest.js';
+import type { BinanceInstrument } from './feed.js';
+import { BinanceFuturesFeed } from './futures.js';
 import { binanceCoinmSymbols, binanceExchangeInfo } from './instruments.js';
 
-export class BinanceCoinmFeed extends BinanceFeed {
+export class BinanceCoinmFeed extends BinanceFuturesFeed {
   constructor(opts: GenerateOptions, publisher: FramePublisher, limits: SimLimits) {
     super(opts, publisher, limits, {
       label: 'coinm',
@@ -31,6 +29,10 @@ export class BinanceCoinmFeed extends BinanceFeed {
       wireName: (base) => `${base}USD_PERP`,
       quote: 'USD',
     });
+  }
+
+  protected override pairFields(i: BinanceInstrument): Record<string, string> {
+    return { symbol: i.symbol, pair: `${i.base}USD` };
   }
 
   protected route(req: RestRequest): RestReply | undefined {
@@ -120,44 +122,5 @@ export class BinanceCoinmFeed extends BinanceFeed {
       };
       this.emit(`${i.stream}@forceOrder`, order);
     }
-  }
-
-  private premiumIndex(i: BinanceInstrument, now: number) {
-    const mid = i.market.midTicks();
-    return {
-      symbol: i.symbol,
-      pair: `${i.base}USD`,
-      markPrice: this.px(i, mid),
-      indexPrice: this.px(i, i.market.indexTicks()),
-      estimatedSettlePrice: this.px(i, mid),
-      lastFundingRate: fixed(i.market.fundingRate, FUNDING_DECIMALS),
-      interestRate: '0.00010000',
-      nextFundingTime: nextFundingTime(now),
-      time: now,
-    };
-  }
-
-  private depth(p: URLSearchParams): RestReply {
-    const limit = limitParam(p, 500, 1000);
-    if (limit === undefined) return binanceError(400, -1100, "Illegal characters found in parameter 'limit'.");
-    const weight = limit < 100 ? 2 : limit <= 100 ? 5 : limit <= 500 ? 10 : 20;
-    return this.withInstrument(p, weight, (i) => {
-      const snap = i.market.book.snapshotBetweenPushes(limit);
-      const now = Date.now();
-      return {
-        lastUpdateId: snap.id,
-        E: now,
-        T: now - 1,
-        symbol: i.symbol,
-        pair: `${i.base}USD`,
-        bids: this.levels(i, snap.bids),
-        asks: this.levels(i, snap.asks),
-      };
-    });
-  }
-
-  private withInstrument(p: URLSearchParams, weight: number, body: (i: BinanceInstrument) => unknown): RestReply {
-    const i = this.instruments.get(p.get('symbol') ?? '');
-    return i ? this.charged(weight, () => body(i)) : INVALID_SYMBOL();
   }
 }

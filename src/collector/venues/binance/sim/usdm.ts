@@ -7,11 +7,11 @@
  */
 import { fixed } from '../../../../sim/generate/decimal-text.js';
 import type { GenerateOptions } from '../../../../sim/generate/feed.js';
-import { FUNDING_DECIMALS, longShortRow, nextFundingTime, periodBuckets, periodMs, RATIO_DECIMALS } from '../../../../sim/generate/market.js';
+import { longShortRow, periodBuckets, periodMs, RATIO_DECIMALS } from '../../../../sim/generate/market.js';
 import type { SimLimits } from '../../../../sim/protocol.js';
 import type { FramePublisher, RestReply, RestRequest } from '../../../../sim/types.js';
-import { BinanceFeed, type BinanceInstrument } from './feed.js';
-import { binanceError, INVALID_SYMBOL, limitParam } from './rest.js';
+import { BinanceFuturesFeed } from './futures.js';
+import { binanceError, limitParam } from './rest.js';
 import { binanceExchangeInfo, binanceUsdmSymbols } from './instruments.js';
 
 /** Digits USDⓈ-M prints (the contract's pricePrecision / quantityPrecision). */
@@ -19,7 +19,7 @@ const PRINT_PRICE = 2;
 const PRINT_QTY = 3;
 const LSR_PERIODS = new Set(['5m', '15m', '30m', '1h', '2h', '4h', '6h', '12h', '1d']);
 
-export class BinanceUsdmFeed extends BinanceFeed {
+export class BinanceUsdmFeed extends BinanceFuturesFeed {
   constructor(opts: GenerateOptions, publisher: FramePublisher, limits: SimLimits) {
     super(opts, publisher, limits, {
       label: 'usdm',
@@ -155,37 +155,6 @@ export class BinanceUsdmFeed extends BinanceFeed {
     }
   }
 
-  private premiumIndex(i: BinanceInstrument, now: number) {
-    const mid = i.market.midTicks();
-    return {
-      symbol: i.symbol,
-      markPrice: this.px(i, mid),
-      indexPrice: this.px(i, i.market.indexTicks()),
-      estimatedSettlePrice: this.px(i, mid),
-      lastFundingRate: fixed(i.market.fundingRate, FUNDING_DECIMALS),
-      interestRate: '0.00010000',
-      nextFundingTime: nextFundingTime(now),
-      time: now,
-    };
-  }
-
-  private depth(p: URLSearchParams): RestReply {
-    const limit = limitParam(p, 500, 1000);
-    if (limit === undefined) return binanceError(400, -1100, "Illegal characters found in parameter 'limit'.");
-    const weight = limit < 100 ? 2 : limit <= 100 ? 5 : limit <= 500 ? 10 : 20;
-    return this.withInstrument(p, weight, (i) => {
-      const snap = i.market.book.snapshotBetweenPushes(limit);
-      const now = Date.now();
-      return {
-        lastUpdateId: snap.id,
-        E: now,
-        T: now - 1,
-        bids: this.levels(i, snap.bids),
-        asks: this.levels(i, snap.asks),
-      };
-    });
-  }
-
   private longShort(path: string, p: URLSearchParams): RestReply {
     const period = p.get('period') ?? '';
     const ms = periodMs(period);
@@ -205,10 +174,5 @@ export class BinanceUsdmFeed extends BinanceFeed {
         };
       }),
     );
-  }
-
-  private withInstrument(p: URLSearchParams, weight: number, body: (i: BinanceInstrument) => unknown): RestReply {
-    const i = this.instruments.get(p.get('symbol') ?? '');
-    return i ? this.charged(weight, () => body(i)) : INVALID_SYMBOL();
   }
 }
