@@ -13,7 +13,9 @@ import { connectNats, type NatsConnection } from '../../src/core/nats.js';
 import { ensureStreams, loadStreamSpecs } from '../../src/core/streams.js';
 import { startChdbHttp, type ChdbHttpServer } from '../../src/testing/chdb-http.js';
 import { startNatsServer, type TestNatsServer } from '../../src/testing/nats-server.js';
-import { freePort } from '../../src/testing/ports.js';
+import { loadStorageConfig } from '../../src/storage/config.js';
+import { startStorage } from '../../src/storage/service.js';
+import { freePort, waitFor } from '../../src/testing/ports.js';
 
 export const quietLog = (name = 'test'): Logger => createLogger({ name, level: (process.env.TEST_LOG_LEVEL as 'warn') ?? 'silent' });
 
@@ -86,4 +88,11 @@ export async function queryViaDaemon<T = Record<string, unknown>>(healthPort: nu
     .split('\n')
     .filter(Boolean)
     .map((l) => JSON.parse(l) as T);
+}
+
+/** The storage daemon in this process on `env`'s config, once its /health answers 200; returns its stop. */
+export async function startHealthyStorage(env: StorageEnv): Promise<() => Promise<void>> {
+  const running = await startStorage(loadStorageConfig(env.configFile), quietLog('storage'));
+  await waitFor('storage healthy', async () => (await fetch(`http://127.0.0.1:${env.healthPort}/health`)).status === 200, 30_000);
+  return () => running.stop();
 }

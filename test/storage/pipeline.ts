@@ -7,13 +7,11 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fieldsOf } from '../../src/core/fields.js';
 import type { MarketRecord } from '../../src/core/model.js';
-import { loadStorageConfig } from '../../src/storage/config.js';
 import { TABLES } from '../../src/storage/schema.js';
-import { startStorage } from '../../src/storage/service.js';
 import { REASON_HEADER } from '../../src/storage/dead-letter.js';
 import { contractRecords, sampleRecords, trades } from '../helpers/records.js';
 import { waitFor } from '../../src/testing/ports.js';
-import { queryViaDaemon, quietLog, storageEnv, type StorageEnv } from '../helpers/storage-env.js';
+import { queryViaDaemon, startHealthyStorage, storageEnv, type StorageEnv } from '../helpers/storage-env.js';
 
 /** ClickHouse prints decimals without trailing zeros; so does this. */
 const canon = (d: string) => (d.includes('.') ? d.replace(/0+$/, '').replace(/\.$/, '') : d);
@@ -27,9 +25,7 @@ export function pipelineSuite(engine: 'clickhouse' | 'embedded') {
 
     beforeAll(async () => {
       env = await storageEnv({ engine });
-      const running = await startStorage(loadStorageConfig(env.configFile), quietLog('storage'));
-      stop = () => running.stop();
-      await waitFor('storage healthy', async () => (await fetch(`http://127.0.0.1:${env.healthPort}/health`)).status === 200, 30_000);
+      stop = await startHealthyStorage(env);
     });
     afterAll(async () => {
       await stop?.();

@@ -5,13 +5,11 @@
  */
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadStorageConfig } from '../../src/storage/config.js';
 import { BODY_OMITTED_HEADER, MAX_REASON_CHARS, ORIGINAL_SUBJECT_HEADER, REASON_HEADER, sanitizeReason } from '../../src/storage/dead-letter.js';
 import { HttpEngine } from '../../src/storage/engines/http.js';
-import { startStorage } from '../../src/storage/service.js';
 import { waitFor } from '../../src/testing/ports.js';
 import { trades } from '../helpers/records.js';
-import { quietLog, storageEnv, type StorageEnv } from '../helpers/storage-env.js';
+import { startHealthyStorage, storageEnv, type StorageEnv } from '../helpers/storage-env.js';
 
 const DAY_MS = 86_400_000;
 
@@ -46,9 +44,7 @@ describe('poison messages never block a consumer', () => {
   beforeAll(async () => {
     env = await storageEnv({ engine: 'clickhouse', batch: { max_rows: 500, max_wait_ms: 300, ack_wait_ms: 20_000 } });
     jsm = await jetstreamManager(env.nc);
-    const running = await startStorage(loadStorageConfig(env.configFile), quietLog('storage'));
-    stop = () => running.stop();
-    await waitFor('storage healthy', async () => (await fetch(`http://127.0.0.1:${env.healthPort}/health`)).status === 200, 30_000);
+    stop = await startHealthyStorage(env);
   });
   afterAll(async () => {
     await stop?.();

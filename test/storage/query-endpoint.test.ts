@@ -8,13 +8,11 @@ import { existsSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadStorageConfig } from '../../src/storage/config.js';
 import { astProblem } from '../../src/storage/query.js';
-import { startStorage } from '../../src/storage/service.js';
 import { waitFor } from '../../src/testing/ports.js';
 import { cli } from '../helpers/cli.js';
 import { trades } from '../helpers/records.js';
-import { queryViaDaemon, quietLog, storageEnv, type StorageEnv } from '../helpers/storage-env.js';
+import { queryViaDaemon, startHealthyStorage, storageEnv, type StorageEnv } from '../helpers/storage-env.js';
 
 describe('/query', () => {
   let env: StorageEnv;
@@ -27,9 +25,7 @@ describe('/query', () => {
 
   beforeAll(async () => {
     env = await storageEnv({ engine: 'embedded' });
-    const running = await startStorage(loadStorageConfig(env.configFile), quietLog('storage'));
-    stop = () => running.stop();
-    await waitFor('storage healthy', async () => (await fetch(`http://127.0.0.1:${env.healthPort}/health`)).status === 200, 30_000);
+    stop = await startHealthyStorage(env);
   });
   afterAll(async () => {
     await stop?.();

@@ -35,6 +35,13 @@ export class BinanceCoinmFeed extends BinanceFuturesFeed {
     return { symbol: i.symbol, pair: `${i.base}USD` };
   }
 
+  protected override readonly minLiquidationLots = 1;
+
+  protected streamExtras(i: BinanceInstrument) {
+    const ps = `${i.base}USD`;
+    return { trade: () => ({}), depth: { ps }, mark: () => ({}), order: { ps } };
+  }
+
   protected route(req: RestRequest): RestReply | undefined {
     const p = req.params;
     switch (req.path) {
@@ -56,71 +63,6 @@ export class BinanceCoinmFeed extends BinanceFuturesFeed {
         );
       default:
         return undefined;
-    }
-  }
-
-  protected step(now: number): void {
-    for (const i of this.instruments.values()) {
-      for (const t of i.market.step(now)) {
-        const q = this.qty(i, t.qty);
-        const data = { e: 'aggTrade', E: now, a: t.id, s: i.symbol, p: this.px(i, t.price), q, f: t.id, l: t.id, T: t.time, m: t.taker === 'sell' };
-        this.emit(`${i.stream}@aggTrade`, data);
-        this.emit(`${i.stream}@trade`, { e: 'trade', E: now, T: t.time, s: i.symbol, t: t.id, p: data.p, q, X: 'MARKET', m: data.m });
-      }
-      this.publishDepth(i, i.market.flush(), (push) => ({
-        e: 'depthUpdate',
-        E: now,
-        T: now - 1,
-        s: i.symbol,
-        ps: `${i.base}USD`,
-        U: push.first,
-        u: push.last,
-        pu: push.prev,
-        b: push.bids.map((c) => this.level(i, c)),
-        a: push.asks.map((c) => this.level(i, c)),
-      }));
-    }
-  }
-
-  protected periodic(now: number): void {
-    for (const i of this.instruments.values()) {
-      i.market.drift();
-      const mark = this.premiumIndex(i, now);
-      const update = {
-        e: 'markPriceUpdate',
-        E: now,
-        s: i.symbol,
-        p: mark.markPrice,
-        P: mark.estimatedSettlePrice,
-        i: mark.indexPrice,
-        r: mark.lastFundingRate,
-        T: mark.nextFundingTime,
-      };
-      this.emit(`${i.stream}@markPrice`, update);
-      this.emit(`${i.stream}@markPrice@1s`, update);
-      if (now - i.lastLiquidation < 1000) continue;
-      i.lastLiquidation = now;
-      const l = i.market.liquidation(now);
-      const qty = this.qty(i, Math.max(1, l.qty));
-      const order = {
-        e: 'forceOrder',
-        E: now,
-        o: {
-          s: i.symbol,
-          ps: `${i.base}USD`,
-          S: l.side.toUpperCase(),
-          o: 'LIMIT',
-          f: 'IOC',
-          q: qty,
-          p: this.px(i, l.price),
-          ap: this.px(i, l.price),
-          X: 'FILLED',
-          l: qty,
-          z: qty,
-          T: l.time,
-        },
-      };
-      this.emit(`${i.stream}@forceOrder`, order);
     }
   }
 }

@@ -10,6 +10,7 @@ import type { GenerateOptions } from '../../../../sim/generate/feed.js';
 import { longShortRow, periodBuckets, periodMs, RATIO_DECIMALS } from '../../../../sim/generate/market.js';
 import type { SimLimits } from '../../../../sim/protocol.js';
 import type { FramePublisher, RestReply, RestRequest } from '../../../../sim/types.js';
+import type { BinanceInstrument } from './feed.js';
 import { BinanceFuturesFeed } from './futures.js';
 import { binanceError, limitParam } from './rest.js';
 import { binanceExchangeInfo, binanceUsdmSymbols } from './instruments.js';
@@ -36,6 +37,13 @@ export class BinanceUsdmFeed extends BinanceFuturesFeed {
       otherStreams: ['@aggTrade', '@trade', '@markPrice', '@markPrice@1s', '@forceOrder'],
     });
     this.topics.add('!forceOrder@arr');
+  }
+
+  protected override readonly allLiquidations = '!forceOrder@arr';
+
+  /** Today's extra keys (`st` symbol type, `ps` pair, `nq` quantity without RPI orders, `ap`). */
+  protected streamExtras(i: BinanceInstrument) {
+    return { trade: (q: string) => ({ nq: q, st: 1 }), depth: { st: 1, ps: i.symbol }, mark: (p: string) => ({ ap: p, st: 1 }), order: {} };
   }
 
   protected route(req: RestRequest): RestReply | undefined {
@@ -70,88 +78,6 @@ export class BinanceUsdmFeed extends BinanceFuturesFeed {
         );
       default:
         return undefined;
-    }
-  }
-
-  protected step(now: number): void {
-    for (const i of this.instruments.values()) {
-      for (const t of i.market.step(now)) {
-        const q = this.qty(i, t.qty);
-        const data = {
-          e: 'aggTrade',
-          E: now,
-          a: t.id,
-          s: i.symbol,
-          p: this.px(i, t.price),
-          q,
-          nq: q,
-          f: t.id,
-          l: t.id,
-          T: t.time,
-          m: t.taker === 'sell',
-          st: 1,
-        };
-        this.emit(`${i.stream}@aggTrade`, data);
-        this.emit(`${i.stream}@trade`, { e: 'trade', E: now, T: t.time, s: i.symbol, t: t.id, p: data.p, q, X: 'MARKET', m: data.m });
-      }
-      this.publishDepth(i, i.market.flush(), (push) => ({
-        e: 'depthUpdate',
-        E: now,
-        T: now - 1,
-        s: i.symbol,
-        U: push.first,
-        u: push.last,
-        pu: push.prev,
-        b: push.bids.map((c) => this.level(i, c)),
-        a: push.asks.map((c) => this.level(i, c)),
-        st: 1,
-        ps: i.symbol,
-      }));
-    }
-  }
-
-  protected periodic(now: number): void {
-    for (const i of this.instruments.values()) {
-      i.market.drift();
-      const mark = this.premiumIndex(i, now);
-      const update = {
-        e: 'markPriceUpdate',
-        E: now,
-        s: i.symbol,
-        p: mark.markPrice,
-        ap: mark.markPrice,
-        P: mark.estimatedSettlePrice,
-        i: mark.indexPrice,
-        r: mark.lastFundingRate,
-        T: mark.nextFundingTime,
-        st: 1,
-      };
-      this.emit(`${i.stream}@markPrice`, update);
-      this.emit(`${i.stream}@markPrice@1s`, update);
-      // The venue sends at most one liquidation per symbol per second.
-      if (now - i.lastLiquidation < 1000) continue;
-      i.lastLiquidation = now;
-      const l = i.market.liquidation(now);
-      const qty = this.qty(i, l.qty);
-      const order = {
-        e: 'forceOrder',
-        E: now,
-        o: {
-          s: i.symbol,
-          S: l.side.toUpperCase(),
-          o: 'LIMIT',
-          f: 'IOC',
-          q: qty,
-          p: this.px(i, l.price),
-          ap: this.px(i, l.price),
-          X: 'FILLED',
-          l: qty,
-          z: qty,
-          T: l.time,
-        },
-      };
-      this.emit(`${i.stream}@forceOrder`, order);
-      this.emit('!forceOrder@arr', order);
     }
   }
 
