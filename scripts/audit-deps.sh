@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Dependency check from the lock file, offline.
-#   1. Pinning: every package in package-lock.json has an exact version and a sha512 integrity
+#   1. Pinning: package.json names each direct dependency at its exact locked version; every package in package-lock.json has an exact version and a sha512 integrity
 #      hash (npm refuses a tarball that does not match it), and node_modules holds exactly the
 #      locked production tree (`npm ls --omit=dev --all`).
 #   2. Advisories: osv-scanner (pinned, scripts/install-audit-tools.sh) matches the lock file
@@ -33,10 +33,14 @@ pins=$(node -e '
     if (!/^\d+\.\d+\.\d+/.test(p.version ?? "")) bad.push(`${path}: version ${p.version}`);
     if (!/^sha512-/.test(p.integrity ?? "")) bad.push(`${path}: no sha512 integrity`);
   }
+  const pkg = require("./package.json");
+  for (const sec of ["dependencies", "devDependencies", "optionalDependencies"])
+    for (const [name, range] of Object.entries(pkg[sec] ?? {}))
+      if (range !== lock.packages[`node_modules/${name}`]?.version) bad.push(`package.json ${sec}.${name}: ${range} is not the locked version exactly`);
   if (bad.length) { console.error(bad.join("\n")); process.exit(1); }
   const prod = Object.entries(lock.packages).filter(([k, p]) => k && !p.dev && !p.link).length;
   console.log(`${n} packages pinned with sha512 (${prod} in production)`);
-') || { echo "audit-deps: package-lock.json has unpinned packages (above)" >&2; exit 1; }
+') || { echo "audit-deps: package-lock.json or package.json: unpinned (above)" >&2; exit 1; }
 npm ls --omit=dev --all >/dev/null 2>.cache-audit-ls.txt || { cat .cache-audit-ls.txt >&2; rm -f .cache-audit-ls.txt; echo "audit-deps: node_modules does not match package-lock.json" >&2; exit 1; }
 rm -f .cache-audit-ls.txt
 
