@@ -57,12 +57,15 @@ export function storageStatus(s: StorageState): { status: HealthStatus; reasons:
   let retrying = false;
   let status: HealthStatus = 'healthy';
   if (s.phase === 'schema_error') return { status: 'failing', reasons: [`schema error, storing nothing: ${s.schemaError ?? ''}`], retrying: false };
-  if (!s.clickhouse.ok) {
-    reasons.push(`ClickHouse unreachable${s.clickhouse.error ? ` (${s.clickhouse.error})` : ''}`);
+  // No error yet: the first attempt is under way.
+  if (!s.clickhouse.ok && !s.clickhouse.error) reasons.push('ClickHouse: connecting');
+  else if (!s.clickhouse.ok) {
+    reasons.push(`ClickHouse unreachable (${s.clickhouse.error})`);
     retrying = true;
   }
-  if (!s.nats.connected) {
-    reasons.push(`NATS unreachable${s.nats.error ? ` (${s.nats.error})` : ''}`);
+  if (!s.nats.connected && !s.nats.error) reasons.push('NATS: connecting');
+  else if (!s.nats.connected) {
+    reasons.push(`NATS unreachable (${s.nats.error})`);
     retrying = true;
   } else if (s.nats.error) {
     // Connected, but the stream or a consumer is not there yet (the broker reconciles the streams).

@@ -51,6 +51,8 @@ describe('storage status and health text', () => {
     expect(storageStatusLine(down, 'marketprism_hot', 'clickhouse')).toBe(
       'degraded: ClickHouse unreachable (connect ECONNREFUSED 127.0.0.1:8123); NATS unreachable (CONNECTION_REFUSED), retrying',
     );
+    const first = state({ phase: 'starting', clickhouse: { ok: false }, nats: { connected: false }, consumers: { attached: 0, total: 8, failing: [] } });
+    expect(storageStatusLine(first, 'marketprism_hot', 'embedded')).toBe('degraded: ClickHouse: connecting; NATS: connecting');
     const noStream = state({ phase: 'starting', nats: { connected: true, error: 'stream MARKET_DATA: stream not found' } });
     expect(storageStatusLine(noStream, 'marketprism_hot', 'embedded')).toBe(
       'degraded: NATS: stream MARKET_DATA: stream not found; starting: 8/8 consumers attached, retrying',
