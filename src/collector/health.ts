@@ -30,7 +30,8 @@ export interface HealthInput {
     /** Where the venue needs contract sizes: how many instruments are known, and why none yet. */
     instruments?: { count: number; error: string | undefined };
   }[];
-  nats: { connected: boolean; since: number; pending_acks: number; buffered: number; dropped: number };
+  /** connecting: the first connection attempt is under way (none failed yet). */
+  nats: { connected: boolean; connecting?: boolean; since: number; pending_acks: number; buffered: number; dropped: number };
 }
 
 type Freshness = 'fresh' | 'stale' | 'waiting';
@@ -81,7 +82,10 @@ export function collectorHealth(h: HealthInput) {
     const instruments = v.instruments && { instruments: v.instruments.count, ...(v.instruments.error ? { instruments_error: v.instruments.error } : {}) };
     return { venue: v.name, feeds_connected: `${connected}/${v.feeds.length}`, rest_pending: v.rest_pending, ...instruments, data_types: types };
   });
-  if (!h.nats.connected) {
+  if (!h.nats.connected && h.nats.connecting) {
+    degraded = true;
+    reasons.push('NATS: connecting');
+  } else if (!h.nats.connected) {
     degraded = true;
     retrying = true;
     reasons.push(`NATS unreachable for ${Math.round((h.now - h.nats.since) / 1000)} s`);
@@ -100,7 +104,13 @@ export function collectorHealth(h: HealthInput) {
     retrying,
     uptime_s: Math.round((h.now - h.startedAt) / 1000),
     feeds_connected: `${feedsUp}/${feedsAll}`,
-    nats: { connected: h.nats.connected, pending_acks: h.nats.pending_acks, buffered: h.nats.buffered, dropped: h.nats.dropped },
+    nats: {
+      connected: h.nats.connected,
+      ...(h.nats.connecting && !h.nats.connected ? { connecting: true } : {}),
+      pending_acks: h.nats.pending_acks,
+      buffered: h.nats.buffered,
+      dropped: h.nats.dropped,
+    },
     venues,
   };
 }
@@ -113,16 +123,18 @@ export type CollectorHealth = ReturnType<typeof collectorHealth>;
  *   degraded: 0/5 feeds connected, NATS unreachable, retrying; 1200 buffered; binance_spot: 0/1 feeds connected, ...
  */
 export function statusLine(h: CollectorHealth): string {
-  const head = [`${h.feeds_connected} feeds connected`, h.nats.connected ? 'NATS connected' : 'NATS unreachable', ...(h.retrying ? ['retrying'] : [])].join(
-    ', ',
-  );
+  const head = [
+    `${h.feeds_connected} feeds connected`,
+    h.nats.connected ? 'NATS connected' : h.nats.connecting ? 'NATS connecting' : 'NATS unreachable',
+    ...(h.retrying ? ['retrying'] : []),
+  ].join(', ');
   const counts = [
     ...(h.nats.pending_acks > 0 ? [`${h.nats.pending_acks} acks pending`] : []),
     ...(h.nats.buffered > 0 ? [`${h.nats.buffered} buffered`] : []),
     ...(h.nats.dropped > 0 ? [`${h.nats.dropped} dropped`] : []),
   ];
   // The per-venue and freshness reasons (NATS and drops are in the head and counts already).
-  const detail = h.reasons.filter((r) => !r.startsWith('NATS ') && !r.includes('records dropped'));
+  const detail = h.reasons.filter((r) => !r.startsWith('NATS') && !r.includes('records dropped'));
   const line = [`${h.status === 'healthy' ? 'collecting' : h.status}: ${head}`, ...counts, ...detail].join('; ');
   return line.length > 400 ? `${line.slice(0, 397)}...` : line;
 }

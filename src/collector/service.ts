@@ -94,6 +94,7 @@ export async function startCollector(config: CollectorConfig, log: Logger): Prom
       })),
       nats: {
         connected: nats.connected,
+        connecting: !nats.nc && natsFailures === 0,
         since: nats.since,
         pending_acks: publisher.pendingAcks,
         buffered: publisher.queued,
@@ -128,6 +129,7 @@ export async function startCollector(config: CollectorConfig, log: Logger): Prom
   // NATS and the venues independently: neither waits for the other, nor READY for either.
   const abort = new AbortController();
   let natsAttemptAt = Date.now();
+  let natsFailures = 0;
   const startup = retryUntil(
     () => {
       natsAttemptAt = Date.now();
@@ -138,6 +140,7 @@ export async function startCollector(config: CollectorConfig, log: Logger): Prom
       signal: abort.signal,
       onError: (err, attempt, delayMs) => {
         natsAttemptAt = Date.now();
+        natsFailures++;
         if (attempt === 0 || attempt % 15 === 0)
           log.warn({ err: err.message, attempt, retry_in_ms: Math.round(delayMs) }, 'NATS connect failed; retrying (records are buffered meanwhile)');
       },

@@ -94,6 +94,9 @@ describe('collectorHealth', () => {
     const brief = collectorHealth(base({ nats: { connected: false, since: 990_000, pending_acks: 0, buffered: 5, dropped: 0 } }));
     expect(brief).toMatchObject({ status: 'degraded', retrying: true, reasons: ['NATS unreachable for 10 s'] });
     expect(statusLine(brief)).toBe('degraded: 1/1 feeds connected, NATS unreachable, retrying; 5 buffered');
+    const first = collectorHealth(base({ nats: { connected: false, connecting: true, since: 999_000, pending_acks: 0, buffered: 2, dropped: 0 } }));
+    expect(first).toMatchObject({ status: 'degraded', retrying: false, reasons: ['NATS: connecting'], nats: { connecting: true } });
+    expect(statusLine(first)).toBe('degraded: 1/1 feeds connected, NATS connecting; 2 buffered');
     const long = collectorHealth(base({ nats: { connected: false, since: 100_000, pending_acks: 3, buffered: 200_000, dropped: 9 } }));
     expect(long).toMatchObject({ status: 'degraded', reasons: ['NATS unreachable for 900 s', '9 records dropped (publish buffer full)'] });
     expect(statusLine(long)).toBe('degraded: 1/1 feeds connected, NATS unreachable, retrying; 3 acks pending; 200000 buffered; 9 dropped');
