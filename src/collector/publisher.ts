@@ -97,18 +97,24 @@ export class JetStreamPublisher {
   }
 
   private pump(): void {
+    // Also while nothing can be sent (no connection yet, a retry pending): drops move the head too.
+    this.compact();
     if (this.retryTimer || !this.js) return;
     while (this.inflight < this.opts.maxPending && this.head < this.queue.length) {
       const e = this.queue[this.head++]!;
       this.inflight++;
       this.send(e);
     }
-    // Compact the array once the consumed prefix dominates, keeping push O(1) amortized.
+    this.compact();
+    if (this.inflight === 0 && this.head >= this.queue.length) this.idle.splice(0).forEach((r) => r());
+  }
+
+  /** Drop the consumed prefix once it dominates the array, keeping push O(1) amortized and memory bounded. */
+  private compact(): void {
     if (this.head > 1024 && this.head * 2 > this.queue.length) {
       this.queue = this.queue.slice(this.head);
       this.head = 0;
     }
-    if (this.inflight === 0 && this.head >= this.queue.length) this.idle.splice(0).forEach((r) => r());
   }
 
   private send(e: Entry): void {
