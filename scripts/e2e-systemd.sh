@@ -310,6 +310,7 @@ degraded_start() {
     die "collector status line: $(prop marketprism-collector StatusText)"
   status_has marketprism-storage '^degraded: ClickHouse unreachable .*NATS unreachable.*retrying' ||
     die "storage status line: $(prop marketprism-storage StatusText)"
+  for u in "${DEGRADED_UNITS[@]}"; do log "$u: $(prop "$u" StatusText)"; done
   inside curl -s localhost:8085/health | grep -q '"status": "degraded"' || die "storage /health does not say degraded"
   inside curl -s localhost:8087/health | grep -q '"status": "degraded"' || die "collector /health does not say degraded"
   pass "degraded start: collector and storage active ${START_TIMEOUT}+5s with venues, broker and engine down, NRestarts unchanged"
@@ -325,6 +326,7 @@ degraded_start() {
   wait_for 150 "collector trades in ClickHouse after every peer returned" rows_above "$((before + 50))"
   wait_for 30 "collector collecting" status_has marketprism-collector '^(collecting|degraded): [1-9][0-9]*/[0-9]+ feeds connected, NATS connected'
   hold_for 1
+  for u in "${DEGRADED_UNITS[@]}"; do log "$u: $(prop "$u" StatusText)"; done
   for u in "${DEGRADED_UNITS[@]}"; do inside rm -r "/etc/systemd/system/$u.service.d"; done
   inside systemctl daemon-reload
   pass "degraded start: data flows once venues, broker and engine return (no restart)"
