@@ -139,8 +139,11 @@ trade_rows() { query "SELECT count() AS n FROM marketprism_hot.trades" | grep -o
 rows_above() { [ "$(trade_rows)" -gt "$1" ]; }
 # The exchanges: the simulator generating all four venues on the machine's loopback; the
 # collector's config is pointed at it (src/sim/collector-config.js, as quickstart does).
+# A fixed base port (venue i on SIM_PORT+i, in the machine's own network namespace), so a
+# simulator started again comes back where the collector's config points.
+SIM_PORT=18100
 start_sim() {
-  nsenter -t "$PID1" -n node bin/marketprism-sim.js generate --host 127.0.0.1 --port 0 --log-level warn \
+  nsenter -t "$PID1" -n node bin/marketprism-sim.js generate --host 127.0.0.1 --port "$SIM_PORT" --log-level warn \
     >"$RUN/sim.json" 2>"$RUN/sim.log" &
   SIM=$!
   wait_for 60 "exchange simulator" test -s "$RUN/sim.json"
@@ -260,6 +263,75 @@ removed_keeps() {
   inside getent passwd marketprism >/dev/null || die "remove deleted the user"
 }
 
+# --- degraded start (issue 8): a peer that is down is a degraded state, not a failed start ---
+# With TimeoutStartSec=15 (a drop-in, removed after), the collector and storage are restarted
+# while (a) the venues (simulator), (b) the broker and (c) the engine are all down, and stay so
+# for longer than that timeout: each unit must be READY (restart returns), stay active with
+# NRestarts and MainPID unchanged, and say what is degraded in its status line; then each peer
+# returns, the status lines follow, and data flows again without a restart.
+DEGRADED_UNITS=(marketprism-collector marketprism-storage)
+START_TIMEOUT=15
+status_has() { prop "$1" StatusText | grep -Eq "$2"; } # status_has UNIT REGEX
+# hold_for SECONDS: every second, both units active with the same main PID and restart count.
+hold_for() {
+  local end=$(($(date +%s) + $1)) u
+  while [ "$(date +%s)" -lt "$end" ]; do
+    for u in "${DEGRADED_UNITS[@]}"; do
+      [ "$(prop "$u" ActiveState)" = active ] || die "$u is $(prop "$u" ActiveState) with a peer down ($(prop "$u" StatusText))"
+      [ "$(prop "$u" NRestarts)" = "${N0[$u]}" ] && [ "$(prop "$u" MainPID)" = "${PID0[$u]}" ] || die "$u restarted with a peer down"
+    done
+    sleep 1
+  done
+}
+degraded_start() {
+  local u before
+  declare -gA N0 PID0
+  before=$(trade_rows)
+  for u in "${DEGRADED_UNITS[@]}"; do
+    inside mkdir -p "/etc/systemd/system/$u.service.d"
+    printf '[Service]\nTimeoutStartSec=%s\n' "$START_TIMEOUT" | inside sh -c "cat > /etc/systemd/system/$u.service.d/e2e-timeout.conf"
+  done
+  inside systemctl daemon-reload
+  [ "$(prop marketprism-collector TimeoutStartUSec)" = "${START_TIMEOUT}s" ] || die "the TimeoutStartSec drop-in is not in effect"
+  # Down: the exchanges, the broker, the engine.
+  kill "$SIM" && wait "$SIM" 2>/dev/null || true
+  SIM=""
+  inside systemctl stop marketprism-broker
+  kill "$CHDB" && wait "$CHDB" 2>/dev/null || true
+  CHDB=""
+  for u in "${DEGRADED_UNITS[@]}"; do
+    inside systemctl stop "$u"
+    # Type=notify: start returns once READY=1 came, well before the start timeout.
+    inside timeout $((START_TIMEOUT - 5)) systemctl start "$u" || die "$u not READY with its peers down (start blocked)"
+    N0[$u]=$(prop "$u" NRestarts) PID0[$u]=$(prop "$u" MainPID)
+  done
+  hold_for $((START_TIMEOUT + 5))
+  status_has marketprism-collector '^degraded: 0/[0-9]+ feeds connected, NATS unreachable, retrying' ||
+    die "collector status line: $(prop marketprism-collector StatusText)"
+  status_has marketprism-storage '^degraded: ClickHouse unreachable .*NATS unreachable.*retrying' ||
+    die "storage status line: $(prop marketprism-storage StatusText)"
+  for u in "${DEGRADED_UNITS[@]}"; do log "$u: $(prop "$u" StatusText)"; done
+  inside curl -s localhost:8085/health | grep -q '"status": "degraded"' || die "storage /health does not say degraded"
+  inside curl -s localhost:8087/health | grep -q '"status": "degraded"' || die "collector /health does not say degraded"
+  pass "degraded start: collector and storage active ${START_TIMEOUT}+5s with venues, broker and engine down, NRestarts unchanged"
+  # (c) the engine returns: storage says so (only NATS left).
+  start_clickhouse deb
+  wait_for 60 "storage status without 'ClickHouse unreachable'" eval '! status_has marketprism-storage "ClickHouse unreachable" && status_has marketprism-storage "NATS unreachable"'
+  # (b) the broker returns: both attach.
+  inside systemctl start marketprism-broker
+  wait_for 60 "storage storing after the broker returned" status_has marketprism-storage '^storing: '
+  wait_for 60 "collector connected to NATS after the broker returned" status_has marketprism-collector 'NATS connected'
+  # (a) the exchanges return (same ports): data flows, no restart.
+  start_sim
+  wait_for 150 "collector trades in ClickHouse after every peer returned" rows_above "$((before + 50))"
+  wait_for 30 "collector collecting" status_has marketprism-collector '^(collecting|degraded): [1-9][0-9]*/[0-9]+ feeds connected, NATS connected'
+  hold_for 1
+  for u in "${DEGRADED_UNITS[@]}"; do log "$u: $(prop "$u" StatusText)"; done
+  for u in "${DEGRADED_UNITS[@]}"; do inside rm -r "/etc/systemd/system/$u.service.d"; done
+  inside systemctl daemon-reload
+  pass "degraded start: data flows once venues, broker and engine return (no restart)"
+}
+
 start_sim
 
 # --- .deb ---
@@ -273,6 +345,7 @@ point_collector_at_sim
 check_installed "$VERSION"
 pass "deb install: units active with status lines"
 STEP="deb: data flow"; start_clickhouse deb; data_flows deb; pass "deb data in ClickHouse"
+STEP="deb: degraded start"; degraded_start
 STEP="deb: journald"; journal_priorities; pass "journald priorities"
 STEP="deb: watchdog"; watchdog_restarts; pass "watchdog restart"
 STEP="deb: nats-server kill"; nats_server_restart; pass "nats-server restart"

@@ -3,6 +3,8 @@
  * acks, `Nats-Msg-Id` from each record's natural key (so a retry is never stored
  * twice), and a bounded buffer while the broker is unreachable. When the buffer is
  * full the oldest records are dropped and counted; memory never grows without bound.
+ * The buffer also holds what is published before the first connection: a publisher
+ * made without a JetStream client queues until `attach` gives it one.
  */
 import type { JetStreamClient } from '@nats-io/jetstream';
 import type { Logger } from '../core/logger.js';
@@ -46,11 +48,21 @@ export class JetStreamPublisher {
   dropped = 0;
 
   constructor(
-    private readonly js: JetStreamClient,
+    private js: JetStreamClient | undefined,
     private readonly opts: PublisherOptions,
     private readonly log: Logger,
     private readonly hooks: PublisherHooks = {},
   ) {}
+
+  /** Start sending (what was queued first) through `js`: the connection made after start-up. */
+  attach(js: JetStreamClient): void {
+    this.js = js;
+    this.pump();
+  }
+
+  get attached(): boolean {
+    return this.js !== undefined;
+  }
 
   get queued(): number {
     return this.queue.length - this.head;
@@ -85,22 +97,28 @@ export class JetStreamPublisher {
   }
 
   private pump(): void {
-    if (this.retryTimer) return;
+    // Also while nothing can be sent (no connection yet, a retry pending): drops move the head too.
+    this.compact();
+    if (this.retryTimer || !this.js) return;
     while (this.inflight < this.opts.maxPending && this.head < this.queue.length) {
       const e = this.queue[this.head++]!;
       this.inflight++;
       this.send(e);
     }
-    // Compact the array once the consumed prefix dominates, keeping push O(1) amortized.
+    this.compact();
+    if (this.inflight === 0 && this.head >= this.queue.length) this.idle.splice(0).forEach((r) => r());
+  }
+
+  /** Drop the consumed prefix once it dominates the array, keeping push O(1) amortized and memory bounded. */
+  private compact(): void {
     if (this.head > 1024 && this.head * 2 > this.queue.length) {
       this.queue = this.queue.slice(this.head);
       this.head = 0;
     }
-    if (this.inflight === 0 && this.head >= this.queue.length) this.idle.splice(0).forEach((r) => r());
   }
 
   private send(e: Entry): void {
-    this.js.publish(e.subject, e.data, { msgID: e.msgID, timeout: this.opts.ackTimeoutMs ?? 5000 }).then(
+    this.js!.publish(e.subject, e.data, { msgID: e.msgID, timeout: this.opts.ackTimeoutMs ?? 5000 }).then(
       () => {
         this.inflight--;
         this.published++;

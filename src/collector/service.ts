@@ -1,8 +1,14 @@
 /**
  * marketprism-collector: every enabled venue's feeds -> validated records ->
- * JetStream. READY once NATS is connected and a feed is up; the watchdog is fed
- * only while frames keep arriving (a hung socket or a blocked loop ends in a
- * restart). /health on 8087, /metrics on 9093.
+ * JetStream. /health on 8087, /metrics on 9093.
+ *
+ * READY once initialised: config loaded, HTTP listening, every venue started and the
+ * NATS connection being tried, whether or not a venue or NATS answers yet. A peer
+ * that is away is a degraded state (the status line and /health say which, and the
+ * daemon retries with backoff; records wait in the bounded publish buffer), not a
+ * failed start. The watchdog is fed while the event loop turns and the work makes
+ * progress: frames keep arriving where feeds are connected, and the NATS connect
+ * loop keeps turning while there is no connection (a hung loop ends in a restart).
  */
 import { jetstream } from '@nats-io/jetstream';
 import type { Running } from '../core/daemon.js';
@@ -11,16 +17,20 @@ import type { Logger } from '../core/logger.js';
 import { createRegistry, metricsRoute } from '../core/metrics.js';
 import type { DataType, MarketRecord } from '../core/model.js';
 import { connectNats, type NatsConnection } from '../core/nats.js';
+import { retryUntil } from '../core/retry.js';
 import { notifyReady, notifyStatus, startWatchdog } from '../core/systemd.js';
 import { type InvalidRecordError, validateRecord } from '../core/validate.js';
 import type { CollectorConfig } from './config.js';
-import { collectorHealth } from './health.js';
+import { collectorHealth, statusLine } from './health.js';
 import { LiveVenue } from './live.js';
 import { collectorMetrics } from './metrics.js';
 import { JetStreamPublisher } from './publisher.js';
 
-const RETRY_MS = 2000;
-/** No frame from any venue for this long: the watchdog stops being fed. */
+/** The NATS connect retry loop: backoff between attempts (each bounded by connectNats' own timeout). */
+const NATS_RETRY = { initialMs: 1000, maxMs: 15_000 };
+/** No attempt of the NATS connect loop for this long (several max backoffs): it is hung. */
+const NATS_LOOP_STALL_MS = 60_000;
+/** Feeds connected and yet no frame from any venue for this long: the watchdog stops being fed. */
 const SILENCE_MS = 120_000;
 
 export async function startCollector(config: CollectorConfig, log: Logger): Promise<Running> {
@@ -30,7 +40,6 @@ export async function startCollector(config: CollectorConfig, log: Logger): Prom
   const lastRecordAt = new Map<string, Partial<Record<DataType, number>>>();
   const invalidLogged = new Set<string>();
   const nats = { nc: undefined as NatsConnection | undefined, connected: false, since: startedAt };
-  let publisher: JetStreamPublisher | undefined;
   let stopping = false;
 
   const handOver = (venue: string, r: MarketRecord) => {
@@ -53,7 +62,7 @@ export async function startCollector(config: CollectorConfig, log: Logger): Prom
       metrics.bookDepth.set({ venue, symbol: r.symbol, side: 'bid' }, r.bids.length);
       metrics.bookDepth.set({ venue, symbol: r.symbol, side: 'ask' }, r.asks.length);
     }
-    publisher?.publish(r);
+    publisher.publish(r);
   };
 
   const venues = config.venues
@@ -85,10 +94,11 @@ export async function startCollector(config: CollectorConfig, log: Logger): Prom
       })),
       nats: {
         connected: nats.connected,
+        connecting: !nats.nc && natsFailures === 0,
         since: nats.since,
-        pending_acks: publisher?.pendingAcks ?? 0,
-        buffered: publisher?.queued ?? 0,
-        dropped: publisher?.dropped ?? 0,
+        pending_acks: publisher.pendingAcks,
+        buffered: publisher.queued,
+        dropped: publisher.dropped,
       },
     });
 
@@ -103,67 +113,85 @@ export async function startCollector(config: CollectorConfig, log: Logger): Prom
     servers.push(await startHttpServer({ name: 'metrics', ...config.metrics, routes: { '/metrics': metricsRoute(registry) } }, log));
   }
 
-  // NATS first: until it answers there is nowhere to put records.
-  const connect = async () => {
-    for (let attempt = 1; !stopping; attempt++) {
-      try {
-        return await connectNats({ servers: config.nats.servers, name: 'marketprism-collector' }, log);
-      } catch (err) {
-        if (attempt === 1 || attempt % 15 === 0) log.warn({ err: (err as Error).message, attempt }, 'NATS connect failed; retrying');
-        notifyStatus(`waiting for NATS: ${(err as Error).message.slice(0, 120)}`);
-        await new Promise((r) => setTimeout(r, RETRY_MS));
-      }
-    }
-    return undefined;
-  };
-  const startup = (async () => {
-    const nc = await connect();
-    if (!nc) return;
-    nats.nc = nc;
-    nats.connected = true;
-    void (async () => {
-      for await (const s of nc.status()) {
-        if (s.type === 'disconnect' && nats.connected) Object.assign(nats, { connected: false, since: Date.now() });
-        if (s.type === 'reconnect') Object.assign(nats, { connected: true, since: Date.now() });
-      }
-    })();
-    publisher = new JetStreamPublisher(
-      jetstream(nc),
-      { maxPending: config.nats.max_pending_acks, bufferMax: config.nats.buffer_max_records, ackTimeoutMs: config.nats.ack_timeout_ms },
-      log,
-      {
-        published: (r, ms) => {
-          metrics.published.inc({ data_type: r.data_type });
-          metrics.publishLatency.observe(ms / 1000);
-        },
-        dropped: (r) => metrics.dropped.inc({ data_type: r.data_type }),
+  const publisher = new JetStreamPublisher(
+    undefined, // attached once NATS answers; until then records wait in the bounded buffer
+    { maxPending: config.nats.max_pending_acks, bufferMax: config.nats.buffer_max_records, ackTimeoutMs: config.nats.ack_timeout_ms },
+    log,
+    {
+      published: (r, ms) => {
+        metrics.published.inc({ data_type: r.data_type });
+        metrics.publishLatency.observe(ms / 1000);
       },
-    );
-    for (const v of venues) v.start();
-    log.info({ venues: venues.map((v) => v.cfg.name) }, 'collector running');
-  })();
+      dropped: (r) => metrics.dropped.inc({ data_type: r.data_type }),
+    },
+  );
 
-  let ready = false;
+  // NATS and the venues independently: neither waits for the other, nor READY for either.
+  const abort = new AbortController();
+  let natsAttemptAt = Date.now();
+  let natsFailures = 0;
+  const startup = retryUntil(
+    () => {
+      natsAttemptAt = Date.now();
+      return connectNats({ servers: config.nats.servers, name: 'marketprism-collector' }, log);
+    },
+    {
+      ...NATS_RETRY,
+      signal: abort.signal,
+      onError: (err, attempt, delayMs) => {
+        natsAttemptAt = Date.now();
+        natsFailures++;
+        if (attempt === 0 || attempt % 15 === 0)
+          log.warn({ err: err.message, attempt, retry_in_ms: Math.round(delayMs) }, 'NATS connect failed; retrying (records are buffered meanwhile)');
+      },
+    },
+  ).then(
+    async (nc) => {
+      if (stopping) return void (await nc.close().catch(() => undefined));
+      nats.nc = nc;
+      Object.assign(nats, { connected: true, since: Date.now() });
+      void (async () => {
+        for await (const s of nc.status()) {
+          if (s.type === 'disconnect' && nats.connected) Object.assign(nats, { connected: false, since: Date.now() });
+          if (s.type === 'reconnect') Object.assign(nats, { connected: true, since: Date.now() });
+        }
+      })();
+      publisher.attach(jetstream(nc));
+      log.info({ buffered: publisher.queued }, 'NATS connected; publishing');
+    },
+    () => undefined, // stopped before NATS answered
+  );
+  for (const v of venues) v.start();
+
+  const status = () => statusLine(health());
+  notifyReady(status());
+  log.info({ venues: venues.map((v) => v.cfg.name), nats: nats.connected }, 'collector ready');
+
+  /** Per venue: when its feeds last went from none connected to some (so a venue that just came back is not "silent"). */
+  const upSince = new Map<LiveVenue, number>();
+  let lastStatus = '';
   const refresh = setInterval(() => {
-    metrics.pendingAcks.set(publisher?.pendingAcks ?? 0);
-    metrics.buffered.set(publisher?.queued ?? 0);
+    metrics.pendingAcks.set(publisher.pendingAcks);
+    metrics.buffered.set(publisher.queued);
     for (const v of venues) {
       metrics.connections.set({ venue: v.cfg.name }, v.connectedFeeds);
       metrics.restPending.set({ venue: v.cfg.name }, v.scheduler.pending);
+      if (v.connectedFeeds === 0) upSince.delete(v);
+      else if (!upSince.has(v)) upSince.set(v, Date.now());
     }
-    const connected = venues.reduce((a, v) => a + v.connectedFeeds, 0);
-    if (!ready && nats.connected && connected > 0) {
-      ready = true;
-      notifyReady(`collecting from ${venues.length} venues`);
-      log.info('ready');
-    }
-    if (ready) notifyStatus(`${health().status}: ${connected} feeds up; ${publisher?.pendingAcks ?? 0} acks pending; ${publisher?.dropped ?? 0} dropped`);
+    const line = status();
+    if (line !== lastStatus) notifyStatus(line);
+    lastStatus = line;
   }, 1000);
   refresh.unref();
 
   const stopWatchdog = startWatchdog(() => {
-    if (!ready) return Date.now() - startedAt < SILENCE_MS;
-    return venues.some((v) => Date.now() - v.lastMessageAt < SILENCE_MS);
+    const now = Date.now();
+    // No connection yet: the connect loop must keep turning.
+    if (!nats.nc && now - natsAttemptAt > NATS_LOOP_STALL_MS) return false;
+    // Where feeds are connected, frames must arrive somewhere (a venue that is down retries on its own timers).
+    const up = venues.filter((v) => upSince.has(v));
+    return up.length === 0 || up.some((v) => now - Math.max(v.lastMessageAt, upSince.get(v)!) < SILENCE_MS);
   }, log);
 
   return {
@@ -171,11 +199,12 @@ export async function startCollector(config: CollectorConfig, log: Logger): Prom
       stopping = true;
       stopWatchdog();
       clearInterval(refresh);
+      abort.abort();
       await Promise.all(venues.map((v) => v.stop()));
-      await startup.catch(() => undefined);
-      if (publisher && !(await publisher.flush(5000)))
-        log.warn({ queued: publisher.queued, pending: publisher.pendingAcks }, 'stopping with records not acknowledged');
-      publisher?.close();
+      await startup;
+      if (!(await publisher.flush(publisher.attached ? 5000 : 0)))
+        log.warn({ queued: publisher.queued, pending: publisher.pendingAcks, nats: nats.connected }, 'stopping with records not acknowledged');
+      publisher.close();
       await nats.nc?.drain().catch(() => undefined);
       await Promise.all(servers.map((s) => s.close()));
     },

@@ -92,7 +92,11 @@ export async function runDaemon<C extends { log_level: LogLevel }>(spec: DaemonS
   try {
     running = await spec.start(config, log, file);
   } catch (err) {
+    // Only what cannot work by waiting ends here (a port held, a config the daemon cannot run):
+    // a peer that is away is retried inside `start`. The reason goes to the journal and the status line.
     log.fatal({ err }, 'could not start');
+    notifyStatus(`could not start: ${(err as Error).message.slice(0, 300)}`);
+    log.flush();
     process.exit(1);
   }
 

@@ -1,7 +1,10 @@
 /**
- * The systemd notify contract: READY=1 only when the daemon can do its job, STATUS=
- * lines for `systemctl status`, and WATCHDOG=1 only while a liveness check passes,
- * so a hung or stalled daemon is killed and restarted by systemd.
+ * The systemd notify contract: READY=1 once the daemon is initialised and doing what
+ * it can (collector and storage: config loaded, HTTP listening, peers being connected
+ * in retry loops; a peer that is away is a degraded state, not a failed start; the
+ * broker: nats-server healthy), STATUS= lines for `systemctl status` saying what is
+ * degraded, and WATCHDOG=1 only while a liveness check passes, so a hung or stalled
+ * daemon is killed and restarted by systemd.
  * Outside systemd (no NOTIFY_SOCKET) every call is a no-op.
  */
 import { createRequire } from 'node:module';
@@ -52,8 +55,10 @@ export function watchdogIntervalMs(): number {
 
 /**
  * Pings the watchdog every half interval while `alive()` returns true. The check
- * itself must prove progress (e.g. "the consumer loop turned in the last N seconds"),
- * and a blocked event loop stops the timer, so either hang ends in a restart.
+ * itself must prove progress (e.g. "the consumer loop turned in the last N seconds",
+ * "the connect retry loop made an attempt lately"), and a blocked event loop stops the
+ * timer, so either hang ends in a restart. A peer that is away is not a hang: the
+ * loop retrying it is the progress.
  */
 export function startWatchdog(alive: () => boolean, log: Logger): () => void {
   const interval = watchdogIntervalMs();

@@ -115,8 +115,19 @@ export class TypeConsumer {
   }
 
   async run(signal: AbortSignal): Promise<void> {
-    const consumer = await this.js.consumers.get(this.opts.stream, this.opts.durable);
-    while (!signal.aborted) {
+    // NATS can go away between ensure() and here: retry (the loop turning is what the watchdog sees), never throw.
+    let consumer: Awaited<ReturnType<JetStreamClient['consumers']['get']>> | undefined;
+    while (!consumer && !signal.aborted) {
+      this.lastLoopAt = Date.now();
+      try {
+        consumer = await this.js.consumers.get(this.opts.stream, this.opts.durable);
+      } catch (err) {
+        this.setFailing(`attach: ${(err as Error).message}`);
+        await sleep(1000, signal);
+      }
+    }
+    if (this.failing?.startsWith('attach: ')) this.failing = undefined;
+    while (consumer && !signal.aborted) {
       this.lastLoopAt = Date.now();
       let msgs: JsMsg[];
       try {

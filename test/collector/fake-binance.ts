@@ -26,7 +26,7 @@ export interface FakeBinance {
   close(): Promise<void>;
 }
 
-export async function startFakeBinance(opts: { tickMs?: number; seed?: number } = {}): Promise<FakeBinance> {
+export async function startFakeBinance(opts: { tickMs?: number; seed?: number; port?: number } = {}): Promise<FakeBinance> {
   let seed = opts.seed ?? 42;
   const rand = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
   const bids = new Map<string, string>();
@@ -97,7 +97,7 @@ export async function startFakeBinance(opts: { tickMs?: number; seed?: number } 
     for (const ws of wss.clients) for (const f of frames) ws.send(f);
   }, opts.tickMs ?? 10);
 
-  await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+  await new Promise<void>((r) => http.listen(opts.port ?? 0, '127.0.0.1', r));
   const port = (http.address() as AddressInfo).port;
   return {
     wsUrl: `ws://127.0.0.1:${port}`,

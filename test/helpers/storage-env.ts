@@ -90,9 +90,13 @@ export async function queryViaDaemon<T = Record<string, unknown>>(healthPort: nu
     .map((l) => JSON.parse(l) as T);
 }
 
-/** The storage daemon in this process on `env`'s config, once its /health answers 200; returns its stop. */
+/** The storage daemon in this process on `env`'s config, once its /health says healthy (200 also means degraded); returns its stop. */
 export async function startHealthyStorage(env: StorageEnv): Promise<() => Promise<void>> {
   const running = await startStorage(loadStorageConfig(env.configFile), quietLog('storage'));
-  await waitFor('storage healthy', async () => (await fetch(`http://127.0.0.1:${env.healthPort}/health`)).status === 200, 30_000);
+  await waitFor(
+    'storage healthy',
+    async () => ((await (await fetch(`http://127.0.0.1:${env.healthPort}/health`)).json()) as { status: string }).status === 'healthy',
+    30_000,
+  );
   return () => running.stop();
 }
