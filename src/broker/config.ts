@@ -65,7 +65,10 @@ export function loadBrokerConfig(file: string): BrokerConfig {
   };
   backoff.done();
   if (!nats_server.auth && !isLoopback(nats_server.host)) {
-    n.fail('host', `${nats_server.host} is reachable from other hosts, so NATS needs authentication: set nats_server.auth (see docs/security.md), or listen on 127.0.0.1`);
+    n.fail(
+      'host',
+      `${nats_server.host} is reachable from other hosts, so NATS needs authentication: set nats_server.auth (see docs/security.md), or listen on 127.0.0.1`,
+    );
   }
   if (nats_server.port === nats_server.monitor_port) n.fail('monitor_port', `${nats_server.monitor_port} is also nats_server.port; they need two ports`);
   n.done();
@@ -109,14 +112,17 @@ function readTls(n: ConfigReader): BrokerTls | undefined {
     ca_file: t.has('ca_file') ? t.readableFile('ca_file') : (t.raw('ca_file'), ''),
     verify_clients: t.bool('verify_clients', false),
   };
-  if (tls.verify_clients && !tls.ca_file) t.fail('verify_clients', 'needs ca_file (the CA that signs the clients\' certificates)');
+  if (tls.verify_clients && !tls.ca_file) t.fail('verify_clients', "needs ca_file (the CA that signs the clients' certificates)");
   t.done();
   return tls;
 }
 
 /** How the broker itself and `marketprism streams ensure` connect: as admin, over loopback. */
 export function adminAuth(c: BrokerConfig['nats_server']): NatsClientAuth {
-  const tls = c.tls && { ca_file: c.tls.ca_file, ...(c.tls.verify_clients ? { cert_file: c.tls.cert_file, key_file: c.tls.key_file } : { cert_file: '', key_file: '' }) };
+  const tls = c.tls && {
+    ca_file: c.tls.ca_file,
+    ...(c.tls.verify_clients ? { cert_file: c.tls.cert_file, key_file: c.tls.key_file } : { cert_file: '', key_file: '' }),
+  };
   return { user: c.auth ? 'admin' : '', password_file: c.auth?.admin ?? '', tls };
 }
 

@@ -285,7 +285,10 @@ export class ConfigReader {
     if (!path || fileProblem(path)) return path;
     const mode = statSync(path).mode & 0o777;
     if (mode & 0o007) {
-      this.fail(k, `${path} is open to every user of this host (mode 0${mode.toString(8)}); it holds a secret: chmod 0640 ${path} (owner root, group marketprism)`);
+      this.fail(
+        k,
+        `${path} is open to every user of this host (mode 0${mode.toString(8)}); it holds a secret: chmod 0640 ${path} (owner root, group marketprism)`,
+      );
     } else if (readFileSync(path, 'utf8').trim() === '') {
       this.fail(k, `${path} is empty`);
     }
@@ -337,7 +340,8 @@ function fileProblem(path: string): string | undefined {
     return undefined;
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return `${path} does not exist (a single host: \`marketprism credentials ensure\` creates the NATS credentials; see docs/security.md)`;
+    if (code === 'ENOENT')
+      return `${path} does not exist (a single host: \`marketprism credentials ensure\` creates the NATS credentials; see docs/security.md)`;
     if (code === 'EACCES') return `${path} cannot be read by this user (it should be root:marketprism, mode 0640)`;
     return `cannot read ${path}: ${(err as Error).message}`;
   }

@@ -40,7 +40,8 @@ export interface NatsOptions {
 export function readNatsClientAuth(n: ConfigReader, role: string): NatsClientAuth {
   const password_file = n.has('password_file') ? n.secretFile('password_file') : (n.raw('password_file'), '');
   const user = n.string('user', password_file ? role : '');
-  if (user && !password_file) n.fail('user', `user ${JSON.stringify(user)} needs password_file (the file holding its password, e.g. /etc/marketprism/nats/${role}.password)`);
+  if (user && !password_file)
+    n.fail('user', `user ${JSON.stringify(user)} needs password_file (the file holding its password, e.g. /etc/marketprism/nats/${role}.password)`);
   return { user, password_file, tls: readClientTls(n) };
 }
 
@@ -56,7 +57,8 @@ export function readClientTls(n: ConfigReader): NatsClientTls | undefined {
     cert_file: t.has('cert_file') ? t.readableFile('cert_file') : (t.raw('cert_file'), ''),
     key_file: t.has('key_file') ? t.secretFile('key_file') : (t.raw('key_file'), ''),
   };
-  if (Boolean(tls.cert_file) !== Boolean(tls.key_file)) t.fail(tls.cert_file ? 'key_file' : 'cert_file', 'cert_file and key_file go together (a client certificate and its key)');
+  if (Boolean(tls.cert_file) !== Boolean(tls.key_file))
+    t.fail(tls.cert_file ? 'key_file' : 'cert_file', 'cert_file and key_file go together (a client certificate and its key)');
   t.done();
   return tls;
 }

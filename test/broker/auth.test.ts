@@ -49,9 +49,9 @@ describe('NATS authentication and permissions (broker with nats_server.auth)', (
     await expect(connect({ servers: broker.url, timeout: 3000, reconnect: false, user: 'collector', pass: 'not-the-password' })).rejects.toThrow(
       /authorization violation/i,
     );
-    await expect(connect({ servers: broker.url, timeout: 3000, reconnect: false, user: 'collector', pass: readPasswordFile(broker.passwordFile('storage')) })).rejects.toThrow(
-      /authorization violation/i,
-    );
+    await expect(
+      connect({ servers: broker.url, timeout: 3000, reconnect: false, user: 'collector', pass: readPasswordFile(broker.passwordFile('storage')) }),
+    ).rejects.toThrow(/authorization violation/i);
   });
 
   it('renders nats-server.conf 0600 and keeps passwords out of the broker log and the process arguments', async () => {
