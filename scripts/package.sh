@@ -99,7 +99,11 @@ for module in "${MODULES[@]}"; do
 
   # Smoke test of the staged tree with the bundled runtime: the daemon and CLI start and answer.
   "$dir/node/bin/node" "$dir/app/bin/marketprism-$module.js" --version
+  # check-config reads the NATS password files the config names: throwaway ones, never packaged
+  # (the post-install generates the real ones on the target host).
+  "$dir/node/bin/node" "$dir/app/bin/marketprism.js" credentials ensure --dir "$dir/etc/nats" --group "$(id -gn)" >/dev/null
   "$dir/node/bin/node" "$dir/app/bin/marketprism-$module.js" check-config --config "$dir/etc/$module.yaml"
+  rm -rf "$dir/etc/nats"
   "$dir/node/bin/node" "$dir/app/bin/marketprism.js" --version
 
   for packager in deb rpm; do
