@@ -90,6 +90,8 @@ export async function connectNats(opts: NatsOptions, log: Logger): Promise<NatsC
     reconnectJitter: 500,
     timeout: opts.connectTimeoutMs ?? 5000,
     pingInterval: 20_000,
+    // A refused password (a rotation half done, a file not yet copied) is retried like an outage, never a closed connection.
+    ignoreAuthErrorAbort: true,
     ...authOptions(opts.auth),
   });
   void watchStatus(nc, log);
