@@ -256,6 +256,8 @@ export class ConfigReader {
     if (servers.length === 0) this.fail(k, 'needs at least one server, e.g. ["nats://127.0.0.1:4222"]');
     for (const s of servers) {
       if (!isNatsUrl(s)) this.fail(k, `expected nats://host:port or tls://host:port URLs, got ${show(s)}`);
+      // Never echo the value: it holds a secret.
+      else if (hasUserInfo(s)) this.fail(k, 'a URL with user or password in it would show in logs and /health: use nats.user and nats.password_file');
     }
     return servers;
   }
@@ -344,6 +346,16 @@ function fileProblem(path: string): string | undefined {
       return `${path} does not exist (a single host: \`marketprism credentials ensure\` creates the NATS credentials; see docs/security.md)`;
     if (code === 'EACCES') return `${path} cannot be read by this user (it should be root:marketprism, mode 0640)`;
     return `cannot read ${path}: ${(err as Error).message}`;
+  }
+}
+
+/** `scheme://user:pass@host`: credentials where they would be logged with the URL. */
+export function hasUserInfo(url: string): boolean {
+  try {
+    const u = new URL(url);
+    return u.username !== '' || u.password !== '';
+  } catch {
+    return false;
   }
 }
 

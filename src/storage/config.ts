@@ -1,5 +1,5 @@
 /** marketprism-storage configuration: shape, defaults and validation. */
-import { ConfigReader, MAX_TIMER_MS, readYamlFile } from '../core/config.js';
+import { ConfigReader, MAX_TIMER_MS, hasUserInfo, readYamlFile } from '../core/config.js';
 import { LOG_LEVELS, type LogLevel } from '../core/logger.js';
 import { readNatsClientAuth, type NatsClientAuth } from '../core/nats.js';
 
@@ -62,6 +62,8 @@ export function loadStorageConfig(file: string): StorageConfig {
   }
   try {
     new URL(clickhouse.url);
+    if (hasUserInfo(clickhouse.url))
+      c.fail('url', 'a URL with user or password in it would show in logs: use clickhouse.username and clickhouse.password_file');
   } catch {
     c.fail('url', `not a URL: ${JSON.stringify(clickhouse.url)}`);
   }

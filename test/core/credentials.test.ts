@@ -132,6 +132,16 @@ describe('check-config: credential files and insecure settings', () => {
     );
   });
 
+  it('refuses credentials inside URLs, without repeating them', () => {
+    const f = write('collector-url.yaml', 'nats:\n  servers: ["nats://collector:s3cretPassw0rd@127.0.0.1:4222"]\n');
+    const problems = problemsOf(() => loadCollectorConfig(f));
+    expect(problems).toEqual([`${f}: nats.servers: a URL with user or password in it would show in logs and /health: use nats.user and nats.password_file`]);
+    const g = write('storage-url.yaml', 'clickhouse:\n  url: http://default:s3cretPassw0rd@127.0.0.1:8123\n');
+    expect(problemsOf(() => loadStorageConfig(g))).toEqual([
+      `${g}: clickhouse.url: a URL with user or password in it would show in logs: use clickhouse.username and clickhouse.password_file`,
+    ]);
+  });
+
   it('the broker refuses a password nats-server would misread', () => {
     const c = loadBrokerConfig(
       write(
