@@ -107,7 +107,7 @@ export async function startCollector(config: CollectorConfig, log: Logger): Prom
   const connect = async () => {
     for (let attempt = 1; !stopping; attempt++) {
       try {
-        return await connectNats({ servers: config.nats.servers, auth: config.nats.auth, name: 'marketprism-collector' }, log);
+        return await connectNats({ ...config.nats, name: 'marketprism-collector' }, log);
       } catch (err) {
         if (attempt === 1 || attempt % 15 === 0) log.warn({ err: (err as Error).message, attempt }, 'NATS connect failed; retrying');
         notifyStatus(`waiting for NATS: ${(err as Error).message.slice(0, 120)}`);

@@ -25,6 +25,7 @@ export interface NatsClientAuth {
 
 export const NO_AUTH: NatsClientAuth = { user: '', password_file: '', tls: undefined };
 
+/** A daemon passes its config's whole `nats:` section (servers, auth) plus its name; other keys are ignored. */
 export interface NatsOptions {
   servers: string[];
   name: string;

@@ -108,7 +108,7 @@ export async function startStorage(config: StorageConfig, log: Logger): Promise<
     }
     state.clickhouse.ok = true;
     log.info(report, 'schema ready');
-    const nc = await until('NATS connect', () => connectNats({ servers: config.nats.servers, auth: config.nats.auth, name: `marketprism-storage-${config.tier}` }, log));
+    const nc = await until('NATS connect', () => connectNats({ ...config.nats, name: `marketprism-storage-${config.tier}` }, log));
     state.nc = nc;
     const jsm = await jetstreamManager(nc);
     await until(`stream ${config.nats.stream}`, () => jsm.streams.info(config.nats.stream));
