@@ -272,6 +272,7 @@ security_checks() {
     inside cat "$f" >>"$RUN/passwords"
   done
   [ "$(inside stat -c '%a %U' /var/lib/marketprism/broker/nats-server.conf)" = "600 marketprism" ] || die "nats-server.conf is not 0600 marketprism"
+  [ -z "$(inside find /usr/lib/marketprism -name '*.password')" ] || die "a package ships a password file: $(inside find /usr/lib/marketprism -name '*.password' | head -3)"
   # node from this checkout, in the machine's network namespace; passwords on stdin, never in argv.
   out=$(in_net node --input-type=module -e '
     import { connect } from "@nats-io/transport-node";

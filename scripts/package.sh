@@ -25,7 +25,9 @@ npm run --silent build
 # One production tree shared by the three packages: the checkout's node_modules (installed by
 # npm ci from the lock file, addons built here) pruned to the runtime dependencies.
 rm -rf "$STAGE" && mkdir -p "$STAGE/app/build"
-cp -r bin config package.json package-lock.json "$STAGE/app/"
+cp -r bin package.json package-lock.json "$STAGE/app/"
+# The default configs only: never a checkout's config/nats (test or quickstart passwords) or other local files.
+mkdir -p "$STAGE/app/config" && cp config/*.yaml "$STAGE/app/config/"
 cp -r build/src "$STAGE/app/build/src"
 # Test tooling (exchange simulator, ClickHouse-over-chDB fixture) stays out of the packages.
 rm -rf "$STAGE/app/bin/marketprism-sim.js" "$STAGE/app/build/src/sim" "$STAGE/app/build/src/testing" "$STAGE"/app/build/src/collector/venues/*/sim
