@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCollectorConfig } from '../../src/collector/config.js';
 import { startCollector } from '../../src/collector/service.js';
 import type { Running } from '../../src/core/daemon.js';
-import { authOptions, readPasswordFile } from '../../src/core/nats.js';
+import { authOptions, connectNats, readPasswordFile } from '../../src/core/nats.js';
 import { startExchangeSim, type ExchangeSim } from '../../src/sim/sim.js';
 import { loadStorageConfig } from '../../src/storage/config.js';
 import { startStorage } from '../../src/storage/service.js';
@@ -166,5 +166,42 @@ describe('NATS authentication and permissions (broker with nats_server.auth)', (
       const health = await (await fetch(`http://127.0.0.1:${healthPort}/health`)).text();
       for (const role of ['collector', 'storage'] as const) expect(health).not.toContain(readPasswordFile(broker.passwordFile(role)));
     });
+  });
+});
+
+describe('rotating a password (docs/security.md)', () => {
+  let broker: BrokerEnv;
+  beforeAll(async () => {
+    broker = await brokerEnv({ auth: true });
+  });
+  afterAll(async () => {
+    await broker?.daemon.stop();
+  });
+
+  it('a client whose file is stale keeps retrying (never closes) and is back once its file holds the new password', async () => {
+    const file = broker.passwordFile('collector');
+    const clientFile = join(broker.dir, 'client-collector.password'); // the collector host's copy
+    writeFileSync(clientFile, readFileSync(file), { mode: 0o640 });
+    const nc = await connectNats({ servers: [broker.url], name: 'test', auth: { user: 'collector', password_file: clientFile, tls: undefined } }, quietLog());
+    const js = jetstream(nc, { timeout: 3000 });
+    await js.publish('trade.binance.spot.BTC-USDT', '{}', { msgID: 'rot-1' });
+
+    writeFileSync(file, 'rotated-Password-0123456789\n'); // the broker host first
+    await broker.daemon.stop();
+    await broker.start();
+    // Refused meanwhile (the stale copy), and still trying: not closed.
+    // nats.js would close the connection after two refusals in a row: wait for three.
+    const refusals = () => broker.daemon.output().split('authentication error - User \\"collector\\"').length - 1;
+    await waitFor('the stale password refused three times', () => refusals() >= 3, 30_000);
+    expect(nc.isClosed()).toBe(false);
+
+    writeFileSync(clientFile, 'rotated-Password-0123456789\n'); // then the collector host's copy
+    await waitFor(
+      'publish with the rotated password',
+      async () => (await js.publish('trade.binance.spot.BTC-USDT', '{}', { msgID: 'rot-2' }).catch(() => undefined)) !== undefined,
+      30_000,
+    );
+    expect(broker.daemon.output()).not.toContain('rotated-Password-0123456789');
+    await nc.close();
   });
 });
