@@ -10,7 +10,7 @@ import type { Logger } from '../core/logger.js';
 import { connectNats } from '../core/nats.js';
 import { ensureStreams, loadStreamSpecs } from '../core/streams.js';
 import { notifyReady, notifyStatus, startWatchdog } from '../core/systemd.js';
-import { adminAuth, type BrokerConfig } from './config.js';
+import { adminAuth, isLoopback, type BrokerConfig } from './config.js';
 import { renderNatsConfig } from './nats-config.js';
 import { assertPortsFree } from './ports.js';
 import { NatsSupervisor } from './supervisor.js';
@@ -24,6 +24,9 @@ export async function startBroker(config: BrokerConfig, log: Logger, file = 'bro
   chmodSync(confFile, 0o600);
 
   const { host, port, monitor_host, monitor_port } = config.nats_server;
+  if (!isLoopback(host) && !config.nats_server.tls) {
+    log.warn({ host }, 'NATS listens beyond loopback without TLS: passwords and data cross the network in clear text (set nats_server.tls, docs/security.md)');
+  }
   await assertPortsFree(host, { port }, file);
   await assertPortsFree(monitor_host, { monitor_port }, file);
   const sup = new NatsSupervisor(config.nats_server, confFile, log);
