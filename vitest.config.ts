@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    globalSetup: ['test/helpers/global-setup.ts'],
     exclude: ['test/**/*.live.test.ts', 'node_modules/**'],
     testTimeout: 60_000,
     hookTimeout: 60_000,

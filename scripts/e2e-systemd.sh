@@ -331,6 +331,41 @@ degraded_start() {
   inside systemctl daemon-reload
   pass "degraded start: data flows once venues, broker and engine return (no restart)"
 }
+# --- security (issue 8): NATS credentials from files, refused without them, never shown ---
+# The packages generate one password per role at install; nats-server refuses a client without
+# them; the collector user cannot touch the streams; no password in `ps` or the journal.
+security_checks() {
+  local f role out
+  [ "$(inside stat -c '%a %U:%G' /etc/marketprism/nats)" = "750 root:marketprism" ] || die "/etc/marketprism/nats mode/owner"
+  for role in admin collector storage; do
+    f=/etc/marketprism/nats/$role.password
+    [ "$(inside stat -c '%a %U:%G' "$f")" = "640 root:marketprism" ] || die "$f is not 0640 root:marketprism"
+    inside cat "$f" >>"$RUN/passwords"
+  done
+  [ "$(inside stat -c '%a %U' /var/lib/marketprism/broker/nats-server.conf)" = "600 marketprism" ] || die "nats-server.conf is not 0600 marketprism"
+  [ -z "$(inside find /usr/lib/marketprism -name '*.password')" ] || die "a package ships a password file: $(inside find /usr/lib/marketprism -name '*.password' | head -3)"
+  # node from this checkout, in the machine's network namespace; passwords on stdin, never in argv.
+  out=$(in_net node --input-type=module -e '
+    import { connect } from "@nats-io/transport-node";
+    import { readFileSync } from "node:fs";
+    const [admin, collector] = readFileSync(0, "utf8").trim().split("\n");
+    const url = "nats://127.0.0.1:4222";
+    const refused = (p) => p.then(() => "accepted", (e) => (/authorization violation|permissions violation/i.test(String(e)) ? "refused" : `error ${e}`));
+    const anon = await refused(connect({ servers: url, reconnect: false, timeout: 5000 }));
+    const wrong = await refused(connect({ servers: url, reconnect: false, timeout: 5000, user: "collector", pass: admin }));
+    const nc = await connect({ servers: url, reconnect: false, timeout: 5000, user: "collector", pass: collector });
+    const del = await refused(nc.request("$JS.API.STREAM.DELETE.MARKET_DATA", "", { timeout: 5000 }));
+    await nc.close();
+    console.log(`anonymous ${anon}, wrong password ${wrong}, collector deleting MARKET_DATA ${del}`);
+  ' <"$RUN/passwords" 2>&1) || { echo "$out"; die "NATS client check"; }
+  [ "$out" = "anonymous refused, wrong password refused, collector deleting MARKET_DATA refused" ] || die "NATS auth: $out"
+  log "nats: $out"
+  [ "$(stream_msgs)" -gt 0 ] || die "MARKET_DATA gone after the collector's delete attempt"
+  ! inside ps -eo args | grep -qF -f "$RUN/passwords" || die "a NATS password appears in ps output"
+  ! inside journalctl --no-pager -o cat | grep -qF -f "$RUN/passwords" || die "a NATS password appears in the journal"
+  : >"$RUN/passwords"
+}
+# --- end security ---
 
 start_sim
 
@@ -345,6 +380,7 @@ point_collector_at_sim
 check_installed "$VERSION"
 pass "deb install: units active with status lines"
 STEP="deb: data flow"; start_clickhouse deb; data_flows deb; pass "deb data in ClickHouse"
+STEP="deb: security"; security_checks; pass "NATS credentials 0640 root:marketprism, auth enforced, no password in ps or journal"
 STEP="deb: degraded start"; degraded_start
 STEP="deb: journald"; journal_priorities; pass "journald priorities"
 STEP="deb: watchdog"; watchdog_restarts; pass "watchdog restart"
@@ -383,6 +419,7 @@ inside rpmlint -r /mnt/dist/rpmlintrc -i "${UNITS[@]}" >"$RUN/rpmlint.log" 2>&1 
 grep -q ' 0 errors' "$RUN/rpmlint.log" || { grep -E ' E: |errors' "$RUN/rpmlint.log"; die "rpmlint reports errors"; }
 pass "rpmlint: $(grep -o '[0-9]* errors, [0-9]* warnings' "$RUN/rpmlint.log")"
 STEP="rpm: data flow"; start_clickhouse rpm; data_flows rpm; pass "rpm data in ClickHouse"
+STEP="rpm: security"; security_checks; pass "rpm: NATS credentials and auth"
 STEP="rpm: journald"; journal_priorities; pass "rpm journald priorities"
 STEP="rpm: watchdog"; watchdog_restarts; pass "rpm watchdog restart"
 STEP="rpm: nats-server kill"; nats_server_restart; pass "rpm nats-server restart"

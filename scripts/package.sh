@@ -25,7 +25,9 @@ npm run --silent build
 # One production tree shared by the three packages: the checkout's node_modules (installed by
 # npm ci from the lock file, addons built here) pruned to the runtime dependencies.
 rm -rf "$STAGE" && mkdir -p "$STAGE/app/build"
-cp -r bin config package.json package-lock.json "$STAGE/app/"
+cp -r bin package.json package-lock.json "$STAGE/app/"
+# The default configs only: never a checkout's config/nats (test or quickstart passwords) or other local files.
+mkdir -p "$STAGE/app/config" && cp config/*.yaml "$STAGE/app/config/"
 cp -r build/src "$STAGE/app/build/src"
 # Test tooling (exchange simulator, ClickHouse-over-chDB fixture) stays out of the packages.
 rm -rf "$STAGE/app/bin/marketprism-sim.js" "$STAGE/app/build/src/sim" "$STAGE/app/build/src/testing" "$STAGE"/app/build/src/collector/venues/*/sim
@@ -99,7 +101,11 @@ for module in "${MODULES[@]}"; do
 
   # Smoke test of the staged tree with the bundled runtime: the daemon and CLI start and answer.
   "$dir/node/bin/node" "$dir/app/bin/marketprism-$module.js" --version
+  # check-config reads the NATS password files the config names: throwaway ones, never packaged
+  # (the post-install generates the real ones on the target host).
+  "$dir/node/bin/node" "$dir/app/bin/marketprism.js" credentials ensure --dir "$dir/etc/nats" --group "$(id -gn)" >/dev/null
   "$dir/node/bin/node" "$dir/app/bin/marketprism-$module.js" check-config --config "$dir/etc/$module.yaml"
+  rm -rf "$dir/etc/nats"
   "$dir/node/bin/node" "$dir/app/bin/marketprism.js" --version
 
   for packager in deb rpm; do

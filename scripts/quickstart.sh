@@ -32,6 +32,8 @@ for port in 4222 8222 8085 8087 9093; do
 done
 
 mkdir -p "$RUN"
+# NATS with a user per role, as the packages install it: the passwords in $RUN/nats (kept across runs).
+node bin/marketprism.js credentials ensure --dir "$RUN/nats" --group "$(id -gn)" >/dev/null
 cp config/streams.yaml "$RUN/streams.yaml"
 sed -e "s#binary: nats-server .*#binary: $(command -v nats-server)#" \
     -e "s#store_dir: .*#store_dir: $RUN/broker/jetstream#" \
@@ -75,7 +77,7 @@ wait_http "http://127.0.0.1:8087/health" "the collector"
 cat <<MSG
 
   MarketPrism is running (Ctrl-C to stop).
-    broker     nats://127.0.0.1:4222   monitoring http://127.0.0.1:8222/jsz
+    broker     nats://127.0.0.1:4222   monitoring http://127.0.0.1:8222/jsz   users admin, collector, storage: passwords in $RUN/nats
     storage    http://127.0.0.1:8085/health   data: $RUN/storage/chdb (databases marketprism_hot)
     collector  http://127.0.0.1:8087/health   metrics http://127.0.0.1:9093/metrics
 

@@ -18,6 +18,17 @@ esac
 
 update-alternatives --quiet --install /usr/bin/marketprism marketprism "$LIB/bin/marketprism" @ALT_PRIORITY@
 
+# NATS passwords for a single host: each package creates the role files that are missing
+# (random, 0640 root:marketprism, in a 0750 directory), so any install order works; existing
+# files are kept (upgrades, or files copied from the broker host on a multi-host setup).
+if out=$("$LIB/bin/marketprism" credentials ensure --dir /etc/marketprism/nats --group marketprism 2>&1); then
+  created=$(printf '%s\n' "$out" | grep -c '^created ' || true)
+  echo "marketprism-$MODULE: NATS credentials in /etc/marketprism/nats: $created created, $(printf '%s\n' "$out" | grep -c '^kept ' || true) kept"
+else
+  echo "marketprism-$MODULE: NATS credentials: $(printf '%s\n' "$out" | tail -n 1)" >&2
+  exit 1
+fi
+
 # Runs a `marketprism` provisioning command as the service user, bounded in time.
 provision() {
   what=$1; shift

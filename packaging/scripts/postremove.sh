@@ -13,6 +13,10 @@ case "$1" in
     for unit in @UNITS@ @OPTIONAL_UNITS@; do
       rm -f /etc/systemd/system/*.wants/"$unit"
     done
+    if ! ls -d /usr/lib/marketprism/*/ >/dev/null 2>&1; then
+      # The NATS passwords `marketprism credentials ensure` generated: the last package purged takes them.
+      rm -rf /etc/marketprism/nats
+    fi
     rmdir --ignore-fail-on-non-empty /var/lib/marketprism /etc/marketprism 2>/dev/null || true
     if ! ls -d /usr/lib/marketprism/*/ >/dev/null 2>&1; then
       if getent passwd marketprism >/dev/null; then userdel marketprism; fi

@@ -1,14 +1,33 @@
 /** marketprism-broker configuration: shape, defaults and validation. */
 import { ConfigProblems, MAX_TIMER_MS, relativeTo, type ConfigReader } from '../core/config.js';
 import { LOG_LEVELS, type LogLevel } from '../core/logger.js';
+import type { NatsClientAuth } from '../core/nats.js';
 import { readStreamSpecs, type StreamSpec } from '../core/streams.js';
+
+/** The broker's roles: each a NATS user whose password is in its own file. */
+export const ROLES = ['admin', 'collector', 'storage'] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface BrokerTls {
+  cert_file: string;
+  key_file: string;
+  /** The CA clients' certificates are verified with ('' : the system's). */
+  ca_file: string;
+  /** Require a client certificate signed by ca_file. */
+  verify_clients: boolean;
+}
 
 export interface BrokerConfig {
   nats_server: {
     binary: string;
     host: string;
     port: number;
+    /** Monitoring (/healthz, /jsz) listens here: loopback unless set. */
+    monitor_host: string;
     monitor_port: number;
+    /** The password file of each role; undefined: no authentication (loopback only). */
+    auth: Record<Role, string> | undefined;
+    tls: BrokerTls | undefined;
     store_dir: string;
     max_memory_store: number;
     max_file_store: number;
@@ -33,7 +52,10 @@ export function loadBrokerConfig(file: string): BrokerConfig {
     binary: n.string('binary', 'nats-server'),
     host: n.string('host', '127.0.0.1'),
     port: n.int('port', 4222, 1, 65535),
+    monitor_host: n.string('monitor_host', '127.0.0.1'),
     monitor_port: n.int('monitor_port', 8222, 1, 65535),
+    auth: readAuth(n),
+    tls: readTls(n),
     store_dir: n.string('store_dir', '/var/lib/marketprism/broker/jetstream'),
     max_memory_store: n.bytes('max_memory_store', '256MB'),
     max_file_store: n.bytes('max_file_store', '20GB'),
@@ -42,6 +64,12 @@ export function loadBrokerConfig(file: string): BrokerConfig {
     restart_backoff_ms: { initial: backoff.int('initial', 500, 10, MAX_TIMER_MS), max: backoff.int('max', 10_000, 10, MAX_TIMER_MS) },
   };
   backoff.done();
+  if (!nats_server.auth && !isLoopback(nats_server.host)) {
+    n.fail(
+      'host',
+      `${nats_server.host} is reachable from other hosts, so NATS needs authentication: set nats_server.auth (see docs/security.md), or listen on 127.0.0.1`,
+    );
+  }
   if (nats_server.port === nats_server.monitor_port) n.fail('monitor_port', `${nats_server.monitor_port} is also nats_server.port; they need two ports`);
   n.done();
   const streams_file = relativeTo(file, root!.string('streams_file', 'streams.yaml'));
@@ -53,6 +81,49 @@ export function loadBrokerConfig(file: string): BrokerConfig {
   if (streamsRoot) checkStoreLimits(n, streamsRoot, nats_server, streams);
   problems.throwIfAny();
   return { nats_server, streams_file, streams, log_level };
+}
+
+/** 127.0.0.0/8, ::1 or localhost: only this host can connect. */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+/** nats_server.auth: `<role>_password_file` for every role, relative to broker.yaml. */
+function readAuth(n: ConfigReader): Record<Role, string> | undefined {
+  if (!n.has('auth')) {
+    n.raw('auth');
+    return undefined;
+  }
+  const a = n.child('auth');
+  const files = Object.fromEntries(ROLES.map((r) => [r, a.secretFile(`${r}_password_file`)])) as Record<Role, string>;
+  a.done();
+  return files;
+}
+
+function readTls(n: ConfigReader): BrokerTls | undefined {
+  if (!n.has('tls')) {
+    n.raw('tls');
+    return undefined;
+  }
+  const t = n.child('tls');
+  const tls = {
+    cert_file: t.readableFile('cert_file'),
+    key_file: t.secretFile('key_file'),
+    ca_file: t.has('ca_file') ? t.readableFile('ca_file') : (t.raw('ca_file'), ''),
+    verify_clients: t.bool('verify_clients', false),
+  };
+  if (tls.verify_clients && !tls.ca_file) t.fail('verify_clients', "needs ca_file (the CA that signs the clients' certificates)");
+  t.done();
+  return tls;
+}
+
+/** How the broker itself and `marketprism streams ensure` connect: as admin, over loopback. */
+export function adminAuth(c: BrokerConfig['nats_server']): NatsClientAuth {
+  const tls = c.tls && {
+    ca_file: c.tls.ca_file,
+    ...(c.tls.verify_clients ? { cert_file: c.tls.cert_file, key_file: c.tls.key_file } : { cert_file: '', key_file: '' }),
+  };
+  return { user: c.auth ? 'admin' : '', password_file: c.auth?.admin ?? '', tls };
 }
 
 /** "always", or a duration rendered in ms: nats-server (Go) knows no "d" unit. */

@@ -3,14 +3,14 @@
  * configured streams after every (re)start. READY once JetStream is healthy and the
  * streams are in place; the watchdog is fed only while /healthz keeps answering.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Running } from '../core/daemon.js';
 import type { Logger } from '../core/logger.js';
 import { connectNats } from '../core/nats.js';
 import { ensureStreams, loadStreamSpecs } from '../core/streams.js';
 import { notifyReady, notifyStatus, startWatchdog } from '../core/systemd.js';
-import type { BrokerConfig } from './config.js';
+import { adminAuth, isLoopback, type BrokerConfig } from './config.js';
 import { renderNatsConfig } from './nats-config.js';
 import { assertPortsFree } from './ports.js';
 import { NatsSupervisor } from './supervisor.js';
@@ -19,16 +19,22 @@ export async function startBroker(config: BrokerConfig, log: Logger, file = 'bro
   const stateDir = dirname(config.nats_server.store_dir);
   mkdirSync(config.nats_server.store_dir, { recursive: true });
   const confFile = join(stateDir, 'nats-server.conf');
-  writeFileSync(confFile, renderNatsConfig(config.nats_server), { mode: 0o640 });
+  // It holds the passwords: only this user may read it (mode applies to a new file; chmod an old one).
+  writeFileSync(confFile, renderNatsConfig(config.nats_server, config.streams), { mode: 0o600 });
+  chmodSync(confFile, 0o600);
 
-  const { host, port, monitor_port } = config.nats_server;
-  await assertPortsFree(host, { port, monitor_port }, file);
+  const { host, port, monitor_host, monitor_port } = config.nats_server;
+  if (!isLoopback(host) && !config.nats_server.tls) {
+    log.warn({ host }, 'NATS listens beyond loopback without TLS: passwords and data cross the network in clear text (set nats_server.tls, docs/security.md)');
+  }
+  await assertPortsFree(host, { port }, file);
+  await assertPortsFree(monitor_host, { monitor_port }, file);
   const sup = new NatsSupervisor(config.nats_server, confFile, log);
   let streamsFile = config.streams_file;
   let ready = false;
 
   const reconcile = async () => {
-    const nc = await connectNats({ servers: [sup.clientUrl], name: 'marketprism-broker' }, log);
+    const nc = await connectNats({ servers: [sup.clientUrl], name: 'marketprism-broker', auth: adminAuth(config.nats_server) }, log);
     try {
       const results = await ensureStreams(nc, loadStreamSpecs(streamsFile));
       log.info({ streams: results }, 'streams reconciled');
@@ -41,7 +47,9 @@ export async function startBroker(config: BrokerConfig, log: Logger, file = 'bro
   await sup.waitHealthy();
   await reconcile();
   ready = true;
-  notifyReady(`nats-server pid ${sup.pid} healthy on :${config.nats_server.port}; streams in place`);
+  notifyReady(
+    `nats-server pid ${sup.pid} healthy on :${config.nats_server.port}${config.nats_server.auth ? ' (auth' : ' (no auth'}${config.nats_server.tls ? ', TLS)' : ')'}; streams in place`,
+  );
 
   // After a crash and restart, check the streams again (a wiped store dir must not stay empty).
   sup.on('healthy', () => {

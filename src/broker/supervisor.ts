@@ -52,6 +52,12 @@ export function natsServerCommand(
   return setpriv ? { file: setpriv, args: ['--pdeathsig', 'TERM', '--', binary, ...args] } : { file: binary, args };
 }
 
+/** A listen address as a URL host: a wildcard becomes loopback. */
+function local(host: string): string {
+  const h = host === '0.0.0.0' || host === '::' || host === '' ? '127.0.0.1' : host;
+  return h.includes(':') ? `[${h}]` : h;
+}
+
 export interface SupervisorEvents {
   healthy: [];
   exit: [code: number | null, signal: NodeJS.Signals | null];
@@ -87,12 +93,12 @@ export class NatsSupervisor extends EventEmitter<SupervisorEvents> {
   }
 
   get monitorUrl(): string {
-    const host = this.cfg.host === '0.0.0.0' || this.cfg.host === '::' ? '127.0.0.1' : this.cfg.host;
-    return `http://${host.includes(':') ? `[${host}]` : host}:${this.cfg.monitor_port}`;
+    return `http://${local(this.cfg.monitor_host)}:${this.cfg.monitor_port}`;
   }
 
+  /** How the broker reaches its nats-server: over loopback when it listens on every address. */
   get clientUrl(): string {
-    return this.monitorUrl.replace(/^http:/, 'nats:').replace(/:\d+$/, `:${this.cfg.port}`);
+    return `${this.cfg.tls ? 'tls' : 'nats'}://${local(this.cfg.host)}:${this.cfg.port}`;
   }
 
   start(): void {

@@ -3,13 +3,15 @@
  *   streams ensure   reconcile JetStream streams (broker.yaml + streams.yaml)
  *   schema migrate   apply ClickHouse migrations (storage.yaml)
  *   query "SQL"      read-only SQL against the configured engine
+ *   credentials ensure   create the NATS password files a single host needs (see docs/security.md)
  */
 import { ConfigError, resolveConfigPath } from '../core/config.js';
 import { packageVersion, takeOption } from '../core/daemon.js';
 import { createLogger } from '../core/logger.js';
 import { connectNats } from '../core/nats.js';
 import { ensureStreams, loadStreamSpecs } from '../core/streams.js';
-import { loadBrokerConfig } from '../broker/config.js';
+import { adminAuth, loadBrokerConfig } from '../broker/config.js';
+import { DEFAULT_CREDENTIALS_DIR, ensureCredentials } from './credentials.js';
 import { databaseOf, loadStorageConfig } from '../storage/config.js';
 import { createEngine } from '../storage/engines/index.js';
 import { migrate } from '../storage/migrations.js';
@@ -19,6 +21,7 @@ const USAGE = `usage:
   marketprism streams ensure [--config broker.yaml] [--server nats://host:4222]
   marketprism schema migrate [--config storage.yaml]
   marketprism query "SELECT ..." [--config storage.yaml]
+  marketprism credentials ensure [--dir ${DEFAULT_CREDENTIALS_DIR}] [--group marketprism]
   marketprism --version`;
 
 export async function main(argv: string[]): Promise<number> {
@@ -32,6 +35,7 @@ export async function main(argv: string[]): Promise<number> {
     if (a === 'streams' && b === 'ensure') return await streamsEnsure(args.slice(2));
     if (a === 'schema' && b === 'migrate') return await schemaMigrate(args.slice(2));
     if (a === 'query') return await query(args.slice(1));
+    if (a === 'credentials' && b === 'ensure') return credentialsEnsure(args.slice(2));
     console.error(USAGE);
     return 2;
   } catch (err) {
@@ -45,8 +49,9 @@ const quietLog = () => createLogger({ name: 'marketprism', level: 'warn', destin
 async function streamsEnsure(args: string[]): Promise<number> {
   const config = loadBrokerConfig(resolveConfigPath('broker', takeOption(args, '--config')));
   const port = config.nats_server.port;
-  const server = takeOption(args, '--server') ?? `nats://127.0.0.1:${port}`;
-  const nc = await connectNats({ servers: [server], name: 'marketprism-cli', connectTimeoutMs: 5000 }, quietLog()).catch((err) => {
+  const server = takeOption(args, '--server') ?? `${config.nats_server.tls ? 'tls' : 'nats'}://127.0.0.1:${port}`;
+  const auth = adminAuth(config.nats_server);
+  const nc = await connectNats({ servers: [server], name: 'marketprism-cli', auth, connectTimeoutMs: 5000 }, quietLog()).catch((err) => {
     throw new Error(`cannot reach NATS at ${server}: ${(err as Error).message}`);
   });
   try {
@@ -56,6 +61,17 @@ async function streamsEnsure(args: string[]): Promise<number> {
   } finally {
     await nc.close();
   }
+  return 0;
+}
+
+function credentialsEnsure(args: string[]): number {
+  const dir = takeOption(args, '--dir') ?? DEFAULT_CREDENTIALS_DIR;
+  // As root (the packages' post-install): group marketprism, which must exist; otherwise this user's files.
+  const group = takeOption(args, '--group') ?? (process.getuid?.() === 0 ? 'marketprism' : undefined);
+  if (args.length > 0) throw new Error(`credentials ensure: unexpected ${args.join(' ')}`);
+  const r = ensureCredentials(dir, group);
+  for (const f of r.created) console.log(`created ${f}`);
+  for (const f of r.kept) console.log(`kept ${f}`);
   return 0;
 }
 

@@ -4,6 +4,7 @@
  */
 import { ConfigReader, readYamlFile } from '../core/config.js';
 import { LOG_LEVELS, type LogLevel } from '../core/logger.js';
+import { readNatsClientAuth, type NatsClientAuth } from '../core/nats.js';
 import { DATA_TYPES, type DataType } from '../core/model.js';
 import { isSymbolPattern } from './symbol-patterns.js';
 import { CONFIG_VENUES, venueOf, type ConfigVenue } from './venues/registry.js';
@@ -37,7 +38,7 @@ export interface VenueConfig {
 }
 
 export interface CollectorConfig {
-  nats: { servers: string[]; max_pending_acks: number; buffer_max_records: number; ack_timeout_ms: number };
+  nats: { servers: string[]; auth: NatsClientAuth; max_pending_acks: number; buffer_max_records: number; ack_timeout_ms: number };
   health: { host: string; port: number };
   metrics: { host: string; port: number };
   orderbook: { depth: number; publish_interval_ms: number };
@@ -71,6 +72,7 @@ export function loadCollectorConfig(file: string): CollectorConfig {
   const n = root.child('nats');
   const nats = {
     servers: n.natsServers('servers', ['nats://127.0.0.1:4222']),
+    auth: readNatsClientAuth(n, 'collector'),
     max_pending_acks: n.int('max_pending_acks', 2000, 1, 100_000),
     buffer_max_records: n.int('buffer_max_records', 200_000, 100, 10_000_000),
     ack_timeout_ms: n.int('ack_timeout_ms', 5000, 100, 120_000),

@@ -133,7 +133,7 @@ export async function startCollector(config: CollectorConfig, log: Logger): Prom
   const startup = retryUntil(
     () => {
       natsAttemptAt = Date.now();
-      return connectNats({ servers: config.nats.servers, name: 'marketprism-collector' }, log);
+      return connectNats({ ...config.nats, name: 'marketprism-collector' }, log);
     },
     {
       ...NATS_RETRY,

@@ -3,7 +3,7 @@
  * ConfigReader; every error names the file, the key path and the bad value, and
  * unknown keys are errors (a typo must not be silently ignored, as it was in the original).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { show } from './show.js';
@@ -256,8 +256,45 @@ export class ConfigReader {
     if (servers.length === 0) this.fail(k, 'needs at least one server, e.g. ["nats://127.0.0.1:4222"]');
     for (const s of servers) {
       if (!isNatsUrl(s)) this.fail(k, `expected nats://host:port or tls://host:port URLs, got ${show(s)}`);
+      // Never echo the value: it holds a secret.
+      else if (hasUserInfo(s)) this.fail(k, 'a URL with user or password in it would show in logs and /health: use nats.user and nats.password_file');
     }
     return servers;
+  }
+
+  /**
+   * A file this process must read (a CA certificate): the path, relative to this config
+   * file; a missing or unreadable file is a problem naming the key and the path.
+   */
+  readableFile(k: string): string {
+    const v = this.string(k);
+    const path = v && relativeTo(this.file, v);
+    if (!path) {
+      this.fail(k, 'needs a file path');
+      return '';
+    }
+    const why = fileProblem(path);
+    if (why) this.fail(k, why);
+    return path;
+  }
+
+  /**
+   * A file holding a secret (a password, a private key): as readableFile, and not open to
+   * every user of the host (mode 0640 root:marketprism or 0600), and not empty.
+   */
+  secretFile(k: string): string {
+    const path = this.readableFile(k);
+    if (!path || fileProblem(path)) return path;
+    const mode = statSync(path).mode & 0o777;
+    if (mode & 0o007) {
+      this.fail(
+        k,
+        `${path} is open to every user of this host (mode 0${mode.toString(8)}); it holds a secret: chmod 0640 ${path} (owner root, group marketprism)`,
+      );
+    } else if (readFileSync(path, 'utf8').trim() === '') {
+      this.fail(k, `${path} is empty`);
+    }
+    return path;
   }
 
   /** "256MB", "2GiB" or a number of bytes. */
@@ -294,6 +331,31 @@ export class ConfigReader {
       if (!this.seen.has(k)) this.fail(k, 'unknown key (misspelt?)');
     }
     if (this.ownsProblems) this.problems.throwIfAny();
+  }
+}
+
+/** Why `path` cannot be read as a file by this process, or undefined. */
+function fileProblem(path: string): string | undefined {
+  try {
+    if (!statSync(path).isFile()) return `${path} is not a file`;
+    accessSync(path, constants.R_OK);
+    return undefined;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT')
+      return `${path} does not exist (a single host: \`marketprism credentials ensure\` creates the NATS credentials; see docs/security.md)`;
+    if (code === 'EACCES') return `${path} cannot be read by this user (it should be root:marketprism, mode 0640)`;
+    return `cannot read ${path}: ${(err as Error).message}`;
+  }
+}
+
+/** `scheme://user:pass@host`: credentials where they would be logged with the URL. */
+export function hasUserInfo(url: string): boolean {
+  try {
+    const u = new URL(url);
+    return u.username !== '' || u.password !== '';
+  } catch {
+    return false;
   }
 }
 

@@ -1,19 +1,21 @@
 /** marketprism-storage configuration: shape, defaults and validation. */
-import { ConfigReader, MAX_TIMER_MS, readYamlFile } from '../core/config.js';
+import { ConfigReader, MAX_TIMER_MS, hasUserInfo, readYamlFile } from '../core/config.js';
 import { LOG_LEVELS, type LogLevel } from '../core/logger.js';
+import { readNatsClientAuth, type NatsClientAuth } from '../core/nats.js';
 
 export type Tier = 'hot' | 'cold';
 export type EngineKind = 'embedded' | 'clickhouse';
 
 export interface StorageConfig {
   tier: Tier;
-  nats: { servers: string[]; stream: string; dead_letter_subject_prefix: string };
+  nats: { servers: string[]; auth: NatsClientAuth; stream: string; dead_letter_subject_prefix: string };
   clickhouse: {
     engine: EngineKind;
     embedded_path: string;
     url: string;
     username: string;
-    password: string;
+    /** The file holding the ClickHouse password ('': none); read when the engine is created. */
+    password_file: string;
     request_timeout_ms: number;
     hot_database: string;
     cold_database: string;
@@ -33,6 +35,7 @@ export function loadStorageConfig(file: string): StorageConfig {
   const n = root.child('nats');
   const nats = {
     servers: n.natsServers('servers', ['nats://127.0.0.1:4222']),
+    auth: readNatsClientAuth(n, 'storage'),
     stream: n.string('stream', 'MARKET_DATA'),
     dead_letter_subject_prefix: n.string('dead_letter_subject_prefix', 'deadletter'),
   };
@@ -44,17 +47,23 @@ export function loadStorageConfig(file: string): StorageConfig {
     embedded_path: c.string('embedded_path', '/var/lib/marketprism/storage/chdb'),
     url: c.string('url', 'http://127.0.0.1:8123'),
     username: c.string('username', 'default'),
-    password: c.string('password', ''),
+    password_file: c.has('password_file') ? c.secretFile('password_file') : (c.raw('password_file'), ''),
     request_timeout_ms: c.int('request_timeout_ms', 30_000, 1000, MAX_TIMER_MS),
     hot_database: c.string('hot_database', 'marketprism_hot'),
     cold_database: c.string('cold_database', 'marketprism_cold'),
     hot_ttl_days: c.int('hot_ttl_days', 3, 1, 3650),
   };
+  // An inline password would sit in a config file every reader of it sees, and in backups of /etc: files only.
+  if (c.raw('password') !== undefined && c.raw('password') !== '' && c.raw('password') !== null) {
+    c.fail('password', 'inline passwords are not accepted; put it in a file (mode 0640 root:marketprism) and set clickhouse.password_file');
+  }
   for (const k of ['hot_database', 'cold_database'] as const) {
     if (!DB_NAME_RE.test(clickhouse[k])) c.fail(k, `not a valid database name: ${JSON.stringify(clickhouse[k])}`);
   }
   try {
     new URL(clickhouse.url);
+    if (hasUserInfo(clickhouse.url))
+      c.fail('url', 'a URL with user or password in it would show in logs: use clickhouse.username and clickhouse.password_file');
   } catch {
     c.fail('url', `not a URL: ${JSON.stringify(clickhouse.url)}`);
   }

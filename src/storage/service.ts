@@ -201,7 +201,7 @@ export async function startStorage(config: StorageConfig, log: Logger): Promise<
     log.info(report, 'schema ready');
   });
   const attach = (async () => {
-    const nc = await until('NATS connect', () => connectNats({ servers: config.nats.servers, name: `marketprism-storage-${config.tier}` }, log), natsFailed);
+    const nc = await until('NATS connect', () => connectNats({ ...config.nats, name: `marketprism-storage-${config.tier}` }, log), natsFailed);
     state.nc = nc;
     state.nats = { connected: true, error: undefined };
     void (async () => {

@@ -54,6 +54,8 @@ export interface ChdbHttpOptions {
   path: string;
   port?: number;
   host?: string;
+  /** Require these credentials (HTTP basic auth, as @clickhouse/client sends them); else ClickHouse's code 516. */
+  credentials?: { username: string; password: string };
   /** Called after an insert is stored and before it is answered: lets a test crash the client in that window. */
   afterInsert?: (table: string, stats: ChdbHttpServer['stats']) => void;
 }
@@ -75,6 +77,12 @@ export async function startChdbHttp(opts: ChdbHttpOptions): Promise<ChdbHttpServ
     const url = new URL(req.url ?? '/', 'http://x');
     if (url.pathname === '/ping') return void res.writeHead(200).end('Ok.\n');
     if (url.pathname !== '/') return void res.writeHead(404).end('not found\n');
+    if (opts.credentials) {
+      const { username, password } = opts.credentials;
+      if (req.headers.authorization !== `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`) {
+        return void fail(res, 516, `${username}: Authentication failed: password is incorrect, or there is no user with such name. (AUTHENTICATION_FAILED)`);
+      }
+    }
     const body = await readBody(req);
     const params = url.searchParams;
     const settings: Record<string, string> = {};

@@ -3,11 +3,21 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { spawnDaemon, type DaemonProcess } from './daemons.js';
+import { ensureCredentials } from '../../src/cli/credentials.js';
 import { natsServerBinary } from '../../src/testing/nats-server.js';
 import { freePort, waitFor } from '../../src/testing/ports.js';
 
+export interface BrokerEnvOptions {
+  /** NATS users per role, passwords in `<dir>/nats/<role>.password` (marketprism credentials ensure). */
+  auth?: boolean;
+  /** nats_server.tls, file paths as written in broker.yaml. */
+  tls?: { cert_file: string; key_file: string; ca_file?: string; verify_clients?: boolean };
+}
+
 export interface BrokerEnv {
   dir: string;
+  /** With auth: the password file of each role. */
+  passwordFile: (role: 'admin' | 'collector' | 'storage') => string;
   configFile: string;
   streamsFile: string;
   url: string;
@@ -18,12 +28,13 @@ export interface BrokerEnv {
   natsPid(): number;
 }
 
-export async function brokerEnv(): Promise<BrokerEnv> {
+export async function brokerEnv(opts: BrokerEnvOptions = {}): Promise<BrokerEnv> {
   const dir = mkdtempSync(join(tmpdir(), 'mp-broker-'));
   const port = await freePort();
   const monitor = await freePort();
   const streamsFile = join(dir, 'streams.yaml');
   writeFileSync(streamsFile, (await import('node:fs')).readFileSync(resolve('config/streams.yaml'), 'utf8'));
+  if (opts.auth) ensureCredentials(join(dir, 'nats'));
   const configFile = join(dir, 'broker.yaml');
   writeFileSync(
     configFile,
@@ -34,6 +45,8 @@ export async function brokerEnv(): Promise<BrokerEnv> {
       `  port: ${port}`,
       `  monitor_port: ${monitor}`,
       `  store_dir: ${join(dir, 'state/jetstream')}`,
+      ...(opts.auth ? ['  auth:', ...['admin', 'collector', 'storage'].map((r) => `    ${r}_password_file: nats/${r}.password`)] : []),
+      ...(opts.tls ? ['  tls:', ...Object.entries(opts.tls).map(([k, v]) => `    ${k}: ${String(v)}`)] : []),
       '  restart_backoff_ms: { initial: 200, max: 2000 }',
       'streams_file: streams.yaml',
       'log_level: info',
@@ -42,9 +55,10 @@ export async function brokerEnv(): Promise<BrokerEnv> {
   );
   const env: BrokerEnv = {
     dir,
+    passwordFile: (role) => join(dir, 'nats', `${role}.password`),
     configFile,
     streamsFile,
-    url: `nats://127.0.0.1:${port}`,
+    url: `${opts.tls ? 'tls' : 'nats'}://127.0.0.1:${port}`,
     monitorUrl: `http://127.0.0.1:${monitor}`,
     daemon: undefined as unknown as DaemonProcess,
     async start() {

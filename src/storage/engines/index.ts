@@ -1,3 +1,4 @@
+import { readPasswordFile } from '../../core/nats.js';
 import type { StorageConfig } from '../config.js';
 import { EmbeddedEngine } from './embedded.js';
 import type { ClickHouseEngine } from './engine.js';
@@ -6,5 +7,10 @@ import { HttpEngine } from './http.js';
 export function createEngine(c: StorageConfig['clickhouse']): ClickHouseEngine {
   return c.engine === 'embedded'
     ? new EmbeddedEngine(c.embedded_path)
-    : new HttpEngine({ url: c.url, username: c.username, password: c.password, requestTimeoutMs: c.request_timeout_ms });
+    : new HttpEngine({
+        url: c.url,
+        username: c.username,
+        password: c.password_file ? readPasswordFile(c.password_file) : '',
+        requestTimeoutMs: c.request_timeout_ms,
+      });
 }
