@@ -30,6 +30,8 @@ const SESSIONS = Number(process.env.MARKETPRISM_FUZZ_ITERATIONS ?? 0) || 25;
 const TARGETED = SESSIONS * 6;
 /** A targeted case replays at most this many steps before the mutated one (the books it needs, mostly). */
 const WINDOW = 50;
+/** Larger runs take longer than vitest's default limit. */
+const TIMEOUT_MS = Math.max(60_000, SESSIONS * 1500);
 const SEED = Number(process.env.MARKETPRISM_FUZZ_SEED ?? 1);
 
 // ---- seeded PRNG ----
@@ -436,13 +438,13 @@ describe('venue parser fuzzing', () => {
         }
         expect(mutations).toBeGreaterThan(SESSIONS); // the sessions were really mutated
         expect(problems).toBeGreaterThan(0);
-      });
+      }, TIMEOUT_MS);
 
       it(`${TARGETED} bad values in fields the adapter reads: each one counted`, () => {
         let counted = 0;
         for (let i = 0; i < TARGETED; i++) if (targeted(kind, corpus, i)) counted++;
         expect(counted).toBeGreaterThan(TARGETED / 4);
-      });
+      }, TIMEOUT_MS);
     });
   }
 });

@@ -23,7 +23,6 @@ import { BaseAdapter, type AdapterOptions, type SequenceRule } from '../../mappe
 import {
   arr,
   bool,
-  decimal,
   decimalField,
   id,
   idField,
@@ -34,7 +33,6 @@ import {
   optionalTime,
   price,
   priceField,
-  quantity,
   quantityField,
   ratioField,
   side,

@@ -19,7 +19,6 @@ import { BaseAdapter, type AdapterOptions } from '../../mappers/base.js';
 import { isZero } from '../../../core/decimal.js';
 import {
   arr,
-  decimalField,
   idField,
   MalformedFrameError,
   obj,
