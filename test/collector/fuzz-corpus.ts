@@ -66,7 +66,11 @@ function binanceFutures(coinm: boolean): Corpus {
   const frames = samplesOf('binance-usdm', 'ws-').map((f) => fix(compact(sampleText('binance-usdm', f))));
   const host = coinm ? 'https://dapi.binance.com/dapi/v1' : 'https://fapi.binance.com/fapi/v1';
   const rest: Step[] = [
-    { t: 'rest', url: `${host}/openInterest?symbol=${wire}`, body: fix(compact(sampleText('binance-usdm', 'rest-fapi-v1-openInterest.live-2026-10-07.BTCUSDT.json'))) },
+    {
+      t: 'rest',
+      url: `${host}/openInterest?symbol=${wire}`,
+      body: fix(compact(sampleText('binance-usdm', 'rest-fapi-v1-openInterest.live-2026-10-07.BTCUSDT.json'))),
+    },
   ];
   if (!coinm) {
     for (const [path, file] of [
@@ -103,10 +107,7 @@ function binanceFutures(coinm: boolean): Corpus {
   return {
     steps: [...mark.map(ws('binance')), ...others.map(ws('binance')), ...rest],
     snapshots: new Map([
-      [
-        wire,
-        [snapshot('rest-fapi-v1-depth.live-2024-08-08.BTCUSDT.limit1000.json'), snapshot('rest-fapi-v1-depth.live-2026-10-07.BTCUSDT.limit5.json')],
-      ],
+      [wire, [snapshot('rest-fapi-v1-depth.live-2024-08-08.BTCUSDT.limit1000.json'), snapshot('rest-fapi-v1-depth.live-2026-10-07.BTCUSDT.limit5.json')]],
     ]),
     instruments,
   };
@@ -115,7 +116,11 @@ function binanceFutures(coinm: boolean): Corpus {
 function okx(): Corpus {
   const samples = samplesOf('okx', 'ws-').map((f) => compact(sampleText('okx', f)));
   const rest: Step[] = [
-    { t: 'rest', url: 'https://www.okx.com/api/v5/public/open-interest?instType=SWAP', body: compact(sampleText('okx', 'rest-api-v5-public-open-interest.live-2024-10-12.BTC-USDT-SWAP.json')) },
+    {
+      t: 'rest',
+      url: 'https://www.okx.com/api/v5/public/open-interest?instType=SWAP',
+      body: compact(sampleText('okx', 'rest-api-v5-public-open-interest.live-2024-10-12.BTC-USDT-SWAP.json')),
+    },
     {
       t: 'rest',
       url: 'https://www.okx.com/api/v5/rubik/stat/contracts/long-short-position-ratio-contract-top-trader?instId=BTC-USDT-SWAP&period=5m',

@@ -156,7 +156,19 @@ interface Mutation {
 }
 
 const BAD_TYPES: Json[] = [{}, [], true, 'abc', 'NaN', 'Infinity', ''];
-const WEIRD_NUMBERS = ['0', '-0', '-1', '1e400', '-1e-400', '1e-30', '99999999999999999999999', '18446744073709551616', '1.5', '4.2e3', '0.000000000000000000001'];
+const WEIRD_NUMBERS = [
+  '0',
+  '-0',
+  '-1',
+  '1e400',
+  '-1e-400',
+  '1e-30',
+  '99999999999999999999999',
+  '18446744073709551616',
+  '1.5',
+  '4.2e3',
+  '0.000000000000000000001',
+];
 
 function mutate(text: string, rng: Rng, deribit: boolean, targeted: boolean): Mutation | undefined {
   const trimmed = text.trim();
@@ -227,7 +239,8 @@ const neg = (n: string) => (n.startsWith('-') ? n.slice(1) : `-${n}`);
 /** One mutation the adapter may not take silently. */
 function targetedMutation(tree: Json, text: string, all: { path: Path; value: Json }[], rng: Rng, deribit: boolean): Mutation | undefined {
   const candidates: Mutation[] = [];
-  const write = (path: Path, v: Json, what: string) => candidates.push({ what: `${path.join('.')} ${what}`, text: serialize(setAt(tree, path, v)), mustCount: true });
+  const write = (path: Path, v: Json, what: string) =>
+    candidates.push({ what: `${path.join('.')} ${what}`, text: serialize(setAt(tree, path, v)), mustCount: true });
   for (const { path, value } of all) {
     const key = keyOf(path) ?? '';
     const n = numText(value);
@@ -407,7 +420,15 @@ function targeted(kind: VenueKind, corpus: Corpus, i: number): boolean {
   if (why) fail(kind, 'targeted', i, at, m.what, m.text, why);
   const counted = fuzzed.ctx.problems.length > before;
   if (!counted && JSON.stringify(got) !== JSON.stringify(expected)) {
-    fail(kind, 'targeted', i, at, m.what, m.text, `a bad value changed the output without a problem counted:\n  expected ${JSON.stringify(expected).slice(0, 600)}\n  got ${JSON.stringify(got).slice(0, 600)}`);
+    fail(
+      kind,
+      'targeted',
+      i,
+      at,
+      m.what,
+      m.text,
+      `a bad value changed the output without a problem counted:\n  expected ${JSON.stringify(expected).slice(0, 600)}\n  got ${JSON.stringify(got).slice(0, 600)}`,
+    );
   }
   return counted;
 }
@@ -428,23 +449,31 @@ describe('venue parser fuzzing', () => {
         expect(run.ctx.problems.filter((p) => p.message.startsWith('internal:'))).toEqual([]);
       });
 
-      it(`${SESSIONS} mutated sessions: nothing escapes, records valid, books sane`, () => {
-        let mutations = 0;
-        let problems = 0;
-        for (let i = 0; i < SESSIONS; i++) {
-          const r = session(kind, corpus, i);
-          mutations += r.mutations;
-          problems += r.problems;
-        }
-        expect(mutations).toBeGreaterThan(SESSIONS); // the sessions were really mutated
-        expect(problems).toBeGreaterThan(0);
-      }, TIMEOUT_MS);
+      it(
+        `${SESSIONS} mutated sessions: nothing escapes, records valid, books sane`,
+        () => {
+          let mutations = 0;
+          let problems = 0;
+          for (let i = 0; i < SESSIONS; i++) {
+            const r = session(kind, corpus, i);
+            mutations += r.mutations;
+            problems += r.problems;
+          }
+          expect(mutations).toBeGreaterThan(SESSIONS); // the sessions were really mutated
+          expect(problems).toBeGreaterThan(0);
+        },
+        TIMEOUT_MS,
+      );
 
-      it(`${TARGETED} bad values in fields the adapter reads: each one counted`, () => {
-        let counted = 0;
-        for (let i = 0; i < TARGETED; i++) if (targeted(kind, corpus, i)) counted++;
-        expect(counted).toBeGreaterThan(TARGETED / 4);
-      }, TIMEOUT_MS);
+      it(
+        `${TARGETED} bad values in fields the adapter reads: each one counted`,
+        () => {
+          let counted = 0;
+          for (let i = 0; i < TARGETED; i++) if (targeted(kind, corpus, i)) counted++;
+          expect(counted).toBeGreaterThan(TARGETED / 4);
+        },
+        TIMEOUT_MS,
+      );
     });
   }
 });
