@@ -159,6 +159,22 @@ describe('ids and fields read silently before', () => {
     }
   });
 
+  it('an invalid copy of a trade does not use up its id: the valid one that follows is published', () => {
+    const { ctx, adapter } = adapterFor('okx');
+    const file = 'ws-trades.live-2025-12-08.BTC-USDT-SWAP.json';
+    // Valid for the mapper, not for the model: with a (wrong) huge contract size the base quantity overflows Decimal(38, 18).
+    ctx.instruments.set('BTC-USDT-SWAP', { ...ctx.instruments.get('BTC-USDT-SWAP')!, contract_size: '10000000000000000000' });
+    adapter.onMessage(
+      'c1',
+      edited('okx', file, (m) => (m.data[0].sz = '99999')),
+    );
+    expect(ctx.records).toEqual([]);
+    expect(kinds(ctx)).toEqual(['bad_quantity']);
+    ctx.instruments.set('BTC-USDT-SWAP', { ...ctx.instruments.get('BTC-USDT-SWAP')!, contract_size: '0.01' });
+    adapter.onMessage('c1', sample('okx', file));
+    expect(ctx.records.map((r) => r.data_type)).toEqual(['trade']);
+  });
+
   it('a binance trade without "m" is malformed, not a buy', () => {
     const { ctx, adapter } = adapterFor('binance-spot');
     adapter.onMessage(

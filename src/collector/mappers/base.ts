@@ -322,7 +322,8 @@ export abstract class BaseAdapter<D> implements VenueAdapter {
   protected abstract afterDrop(key: string, b: SyncedBook<D>): void;
 
   protected trade(t: TradeRecord): void {
-    if (this.trades.add(`${t.market_type}:${t.symbol}:${t.trade_id}`)) this.emit(t);
+    // Checked first: an invalid copy must not use up the id a valid one may still bring.
+    if (this.valid(t, t.symbol) && this.trades.add(`${t.market_type}:${t.symbol}:${t.trade_id}`)) this.ctx.emit(t);
   }
 
   protected fault(err: unknown, symbol: string | undefined): void {
