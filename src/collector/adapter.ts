@@ -64,7 +64,8 @@ export interface VenueAdapter {
   connectionLost(conn: string): void;
   /**
    * Records from a polled REST body (open interest, long/short ratios), chosen by the
-   * URL; undefined when the URL is not one this venue polls. Throws on a malformed body.
+   * URL; undefined when the URL is not one this venue polls. Throws on a malformed body;
+   * a body holding a value the model cannot hold (bad_price, ...) is counted and gives none.
    * Live pollers and replay both use it, so recorded bodies map as live ones do.
    */
   restRecords(url: string, body: string): MarketRecord[] | undefined;

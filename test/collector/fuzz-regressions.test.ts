@@ -58,11 +58,11 @@ describe('impossible times are bad_time, never a record', () => {
   });
 
   it('binance long/short: one row with an impossible timestamp is refused with the body (found: lsr record with timestamp 99999999999999)', () => {
-    const { adapter } = adapterFor('binance-usdm');
+    const { ctx, adapter } = adapterFor('binance-usdm');
     const body = edited('binance-usdm', 'rest-futures-data-globalLongShortAccountRatio.docs.json', (rows) => (rows[1].timestamp = '99999999999999'));
-    expect(() => adapter.restRecords('https://fapi.binance.com/futures/data/globalLongShortAccountRatio?symbol=BTCUSDT&period=5m', body)).toThrow(
-      /timestamp: 99999999999999 is not a time/,
-    );
+    expect(adapter.restRecords('https://fapi.binance.com/futures/data/globalLongShortAccountRatio?symbol=BTCUSDT&period=5m', body)).toEqual([]);
+    expect(kinds(ctx)).toEqual(['bad_time']);
+    expect(ctx.problems[0]!.message).toMatch(/timestamp: 99999999999999 is not a time/);
   });
 
   it('deribit book: a snapshot with timestamp -1 is not loaded (found: a book with timestamp -1)', () => {
@@ -88,9 +88,10 @@ describe('non-positive prices and negative quantities', () => {
   });
 
   it('binance open interest: a negative openInterest (found: open_interest -95744.938)', () => {
-    const { adapter } = adapterFor('binance-usdm');
+    const { ctx, adapter } = adapterFor('binance-usdm');
     const body = edited('binance-usdm', 'rest-fapi-v1-openInterest.live-2026-10-07.BTCUSDT.json', (m) => (m.openInterest = '-95744.938'));
-    expect(() => adapter.restRecords('https://fapi.binance.com/fapi/v1/openInterest?symbol=BTCUSDT', body)).toThrow(/quantity must be non-negative/);
+    expect(adapter.restRecords('https://fapi.binance.com/fapi/v1/openInterest?symbol=BTCUSDT', body)).toEqual([]);
+    expect(kinds(ctx)).toEqual(['bad_quantity']);
   });
 
   it('binance futures depth: a level of negative quantity never enters the book; the book resyncs (found: held level -2.832)', () => {

@@ -102,7 +102,15 @@ export abstract class BaseAdapter<D> implements VenueAdapter {
    * recorded bodies gives exactly the records live gave.
    */
   restRecords(url: string, body: string): MarketRecord[] | undefined {
-    const all = this.restRows(url, body);
+    let all: MarketRecord[] | undefined;
+    try {
+      all = this.restRows(url, body);
+    } catch (err) {
+      if (!(err instanceof BadValueError)) throw err;
+      // A value the model cannot hold: the body is dropped and counted by its own problem.
+      this.ctx.problem(err.problem, { message: `${new URL(url).pathname}: ${err.message}` });
+      return [];
+    }
     if (!all) return undefined;
     const rows = all.filter((r) => this.valid(r, r.symbol));
     const keyOf = (r: MarketRecord) => `${r.data_type}:${r.market_type}:${r.symbol}:${'period' in r ? r.period : ''}`;
