@@ -6,7 +6,7 @@
  * BadValueError, counted by its own problem: such a value never reaches a book or a
  * record.
  */
-import { isZero, isDecimal, toPlainDecimal } from '../../core/decimal.js';
+import { isDecimal, toPlainDecimal } from '../../core/decimal.js';
 import type { Level } from '../../core/model.js';
 import { MAX_MS, MIN_MS, UINT64_MAX } from '../../core/validate.js';
 
@@ -28,6 +28,9 @@ export class BadValueError extends MalformedFrameError {
 }
 
 const cut = (v: unknown) => String(v).slice(0, 30);
+/** For decimal text already checked: a digit other than 0 makes it non-zero. */
+const NON_ZERO = /[1-9]/;
+const negative = (d: string) => d.charCodeAt(0) === 45; /* - */
 
 export type Obj = Record<string, unknown>;
 
@@ -73,7 +76,7 @@ export function optionalDecimal(o: Obj, key: string): string | undefined {
 /** A price (or a price-like index value): positive. */
 export function price(v: unknown, what: string): string {
   const d = decimal(v, what);
-  if (d.startsWith('-') || isZero(d)) throw new BadValueError('bad_price', `${what}: price must be positive, got ${cut(v)}`);
+  if (negative(d) || !NON_ZERO.test(d)) throw new BadValueError('bad_price', `${what}: price must be positive, got ${cut(v)}`);
   return d;
 }
 
@@ -89,10 +92,9 @@ export function optionalPrice(o: Obj, key: string): string | undefined {
 /** A quantity (size, open interest, notional): not negative; `positive`: zero means nothing here either. */
 export function quantity(v: unknown, what: string, positive = false): string {
   const d = decimal(v, what);
-  if ((d.startsWith('-') && !isZero(d)) || (positive && isZero(d))) {
-    throw new BadValueError('bad_quantity', `${what}: quantity must be ${positive ? 'positive' : 'non-negative'}, got ${cut(v)}`);
-  }
-  return d.startsWith('-') ? d.slice(1) : d; // "-0" is 0
+  if (!negative(d) && (!positive || NON_ZERO.test(d))) return d;
+  if (!NON_ZERO.test(d) && !positive) return d.slice(1); // "-0" is 0
+  throw new BadValueError('bad_quantity', `${what}: quantity must be ${positive ? 'positive' : 'non-negative'}, got ${cut(v)}`);
 }
 
 export function quantityField(o: Obj, key: string, positive = false): string {
@@ -107,8 +109,9 @@ export function optionalQuantity(o: Obj, key: string): string | undefined {
 /** A ratio (long/short shares): not negative. */
 export function ratio(v: unknown, what: string): string {
   const d = decimal(v, what);
-  if (d.startsWith('-') && !isZero(d)) throw new MalformedFrameError(`${what}: a ratio cannot be negative, got ${cut(v)}`);
-  return d.startsWith('-') ? d.slice(1) : d;
+  if (!negative(d)) return d;
+  if (!NON_ZERO.test(d)) return d.slice(1);
+  throw new MalformedFrameError(`${what}: a ratio cannot be negative, got ${cut(v)}`);
 }
 
 export function ratioField(o: Obj, key: string): string {
@@ -189,10 +192,20 @@ export function optionalTime(o: Obj, key: string): number | undefined {
  * Prices are positive and quantities not negative (0 removes a level in a diff).
  */
 export function levels(v: unknown, what: string): Level[] {
-  return arr(v, what).map((l, i) => {
-    const pair = arr(l, `${what}[${i}]`);
-    return [price(pair[0], `${what}[${i}] price`), quantity(pair[1], `${what}[${i}] quantity`)] as const;
-  });
+  const list = arr(v, what);
+  const out: Level[] = new Array<Level>(list.length);
+  for (let i = 0; i < list.length; i++) {
+    const l = list[i];
+    if (!Array.isArray(l)) throw new MalformedFrameError(`${what}[${i}]: expected an array`);
+    // Labels are built only for an error: this runs for every level of every diff.
+    try {
+      out[i] = [price(l[0], 'price'), quantity(l[1], 'quantity')] as const;
+    } catch (err) {
+      const message = `${what}[${i}] ${(err as Error).message}`;
+      throw err instanceof BadValueError ? new BadValueError(err.problem, message) : new MalformedFrameError(message);
+    }
+  }
+  return out;
 }
 
 export function bool(o: Obj, key: string): boolean {
