@@ -185,7 +185,6 @@ function mutate(text: string, rng: Rng, deribit: boolean, targeted: boolean): Mu
   if (all.length === 0) return undefined;
   const leaf = rng.pick(all);
   const at = leaf.path.join('.');
-  const key = keyOf(leaf.path) ?? '';
   const n = numText(leaf.value);
   const write = (v: Json | undefined, what: string) => ({ what: `${at} ${what}`, text: serialize(setAt(tree, leaf.path, v)), mustCount: false });
   switch (roll) {
@@ -231,7 +230,6 @@ function mutate(text: string, rng: Rng, deribit: boolean, targeted: boolean): Mu
     default:
       return write(num(rng.pick(['1e-8', '2.5E+3', '-0.0', '00012'])), 'exponent/odd number');
   }
-  void key;
 }
 
 const neg = (n: string) => (n.startsWith('-') ? n.slice(1) : `-${n}`);
