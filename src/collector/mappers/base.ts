@@ -310,7 +310,9 @@ export abstract class BaseAdapter<D> implements VenueAdapter {
     if (r.quantity_unit === 'base') return true;
     for (const side of [r.bids, r.asks]) {
       for (const [p, q] of side) {
-        if (decimalProblem(q) === undefined && !isZero(q)) continue;
+        // Conversions give plain decimal text without trailing zeros: 20 characters hold at
+        // most 20 integer or 18 fractional digits, and 0 is "0" (cheap enough per level).
+        if (q.length <= 20 ? q !== '0' : decimalProblem(q) === undefined && !isZero(q)) continue;
         this.ctx.problem('bad_quantity', { symbol: r.symbol, message: `orderbook not published: the level at ${p} is ${q.slice(0, 30)} in base` });
         return false;
       }
