@@ -18,6 +18,11 @@ export const PROBLEMS = [
   'unsupported', // an instrument outside the data model (e.g. an OKX option)
   'snapshot_failed', // the REST snapshot could not be fetched
   'unknown_instrument', // no instrument metadata (contract size) yet: nothing published rather than a wrong quantity
+  // A value the data model cannot hold; the level, trade or record is dropped, a book it was for is resynced:
+  'bad_price', // a price (or mark/index price, index value) that is zero or negative
+  'bad_quantity', // a negative quantity, a zero one where it does not mean "level removed", or one too large once in base
+  'bad_id', // a sequence or trade id that is negative or beyond what is exact (2^53, UInt64 for text ids)
+  'bad_time', // a timestamp outside 2000-01-01 .. 2106-02-07 (seconds for ms, garbage)
 ] as const;
 export type Problem = (typeof PROBLEMS)[number];
 
@@ -59,7 +64,8 @@ export interface VenueAdapter {
   connectionLost(conn: string): void;
   /**
    * Records from a polled REST body (open interest, long/short ratios), chosen by the
-   * URL; undefined when the URL is not one this venue polls. Throws on a malformed body.
+   * URL; undefined when the URL is not one this venue polls. Throws on a malformed body;
+   * a body holding a value the model cannot hold (bad_price, ...) is counted and gives none.
    * Live pollers and replay both use it, so recorded bodies map as live ones do.
    */
   restRecords(url: string, body: string): MarketRecord[] | undefined;

@@ -1,5 +1,6 @@
 /** The collector's Prometheus metrics (port 9093). Event-loop lag comes with the default metrics. */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { PROBLEMS } from './adapter.js';
 
 export function collectorMetrics(registry: Registry) {
   const registers = [registry];
@@ -24,7 +25,7 @@ export function collectorMetrics(registry: Registry) {
     }),
     problems: new Counter({
       name: 'marketprism_collector_problems_total',
-      help: 'Venue data problems: gap, crossed, crossed_auction, checksum, malformed, venue_error, unsupported, snapshot_failed',
+      help: `Venue data problems: ${PROBLEMS.join(', ')}`,
       labelNames: ['venue', 'problem'],
       registers,
     }),

@@ -1,16 +1,19 @@
 /**
  * Counting and logging what goes wrong with venue data. Every occurrence is
- * counted (metrics); log lines are rate-limited per kind and symbol, so a venue
- * that sends garbage in a hot loop produces a line a minute, not a line a message.
+ * counted (metrics); log lines are rate-limited per kind and symbol (core/log-limit.ts),
+ * so a venue that sends garbage in a hot loop produces a line a minute, not a line a
+ * message, and that line says how many it stands for.
  */
+import { LogLimiter } from '../core/log-limit.js';
 import type { Logger } from '../core/logger.js';
 import type { Problem } from './adapter.js';
 
-const LOG_EVERY_MS = 60_000;
+/** A venue's symbol text as logged and keyed: bounded (a hostile frame can name anything). */
+const SYMBOL_MAX = 64;
 
 export class ProblemLog {
   readonly counts = new Map<Problem, number>();
-  private readonly lastLogged = new Map<string, { at: number; suppressed: number }>();
+  private readonly limiter = new LogLimiter();
 
   constructor(
     private readonly log: Logger | undefined,
@@ -22,14 +25,15 @@ export class ProblemLog {
     this.counts.set(kind, (this.counts.get(kind) ?? 0) + 1);
     this.onProblem?.(kind);
     if (!this.log) return;
-    const key = `${kind}:${detail.symbol ?? ''}`;
-    const seen = this.lastLogged.get(key);
-    if (seen && now - seen.at < LOG_EVERY_MS) {
-      seen.suppressed++;
-      return;
-    }
+    const symbol = detail.symbol?.slice(0, SYMBOL_MAX);
     const level = kind === 'unsupported' ? 'info' : 'warn';
-    this.log[level]({ venue: this.venue, problem: kind, symbol: detail.symbol, detail: detail.message, suppressed: seen?.suppressed }, `venue data: ${kind}`);
-    this.lastLogged.set(key, { at: now, suppressed: 0 });
+    this.limiter.log(
+      this.log,
+      level,
+      `${kind}:${symbol ?? ''}`,
+      { venue: this.venue, problem: kind, symbol, detail: detail.message.slice(0, 300) },
+      `venue data: ${kind}`,
+      now,
+    );
   }
 }

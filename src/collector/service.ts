@@ -13,6 +13,7 @@
 import { jetstream } from '@nats-io/jetstream';
 import type { Running } from '../core/daemon.js';
 import { healthReply, startHttpServer, type HttpServer, type Route } from '../core/http.js';
+import { LogLimiter } from '../core/log-limit.js';
 import type { Logger } from '../core/logger.js';
 import { createRegistry, metricsRoute } from '../core/metrics.js';
 import type { DataType, MarketRecord } from '../core/model.js';
@@ -38,7 +39,7 @@ export async function startCollector(config: CollectorConfig, log: Logger): Prom
   const registry = createRegistry('collector');
   const metrics = collectorMetrics(registry);
   const lastRecordAt = new Map<string, Partial<Record<DataType, number>>>();
-  const invalidLogged = new Set<string>();
+  const invalidLog = new LogLimiter();
   const nats = { nc: undefined as NatsConnection | undefined, connected: false, since: startedAt };
   let stopping = false;
 
@@ -48,10 +49,13 @@ export async function startCollector(config: CollectorConfig, log: Logger): Prom
     } catch (err) {
       metrics.invalid.inc({ venue, data_type: r.data_type });
       const key = `${venue}:${r.data_type}:${(err as InvalidRecordError).field}`;
-      if (!invalidLogged.has(key)) {
-        invalidLogged.add(key);
-        log.error({ venue, data_type: r.data_type, err: (err as Error).message }, 'invalid record not published (logged once per venue, type and field)');
-      }
+      invalidLog.log(
+        log,
+        'error',
+        key,
+        { venue, data_type: r.data_type, err: (err as Error).message },
+        'invalid record not published (at most a line a minute per venue, type and field)',
+      );
       return;
     }
     metrics.recordsOut.inc({ venue, data_type: r.data_type });

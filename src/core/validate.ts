@@ -20,14 +20,14 @@ export class InvalidRecordError extends Error {
 const SYMBOL_RE = /^[A-Z0-9]+(?:-[A-Z0-9]+)*$/;
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const UINT_RE = /^\d{1,20}$/;
-const UINT64_MAX = 18446744073709551615n;
+export const UINT64_MAX = 18446744073709551615n;
 /**
  * 2000-01-01 .. 2106-02-07 06:28:15 UTC: catches seconds-vs-ms and garbage, and stays
  * inside DateTime (what the tables' TTL and `toDateTime(timestamp)` compute), which
  * ClickHouse would wrap silently; DateTime64(3) itself holds 1900..2299.
  */
-const MIN_MS = 946_684_800_000;
-const MAX_MS = 4_294_967_295_000;
+export const MIN_MS = 946_684_800_000;
+export const MAX_MS = 4_294_967_295_000;
 /** The Date column's range (`maturity_date`); ClickHouse clamps a date outside it. */
 const MIN_DATE = '1970-01-01';
 const MAX_DATE = '2149-06-06';

@@ -15,6 +15,8 @@ const usdm = (f: string) => sample('binance-usdm', f);
 const USDM_SNAPSHOT = 'rest-fapi-v1-depth.live-2024-08-08.BTCUSDT.limit1000.json';
 const usdmSeq = (n: number) => usdm(`ws-depthUpdate.live-2024-08-08.BTCUSDT.seq${n}.json`);
 const spotSeq = (n: number) => spot(`ws-depthUpdate.live-2025-12-07.BTCUSDT.${n}.json`);
+/** Exchange time of the synthetic diffs (a real one: an impossible time is a bad_time problem). */
+const T0 = 1_700_000_000_000;
 
 function adapter(kind: VenueKind, depth = 400, snapshotLimit = 1000) {
   const ctx = new TestContext();
@@ -205,7 +207,7 @@ describe('depth: only the range a depth-limited snapshot makes known is publishe
       venue.apply(b, as);
       const U = id + 1;
       id += 1 + Math.floor(rnd() * 3);
-      a.onMessage('c1', JSON.stringify({ stream: 'btcusdt@depth@100ms', data: { e: 'depthUpdate', E: step, s: 'BTCUSDT', U, u: id, b, a: as } }));
+      a.onMessage('c1', JSON.stringify({ stream: 'btcusdt@depth@100ms', data: { e: 'depthUpdate', E: T0 + step, s: 'BTCUSDT', U, u: id, b, a: as } }));
       if (ctx.snapshots.length > answered && rnd() < 0.3) {
         answered = ctx.snapshots.length;
         const top = venue.top(limit);
@@ -253,7 +255,7 @@ describe('depth: only the range a depth-limited snapshot makes known is publishe
 
   it('a level a diff adds past the boundary is kept but not published until a snapshot covers it', () => {
     const { ctx, adapter: a } = adapter('binance-spot', 3, 3);
-    const diff = (U: number, u: number, b: Lv[]) => JSON.stringify({ stream: 's', data: { e: 'depthUpdate', E: u, s: 'BTCUSDT', U, u, b, a: [] } });
+    const diff = (U: number, u: number, b: Lv[]) => JSON.stringify({ stream: 's', data: { e: 'depthUpdate', E: T0 + u, s: 'BTCUSDT', U, u, b, a: [] } });
     a.onMessage('c1', diff(1, 1, []));
     a.onSnapshot(
       'BTCUSDT',
@@ -318,7 +320,7 @@ describe('depth: only the range a depth-limited snapshot makes known is publishe
 
   it('a refresh answered by a snapshot older than the book asks again instead of going back', () => {
     const { ctx, adapter: a } = adapter('binance-spot', 2, 2);
-    const diff = (U: number, u: number, b: Lv[]) => JSON.stringify({ stream: 's', data: { e: 'depthUpdate', E: u, s: 'BTCUSDT', U, u, b, a: [] } });
+    const diff = (U: number, u: number, b: Lv[]) => JSON.stringify({ stream: 's', data: { e: 'depthUpdate', E: T0 + u, s: 'BTCUSDT', U, u, b, a: [] } });
     a.onMessage('c1', diff(1, 1, []));
     a.onSnapshot(
       'BTCUSDT',

@@ -3,11 +3,13 @@
  * frame escape, books keyed by venue instrument, trade de-duplication (overlapping
  * connections during rotation deliver some trades twice), and resync bookkeeping.
  */
-import type { Exchange, Level, MarketRecord, MarketType, QuantityUnit, TradeRecord } from '../../core/model.js';
+import { decimalProblem, isZero } from '../../core/decimal.js';
+import type { Exchange, Level, MarketRecord, MarketType, OrderbookRecord, QuantityUnit, TradeRecord } from '../../core/model.js';
 import type { AdapterContext, Problem, SnapshotRequest, VenueAdapter } from '../adapter.js';
 import { REFRESH_INTERVAL_MS, SyncedBook } from '../book/synced-book.js';
+import { InvalidRecordError, validateRecord } from '../../core/validate.js';
 import type { QuantityRule } from '../units.js';
-import { MalformedFrameError } from './wire.js';
+import { BadValueError, MalformedFrameError } from './wire.js';
 
 export interface AdapterOptions {
   /** Levels per side in each published book. */
@@ -100,8 +102,17 @@ export abstract class BaseAdapter<D> implements VenueAdapter {
    * recorded bodies gives exactly the records live gave.
    */
   restRecords(url: string, body: string): MarketRecord[] | undefined {
-    const rows = this.restRows(url, body);
-    if (!rows) return undefined;
+    let all: MarketRecord[] | undefined;
+    try {
+      all = this.restRows(url, body);
+    } catch (err) {
+      if (!(err instanceof BadValueError)) throw err;
+      // A value the model cannot hold: the body is dropped and counted by its own problem.
+      this.ctx.problem(err.problem, { message: `${new URL(url).pathname}: ${err.message}` });
+      return [];
+    }
+    if (!all) return undefined;
+    const rows = all.filter((r) => this.valid(r, r.symbol));
     const keyOf = (r: MarketRecord) => `${r.data_type}:${r.market_type}:${r.symbol}:${'period' in r ? r.period : ''}`;
     const newest = new Map<string, number>();
     const fresh = rows.filter((r) => {
@@ -205,6 +216,7 @@ export abstract class BaseAdapter<D> implements VenueAdapter {
       if (req) this.ctx.requestSnapshot(req);
       return;
     }
+    this.zeroLevels(b, s.bids, s.asks);
     b.load(s.bids, s.asks, s.id, s.limit);
     b.bridging = true;
     // The snapshot is at least as new as every dropped diff, so the newest of them dates it.
@@ -248,9 +260,80 @@ export abstract class BaseAdapter<D> implements VenueAdapter {
     }
     this.refreshIfThin(b);
     this.ctx.bookChanged(key, () => {
-      const units = this.units(b.key, b.market_type);
-      return units && b.record(units);
+      // Runs now or on the publish-interval timer: it must not throw, and publishes only a valid record.
+      try {
+        const units = this.units(b.key, b.market_type);
+        const r = units && b.record(units);
+        return r && this.validBook(r) ? r : undefined;
+      } catch (err) {
+        this.fault(err, b.symbol);
+        return undefined;
+      }
     });
+  }
+
+  /**
+   * A snapshot level of quantity 0 means nothing (a removal needs a level to remove):
+   * it is not loaded, and counted. The rest of the snapshot stands.
+   */
+  protected zeroLevels(b: SyncedBook<D>, bids: readonly Level[], asks: readonly Level[]): void {
+    const zero = bids.filter((l) => isZero(l[1])).length + asks.filter((l) => isZero(l[1])).length;
+    if (zero > 0) this.ctx.problem('bad_quantity', { symbol: b.symbol, message: `snapshot: ${zero} level(s) of quantity 0 not loaded` });
+  }
+
+  /**
+   * A book message that could not be used (a bad value, a malformed level): the book
+   * missed a change the venue made, so it cannot be trusted. It is dropped (counted
+   * once, by the value's problem) and rebuilt by the venue's rule (afterDrop).
+   */
+  protected badBookMessage(b: SyncedBook<D> | undefined, err: unknown): void {
+    if (!b || b.state === 'idle') return this.fault(err, b?.symbol);
+    const { kind, message } = this.classify(err);
+    this.dropBook(b, kind, message);
+    this.afterDrop(b.key, b);
+  }
+
+  /** A finished record, checked against the data model first: one that fails is counted and dropped. */
+  protected emit(r: MarketRecord): void {
+    if (this.valid(r, r.symbol)) this.ctx.emit(r);
+  }
+
+  /**
+   * `valid` for a book record, without the cost of checking 800 level texts per publish:
+   * held levels were checked as they were read (wire.ts: positive prices, quantities not
+   * negative, 0 never held), so what the record adds is checked: its scalar fields, and
+   * quantities converted to base (which can overflow, or round to 0).
+   */
+  private validBook(r: OrderbookRecord): boolean {
+    const scalars = { ...r, bids: [], asks: [], bids_raw: r.bids_raw && [], asks_raw: r.asks_raw && [] };
+    if (!this.valid(scalars, r.symbol)) return false;
+    if (r.quantity_unit === 'base') return true;
+    for (const side of [r.bids, r.asks]) {
+      for (const [p, q] of side) {
+        // Conversions give plain decimal text without trailing zeros: 20 characters hold at
+        // most 20 integer or 18 fractional digits, and 0 is "0" (cheap enough per level).
+        if (q.length <= 20 ? q !== '0' : decimalProblem(q) === undefined && !isZero(q)) continue;
+        this.ctx.problem('bad_quantity', { symbol: r.symbol, message: `orderbook not published: the level at ${p} is ${q.slice(0, 30)} in base` });
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * The last check before a record leaves the adapter: values the mappers let through
+   * but the model rejects (a quantity too large once converted to base, a derived
+   * notional beyond Decimal(38, 18)) are counted by the field's problem.
+   */
+  private valid(r: MarketRecord, symbol: string): boolean {
+    try {
+      validateRecord(r);
+      return true;
+    } catch (err) {
+      if (!(err instanceof InvalidRecordError)) throw err;
+      this.ctx.problem(problemOfField(err), { symbol, message: `${r.data_type} not published: ${err.message}` });
+      return false;
+    }
   }
 
   /** unitsOf, counting (and so logging, rate-limited) an instrument whose units are unknown. */
@@ -269,13 +352,31 @@ export abstract class BaseAdapter<D> implements VenueAdapter {
   protected abstract afterDrop(key: string, b: SyncedBook<D>): void;
 
   protected trade(t: TradeRecord): void {
-    if (this.trades.add(`${t.market_type}:${t.symbol}:${t.trade_id}`)) this.ctx.emit(t);
+    // Checked first: an invalid copy must not use up the id a valid one may still bring.
+    if (this.valid(t, t.symbol) && this.trades.add(`${t.market_type}:${t.symbol}:${t.trade_id}`)) this.ctx.emit(t);
   }
 
   protected fault(err: unknown, symbol: string | undefined): void {
+    const { kind, message } = this.classify(err);
+    this.ctx.problem(kind, { symbol, message });
+  }
+
+  private classify(err: unknown): { kind: Problem; message: string } {
     const message = err instanceof Error ? err.message : String(err);
+    if (err instanceof BadValueError) return { kind: err.problem, message };
     // Anything else than a bad frame is a bug of ours: still never fatal, but labelled.
     const venueFault = err instanceof MalformedFrameError || err instanceof SyntaxError;
-    this.ctx.problem('malformed', { symbol, message: venueFault ? message : `internal: ${message}` });
+    return { kind: 'malformed', message: venueFault ? message : `internal: ${message}` };
   }
+}
+
+/** The problem a record rejected by the data model counts as, by the field that failed. */
+function problemOfField(err: InvalidRecordError): Problem {
+  const f = err.field;
+  if (f === 'bids' || f === 'asks') return err.problem.includes('price') ? 'bad_price' : 'bad_quantity';
+  if (f === 'price' || f.endsWith('_price') || f === 'index_value') return 'bad_price';
+  if (f.startsWith('quantity') || f.startsWith('open_interest') || f.endsWith('_raw')) return 'bad_quantity';
+  if (f === 'trade_id' || f === 'last_update_id') return 'bad_id';
+  if (f === 'timestamp' || f.endsWith('_timestamp') || f.endsWith('_time')) return 'bad_time';
+  return 'malformed';
 }

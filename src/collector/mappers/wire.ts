@@ -1,13 +1,36 @@
 /**
  * Reading untrusted venue JSON. Every reader throws MalformedFrameError naming the
- * field, which the adapter turns into one `malformed` count (never a crash).
+ * field, which the adapter turns into one `malformed` count (never a crash). A value
+ * of the right type that the data model cannot hold (a price that is not positive, a
+ * negative quantity, an id beyond what is exact, an impossible time) throws
+ * BadValueError, counted by its own problem: such a value never reaches a book or a
+ * record.
  */
 import { isDecimal, toPlainDecimal } from '../../core/decimal.js';
 import type { Level } from '../../core/model.js';
+import { MAX_MS, MIN_MS, UINT64_MAX } from '../../core/validate.js';
 
 export class MalformedFrameError extends Error {
   override name = 'MalformedFrameError';
 }
+
+/** The problems a BadValueError counts as (a closed set: metric labels). */
+export type BadValue = 'bad_price' | 'bad_quantity' | 'bad_id' | 'bad_time';
+
+export class BadValueError extends MalformedFrameError {
+  override name = 'BadValueError';
+  constructor(
+    readonly problem: BadValue,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const cut = (v: unknown) => String(v).slice(0, 30);
+/** For decimal text already checked: a digit other than 0 makes it non-zero. */
+const NON_ZERO = /[1-9]/;
+const negative = (d: string) => d.charCodeAt(0) === 45; /* - */
 
 export type Obj = Record<string, unknown>;
 
@@ -50,10 +73,59 @@ export function optionalDecimal(o: Obj, key: string): string | undefined {
   return v === undefined || v === null || v === '' ? undefined : decimal(v, key);
 }
 
-/** An integer (ms time, sequence id) from a JSON number or its text; must be exact in a double. */
+/** A price (or a price-like index value): positive. */
+export function price(v: unknown, what: string): string {
+  const d = decimal(v, what);
+  if (negative(d) || !NON_ZERO.test(d)) throw new BadValueError('bad_price', `${what}: price must be positive, got ${cut(v)}`);
+  return d;
+}
+
+export function priceField(o: Obj, key: string): string {
+  return price(o[key], key);
+}
+
+export function optionalPrice(o: Obj, key: string): string | undefined {
+  const v = o[key];
+  return v === undefined || v === null || v === '' ? undefined : price(v, key);
+}
+
+/** A quantity (size, open interest, notional): not negative; `positive`: zero means nothing here either. */
+export function quantity(v: unknown, what: string, positive = false): string {
+  const d = decimal(v, what);
+  if (!negative(d) && (!positive || NON_ZERO.test(d))) return d;
+  if (!NON_ZERO.test(d) && !positive) return d.slice(1); // "-0" is 0
+  throw new BadValueError('bad_quantity', `${what}: quantity must be ${positive ? 'positive' : 'non-negative'}, got ${cut(v)}`);
+}
+
+export function quantityField(o: Obj, key: string, positive = false): string {
+  return quantity(o[key], key, positive);
+}
+
+export function optionalQuantity(o: Obj, key: string): string | undefined {
+  const v = o[key];
+  return v === undefined || v === null || v === '' ? undefined : quantity(v, key);
+}
+
+/** A ratio (long/short shares): not negative. */
+export function ratio(v: unknown, what: string): string {
+  const d = decimal(v, what);
+  if (!negative(d)) return d;
+  if (!NON_ZERO.test(d)) return d.slice(1);
+  throw new MalformedFrameError(`${what}: a ratio cannot be negative, got ${cut(v)}`);
+}
+
+export function ratioField(o: Obj, key: string): string {
+  return ratio(o[key], key);
+}
+
+/** An integer from a JSON number or its text; must be exact in a double (checksums, counts). */
 export function int(v: unknown, what: string): number {
   const n = typeof v === 'number' ? v : typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : NaN;
-  if (!Number.isSafeInteger(n)) throw new MalformedFrameError(`${what}: expected an integer`);
+  if (!Number.isSafeInteger(n)) {
+    const integral = (typeof v === 'string' && /^-?\d+$/.test(v)) || (typeof v === 'number' && Number.isInteger(v));
+    if (integral) throw new BadValueError('bad_id', `${what}: ${cut(v)} is beyond what is exact (2^53)`);
+    throw new MalformedFrameError(`${what}: expected an integer`);
+  }
   return n;
 }
 
@@ -66,12 +138,80 @@ export function optionalInt(o: Obj, key: string): number | undefined {
   return v === undefined || v === null || v === '' ? undefined : int(v, key);
 }
 
-/** `[[price, qty, ...extra], ...]` -> exact [price, qty] pairs (extra columns ignored). */
+/**
+ * A sequence or trade id: a non-negative integer exact in a double (ids are compared).
+ * `previous`: an id that names the one before (Binance pu, OKX prevSeqId, Deribit
+ * prev_change_id), where the venue writes -1 for "none".
+ */
+export function id(v: unknown, what: string, previous = false): number {
+  const n = int(v, what);
+  if (n < (previous ? -1 : 0)) throw new BadValueError('bad_id', `${what}: expected a non-negative id, got ${cut(v)}`);
+  return n;
+}
+
+export function idField(o: Obj, key: string, previous = false): number {
+  return id(o[key], key, previous);
+}
+
+export function optionalId(o: Obj, key: string, previous = false): number | undefined {
+  const v = o[key];
+  return v === undefined || v === null || v === '' ? undefined : id(v, key, previous);
+}
+
+/** An id the venue sends as text (OKX tradeId): an unsigned integer within UInt64, as text. */
+export function idText(o: Obj, key: string): string {
+  const v = text(o, key);
+  if (!/^\d{1,20}$/.test(v) || BigInt(v) > UINT64_MAX) throw new BadValueError('bad_id', `${key}: expected an unsigned 64-bit integer, got ${cut(v)}`);
+  return v;
+}
+
+/** Milliseconds since the epoch within what the tables hold (2000-01-01 .. 2106-02-07). */
+export function time(v: unknown, what: string): number {
+  let n: number;
+  try {
+    n = int(v, what);
+  } catch (err) {
+    if (err instanceof BadValueError) throw new BadValueError('bad_time', err.message);
+    throw err;
+  }
+  if (n < MIN_MS || n > MAX_MS) throw new BadValueError('bad_time', `${what}: ${cut(v)} is not a time in ms between 2000 and 2106`);
+  return n;
+}
+
+export function timeField(o: Obj, key: string): number {
+  return time(o[key], key);
+}
+
+export function optionalTime(o: Obj, key: string): number | undefined {
+  const v = o[key];
+  return v === undefined || v === null || v === '' ? undefined : time(v, key);
+}
+
+/**
+ * `[[price, qty, ...extra], ...]` -> exact [price, qty] pairs (extra columns ignored).
+ * Prices are positive and quantities not negative (0 removes a level in a diff).
+ */
 export function levels(v: unknown, what: string): Level[] {
-  return arr(v, what).map((l, i) => {
-    const pair = arr(l, `${what}[${i}]`);
-    return [decimal(pair[0], `${what}[${i}] price`), decimal(pair[1], `${what}[${i}] quantity`)] as const;
-  });
+  const list = arr(v, what);
+  const out: Level[] = new Array<Level>(list.length);
+  for (let i = 0; i < list.length; i++) {
+    const l = list[i];
+    if (!Array.isArray(l)) throw new MalformedFrameError(`${what}[${i}]: expected an array`);
+    // Labels are built only for an error: this runs for every level of every diff.
+    try {
+      out[i] = [price(l[0], 'price'), quantity(l[1], 'quantity')] as const;
+    } catch (err) {
+      const message = `${what}[${i}] ${(err as Error).message}`;
+      throw err instanceof BadValueError ? new BadValueError(err.problem, message) : new MalformedFrameError(message);
+    }
+  }
+  return out;
+}
+
+export function bool(o: Obj, key: string): boolean {
+  const v = o[key];
+  if (typeof v !== 'boolean') throw new MalformedFrameError(`${key}: expected true or false`);
+  return v;
 }
 
 export function side(v: unknown, what: string): 'buy' | 'sell' {

@@ -20,7 +20,27 @@ import type { SyncedBook } from '../../book/synced-book.js';
 import type { Instrument } from '../../symbols.js';
 import { binanceInstrument, binanceSymbol, type BinanceMarket } from './symbols.js';
 import { BaseAdapter, type AdapterOptions, type SequenceRule } from '../../mappers/base.js';
-import { arr, decimalField, int, intField, levels, MalformedFrameError, obj, optionalInt, side, text, type Obj } from '../../mappers/wire.js';
+import {
+  arr,
+  bool,
+  decimalField,
+  id,
+  idField,
+  levels,
+  MalformedFrameError,
+  obj,
+  optionalId,
+  optionalTime,
+  price,
+  priceField,
+  quantityField,
+  ratioField,
+  side,
+  text,
+  time,
+  timeField,
+  type Obj,
+} from '../../mappers/wire.js';
 
 export interface BinanceOptions extends AdapterOptions {
   market: BinanceMarket;
@@ -120,13 +140,13 @@ export class BinanceAdapter extends BaseAdapter<Diff> {
     const wire = text(o, 'symbol');
     const inst = this.instrument(wire);
     if (!inst) return [];
-    const raw = decimalField(o, 'openInterest');
+    const raw = quantityField(o, 'openInterest');
     const mark = this.markPrices.get(wire);
     const base = {
       data_type: 'open_interest',
       exchange: 'binance',
       ...inst,
-      timestamp: intField(o, 'time'),
+      timestamp: timeField(o, 'time'),
       local_timestamp: now,
       open_interest_raw: raw,
     } as const;
@@ -145,15 +165,21 @@ export class BinanceAdapter extends BaseAdapter<Diff> {
     const key = text(d, 's');
     const inst = this.instrument(key);
     if (!inst) return;
-    const diff: Diff = {
-      U: intField(d, 'U'),
-      u: intField(d, 'u'),
-      pu: optionalInt(d, 'pu'),
-      E: intField(d, 'E'),
-      bids: levels(d.b, 'b'),
-      asks: levels(d.a, 'a'),
-      at: this.ctx.now(),
-    };
+    let diff: Diff;
+    try {
+      diff = {
+        U: idField(d, 'U'),
+        u: idField(d, 'u'),
+        pu: optionalId(d, 'pu', true),
+        E: timeField(d, 'E'),
+        bids: levels(d.b, 'b'),
+        asks: levels(d.a, 'a'),
+        at: this.ctx.now(),
+      };
+    } catch (err) {
+      // A diff that cannot be applied: the book misses it, so it resyncs from a new snapshot.
+      return this.badBookMessage(this.books.get(key), err);
+    }
     const b = this.book(key, 'binance', inst.market_type, inst.symbol);
     b.conn = conn;
     if (b.state === 'idle') return this.startSync(b, diff);
@@ -206,10 +232,10 @@ export class BinanceAdapter extends BaseAdapter<Diff> {
     this.loadSnapshot(
       b,
       {
-        id: int(s.lastUpdateId, 'lastUpdateId'),
+        id: id(s.lastUpdateId, 'lastUpdateId'),
         bids: levels(s.bids, 'bids'),
         asks: levels(s.asks, 'asks'),
-        timestamp: optionalInt(s, 'E'),
+        timestamp: optionalTime(s, 'E'),
         limit: this.options.snapshotLimit,
       },
       this.rule,
@@ -233,20 +259,20 @@ export class BinanceAdapter extends BaseAdapter<Diff> {
     if (!inst) return;
     const units = this.units(wire, inst.market_type);
     if (!units) return;
-    const buyerIsMaker = d.m === true;
-    const price = decimalField(d, 'p');
+    const buyerIsMaker = bool(d, 'm');
+    const px = priceField(d, 'p');
     this.trade({
       data_type: 'trade',
       exchange: 'binance',
       ...inst,
-      timestamp: intField(d, 'E'),
+      timestamp: timeField(d, 'E'),
       local_timestamp: this.ctx.now(),
-      trade_id: String(int(d.e === 'aggTrade' ? d.a : d.t, d.e === 'aggTrade' ? 'a' : 't')),
-      price,
-      ...this.sized(units, decimalField(d, 'q'), price),
+      trade_id: String(id(d.e === 'aggTrade' ? d.a : d.t, d.e === 'aggTrade' ? 'a' : 't')),
+      price: px,
+      ...this.sized(units, quantityField(d, 'q', true), px),
       side: buyerIsMaker ? 'sell' : 'buy',
       is_maker: buyerIsMaker,
-      trade_time: intField(d, 'T'),
+      trade_time: timeField(d, 'T'),
     });
   }
 
@@ -254,20 +280,20 @@ export class BinanceAdapter extends BaseAdapter<Diff> {
     const wire = text(d, 's');
     const inst = this.instrument(wire);
     if (!inst) return;
-    const mark = decimalField(d, 'p');
+    const mark = priceField(d, 'p');
     this.markPrices.set(wire, mark);
     if (d.r === '' || d.r === undefined) return; // no funding (a delivery contract)
-    this.ctx.emit({
+    this.emit({
       data_type: 'funding_rate',
       exchange: 'binance',
       ...inst,
-      timestamp: intField(d, 'E'),
+      timestamp: timeField(d, 'E'),
       local_timestamp: this.ctx.now(),
       funding_rate: decimalField(d, 'r'),
       mark_price: mark,
-      index_price: decimalField(d, 'i'),
+      index_price: priceField(d, 'i'),
       // `T` is the next settlement, the one the current rate applies to; Binance does not state the one after.
-      funding_time: optionalInt(d, 'T'),
+      funding_time: optionalTime(d, 'T'),
       next_funding_time: undefined,
     });
   }
@@ -279,22 +305,22 @@ export class BinanceAdapter extends BaseAdapter<Diff> {
     if (!inst) return;
     const units = this.units(wire, inst.market_type);
     if (!units) return;
+    // The average fill price and filled quantity, falling back to the order's own (0 = not filled yet).
     const avg = decimalField(o, 'ap');
-    const filled = decimalField(o, 'z');
-    const price = isZero(avg) ? decimalField(o, 'p') : avg;
+    const px = isZero(avg) ? priceField(o, 'p') : price(avg, 'ap');
+    const filled = quantityField(o, 'z');
     const record: LiquidationRecord = {
       data_type: 'liquidation',
       exchange: 'binance',
       ...inst,
-      timestamp: intField(d, 'E'),
+      timestamp: timeField(d, 'E'),
       local_timestamp: this.ctx.now(),
       side: side(o.S, 'S'),
-      // The average fill price and filled quantity, falling back to the order's own.
-      price,
-      ...this.sized(units, isZero(filled) ? decimalField(o, 'q') : filled, price),
-      liquidation_time: intField(o, 'T'),
+      price: px,
+      ...this.sized(units, isZero(filled) ? quantityField(o, 'q', true) : filled, px),
+      liquidation_time: timeField(o, 'T'),
     };
-    this.ctx.emit(record);
+    this.emit(record);
   }
 }
 
@@ -312,10 +338,10 @@ export function mapBinanceLongShort(
     const symbol = binanceSymbol(text(r, 'symbol'));
     if (!symbol) throw new MalformedFrameError(`long/short: unknown symbol ${String(r.symbol)}`);
     // Docs show "timestamp" as text, live bodies as a number: int() takes both.
-    const base = { exchange: 'binance', market_type: 'perpetual', symbol, timestamp: int(r.timestamp, 'timestamp'), local_timestamp: now, period } as const;
-    const long = decimalField(r, r.longPosition !== undefined ? 'longPosition' : 'longAccount');
-    const short = decimalField(r, r.shortPosition !== undefined ? 'shortPosition' : 'shortAccount');
-    const ratio = decimalField(r, 'longShortRatio');
+    const base = { exchange: 'binance', market_type: 'perpetual', symbol, timestamp: time(r.timestamp, 'timestamp'), local_timestamp: now, period } as const;
+    const long = ratioField(r, r.longPosition !== undefined ? 'longPosition' : 'longAccount');
+    const short = ratioField(r, r.shortPosition !== undefined ? 'shortPosition' : 'shortAccount');
+    const ratio = ratioField(r, 'longShortRatio');
     return kind === 'lsr_top_position'
       ? { ...base, data_type: kind, long_position_ratio: long, short_position_ratio: short, long_short_ratio: ratio }
       : { ...base, data_type: kind, long_account_ratio: long, short_account_ratio: short, long_short_ratio: ratio };

@@ -16,7 +16,27 @@ import type { SyncedBook } from '../../book/synced-book.js';
 import { parseJsonKeepNumbers } from '../../json.js';
 import { deribitInstrument } from './symbols.js';
 import { BaseAdapter, type AdapterOptions } from '../../mappers/base.js';
-import { arr, decimal, decimalField, int, intField, MalformedFrameError, obj, optionalDecimal, optionalInt, text, type Obj } from '../../mappers/wire.js';
+import { isZero } from '../../../core/decimal.js';
+import {
+  arr,
+  idField,
+  MalformedFrameError,
+  obj,
+  optionalDecimal,
+  optionalId,
+  optionalPrice,
+  optionalQuantity,
+  price,
+  priceField,
+  quantity,
+  text,
+  time,
+  timeField,
+  type Obj,
+} from '../../mappers/wire.js';
+
+/** One level change: a price and its new amount (0: the level goes). */
+type Change = readonly [price: string, amount: string];
 
 export interface DeribitOptions extends AdapterOptions {
   /** Minimum spacing of funding/open-interest records per instrument (ticker streams at 100 ms). */
@@ -90,34 +110,40 @@ export class DeribitAdapter extends BaseAdapter<never> {
     const b = this.book(name, 'deribit', inst.market_type, inst.symbol);
     b.conn = conn;
     this.channels.set(name, channel);
-    const changeId = intField(d, 'change_id');
-    if (d.type === 'snapshot') {
+    const snapshot = d.type === 'snapshot';
+    if (!snapshot && b.state !== 'synced') return; // waiting for the snapshot a resubscription brings
+    // The whole notification is read before any of it is applied: a bad value leaves nothing half-applied.
+    let note: { changeId: number; prev: number | undefined; timestamp: number; bids: Change[]; asks: Change[]; zero: number };
+    try {
+      const zero = { n: 0 };
+      note = {
+        changeId: idField(d, 'change_id'),
+        prev: snapshot ? undefined : optionalId(d, 'prev_change_id', true),
+        timestamp: timeField(d, 'timestamp'),
+        bids: changes(arr(d.bids, 'bids'), zero),
+        asks: changes(arr(d.asks, 'asks'), zero),
+        zero: 0,
+      };
+      note.zero = zero.n;
+    } catch (err) {
+      // The book misses this change: resubscribe (a new snapshot), as after a gap.
+      return this.badBookMessage(b, err);
+    }
+    if (snapshot) {
       b.book.clear();
       b.state = 'synced';
-    } else {
-      if (b.state !== 'synced') return; // waiting for the snapshot a resubscription brings
-      const prev = optionalInt(d, 'prev_change_id');
-      if (prev !== b.lastId) {
-        this.dropBook(b, 'gap', `prev_change_id=${String(prev)} but last change_id=${b.lastId}`);
-        return this.afterDrop(name, b);
-      }
+    } else if (note.prev !== b.lastId) {
+      this.dropBook(b, 'gap', `prev_change_id=${String(note.prev)} but last change_id=${b.lastId}`);
+      return this.afterDrop(name, b);
     }
-    this.apply(b.book.bids, arr(d.bids, 'bids'));
-    this.apply(b.book.asks, arr(d.asks, 'asks'));
-    b.lastId = changeId;
-    b.timestamp = intField(d, 'timestamp');
+    // "new"/"change" to 0 means nothing (Deribit removes with "delete"): the level goes, and it is counted.
+    if (note.zero > 0) this.ctx.problem('bad_quantity', { symbol: inst.symbol, message: `${note.zero} level(s) set to amount 0: removed` });
+    for (const [p, q] of note.bids) b.book.bids.set(p, q);
+    for (const [p, q] of note.asks) b.book.asks.set(p, q);
+    b.lastId = note.changeId;
+    b.timestamp = note.timestamp;
     b.localTimestamp = this.ctx.now();
     this.changed(name, b);
-  }
-
-  private apply(side: SyncedBook<never>['book']['bids'], changes: unknown[]): void {
-    for (const c of changes) {
-      const [action, price, amount] = arr(c, 'level');
-      const p = decimal(price, 'price');
-      if (action === 'delete') side.delete(p);
-      else if (action === 'new' || action === 'change') side.set(p, decimal(amount, 'amount'));
-      else throw new MalformedFrameError(`level action ${String(action)}`);
-    }
   }
 
   protected afterDrop(key: string, b: SyncedBook<never>): void {
@@ -135,14 +161,14 @@ export class DeribitAdapter extends BaseAdapter<never> {
     const index = text(d, 'index_name'); // "btc_usd"
     const [base = '', quote = ''] = index.toUpperCase().split('_');
     if (!base || !quote) throw new MalformedFrameError(`index_name ${index}`);
-    this.ctx.emit({
+    this.emit({
       data_type: 'volatility_index',
       exchange: 'deribit',
       market_type: 'options',
       symbol: `${base}-${quote}`,
-      timestamp: intField(d, 'timestamp'),
+      timestamp: timeField(d, 'timestamp'),
       local_timestamp: this.ctx.now(),
-      index_value: decimalField(d, 'volatility'),
+      index_value: priceField(d, 'volatility'),
       underlying_asset: base,
       maturity_date: undefined,
     });
@@ -159,27 +185,27 @@ export class DeribitAdapter extends BaseAdapter<never> {
       exchange: 'deribit',
       market_type: 'perpetual' as MarketType,
       symbol: inst.symbol,
-      timestamp: int(d.timestamp, 'timestamp'),
+      timestamp: time(d.timestamp, 'timestamp'),
       local_timestamp: now,
     } as const;
-    const mark = optionalDecimal(d, 'mark_price');
+    const mark = optionalPrice(d, 'mark_price');
     const funding = optionalDecimal(d, 'funding_8h') ?? optionalDecimal(d, 'current_funding');
     if (funding !== undefined) {
-      this.ctx.emit({
+      this.emit({
         ...base,
         data_type: 'funding_rate',
         funding_rate: funding,
         mark_price: mark,
-        index_price: optionalDecimal(d, 'index_price'),
+        index_price: optionalPrice(d, 'index_price'),
         funding_time: undefined,
         next_funding_time: undefined,
       });
     }
-    const oi = optionalDecimal(d, 'open_interest');
+    const oi = optionalQuantity(d, 'open_interest');
     if (oi !== undefined && mark !== undefined) {
       // Inverse perpetuals count open interest in USD, which is the notional; base = USD / mark price.
       const rule = this.unitsOf(name, inst.market_type);
-      this.ctx.emit({
+      this.emit({
         ...base,
         data_type: 'open_interest',
         open_interest: rule.toBase(oi, mark),
@@ -189,6 +215,19 @@ export class DeribitAdapter extends BaseAdapter<never> {
       });
     }
   }
+}
+
+/** Deribit levels `[action, price, amount]` as [price, new amount]; `zero.n` counts new/change to 0. */
+function changes(levels: unknown[], zero: { n: number }): Change[] {
+  return levels.map((c) => {
+    const [action, px, amount] = arr(c, 'level');
+    const p = price(px, 'price');
+    if (action === 'delete') return [p, '0'] as const;
+    if (action !== 'new' && action !== 'change') throw new MalformedFrameError(`level action ${String(action)}`);
+    const q = quantity(amount, 'amount');
+    if (isZero(q)) zero.n++;
+    return [p, q] as const;
+  });
 }
 
 function isInverse(name: string, market: MarketType): boolean {

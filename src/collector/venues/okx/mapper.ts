@@ -32,17 +32,23 @@ import { okxInstrument } from './symbols.js';
 import { BaseAdapter, type AdapterOptions, type SequenceRule } from '../../mappers/base.js';
 import {
   arr,
-  decimal,
   decimalField,
-  int,
-  intField,
+  idField,
+  idText,
   levels,
   MalformedFrameError,
   obj,
-  optionalDecimal,
+  optionalId,
   optionalInt,
+  optionalQuantity,
+  optionalTime,
+  priceField,
+  quantityField,
+  ratio as ratioValue,
   side,
   text,
+  time,
+  timeField,
   type Obj,
 } from '../../mappers/wire.js';
 
@@ -128,8 +134,8 @@ export class OkxAdapter extends BaseAdapter<Update> {
       else if (channel === 'funding-rate') this.funding(d);
       else if (channel === 'open-interest') this.openInterest(d);
       else if (channel === 'liquidation-orders') this.liquidations(d);
-      else if (channel === 'mark-price') this.markPrices.set(text(d, 'instId'), decimalField(d, 'markPx'));
-      else if (channel === 'index-tickers') this.indexPrices.set(text(d, 'instId'), decimalField(d, 'idxPx'));
+      else if (channel === 'mark-price') this.markPrices.set(text(d, 'instId'), priceField(d, 'markPx'));
+      else if (channel === 'index-tickers') this.indexPrices.set(text(d, 'instId'), priceField(d, 'idxPx'));
     }
   }
 
@@ -148,12 +154,19 @@ export class OkxAdapter extends BaseAdapter<Update> {
     b.conn = conn;
     this.channelDepth.set(instId, depth);
     let changed = false;
-    for (const item of data) {
-      const u = parseUpdate(obj(item, 'data[]'), this.ctx.now());
+    let updates: Update[];
+    try {
+      // Every item parsed before any is applied: a bad one leaves the book as it was, and resynced.
+      updates = data.map((item) => parseUpdate(obj(item, 'data[]'), this.ctx.now()));
+    } catch (err) {
+      return this.badBookMessage(b, err);
+    }
+    for (const u of updates) {
       const snapshot = action === 'snapshot' || u.prevSeqId === -1;
       if (snapshot) {
         this.pushesSnapshots.add(instId);
         // The channel's own full view: nothing beyond it is unknown (no boundary).
+        this.zeroLevels(b, u.bids, u.asks);
         b.load(u.bids, u.asks, u.seqId ?? 0);
         b.timestamp = u.ts;
         b.localTimestamp = u.at;
@@ -261,10 +274,10 @@ export class OkxAdapter extends BaseAdapter<Update> {
     this.loadSnapshot(
       b,
       {
-        id: intField(s, 'seqId'),
+        id: idField(s, 'seqId'),
         bids: levels(s.bids, 'bids'),
         asks: levels(s.asks, 'asks'),
-        timestamp: intField(s, 'ts'),
+        timestamp: timeField(s, 'ts'),
         // Asked for fewer levels than the channel keeps: the levels in between are unknown until pushed.
         limit: limit < (this.channelDepth.get(b.key) ?? 400) ? limit : undefined,
       },
@@ -281,17 +294,17 @@ export class OkxAdapter extends BaseAdapter<Update> {
     const units = this.units(instId, inst.market_type);
     if (!units) return;
     const taker = side(d.side, 'side');
-    const ts = intField(d, 'ts');
-    const price = decimalField(d, 'px');
+    const ts = timeField(d, 'ts');
+    const price = priceField(d, 'px');
     this.trade({
       data_type: 'trade',
       exchange: 'okx',
       ...inst,
       timestamp: ts,
       local_timestamp: this.ctx.now(),
-      trade_id: text(d, 'tradeId'),
+      trade_id: idText(d, 'tradeId'),
       price,
-      ...this.sized(units, decimalField(d, 'sz'), price),
+      ...this.sized(units, quantityField(d, 'sz', true), price),
       side: taker,
       is_maker: taker === 'sell', // the buyer was the maker when the taker sold
       trade_time: ts,
@@ -306,22 +319,22 @@ export class OkxAdapter extends BaseAdapter<Update> {
       data_type: 'funding_rate',
       exchange: 'okx',
       ...inst,
-      timestamp: intField(d, 'ts'),
+      timestamp: timeField(d, 'ts'),
       local_timestamp: this.ctx.now(),
       funding_rate: decimalField(d, 'fundingRate'),
       mark_price: this.markPrices.get(instId),
       // The index of a swap's underlying: BTC-USDT-SWAP -> BTC-USDT.
       index_price: this.indexPrices.get(instId.split('-').slice(0, 2).join('-')),
       // fundingTime is the settlement the current rate applies to, nextFundingTime the one after.
-      funding_time: optionalInt(d, 'fundingTime'),
-      next_funding_time: optionalInt(d, 'nextFundingTime'),
+      funding_time: optionalTime(d, 'fundingTime'),
+      next_funding_time: optionalTime(d, 'nextFundingTime'),
     };
-    this.ctx.emit(record);
+    this.emit(record);
   }
 
   private openInterest(d: Obj): void {
     const inst = this.instrument(text(d, 'instId'));
-    if (inst) this.ctx.emit(mapOkxOpenInterestItem(d, inst, this.ctx.now()));
+    if (inst) this.emit(mapOkxOpenInterestItem(d, inst, this.ctx.now()));
   }
 
   private liquidations(d: Obj): void {
@@ -332,8 +345,8 @@ export class OkxAdapter extends BaseAdapter<Update> {
     if (!units) return;
     for (const item of arr(d.details, 'details')) {
       const x = obj(item, 'details[]');
-      const ts = intField(x, 'ts');
-      const price = decimalField(x, 'bkPx');
+      const ts = timeField(x, 'ts');
+      const price = priceField(x, 'bkPx');
       const record: LiquidationRecord = {
         data_type: 'liquidation',
         exchange: 'okx',
@@ -343,10 +356,10 @@ export class OkxAdapter extends BaseAdapter<Update> {
         side: side(x.side, 'side'),
         // The bankruptcy price: OKX does not report the fill price of a liquidation.
         price,
-        ...this.sized(units, decimalField(x, 'sz'), price),
+        ...this.sized(units, quantityField(x, 'sz', true), price),
         liquidation_time: ts,
       };
-      this.ctx.emit(record);
+      this.emit(record);
     }
   }
 }
@@ -367,9 +380,9 @@ function parseUpdate(d: Obj, at: number): Update {
   return {
     bids: levels(d.bids, 'bids'),
     asks: levels(d.asks, 'asks'),
-    ts: intField(d, 'ts'),
-    seqId: optionalInt(d, 'seqId'),
-    prevSeqId: optionalInt(d, 'prevSeqId'),
+    ts: timeField(d, 'ts'),
+    seqId: optionalId(d, 'seqId'),
+    prevSeqId: optionalId(d, 'prevSeqId', true),
     checksum: optionalInt(d, 'checksum'),
     at,
   };
@@ -382,13 +395,13 @@ function mapOkxOpenInterestItem(d: Obj, inst: Instrument, now: number): OpenInte
     data_type: 'open_interest',
     exchange: 'okx',
     ...inst,
-    timestamp: intField(d, 'ts'),
+    timestamp: timeField(d, 'ts'),
     local_timestamp: now,
     // oiCcy is OKX's own figure in the base currency (coin, also for inverse swaps); oi counts contracts.
-    open_interest: decimalField(d, 'oiCcy'),
-    open_interest_raw: decimalField(d, 'oi'),
+    open_interest: quantityField(d, 'oiCcy'),
+    open_interest_raw: quantityField(d, 'oi'),
     open_interest_unit: 'contracts',
-    open_interest_value: optionalDecimal(d, 'oiUsd'),
+    open_interest_value: optionalQuantity(d, 'oiUsd'),
   };
 }
 
@@ -419,9 +432,9 @@ export function mapOkxLongShort(
   if (!inst) throw new MalformedFrameError(`long/short: ${instId} is not a swap`);
   return okxData(body).map((row) => {
     const r = arr(row, 'row');
-    const ratio = decimal(r[1], 'ratio');
+    const ratio = ratioValue(r[1], 'ratio');
     const [long, short] = shares(ratio);
-    const base = { exchange: 'okx', ...inst, timestamp: int(r[0], 'ts'), local_timestamp: now, period } as const;
+    const base = { exchange: 'okx', ...inst, timestamp: time(r[0], 'ts'), local_timestamp: now, period } as const;
     return kind === 'lsr_top_position'
       ? { ...base, data_type: kind, long_position_ratio: long, short_position_ratio: short, long_short_ratio: ratio }
       : { ...base, data_type: kind, long_account_ratio: long, short_account_ratio: short, long_short_ratio: ratio };
