@@ -76,7 +76,8 @@ export function audit(subject: string, body: string): Audited {
   }
   const r = v as Record<string, unknown>;
   const type = subject.split('.')[0] as DataType;
-  if (typeof v !== 'object' || v === null || Array.isArray(v) || r.data_type !== type || !DATA_TYPES.includes(type)) return { bad: 'not a record of its subject' };
+  if (typeof v !== 'object' || v === null || Array.isArray(v) || r.data_type !== type || !DATA_TYPES.includes(type))
+    return { bad: 'not a record of its subject' };
   return { type, key: keyOfRecord(type, r) };
 }
 

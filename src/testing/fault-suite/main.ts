@@ -94,7 +94,9 @@ async function publishPoison(): Promise<void> {
     const ack = await rig.js.publish(p.subject, p.body, { timeout: 10_000 });
     poisons.push({ p, seq: ack.seq });
   }
-  say(`published ${set.length} poison messages (${new Set(set.map((p) => p.cls)).size} classes) at stream seq ${poisons.at(-set.length)!.seq}..${poisons.at(-1)!.seq}`);
+  say(
+    `published ${set.length} poison messages (${new Set(set.map((p) => p.cls)).size} classes) at stream seq ${poisons.at(-set.length)!.seq}..${poisons.at(-1)!.seq}`,
+  );
 }
 
 async function inject(f: FaultName): Promise<void> {
@@ -292,14 +294,16 @@ async function run(): Promise<boolean> {
     if (phase && !ackedBefore) {
       discarded++;
       if (seq >= final.state.first_seq) resurrected++;
-    }
-    else {
+    } else {
       lost++;
       if (lostSamples.length < 5) lostSamples.push(`seq ${seq}: ${a ? JSON.stringify(a) : 'never read'}`);
     }
   }
   for (const n of keySeqs.values()) if (n > 1) streamDuplicates += n - 1;
-  if (resurrected) findings.push(`${resurrected} messages the limits had discarded were back in the stream after a nats-server crash (JetStream; storage's consumers are past them)`);
+  if (resurrected)
+    findings.push(
+      `${resurrected} messages the limits had discarded were back in the stream after a nats-server crash (JetStream; storage's consumers are past them)`,
+    );
   if (deadCollector) findings.push(`${deadCollector} collector records were dead-lettered (the collector emitted what storage refuses)`);
 
   // Duplicates: a record's rows beyond one, as stored (before merges) and as read with FINAL.
@@ -332,13 +336,23 @@ async function run(): Promise<boolean> {
     `collector: ${collector.out} records out, ${collector.published} publishes acked (duplicates included), ${collector.dropped} dropped by its bounded buffer ` +
       `(per cut: ${dropsDuringCuts.join(', ') || 'none'}), ${collector.invalid} invalid records refused, ${collector.problems} problems counted`,
   );
-  console.log(`stream: ${lastSeq} messages acknowledged, ${streamDuplicates} of them a record already in the stream (same natural key), first_seq at the end ${final.state.first_seq}, ${final.state.messages} held`);
-  console.log(`store near its limits: ${limitReports.join('; ') || 'not injected'}; ${discarded} acknowledged records discarded by the limits before storage read them`);
-  console.log(`tables: ${distinct} distinct records, ${finalRows} rows read with FINAL, ${unmerged} unmerged copies (collapse in the ReplacingMergeTree, invisible with FINAL)`);
-  console.log(`poison: ${poisons.length} published in ${poisonRounds} injection(s), ${poisons.filter((x) => x.p.expect === 'dead_letter').length} to dead-letter, ${poisons.filter((x) => x.p.expect === 'stored').length} to store whole; ${deadPoison} poison and ${deadCollector} collector messages dead-lettered`);
+  console.log(
+    `stream: ${lastSeq} messages acknowledged, ${streamDuplicates} of them a record already in the stream (same natural key), first_seq at the end ${final.state.first_seq}, ${final.state.messages} held`,
+  );
+  console.log(
+    `store near its limits: ${limitReports.join('; ') || 'not injected'}; ${discarded} acknowledged records discarded by the limits before storage read them`,
+  );
+  console.log(
+    `tables: ${distinct} distinct records, ${finalRows} rows read with FINAL, ${unmerged} unmerged copies (collapse in the ReplacingMergeTree, invisible with FINAL)`,
+  );
+  console.log(
+    `poison: ${poisons.length} published in ${poisonRounds} injection(s), ${poisons.filter((x) => x.p.expect === 'dead_letter').length} to dead-letter, ${poisons.filter((x) => x.p.expect === 'stored').length} to store whole; ${deadPoison} poison and ${deadCollector} collector messages dead-lettered`,
+  );
   for (const f of findings) console.log(`finding: ${f}`);
   for (const f of failures) console.log(`FAILED: ${f}`);
-  console.log(`faults: ${injected} injected, published ${published}, acknowledged ${acknowledged}, stored ${storedKeys.size}, dead-lettered ${deadLettered}, lost ${lost}, duplicated ${duplicated}`);
+  console.log(
+    `faults: ${injected} injected, published ${published}, acknowledged ${acknowledged}, stored ${storedKeys.size}, dead-lettered ${deadLettered}, lost ${lost}, duplicated ${duplicated}`,
+  );
   return failures.length === 0;
 }
 
