@@ -2,8 +2,8 @@
  * The whole path on free loopback ports in one temporary directory, as deployed:
  * marketprism-sim (generated market) → marketprism-collector → a TCP proxy the driver
  * can cut → marketprism-broker (real nats-server, JetStream) → marketprism-storage (hot
- * tier, `clickhouse` engine) → chdb-http (in this process, so the engine can be made
- * unavailable and come back with its data). Every daemon is its own process, so it can be
+ * tier, `clickhouse` engine) → a second TCP proxy → chdb-http (in this process), so the
+ * engine can refuse connections or hang, and come back with its data. Every daemon is its own process, so it can be
  * killed with SIGKILL, stopped with SIGSTOP, and started again as systemd would.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -42,6 +42,8 @@ export class Rig {
   dir = mkdtempSync(join(tmpdir(), 'mp-faults-'));
   chdb!: ChdbHttpServer;
   proxy!: TcpProxy;
+  /** In front of chdb-http: storage's engine URL. */
+  engineProxy!: TcpProxy;
   nc!: NatsConnection;
   js!: JetStreamClient;
   jsm!: JetStreamManager;
@@ -49,7 +51,7 @@ export class Rig {
   storage!: Proc;
   collector!: Proc;
   sim!: Proc;
-  ports!: Record<'nats' | 'monitor' | 'proxy' | 'storage' | 'health' | 'metrics', number>;
+  ports!: Record<'nats' | 'monitor' | 'proxy' | 'engine' | 'storage' | 'health' | 'metrics', number>;
   /** Counters of collector processes that ended (summed), and of the current one (last reading). */
   collectorDone: CollectorCounts = { ...ZERO };
   collectorNow: CollectorCounts = { ...ZERO };
@@ -65,8 +67,9 @@ export class Rig {
 
   async start(): Promise<void> {
     const p = async () => freePort();
-    this.ports = { nats: await p(), monitor: await p(), proxy: await p(), storage: await p(), health: await p(), metrics: await p() };
+    this.ports = { nats: await p(), monitor: await p(), proxy: await p(), engine: await p(), storage: await p(), health: await p(), metrics: await p() };
     this.chdb = await startChdbHttp({ path: join(this.dir, 'chdb') });
+    this.engineProxy = await startTcpProxy(this.ports.engine, this.chdb.port);
     this.writeBrokerConfig();
     await this.startBroker();
     this.proxy = await startTcpProxy(this.ports.proxy, this.ports.nats);
@@ -137,8 +140,8 @@ export class Rig {
         `  servers: ["${this.natsUrl}"]`,
         'clickhouse:',
         '  engine: clickhouse',
-        `  url: ${this.chdb.url}`,
-        '  request_timeout_ms: 5000',
+        `  url: http://127.0.0.1:${this.ports.engine}`,
+        '  request_timeout_ms: 3000',
         'batch:',
         '  max_rows: 1000',
         '  max_wait_ms: 300',
@@ -281,6 +284,7 @@ export class Rig {
     await this.broker?.stop('SIGTERM', 20_000);
     for (const pid of this.orphans) if (pidAlive(pid)) process.kill(pid, 'SIGKILL');
     await this.proxy?.close();
+    await this.engineProxy?.close();
     await this.chdb?.close();
   }
 }
