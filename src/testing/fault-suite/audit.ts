@@ -81,9 +81,9 @@ export function audit(subject: string, body: string): Audited {
   return { type, key: keyOfRecord(type, r) };
 }
 
-/** Original stream sequence → reason, of every dead letter. */
-export async function readDeadLetters(js: JetStreamClient, stream: string, until: number): Promise<Map<number, string>> {
-  const out = new Map<number, string>();
+/** Original stream sequence → reason, of every dead letter; `copies`: dead letters beyond one per original. */
+export async function readDeadLetters(js: JetStreamClient, stream: string, until: number): Promise<Map<number, string> & { copies: number }> {
+  const out = Object.assign(new Map<number, string>(), { copies: 0 });
   if (until === 0) return out;
   const c = await js.consumers.get(stream, { deliver_policy: DeliverPolicy.All });
   let last = 0;
@@ -94,6 +94,7 @@ export async function readDeadLetters(js: JetStreamClient, stream: string, until
       got++;
       last = m.seq;
       const seq = Number(m.headers?.get('MarketPrism-Stream-Seq'));
+      if (out.has(seq)) out.copies++;
       if (seq > 0) out.set(seq, m.headers?.get('MarketPrism-Reason') ?? '');
     }
     if (got === 0) break;

@@ -147,7 +147,7 @@ async function inject(f: FaultName): Promise<void> {
     case 'engine unavailable': {
       // Refusing connections for a random part, then hanging (accepted, never answered) for the rest:
       // storage's insert fails fast, then only by its own request timeout; both are transient.
-      const refused = between(D.engineDownMs / 4, (D.engineDownMs * 3) / 4);
+      const refused = between(D.engineDownMs / 4, D.engineDownMs / 2);
       say(`engine unavailable for ${D.engineDownMs / 1000} s: connections refused for ${refused / 1000} s, then hanging`);
       await rig.engineProxy.cutOff();
       const poisonAt = between(0, D.engineDownMs);
@@ -357,7 +357,7 @@ async function run(): Promise<boolean> {
   );
   console.log(`tables: ${distinct} distinct records, ${finalRows} rows read with FINAL, ${unmerged} copies of a record not yet merged away`);
   console.log(
-    `poison: ${poisons.length} published in ${poisonRounds} injection(s), ${poisons.filter((x) => x.p.expect === 'dead_letter').length} to dead-letter, ${poisons.filter((x) => x.p.expect === 'stored').length} to store whole; ${deadPoison} poison and ${deadCollector} collector messages dead-lettered`,
+    `poison: ${poisons.length} published in ${poisonRounds} injection(s), ${poisons.filter((x) => x.p.expect === 'dead_letter').length} to dead-letter, ${poisons.filter((x) => x.p.expect === 'stored').length} to store whole; ${deadPoison} poison and ${deadCollector} collector messages dead-lettered, ${dead.copies} dead letters sent twice`,
   );
   for (const f of findings) console.log(`finding: ${f}`);
   for (const f of failures) console.log(`FAILED: ${f}`);
