@@ -218,6 +218,17 @@ async function inject(f: FaultName): Promise<void> {
   }
 }
 
+/** After a fault, the collector's records reach the stream again (within 60 s), or the run fails. */
+const recoveries: string[] = [];
+async function flowsAgain(f: FaultName): Promise<void> {
+  const from = Date.now();
+  const seq = async () => (await rig.jsm.streams.info(STREAM)).state.last_seq;
+  const start = await waitFor('JetStream answering', seq, 60_000, 250);
+  const ok = await waitFor('records flowing', async () => (await seq()) >= start + 20, 60_000, 250).catch(() => false);
+  if (!ok) throw new Error(`no records reached the stream within 60 s after "${f}"`);
+  recoveries.push(`${f} ${((Date.now() - from) / 1000).toFixed(1)} s`);
+}
+
 /** Every durable storage consumer has nothing pending and nothing un-acked. */
 async function caughtUp(lastSeq: number): Promise<boolean> {
   const infos = [];
@@ -242,6 +253,7 @@ async function run(): Promise<boolean> {
     for (const f of order) {
       await sleep(between(D.gapMs[0]!, D.gapMs[1]!));
       await inject(f);
+      await flowsAgain(f);
     }
   }
   await sleep(3000);
@@ -347,7 +359,7 @@ async function run(): Promise<boolean> {
   console.log(`seed ${seed}, ${((Date.now() - t0) / 1000).toFixed(0)} s, directory ${rig.dir}`);
   console.log(
     `collector: ${collector.out} records out, ${collector.published} publishes acked (duplicates included), ${collector.dropped} dropped by its bounded buffer ` +
-      `(per cut: ${dropsDuringCuts.join(', ') || 'none'}), ${collector.invalid} invalid records refused, ${collector.problems} problems counted`,
+      `(during the proxy cuts: ${dropsDuringCuts.join(', ') || 'none'}; the rest while the broker or nats-server was down), ${collector.invalid} invalid records refused, ${collector.problems} problems counted`,
   );
   console.log(
     `stream: ${lastSeq} messages acknowledged, ${streamDuplicates} of them a record already in the stream (same natural key), first_seq at the end ${final.state.first_seq}, ${final.state.messages} held`,
@@ -359,6 +371,7 @@ async function run(): Promise<boolean> {
   console.log(
     `poison: ${poisons.length} published in ${poisonRounds} injection(s), ${poisons.filter((x) => x.p.expect === 'dead_letter').length} to dead-letter, ${poisons.filter((x) => x.p.expect === 'stored').length} to store whole; ${deadPoison} poison and ${deadCollector} collector messages dead-lettered, ${dead.copies} dead letters sent twice`,
   );
+  console.log(`records flowing again after each fault: ${recoveries.join(', ')}`);
   for (const f of findings) console.log(`finding: ${f}`);
   for (const f of failures) console.log(`FAILED: ${f}`);
   console.log(
