@@ -77,6 +77,7 @@ const FAULTS: FaultName[] = [
 const rig = new Rig({ bufferMaxRecords: 500, say });
 const poisons: { p: Poison; seq: number }[] = [];
 let injected = 0;
+let storageKills = 0;
 let poisonRounds = 0;
 /**
  * The near-limit phases: sequences below `floor` were removed by the limits by the end of
@@ -112,12 +113,31 @@ async function inject(f: FaultName): Promise<void> {
       await rig.startCollector();
       break;
     }
-    case 'kill -9 storage':
-      say(`kill -9 storage (pid ${rig.storage.pid})`);
-      await rig.storage.stop('SIGKILL');
+    case 'kill -9 storage': {
+      const s = rig.storage;
+      // Alternating, the first in the insert window, so the short form has it too.
+      if (storageKills++ % 2 === 1) {
+        say(`kill -9 storage (pid ${s.pid}) at a random point`);
+        await s.stop('SIGKILL');
+      } else {
+        // The narrowest window: the engine stored the rows, storage never heard so and never acked.
+        say(`kill -9 storage (pid ${s.pid}) between an insert stored by the engine and its answer`);
+        const hit = new Promise<string>((resolve) => {
+          rig.afterInsert = (table) => {
+            rig.afterInsert = undefined;
+            process.kill(s.pid, 'SIGKILL');
+            resolve(table);
+          };
+        });
+        const table = await Promise.race([hit, sleep(30_000).then(() => undefined)]);
+        rig.afterInsert = undefined;
+        say(table ? `killed after an insert into ${table}` : 'no insert within 30 s; killed anyway');
+        await s.stop('SIGKILL');
+      }
       await sleep(1000);
       await rig.startStorage();
       break;
+    }
     case 'kill -9 broker': {
       const nats = rig.natsPid();
       say(`kill -9 broker (pid ${rig.broker.pid}, its nats-server ${nats})`);

@@ -55,6 +55,8 @@ export class Rig {
   /** Counters of collector processes that ended (summed), and of the current one (last reading). */
   collectorDone: CollectorCounts = { ...ZERO };
   collectorNow: CollectorCounts = { ...ZERO };
+  /** Called by the engine after an insert is stored and before it is answered (a crash there tests the de-duplication). */
+  afterInsert: ((table: string) => void) | undefined;
   /** nats-server processes found alive after their broker was killed. */
   orphans: number[] = [];
   private brokerStarts = 0;
@@ -68,7 +70,7 @@ export class Rig {
   async start(): Promise<void> {
     const p = async () => freePort();
     this.ports = { nats: await p(), monitor: await p(), proxy: await p(), engine: await p(), storage: await p(), health: await p(), metrics: await p() };
-    this.chdb = await startChdbHttp({ path: join(this.dir, 'chdb') });
+    this.chdb = await startChdbHttp({ path: join(this.dir, 'chdb'), afterInsert: (table) => this.afterInsert?.(table) });
     this.engineProxy = await startTcpProxy(this.ports.engine, this.chdb.port);
     this.writeBrokerConfig();
     await this.startBroker();
