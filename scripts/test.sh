@@ -35,6 +35,11 @@ if [ -x scripts/bench.sh ]; then
   if ./scripts/bench.sh --smoke; then passed=$((passed + 1)); else failed=$((failed + 1)); status=1; fi
 fi
 
+# The fault suite's short form (docs/fault-suite.md): one test, as the bench smoke run.
+if [ -x scripts/fault-suite.sh ]; then
+  if ./scripts/fault-suite.sh --short; then passed=$((passed + 1)); else failed=$((failed + 1)); status=1; fi
+fi
+
 if [ -x scripts/e2e-systemd.sh ] && [ "${MARKETPRISM_E2E:-1}" = 1 ]; then
   if ./scripts/e2e-systemd.sh; then passed=$((passed + 1)); else failed=$((failed + 1)); status=1; fi
 fi
