@@ -3,10 +3,11 @@
  * its health from the monitoring endpoint. nats-server has no sd_notify of its own;
  * this gives the broker unit the same READY/watchdog contract as the other daemons.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { accessSync, constants } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { accessSync, closeSync, constants, lstatSync, openSync, rmSync } from 'node:fs';
+import { Socket } from 'node:net';
+import { delimiter, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Logger } from '../core/logger.js';
 import type { BrokerConfig } from './config.js';
@@ -47,9 +48,47 @@ export function natsServerCommand(
   binary: string,
   configFile: string,
   setpriv: string | null = findOnPath('setpriv') ?? null,
+  logPipe?: string,
 ): { file: string; args: string[] } {
-  const args = ['-c', configFile];
+  const args = ['-c', configFile, ...(logPipe ? ['-l', logPipe] : [])];
   return setpriv ? { file: setpriv, args: ['--pdeathsig', 'TERM', '--', binary, ...args] } : { file: binary, args };
+}
+
+/**
+ * nats-server's log goes through a FIFO, not its stdout/stderr. When the broker dies, the
+ * kernel sends nats-server SIGTERM and it logs its shutdown: a Go program whose write to a
+ * broken pipe on fd 1 or 2 fails is killed by SIGPIPE on the spot (skipping the JetStream
+ * shutdown, so the next start recovers the store as after a crash), while on any other fd
+ * the write just fails. The broker holds the FIFO open read-write, so opening it never blocks
+ * and a nats-server restart finds it ready. Returns the reader, or undefined (then the log
+ * stays on stdout/stderr) when no FIFO can be made.
+ */
+export function openLogPipe(path: string, log: Logger): { socket: Socket; path: string } | undefined {
+  try {
+    try {
+      if (!lstatSync(path).isFIFO()) rmSync(path);
+    } catch {
+      // absent
+    }
+    try {
+      lstatSync(path);
+    } catch {
+      execFileSync('mkfifo', ['-m', '600', path]);
+    }
+    const fd = openSync(path, constants.O_RDWR | constants.O_NONBLOCK);
+    try {
+      return { socket: new Socket({ fd, readable: true, writable: false }), path };
+    } catch (err) {
+      closeSync(fd);
+      throw err;
+    }
+  } catch (err) {
+    log.warn(
+      { err: (err as Error).message, path },
+      'cannot make the log FIFO for nats-server; its log stays on stdout (an unclean shutdown if the broker dies)',
+    );
+    return undefined;
+  }
 }
 
 /** A listen address as a URL host: a wildcard becomes loopback. */
@@ -65,11 +104,12 @@ export interface SupervisorEvents {
 
 export class NatsSupervisor extends EventEmitter<SupervisorEvents> {
   private child: ChildProcess | undefined;
-  private readonly command: { file: string; args: string[] };
+  private command: { file: string; args: string[] };
   private stopping = false;
   private backoff: number;
   private startedAt = 0;
   private poll: NodeJS.Timeout | undefined;
+  private logPipe: { socket: Socket; path: string } | undefined;
   healthy = false;
   /** When /healthz last answered OK (ms), for the watchdog. */
   lastHealthyAt = 0;
@@ -82,7 +122,7 @@ export class NatsSupervisor extends EventEmitter<SupervisorEvents> {
   ) {
     super();
     this.backoff = cfg.restart_backoff_ms.initial;
-    this.command = natsServerCommand(cfg.binary, configFile);
+    this.command = natsServerCommand(cfg.binary, configFile, undefined, this.logPipePath);
     if (this.command.file === cfg.binary) {
       log.warn('setpriv (util-linux) not found on PATH: nats-server will outlive this broker if it is killed outside systemd');
     }
@@ -101,8 +141,18 @@ export class NatsSupervisor extends EventEmitter<SupervisorEvents> {
     return `${this.cfg.tls ? 'tls' : 'nats'}://${local(this.cfg.host)}:${this.cfg.port}`;
   }
 
+  /** Beside the rendered config, in the broker's state directory. */
+  private get logPipePath(): string {
+    return join(dirname(this.configFile), 'nats-server.log.fifo');
+  }
+
   start(): void {
     this.stopping = false;
+    if (!this.logPipe) {
+      this.logPipe = openLogPipe(this.logPipePath, this.log);
+      if (this.logPipe) createInterface({ input: this.logPipe.socket }).on('line', (line) => this.relay(line));
+      else this.command = natsServerCommand(this.cfg.binary, this.configFile);
+    }
     this.spawnChild();
     this.poll = setInterval(() => void this.check(), POLL_MS);
   }
@@ -176,11 +226,14 @@ export class NatsSupervisor extends EventEmitter<SupervisorEvents> {
     this.stopping = true;
     clearInterval(this.poll);
     const child = this.child;
-    if (!child) return;
-    const exited = new Promise<void>((r) => child.once('exit', () => r()));
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-    await exited;
-    clearTimeout(timer);
+    if (child) {
+      const exited = new Promise<void>((r) => child.once('exit', () => r()));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      await exited;
+      clearTimeout(timer);
+    }
+    this.logPipe?.socket.destroy();
+    this.logPipe = undefined;
   }
 }
