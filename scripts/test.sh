@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite from a fresh clone: installs what it needs, builds, type-checks, lints,
 # runs every test against real nats-server and ClickHouse (chDB) on loopback,
-# the benchmark smoke run, and (when present) the packaging end-to-end in a booted Debian.
+# the benchmark smoke run, the fault suite's short form, the dependency check and (when present)
+# the packaging end-to-end in a booted Debian.
 # Ends with one line: "tests: N passed, N failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,6 +39,12 @@ fi
 # The fault suite's short form (docs/fault-suite.md): one test, as the bench smoke run.
 if [ -x scripts/fault-suite.sh ]; then
   if ./scripts/fault-suite.sh --short; then passed=$((passed + 1)); else failed=$((failed + 1)); status=1; fi
+fi
+
+# The dependency check (docs/dependencies.md): the lock file's pinning, and the offline advisory
+# matcher proved on a real advisory. One test.
+if [ -x scripts/audit-deps.sh ]; then
+  if ./scripts/audit-deps.sh --self-test; then passed=$((passed + 1)); else failed=$((failed + 1)); status=1; fi
 fi
 
 if [ -x scripts/e2e-systemd.sh ] && [ "${MARKETPRISM_E2E:-1}" = 1 ]; then
