@@ -25,6 +25,7 @@ import type { MarketRecord } from '../../src/core/model.js';
 import { validateRecord } from '../../src/core/validate.js';
 import { TestContext } from './context.js';
 import { corpusOf, type Corpus, type Step } from './fuzz-corpus.js';
+import { Rng as SeededRng } from '../../src/sim/generate/rng.js';
 
 const SESSIONS = Number(process.env.MARKETPRISM_FUZZ_ITERATIONS ?? 0) || 25;
 const TARGETED = SESSIONS * 6;
@@ -36,15 +37,10 @@ const SEED = Number(process.env.MARKETPRISM_FUZZ_SEED ?? 1);
 
 // ---- seeded PRNG ----
 
+/** mulberry32, the simulator's seeded PRNG, as a function. */
 function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = new SeededRng(seed);
+  return () => r.next();
 }
 const seedOf = (kind: string, mode: string, i: number) => {
   let h = SEED >>> 0;

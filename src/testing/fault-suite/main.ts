@@ -19,6 +19,7 @@ import { readDeadLetters, readTables, StreamAudit } from './audit.js';
 import { poisonSet, REFUSED_PREFIX, type Poison } from './poison.js';
 import { pidAlive } from './procs.js';
 import { Rig } from './rig.js';
+import { Rng } from '../../sim/generate/rng.js';
 
 const { values } = parseArgs({
   options: { short: { type: 'boolean' }, seed: { type: 'string' }, rounds: { type: 'string' }, keep: { type: 'boolean' } },
@@ -39,18 +40,8 @@ const t0 = Date.now();
 const say = (msg: string) => process.stderr.write(`[fault-suite +${((Date.now() - t0) / 1000).toFixed(1)}s] ${msg}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** mulberry32: a small seeded PRNG, so a run can be repeated with --seed. */
-function rng(s: number): () => number {
-  let a = s >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const random = rng(seed);
+const seeded = new Rng(seed); // mulberry32: a run repeats with --seed
+const random = () => seeded.next();
 const between = (lo: number, hi: number) => Math.round(lo + random() * (hi - lo));
 
 type FaultName =
