@@ -253,7 +253,7 @@ async function run(): Promise<boolean> {
   say(`seed ${seed} (${short ? 'short' : 'full'} form, ${D.rounds} round(s)); directory ${rig.dir}`);
   await rig.start();
   // ClickHouse refuses these rows for their content (a CHECK constraint): the data-error class.
-  const admin = new HttpEngine({ url: rig.chdb.url, username: 'default', password: '', requestTimeoutMs: 10_000 });
+  const admin = new HttpEngine({ url: rig.chdb.url, ...rig.engineCredentials, requestTimeoutMs: 10_000 });
   await admin.command(`ALTER TABLE marketprism_hot.trades ADD CONSTRAINT fault_refused CHECK NOT startsWith(trade_id, '${REFUSED_PREFIX}')`);
   await admin.close();
   const auditor = new StreamAudit(rig.js, STREAM);

@@ -6,12 +6,14 @@
  * engine can refuse connections or hang, and come back with its data. Every daemon is its own process, so it can be
  * killed with SIGKILL, stopped with SIGSTOP, and started again as systemd would.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import { parse, stringify } from 'yaml';
+import { ensureCredentials } from '../../cli/credentials.js';
 import { startChdbHttp, type ChdbHttpServer } from '../chdb-http.js';
 import { natsServerBinary } from '../nats-server.js';
 import { freePort, waitFor } from '../ports.js';
@@ -63,6 +65,11 @@ export class Rig {
 
   constructor(private readonly o: RigOptions) {}
 
+  /** What storage uses, for the driver's own statements. */
+  get engineCredentials(): { username: string; password: string } {
+    return { username: 'marketprism', password: readFileSync(join(this.dir, 'clickhouse.password'), 'utf8').trim() };
+  }
+
   get natsUrl(): string {
     return `nats://127.0.0.1:${this.ports.nats}`;
   }
@@ -70,12 +77,27 @@ export class Rig {
   async start(): Promise<void> {
     const p = async () => freePort();
     this.ports = { nats: await p(), monitor: await p(), proxy: await p(), engine: await p(), storage: await p(), health: await p(), metrics: await p() };
-    this.chdb = await startChdbHttp({ path: join(this.dir, 'chdb'), afterInsert: (table) => this.afterInsert?.(table) });
+    // Secure as shipped: NATS users per role and a ClickHouse password, all from files.
+    ensureCredentials(join(this.dir, 'nats'));
+    writeFileSync(join(this.dir, 'clickhouse.password'), `${randomBytes(18).toString('base64url')}\n`, { mode: 0o640 });
+    this.chdb = await startChdbHttp({
+      path: join(this.dir, 'chdb'),
+      afterInsert: (table) => this.afterInsert?.(table),
+      credentials: this.engineCredentials,
+    });
     this.engineProxy = await startTcpProxy(this.ports.engine, this.chdb.port);
     this.writeBrokerConfig();
     await this.startBroker();
     this.proxy = await startTcpProxy(this.ports.proxy, this.ports.nats);
-    this.nc = await connect({ servers: [this.natsUrl], name: 'fault-suite', maxReconnectAttempts: -1, reconnectTimeWait: 250, timeout: 5000 });
+    this.nc = await connect({
+      servers: [this.natsUrl],
+      name: 'fault-suite',
+      user: 'admin',
+      pass: readFileSync(join(this.dir, 'nats/admin.password'), 'utf8').trim(),
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 250,
+      timeout: 5000,
+    });
     this.js = jetstream(this.nc);
     this.jsm = await jetstreamManager(this.nc);
     this.writeStorageConfig();
@@ -101,6 +123,8 @@ export class Rig {
         `  store_dir: ${join(this.dir, 'jetstream')}`,
         '  max_file_store: 4GB',
         '  restart_backoff_ms: { initial: 200, max: 2000 }',
+        '  auth:',
+        ...['admin', 'collector', 'storage'].map((role) => `    ${role}_password_file: nats/${role}.password`),
         'streams_file: streams.yaml',
         'log_level: info',
         '',
@@ -140,9 +164,12 @@ export class Rig {
         'tier: hot',
         'nats:',
         `  servers: ["${this.natsUrl}"]`,
+        '  password_file: nats/storage.password',
         'clickhouse:',
         '  engine: clickhouse',
         `  url: http://127.0.0.1:${this.ports.engine}`,
+        '  username: marketprism',
+        '  password_file: clickhouse.password',
         '  request_timeout_ms: 3000',
         'batch:',
         '  max_rows: 1000',
@@ -210,7 +237,7 @@ export class Rig {
     writeFileSync(
       file,
       [
-        `nats: { servers: ["nats://127.0.0.1:${this.ports.proxy}"], buffer_max_records: ${this.o.bufferMaxRecords}, max_pending_acks: 500 }`,
+        `nats: { servers: ["nats://127.0.0.1:${this.ports.proxy}"], password_file: nats/collector.password, buffer_max_records: ${this.o.bufferMaxRecords}, max_pending_acks: 500 }`,
         `health: { host: 127.0.0.1, port: ${this.ports.health} }`,
         `metrics: { host: 127.0.0.1, port: ${this.ports.metrics} }`,
         'orderbook: { depth: 20, publish_interval_ms: 250 }',
