@@ -64,8 +64,16 @@ export class RecentKeys {
   }
 }
 
+/**
+ * Distinct instruments one adapter keeps state for (books, mark prices, ticker slots). Far
+ * above any venue's list (Binance spot about 2,000, OKX about 1,000), so only a peer that
+ * names new instruments without end reaches it: those are counted, not remembered.
+ */
+export const MAX_INSTRUMENTS = 10_000;
+
 export abstract class BaseAdapter<D> implements VenueAdapter {
   protected readonly books = new Map<string, SyncedBook<D>>();
+  private readonly admitted = new Set<string>();
   private readonly trades = new RecentKeys(50_000);
   /** Newest polled row per type, instrument and period: polls return overlapping windows. */
   private readonly lastRow = new Map<string, number>();
@@ -159,6 +167,21 @@ export abstract class BaseAdapter<D> implements VenueAdapter {
         this.ctx.resync(b.symbol, 'reconnect');
       }
     }
+  }
+
+  /**
+   * `inst` for `wire` while the adapter holds state for fewer than MAX_INSTRUMENTS
+   * instruments (or already for this one); past that, undefined, counted as `unsupported`.
+   * Every per-instrument map is filled only after this check.
+   */
+  protected admit<T>(wire: string, inst: T | undefined): T | undefined {
+    if (inst === undefined || this.admitted.has(wire)) return inst;
+    if (this.admitted.size >= MAX_INSTRUMENTS) {
+      this.ctx.problem('unsupported', { symbol: wire.slice(0, 64), message: `more than ${MAX_INSTRUMENTS} instruments on one venue: ignored` });
+      return undefined;
+    }
+    this.admitted.add(wire);
+    return inst;
   }
 
   protected book(key: string, exchange: Exchange, market: MarketType, symbol: string): SyncedBook<D> {

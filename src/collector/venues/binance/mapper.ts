@@ -127,7 +127,7 @@ export class BinanceAdapter extends BaseAdapter<Diff> {
   private instrument(wire: string): Instrument | undefined {
     const inst = binanceInstrument(wire, this.options.market);
     if (!inst) this.ctx.problem('unsupported', { symbol: wire, message: `${wire} is not a Binance ${this.options.market} instrument` });
-    return inst;
+    return this.admit(wire, inst);
   }
 
   /**

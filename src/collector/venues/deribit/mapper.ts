@@ -101,11 +101,13 @@ export class DeribitAdapter extends BaseAdapter<never> {
 
   private bookNote(conn: string, channel: string, d: Obj): void {
     const name = text(d, 'instrument_name');
-    const inst = deribitInstrument(name);
-    if (!inst) {
+    const parsed = deribitInstrument(name);
+    if (!parsed) {
       this.ctx.problem('unsupported', { symbol: name, message: `${name} is not a perpetual or option` });
       return;
     }
+    const inst = this.admit(name, parsed);
+    if (!inst) return;
     if (channel.split('.').length !== 3) throw new MalformedFrameError(`${channel}: grouped book channels carry no change chain`);
     const b = this.book(name, 'deribit', inst.market_type, inst.symbol);
     b.conn = conn;
@@ -176,7 +178,7 @@ export class DeribitAdapter extends BaseAdapter<never> {
 
   private ticker(d: Obj): void {
     const name = text(d, 'instrument_name');
-    const inst = deribitInstrument(name);
+    const inst = this.admit(name, deribitInstrument(name));
     if (!inst || inst.market_type !== 'perpetual') return;
     const now = this.ctx.now();
     if (now - (this.lastTicker.get(name) ?? -Infinity) < this.options.tickerIntervalMs) return;

@@ -142,7 +142,7 @@ export class OkxAdapter extends BaseAdapter<Update> {
   private instrument(instId: string): Instrument | undefined {
     const inst = okxInstrument(instId);
     if (!inst) this.ctx.problem('unsupported', { symbol: instId, message: `${instId} is not a spot pair, perpetual swap or dated future` });
-    return inst;
+    return this.admit(instId, inst);
   }
 
   // ---- order book ----
