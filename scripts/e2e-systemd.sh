@@ -367,6 +367,45 @@ security_checks() {
 }
 # --- end security ---
 
+# --- TLS (issue 8): the broker with a certificate, every client verifying it ---
+# A CA and a server certificate for 127.0.0.1 made here with openssl, installed as the admin
+# would (0640 root:marketprism); broker.yaml gets nats_server.tls, collector.yaml and
+# storage.yaml nats.tls.ca_file. Then: data flows over TLS, a client without the CA is refused
+# (nats-server requires TLS; the client tries it and cannot verify the broker's certificate).
+# The rest of the rpm pass (journald, watchdog, nats-server kill, upgrade) runs on TLS.
+tls_switch() {
+  local t="$RUN/tls" before out f
+  mkdir -p "$t"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=e2e-ca -keyout "$t/ca.key" -out "$t/ca.pem" 2>/dev/null
+  openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 -keyout "$t/server.key" -out "$t/server.csr" 2>/dev/null
+  printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' >"$t/ext"
+  openssl x509 -req -in "$t/server.csr" -CA "$t/ca.pem" -CAkey "$t/ca.key" -CAcreateserial -days 2 -extfile "$t/ext" -out "$t/server.pem" 2>/dev/null
+  inside install -d -m 0750 -o root -g marketprism /etc/marketprism/tls
+  for f in ca.pem server.pem server.key; do
+    inside sh -c "cat > /etc/marketprism/tls/$f && chown root:marketprism /etc/marketprism/tls/$f && chmod 0640 /etc/marketprism/tls/$f" <"$t/$f"
+  done
+  inside sed -i '/^nats_server:/a\  tls: { cert_file: tls/server.pem, key_file: tls/server.key, ca_file: tls/ca.pem }' /etc/marketprism/broker.yaml
+  for f in collector storage; do inside sed -i '/^nats:/a\  tls: { ca_file: tls/ca.pem }' "/etc/marketprism/$f.yaml"; done
+  for f in broker collector storage; do inside "/usr/bin/marketprism-$f" check-config --config "/etc/marketprism/$f.yaml" >/dev/null || die "check-config $f with TLS"; done
+  before=$(trade_rows)
+  inside timeout 120 systemctl restart marketprism-broker || die "broker restart with TLS"
+  inside systemctl restart --no-block marketprism-collector marketprism-storage
+  wait_for 90 "all units active on TLS" all_active
+  wait_for 120 "collector trades in ClickHouse over TLS" rows_above "$((before + 50))"
+  inside journalctl -u marketprism-collector --no-pager -o cat -n 200 | grep -q '"tls":true' || die "the collector's NATS connection is not TLS"
+  out=$(in_net node --input-type=module -e '
+    import { connect } from "@nats-io/transport-node";
+    const r = await connect({ servers: "nats://127.0.0.1:4222", reconnect: false, timeout: 5000 }).then(
+      async (nc) => { await nc.close(); return "accepted"; },
+      (e) => (/tls|certificate/i.test(String(e)) ? "refused" : `error ${e}`),
+    );
+    console.log(`client without the CA ${r}`);
+  ' 2>&1) || { echo "$out"; die "plaintext NATS client check"; }
+  [ "$out" = "client without the CA refused" ] || die "TLS: $out"
+  log "nats: $out"
+}
+# --- end TLS ---
+
 start_sim
 
 # --- .deb ---
@@ -420,6 +459,7 @@ grep -q ' 0 errors' "$RUN/rpmlint.log" || { grep -E ' E: |errors' "$RUN/rpmlint.
 pass "rpmlint: $(grep -o '[0-9]* errors, [0-9]* warnings' "$RUN/rpmlint.log")"
 STEP="rpm: data flow"; start_clickhouse rpm; data_flows rpm; pass "rpm data in ClickHouse"
 STEP="rpm: security"; security_checks; pass "rpm: NATS credentials and auth"
+STEP="rpm: TLS"; tls_switch; pass "rpm: NATS over TLS (certificate verified by every client), a client without the CA refused"
 STEP="rpm: journald"; journal_priorities; pass "rpm journald priorities"
 STEP="rpm: watchdog"; watchdog_restarts; pass "rpm watchdog restart"
 STEP="rpm: nats-server kill"; nats_server_restart; pass "rpm nats-server restart"
