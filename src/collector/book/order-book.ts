@@ -6,12 +6,16 @@
  */
 import { compareDecimal, isZero } from '../../core/decimal.js';
 import type { Level } from '../../core/model.js';
+import type { QuantityRule } from '../units.js';
 
 interface Entry {
   price: string;
   qty: string;
   /** The price as a double, only for ordering. */
   f: number;
+  /** `qty` in base units by `rule`, kept until the level changes (conversions divide exactly: dear per level, and most levels stay put between records). */
+  base?: string;
+  rule?: QuantityRule;
 }
 
 export class BookSide {
@@ -63,6 +67,7 @@ export class BookSide {
       const e = this.entries[index]!;
       e.qty = qty;
       e.price = price;
+      e.rule = undefined; // the cached base quantity is of the old text
     } else {
       this.entries.splice(index, 0, { price, qty, f });
     }
@@ -89,6 +94,32 @@ export class BookSide {
     return out;
   }
 
+  /**
+   * The best `n` levels with quantities in base units by `units`, and the venue's own
+   * quantities beside them. A level's conversion is computed once and reused while the
+   * level's texts and the rule stay the same (a throw caches nothing).
+   */
+  topInBase(n: number, units: QuantityRule): { levels: Level[]; raw: string[] } {
+    const levels: Level[] = [];
+    const raw: string[] = [];
+    const end = Math.min(n, this.entries.length);
+    for (let i = 0; i < end; i++) {
+      const e = this.entries[i]!;
+      if (e.rule !== units || e.base === undefined) {
+        e.base = units.toBase(e.qty, e.price);
+        e.rule = units;
+      }
+      levels.push([e.price, e.base]);
+      raw.push(e.qty);
+    }
+    return { levels, raw };
+  }
+
+  /** The best price as a double (ordering only), or undefined when the side is empty. */
+  bestOrder(): number | undefined {
+    return this.entries[0]?.f;
+  }
+
   best(): Level | undefined {
     const e = this.entries[0];
     return e && [e.price, e.qty];
@@ -110,7 +141,9 @@ export class BookSide {
 
   /** < 0 when `e` comes before the price in best-first order. */
   private order(e: Entry, price: string, f: number): number {
-    const c = e.f === f ? compareDecimal(e.price, price) : e.f < f ? -1 : 1;
+    // Equal doubles: identical texts (the usual case, an update of a held level) are equal
+    // without parsing; only different texts of one double need the decimal comparison.
+    const c = e.f === f ? (e.price === price ? 0 : compareDecimal(e.price, price)) : e.f < f ? -1 : 1;
     return this.descending ? -c : c;
   }
 }
@@ -126,8 +159,11 @@ export class OrderBook {
 
   /** True when the best bid is at or above the best ask: the book cannot be right. */
   crossed(): boolean {
-    const b = this.bids.best();
-    const a = this.asks.best();
-    return b !== undefined && a !== undefined && compareDecimal(b[0], a[0]) >= 0;
+    const bf = this.bids.bestOrder();
+    const af = this.asks.bestOrder();
+    if (bf === undefined || af === undefined) return false;
+    // Number() of decimal text is monotonic: different doubles order the decimals too.
+    if (bf !== af) return bf > af;
+    return compareDecimal(this.bids.best()![0], this.asks.best()![0]) >= 0;
   }
 }
