@@ -13,9 +13,11 @@ interface Entry {
   qty: string;
   /** The price as a double, only for ordering. */
   f: number;
-  /** `qty` in base units by `rule`, kept until the level changes (conversions divide exactly: dear per level, and most levels stay put between records). */
-  base?: string;
+  /** The rule `baseLevel` was converted by (conversions divide exactly: dear per level, and most levels stay put between records). */
   rule?: QuantityRule;
+  /** The level as published ([price, qty], and [price, base] by `rule`), shared by the records until it changes (Level is read-only). */
+  level?: Level;
+  baseLevel?: Level;
 }
 
 export class BookSide {
@@ -67,7 +69,9 @@ export class BookSide {
       const e = this.entries[index]!;
       e.qty = qty;
       e.price = price;
-      e.rule = undefined; // the cached base quantity is of the old text
+      e.rule = undefined; // the cached base quantity and levels are of the old texts
+      e.level = undefined;
+      e.baseLevel = undefined;
     } else {
       this.entries.splice(index, 0, { price, qty, f });
     }
@@ -89,7 +93,7 @@ export class BookSide {
     const end = Math.min(n, this.entries.length);
     for (let i = 0; i < end; i++) {
       const e = this.entries[i]!;
-      out.push([e.price, e.qty]);
+      out.push((e.level ??= [e.price, e.qty]));
     }
     return out;
   }
@@ -105,11 +109,11 @@ export class BookSide {
     const end = Math.min(n, this.entries.length);
     for (let i = 0; i < end; i++) {
       const e = this.entries[i]!;
-      if (e.rule !== units || e.base === undefined) {
-        e.base = units.toBase(e.qty, e.price);
+      if (e.rule !== units || e.baseLevel === undefined) {
+        e.baseLevel = [e.price, units.toBase(e.qty, e.price)];
         e.rule = units;
       }
-      levels.push([e.price, e.base]);
+      levels.push(e.baseLevel);
       raw.push(e.qty);
     }
     return { levels, raw };
