@@ -3,6 +3,7 @@ import { collectorBookBench } from './collector-book.js';
 import { collectorLiveBench } from './collector-live.js';
 import { collectorReplayBench } from './collector-replay.js';
 import { fullPathBench } from './full-path.js';
+import { normalizeBench } from './normalize.js';
 import { pipelineBench } from './pipeline.js';
 import { validateBench } from './validate.js';
 
@@ -16,4 +17,4 @@ export interface Bench {
   run(smoke: boolean): Promise<BenchResult>;
 }
 
-export const benches: Bench[] = [validateBench, pipelineBench, collectorBookBench, collectorReplayBench, collectorLiveBench, fullPathBench];
+export const benches: Bench[] = [validateBench, pipelineBench, collectorBookBench, collectorReplayBench, normalizeBench, collectorLiveBench, fullPathBench];

@@ -4,14 +4,29 @@
  * the decimal texts decide, so two prices never merge and nothing is rounded.
  * Levels keep the venue's own text (OKX checksums are computed over it).
  */
-import { compareDecimal, isZero } from '../../core/decimal.js';
+import { compareDecimal } from '../../core/decimal.js';
 import type { Level } from '../../core/model.js';
+import type { QuantityRule } from '../units.js';
 
 interface Entry {
   price: string;
   qty: string;
   /** The price as a double, only for ordering. */
   f: number;
+  /** The rule `baseLevel` was converted by (conversions divide exactly: dear per level, and most levels stay put between records). */
+  rule?: QuantityRule;
+  /** The level as published ([price, qty], and [price, base] by `rule`), shared by the records until it changes (Level is read-only). */
+  level?: Level;
+  baseLevel?: Level;
+}
+
+/** Zero, for decimal text the mappers already checked (plain digits): no digit 1-9. A scan, not a regex, per level set. */
+function zero(qty: string): boolean {
+  for (let i = 0; i < qty.length; i++) {
+    const c = qty.charCodeAt(i);
+    if (c > 48 && c <= 57) return false;
+  }
+  return true;
 }
 
 export class BookSide {
@@ -57,12 +72,15 @@ export class BookSide {
   set(price: string, qty: string): void {
     const f = Number(price);
     const { index, found } = this.find(price, f);
-    if (isZero(qty)) {
+    if (zero(qty)) {
       if (found) this.entries.splice(index, 1);
     } else if (found) {
       const e = this.entries[index]!;
       e.qty = qty;
       e.price = price;
+      e.rule = undefined; // the cached base quantity and levels are of the old texts
+      e.level = undefined;
+      e.baseLevel = undefined;
     } else {
       this.entries.splice(index, 0, { price, qty, f });
     }
@@ -84,9 +102,35 @@ export class BookSide {
     const end = Math.min(n, this.entries.length);
     for (let i = 0; i < end; i++) {
       const e = this.entries[i]!;
-      out.push([e.price, e.qty]);
+      out.push((e.level ??= [e.price, e.qty]));
     }
     return out;
+  }
+
+  /**
+   * The best `n` levels with quantities in base units by `units`, and the venue's own
+   * quantities beside them. A level's conversion is computed once and reused while the
+   * level's texts and the rule stay the same (a throw caches nothing).
+   */
+  topInBase(n: number, units: QuantityRule): { levels: Level[]; raw: string[] } {
+    const levels: Level[] = [];
+    const raw: string[] = [];
+    const end = Math.min(n, this.entries.length);
+    for (let i = 0; i < end; i++) {
+      const e = this.entries[i]!;
+      if (e.rule !== units || e.baseLevel === undefined) {
+        e.baseLevel = [e.price, units.toBase(e.qty, e.price)];
+        e.rule = units;
+      }
+      levels.push(e.baseLevel);
+      raw.push(e.qty);
+    }
+    return { levels, raw };
+  }
+
+  /** The best price as a double (ordering only), or undefined when the side is empty. */
+  bestOrder(): number | undefined {
+    return this.entries[0]?.f;
   }
 
   best(): Level | undefined {
@@ -110,7 +154,9 @@ export class BookSide {
 
   /** < 0 when `e` comes before the price in best-first order. */
   private order(e: Entry, price: string, f: number): number {
-    const c = e.f === f ? compareDecimal(e.price, price) : e.f < f ? -1 : 1;
+    // Equal doubles: identical texts (the usual case, an update of a held level) are equal
+    // without parsing; only different texts of one double need the decimal comparison.
+    const c = e.f === f ? (e.price === price ? 0 : compareDecimal(e.price, price)) : e.f < f ? -1 : 1;
     return this.descending ? -c : c;
   }
 }
@@ -126,8 +172,11 @@ export class OrderBook {
 
   /** True when the best bid is at or above the best ask: the book cannot be right. */
   crossed(): boolean {
-    const b = this.bids.best();
-    const a = this.asks.best();
-    return b !== undefined && a !== undefined && compareDecimal(b[0], a[0]) >= 0;
+    const bf = this.bids.bestOrder();
+    const af = this.asks.bestOrder();
+    if (bf === undefined || af === undefined) return false;
+    // Number() of decimal text is monotonic: different doubles order the decimals too.
+    if (bf !== af) return bf > af;
+    return compareDecimal(this.bids.best()![0], this.asks.best()![0]) >= 0;
   }
 }

@@ -106,10 +106,9 @@ export class SyncedBook<D> {
   record(units: QuantityRule): OrderbookRecord | undefined {
     if (this.state !== 'synced') return undefined;
     // Only the known range: a level past a side's boundary may hide others never sent.
-    const bids = this.book.bids.top(Math.min(this.depth, this.book.bids.known()));
-    const asks = this.book.asks.top(Math.min(this.depth, this.book.asks.known()));
-    const base = units.unit === 'base';
-    return {
+    const nb = Math.min(this.depth, this.book.bids.known());
+    const na = Math.min(this.depth, this.book.asks.known());
+    const head = {
       data_type: 'orderbook',
       exchange: this.exchange,
       market_type: this.market_type,
@@ -117,15 +116,14 @@ export class SyncedBook<D> {
       timestamp: this.timestamp,
       local_timestamp: this.localTimestamp,
       last_update_id: String(this.lastId),
-      bids: base ? bids : inBase(bids, units),
-      asks: base ? asks : inBase(asks, units),
-      quantity_unit: units.unit,
-      bids_raw: base ? undefined : bids.map((l) => l[1]),
-      asks_raw: base ? undefined : asks.map((l) => l[1]),
-    };
+    } as const;
+    if (units.unit === 'base') {
+      const bids = this.book.bids.top(nb);
+      const asks = this.book.asks.top(na);
+      return { ...head, bids, asks, quantity_unit: units.unit, bids_raw: undefined, asks_raw: undefined };
+    }
+    const bids = this.book.bids.topInBase(nb, units);
+    const asks = this.book.asks.topInBase(na, units);
+    return { ...head, bids: bids.levels, asks: asks.levels, quantity_unit: units.unit, bids_raw: bids.raw, asks_raw: asks.raw };
   }
-}
-
-function inBase(levels: readonly Level[], units: QuantityRule): Level[] {
-  return levels.map(([p, q]) => [p, units.toBase(q, p)] as const);
 }

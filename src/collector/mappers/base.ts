@@ -321,6 +321,9 @@ export abstract class BaseAdapter<D> implements VenueAdapter {
     if (this.valid(r, r.symbol)) this.ctx.emit(r);
   }
 
+  /** Converted book levels already found storable (tuples are immutable; see validBook). */
+  private readonly checkedLevels = new WeakSet<Level>();
+
   /**
    * `valid` for a book record, without the cost of checking 800 level texts per publish:
    * held levels were checked as they were read (wire.ts: positive prices, quantities not
@@ -328,14 +331,22 @@ export abstract class BaseAdapter<D> implements VenueAdapter {
    * quantities converted to base (which can overflow, or round to 0).
    */
   private validBook(r: OrderbookRecord): boolean {
+    const checked = this.checkedLevels;
     const scalars = { ...r, bids: [], asks: [], bids_raw: r.bids_raw && [], asks_raw: r.asks_raw && [] };
     if (!this.valid(scalars, r.symbol)) return false;
     if (r.quantity_unit === 'base') return true;
     for (const side of [r.bids, r.asks]) {
-      for (const [p, q] of side) {
+      for (const level of side) {
+        // The book shares a level's converted tuple between records until the level
+        // changes (BookSide.topInBase): one checked once stays checked.
+        if (checked.has(level)) continue;
+        const [p, q] = level;
         // Conversions give plain decimal text without trailing zeros: 20 characters hold at
         // most 20 integer or 18 fractional digits, and 0 is "0" (cheap enough per level).
-        if (q.length <= 20 ? q !== '0' : decimalProblem(q) === undefined && !isZero(q)) continue;
+        if (q.length <= 20 ? q !== '0' : decimalProblem(q) === undefined && !isZero(q)) {
+          checked.add(level);
+          continue;
+        }
         this.ctx.problem('bad_quantity', { symbol: r.symbol, message: `orderbook not published: the level at ${p} is ${q.slice(0, 30)} in base` });
         return false;
       }

@@ -6,7 +6,7 @@
  * BadValueError, counted by its own problem: such a value never reaches a book or a
  * record.
  */
-import { isDecimal, toPlainDecimal } from '../../core/decimal.js';
+import { DECIMAL_SCALE, isDecimal, toPlainDecimal } from '../../core/decimal.js';
 import type { Level } from '../../core/model.js';
 import { MAX_MS, MIN_MS, UINT64_MAX } from '../../core/validate.js';
 
@@ -28,8 +28,6 @@ export class BadValueError extends MalformedFrameError {
 }
 
 const cut = (v: unknown) => String(v).slice(0, 30);
-/** For decimal text already checked: a digit other than 0 makes it non-zero. */
-const NON_ZERO = /[1-9]/;
 const negative = (d: string) => d.charCodeAt(0) === 45; /* - */
 
 export type Obj = Record<string, unknown>;
@@ -50,9 +48,45 @@ export function text(o: Obj, key: string): string {
   return v;
 }
 
+/**
+ * Whether `v` is plain decimal text `-?\d+(\.\d+)?` (what DECIMAL_RE in core/decimal.ts
+ * accepts), by one scan of its characters: the per-level check of every book message,
+ * without a regular expression.
+ */
+function plain(v: string): boolean {
+  const n = v.length;
+  let i = n > 0 && v.charCodeAt(0) === 45 ? 1 : 0;
+  const intStart = i;
+  for (; i < n; i++) {
+    const c = v.charCodeAt(i);
+    if (c < 48 || c > 57) break;
+  }
+  if (i === intStart) return false;
+  if (i === n) return true;
+  if (v.charCodeAt(i) !== 46) return false;
+  const fracStart = ++i;
+  for (; i < n; i++) {
+    const c = v.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return i > fracStart;
+}
+
+/** For decimal text already checked: a digit other than 0 makes it non-zero (a scan, no regex). */
+function nonZero(d: string): boolean {
+  for (let i = 0; i < d.length; i++) {
+    const c = d.charCodeAt(i);
+    if (c > 48 && c <= 57) return true;
+  }
+  return false;
+}
+
 /** An exact decimal from a string (or, from a number-preserving parse, number text). */
 export function decimal(v: unknown, what: string): string {
   if (typeof v !== 'string') throw new MalformedFrameError(`${what}: expected decimal text, got ${typeof v}`);
+  // Fast path: short plain text is storable as it is (decimalProblem's own short cut:
+  // 19 characters cannot overflow 20 integer or 18 fractional digits).
+  if (v.length <= DECIMAL_SCALE + 1 && plain(v)) return v;
   let d: string;
   try {
     d = toPlainDecimal(v);
@@ -76,7 +110,7 @@ export function optionalDecimal(o: Obj, key: string): string | undefined {
 /** A price (or a price-like index value): positive. */
 export function price(v: unknown, what: string): string {
   const d = decimal(v, what);
-  if (negative(d) || !NON_ZERO.test(d)) throw new BadValueError('bad_price', `${what}: price must be positive, got ${cut(v)}`);
+  if (negative(d) || !nonZero(d)) throw new BadValueError('bad_price', `${what}: price must be positive, got ${cut(v)}`);
   return d;
 }
 
@@ -92,8 +126,8 @@ export function optionalPrice(o: Obj, key: string): string | undefined {
 /** A quantity (size, open interest, notional): not negative; `positive`: zero means nothing here either. */
 export function quantity(v: unknown, what: string, positive = false): string {
   const d = decimal(v, what);
-  if (!negative(d) && (!positive || NON_ZERO.test(d))) return d;
-  if (!NON_ZERO.test(d) && !positive) return d.slice(1); // "-0" is 0
+  if (!negative(d) && (!positive || nonZero(d))) return d;
+  if (!nonZero(d) && !positive) return d.slice(1); // "-0" is 0
   throw new BadValueError('bad_quantity', `${what}: quantity must be ${positive ? 'positive' : 'non-negative'}, got ${cut(v)}`);
 }
 
@@ -110,7 +144,7 @@ export function optionalQuantity(o: Obj, key: string): string | undefined {
 export function ratio(v: unknown, what: string): string {
   const d = decimal(v, what);
   if (!negative(d)) return d;
-  if (!NON_ZERO.test(d)) return d.slice(1);
+  if (!nonZero(d)) return d.slice(1);
   throw new MalformedFrameError(`${what}: a ratio cannot be negative, got ${cut(v)}`);
 }
 
