@@ -272,6 +272,17 @@ removed_keeps() {
 DEGRADED_UNITS=(marketprism-collector marketprism-storage)
 START_TIMEOUT=15
 status_has() { prop "$1" StatusText | grep -Eq "$2"; } # status_has UNIT REGEX
+# health_says PORT STATUS: /health's status. The body is read whole first: `curl | grep -q` under
+# pipefail fails when grep stops reading before curl has written a long body (curl: EPIPE).
+health_says() {
+  local body i
+  for i in 1 2 3; do
+    body=$(inside curl -s -m 10 "http://127.0.0.1:$1/health") || body=""
+    grep -q "\"status\": \"$2\"" <<<"$body" && return 0
+    sleep 1
+  done
+  return 1
+}
 # hold_for SECONDS: every second, both units active with the same main PID and restart count.
 hold_for() {
   local end=$(($(date +%s) + $1)) u
@@ -311,8 +322,8 @@ degraded_start() {
   status_has marketprism-storage '^degraded: ClickHouse unreachable .*NATS unreachable.*retrying' ||
     die "storage status line: $(prop marketprism-storage StatusText)"
   for u in "${DEGRADED_UNITS[@]}"; do log "$u: $(prop "$u" StatusText)"; done
-  inside curl -s localhost:8085/health | grep -q '"status": "degraded"' || die "storage /health does not say degraded"
-  inside curl -s localhost:8087/health | grep -q '"status": "degraded"' || die "collector /health does not say degraded"
+  health_says 8085 degraded || die "storage /health does not say degraded: $(inside curl -s -m 10 http://127.0.0.1:8085/health | head -c 600)"
+  health_says 8087 degraded || die "collector /health does not say degraded: $(inside curl -s -m 10 http://127.0.0.1:8087/health | head -c 600)"
   pass "degraded start: collector and storage active ${START_TIMEOUT}+5s with venues, broker and engine down, NRestarts unchanged"
   # (c) the engine returns: storage says so (only NATS left).
   start_clickhouse deb
@@ -361,8 +372,9 @@ security_checks() {
   [ "$out" = "anonymous refused, wrong password refused, collector deleting MARKET_DATA refused" ] || die "NATS auth: $out"
   log "nats: $out"
   [ "$(stream_msgs)" -gt 0 ] || die "MARKET_DATA gone after the collector's delete attempt"
-  ! inside ps -eo args | grep -qF -f "$RUN/passwords" || die "a NATS password appears in ps output"
-  ! inside journalctl --no-pager -o cat | grep -qF -f "$RUN/passwords" || die "a NATS password appears in the journal"
+  # grep reads the output whole (not a pipe: under pipefail, `cmd | grep -q` fails when grep stops early).
+  ! grep -qF -f "$RUN/passwords" < <(inside ps -eo args) || die "a NATS password appears in ps output"
+  ! grep -qF -f "$RUN/passwords" < <(inside journalctl --no-pager -o cat) || die "a NATS password appears in the journal"
   : >"$RUN/passwords"
 }
 # --- end security ---
@@ -392,7 +404,7 @@ tls_switch() {
   inside systemctl restart --no-block marketprism-collector marketprism-storage
   wait_for 90 "all units active on TLS" all_active
   wait_for 120 "collector trades in ClickHouse over TLS" rows_above "$((before + 50))"
-  inside journalctl -u marketprism-collector --no-pager -o cat -n 200 | grep -q '"tls":true' || die "the collector's NATS connection is not TLS"
+  grep -q '"tls":true' < <(inside journalctl -u marketprism-collector --no-pager -o cat -n 200) || die "the collector's NATS connection is not TLS"
   out=$(in_net node --input-type=module -e '
     import { connect } from "@nats-io/transport-node";
     const r = await connect({ servers: "nats://127.0.0.1:4222", reconnect: false, timeout: 5000 }).then(
