@@ -11,7 +11,7 @@ import type { Problem } from './adapter.js';
 import type { VenueConfig } from './config.js';
 import { protocolOf, venueOf } from './venues/registry.js';
 import { Feed, type FeedSpec } from './feeds/feed.js';
-import { retryUntil } from '../core/retry.js';
+import { logsFailure, retryUntil } from '../core/retry.js';
 import { isSymbolPattern, resolveSymbols } from './symbol-patterns.js';
 import { InstrumentCatalog } from './instruments/catalog.js';
 import { ProblemLog } from './problems.js';
@@ -174,7 +174,7 @@ export class LiveVenue {
       signal: this.stopping.signal,
       onError: (err, attempt, delayMs) => {
         this.instrumentsError = err.message;
-        if (attempt === 0 || attempt % 10 === 0)
+        if (logsFailure(attempt, 10))
           this.log.warn({ venue: this.cfg.name, err: err.message, attempt, retry_in_ms: Math.round(delayMs) }, 'instrument list not loaded; retrying');
       },
     }).then(

@@ -17,8 +17,8 @@ import { LogLimiter } from '../core/log-limit.js';
 import type { Logger } from '../core/logger.js';
 import { createRegistry, metricsRoute } from '../core/metrics.js';
 import type { DataType, MarketRecord } from '../core/model.js';
-import { connectNats, type NatsConnection } from '../core/nats.js';
-import { retryUntil } from '../core/retry.js';
+import { connectNats, onConnectionChange, type NatsConnection } from '../core/nats.js';
+import { logsFailure, retryUntil } from '../core/retry.js';
 import { notifyReady, notifyStatus, startWatchdog } from '../core/systemd.js';
 import { type InvalidRecordError, validateRecord } from '../core/validate.js';
 import type { CollectorConfig } from './config.js';
@@ -145,7 +145,7 @@ export async function startCollector(config: CollectorConfig, log: Logger): Prom
       onError: (err, attempt, delayMs) => {
         natsAttemptAt = Date.now();
         natsFailures++;
-        if (attempt === 0 || attempt % 15 === 0)
+        if (logsFailure(attempt))
           log.warn({ err: err.message, attempt, retry_in_ms: Math.round(delayMs) }, 'NATS connect failed; retrying (records are buffered meanwhile)');
       },
     },
@@ -154,12 +154,9 @@ export async function startCollector(config: CollectorConfig, log: Logger): Prom
       if (stopping) return void (await nc.close().catch(() => undefined));
       nats.nc = nc;
       Object.assign(nats, { connected: true, since: Date.now() });
-      void (async () => {
-        for await (const s of nc.status()) {
-          if (s.type === 'disconnect' && nats.connected) Object.assign(nats, { connected: false, since: Date.now() });
-          if (s.type === 'reconnect') Object.assign(nats, { connected: true, since: Date.now() });
-        }
-      })();
+      onConnectionChange(nc, (up) => {
+        if (up || nats.connected) Object.assign(nats, { connected: up, since: Date.now() });
+      });
       publisher.attach(jetstream(nc));
       log.info({ buffered: publisher.queued }, 'NATS connected; publishing');
     },

@@ -100,6 +100,16 @@ export async function connectNats(opts: NatsOptions, log: Logger): Promise<NatsC
   return nc;
 }
 
+/** Calls `change(false)` on every disconnect of `nc` and `change(true)` on every reconnect. */
+export function onConnectionChange(nc: NatsConnection, change: (connected: boolean) => void): void {
+  void (async () => {
+    for await (const s of nc.status()) {
+      if (s.type === 'disconnect') change(false);
+      else if (s.type === 'reconnect') change(true);
+    }
+  })();
+}
+
 async function watchStatus(nc: NatsConnection, log: Logger): Promise<void> {
   for await (const s of nc.status()) {
     switch (s.type) {

@@ -8,6 +8,14 @@ export interface BackoffOptions {
   maxMs: number;
 }
 
+/**
+ * Whether failure number `attempt` (0-based) of a retry loop deserves a log line: the
+ * first and then every `every`-th, so a peer that is away for hours logs a few lines.
+ */
+export function logsFailure(attempt: number, every = 15): boolean {
+  return attempt % every === 0;
+}
+
 /** The wait before retry number `attempt` (0-based). */
 export function backoffDelay(attempt: number, opts: BackoffOptions): number {
   const base = Math.min(opts.maxMs, opts.initialMs * 2 ** Math.min(attempt, 30));

@@ -17,8 +17,8 @@ import { healthReply, startHttpServer, type HealthStatus } from '../core/http.js
 import type { Logger } from '../core/logger.js';
 import { createRegistry, metricsRoute } from '../core/metrics.js';
 import { DATA_TYPES, type DataType } from '../core/model.js';
-import { connectNats, type NatsConnection } from '../core/nats.js';
-import { retryUntil } from '../core/retry.js';
+import { connectNats, onConnectionChange, type NatsConnection } from '../core/nats.js';
+import { logsFailure, retryUntil } from '../core/retry.js';
 import { notifyReady, notifyStatus, startWatchdog } from '../core/systemd.js';
 import { databaseOf, type StorageConfig } from './config.js';
 import { TypeConsumer } from './consumer.js';
@@ -183,7 +183,7 @@ export async function startStorage(config: StorageConfig, log: Logger): Promise<
         onError: (err, attempt, delayMs) => {
           state.attemptAt = Date.now();
           onFail(err);
-          if (attempt === 0 || attempt % 15 === 0) log.warn({ err: err.message, attempt, retry_in_ms: Math.round(delayMs) }, `${what} failed; retrying`);
+          if (logsFailure(attempt)) log.warn({ err: err.message, attempt, retry_in_ms: Math.round(delayMs) }, `${what} failed; retrying`);
         },
       },
     );
@@ -204,12 +204,7 @@ export async function startStorage(config: StorageConfig, log: Logger): Promise<
     const nc = await until('NATS connect', () => connectNats({ ...config.nats, name: `marketprism-storage-${config.tier}` }, log), natsFailed);
     state.nc = nc;
     state.nats = { connected: true, error: undefined };
-    void (async () => {
-      for await (const s of nc.status()) {
-        if (s.type === 'disconnect') state.nats = { connected: false, error: 'disconnected; reconnecting' };
-        if (s.type === 'reconnect') state.nats = { connected: true, error: undefined };
-      }
-    })();
+    onConnectionChange(nc, (up) => (state.nats = up ? { connected: true, error: undefined } : { connected: false, error: 'disconnected; reconnecting' }));
     const jsm = await until('JetStream', () => jetstreamManager(nc), streamFailed('JetStream'));
     await until(`stream ${config.nats.stream}`, () => jsm.streams.info(config.nats.stream), streamFailed(`stream ${config.nats.stream}`));
     state.nats = { connected: true, error: undefined };
