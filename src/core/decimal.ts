@@ -61,7 +61,16 @@ export function compareDecimal(a: string, b: string): number {
 }
 
 export function isZero(a: string): boolean {
-  return /^-?0*(?:\.0*)?$/.test(a);
+  // /^-?0*(?:\.0*)?$/ as a scan: it runs per book level.
+  let i = a.charCodeAt(0) === 45 ? 1 : 0; // '-'
+  let dot = false;
+  for (; i < a.length; i++) {
+    const c = a.charCodeAt(i);
+    if (c === 48) continue; // '0'
+    if (c !== 46 || dot) return false; // '.'
+    dot = true;
+  }
+  return true;
 }
 
 function compareAbs(a: string, b: string): number {

@@ -4,7 +4,7 @@
  * the decimal texts decide, so two prices never merge and nothing is rounded.
  * Levels keep the venue's own text (OKX checksums are computed over it).
  */
-import { compareDecimal } from '../../core/decimal.js';
+import { compareDecimal, isZero } from '../../core/decimal.js';
 import type { Level } from '../../core/model.js';
 import type { QuantityRule } from '../units.js';
 
@@ -18,15 +18,6 @@ interface Entry {
   /** The level as published ([price, qty], and [price, base] by `rule`), shared by the records until it changes (Level is read-only). */
   level?: Level;
   baseLevel?: Level;
-}
-
-/** Zero, for decimal text the mappers already checked (plain digits): no digit 1-9. A scan, not a regex, per level set. */
-function zero(qty: string): boolean {
-  for (let i = 0; i < qty.length; i++) {
-    const c = qty.charCodeAt(i);
-    if (c > 48 && c <= 57) return false;
-  }
-  return true;
 }
 
 export class BookSide {
@@ -72,7 +63,7 @@ export class BookSide {
   set(price: string, qty: string): void {
     const f = Number(price);
     const { index, found } = this.find(price, f);
-    if (zero(qty)) {
+    if (isZero(qty)) {
       if (found) this.entries.splice(index, 1);
     } else if (found) {
       const e = this.entries[index]!;
