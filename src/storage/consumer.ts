@@ -1,8 +1,10 @@
 /**
  * One durable pull consumer per data type: fetch a batch (by size or time), validate,
  * insert, and only then ack. A batch is inserted with a de-duplication token made
- * from its stream sequences, so re-inserting the same batch after a crash stores
- * nothing twice; the tables' natural keys catch the rest.
+ * from its stream sequences, so re-inserting the same batch (a retry in the same
+ * process) stores nothing twice; a redelivered message (another process crashed
+ * before acking it) is first looked up by its natural key and left out when the
+ * table already holds it. The tables' natural keys (ReplacingMergeTree) catch the rest.
  *
  * Every message ends in the table or in the dead-letter stream, never in a retry
  * loop of its own: unparseable and invalid ones are dead-lettered before the insert;
@@ -21,6 +23,7 @@ import { sanitizeReason, type DeadLetters } from './dead-letter.js';
 import type { ClickHouseEngine } from './engines/engine.js';
 import { MAX_PARTITIONS_PER_INSERT, classifyEngineError } from './engines/errors.js';
 import type { StorageMetrics } from './metrics.js';
+import { keyOfRecord, storedKeysSql } from './natural-key.js';
 import { toRow } from './rows.js';
 
 export interface ConsumerOptions {
@@ -253,16 +256,33 @@ export class TypeConsumer {
   private async insert(batch: Good[]): Promise<void> {
     const seqs = batch.map((b) => b.m.seq).join(',');
     const dedupToken = createHash('sha256').update(`${this.opts.durable}:${seqs}`).digest('hex');
+    const rows = await this.notYetStored(batch);
     const end = this.metrics.insertSeconds.startTimer({ data_type: this.opts.type });
-    await this.engine.insert(
-      this.opts.table,
-      batch.map((b) => b.row),
-      { dedupToken },
-    );
+    if (rows.length > 0) await this.engine.insert(this.opts.table, rows, { dedupToken });
     end();
     this.lastInsertAt = Date.now();
-    this.metrics.rows.inc({ data_type: this.opts.type, outcome: 'stored' }, batch.length);
+    this.metrics.rows.inc({ data_type: this.opts.type, outcome: 'stored' }, rows.length);
+    if (rows.length < batch.length) this.metrics.rows.inc({ data_type: this.opts.type, outcome: 'already_stored' }, batch.length - rows.length);
     this.metrics.lastInsert.set({ data_type: this.opts.type }, this.lastInsertAt / 1000);
+  }
+
+  /**
+   * The batch's rows less the redelivered records the table already holds. A process
+   * killed between its insert and its acks gets those messages again, but JetStream
+   * may group them differently (with newer messages, or split), so the batch's
+   * de-duplication token no longer matches: the table is asked instead.
+   */
+  private async notYetStored(batch: Good[]): Promise<Record<string, unknown>[]> {
+    const again = batch.filter((b) => b.m.redelivered);
+    if (again.length === 0) return batch.map((b) => b.row);
+    const sql = storedKeysSql(
+      this.opts.type,
+      this.opts.table,
+      again.map((b) => b.record),
+    );
+    const stored = new Set((await this.engine.query<{ k: string }>(sql)).map((r) => r.k));
+    if (stored.size === 0) return batch.map((b) => b.row);
+    return batch.filter((b) => !(b.m.redelivered && stored.has(keyOfRecord(this.opts.type, b.record as unknown as Record<string, unknown>)))).map((b) => b.row);
   }
 
   /** True once the dead letter is stored; false when stopping first. */

@@ -15,7 +15,7 @@ export function storageMetrics(registry: Registry): StorageMetrics {
   return {
     rows: new Counter({
       name: 'marketprism_storage_messages_total',
-      help: 'Messages consumed, by outcome (stored, dead_letter)',
+      help: 'Messages consumed, by outcome (stored, already_stored: redelivered and found in the table, dead_letter)',
       labelNames: ['data_type', 'outcome'],
       registers,
     }),

@@ -7,7 +7,7 @@ import { createServer, connect, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MarketRecord } from '../../src/core/model.js';
 import { audit, readTables } from '../../src/testing/fault-suite/audit.js';
-import { keyOfRecord, normalizeDecimal } from '../../src/testing/fault-suite/keys.js';
+import { keyOfRecord, normalizeDecimal } from '../../src/storage/natural-key.js';
 import { startTcpProxy } from '../../src/testing/fault-suite/proxy.js';
 import { freePort, waitFor } from '../../src/testing/ports.js';
 import { contractRecords, sampleRecords } from '../helpers/records.js';

@@ -53,10 +53,15 @@ export const INSERT_SETTINGS = {
   input_format_json_named_tuples_as_objects: 0,
 } as const;
 
+/** A ClickHouse string literal of any text: quoted, backslashes and quotes escaped. */
+export function sqlString(v: string): string {
+  return `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
 /** Settings as a SQL `SETTINGS` clause body, for engines that take settings in the query text. */
 export function settingsSql(settings: QuerySettings): string {
   return Object.entries(settings)
-    .map(([k, v]) => `${k}=${typeof v === 'number' ? v : `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`}`)
+    .map(([k, v]) => `${k}=${typeof v === 'number' ? v : sqlString(v)}`)
     .join(', ');
 }
 

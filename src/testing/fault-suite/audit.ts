@@ -9,7 +9,7 @@ import { DeliverPolicy, type JetStreamClient, type JsMsg } from '@nats-io/jetstr
 import { DATA_TYPES, type DataType } from '../../core/model.js';
 import { TABLES } from '../../storage/schema.js';
 import type { ChdbHttpServer } from '../chdb-http.js';
-import { keyOfRecord, keySql } from './keys.js';
+import { keyOfRecord, keySql } from '../../storage/natural-key.js';
 
 /** A stream message as audited: its record's type and key, or why it holds none. */
 export type Audited = { type: DataType; key: string } | { bad: string };

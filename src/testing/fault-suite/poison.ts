@@ -3,7 +3,7 @@
  * more than 100 daily partitions, store whole), published into the live stream beside
  * the collector's records. Each is unique per injection (`n`).
  */
-import { keyOfRecord } from './keys.js';
+import { keyOfRecord } from '../../storage/natural-key.js';
 import type { DataType } from '../../core/model.js';
 
 export interface Poison {
