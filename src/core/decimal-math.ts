@@ -9,20 +9,38 @@
  */
 import { DECIMAL_SCALE } from './decimal.js';
 
-const PLAIN_RE = /^(-?)(\d+)(?:\.(\d+))?$/;
-
 /** A decimal as an integer and a power of ten: value = units × 10^-scale. */
 interface Scaled {
   units: bigint;
   scale: number;
 }
 
+/**
+ * `/^-?\d+(?:\.\d+)?$/` as a scan from `start` (after the sign; this runs per converted
+ * book level): the index of the point, -1 without one, or -2 when the text is not plain.
+ */
+function pointOf(text: string, start: number): number {
+  let point = -1;
+  const n = text.length;
+  if (start >= n) return -2;
+  for (let i = start; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46) {
+      if (point >= 0 || i === start || i === n - 1) return -2;
+      point = i;
+    } else if (c < 48 || c > 57) return -2;
+  }
+  return point;
+}
+
 function parse(text: string, what: string): Scaled {
-  const m = PLAIN_RE.exec(text);
-  if (!m) throw new RangeError(`${what}: not a plain decimal: ${JSON.stringify(text.slice(0, 60))}`);
-  const frac = m[3] ?? '';
-  const units = BigInt(m[2]! + frac);
-  return { units: m[1] ? -units : units, scale: frac.length };
+  const neg = text.charCodeAt(0) === 45; // '-'
+  const start = neg ? 1 : 0;
+  const point = pointOf(text, start);
+  if (point === -2) throw new RangeError(`${what}: not a plain decimal: ${JSON.stringify(text.slice(0, 60))}`);
+  const digits = point < 0 ? text.slice(start) : text.slice(start, point) + text.slice(point + 1);
+  const units = BigInt(digits);
+  return { units: neg ? -units : units, scale: point < 0 ? 0 : text.length - point - 1 };
 }
 
 function format(units: bigint, scale: number): string {

@@ -13,6 +13,8 @@ type Build = () => OrderbookRecord | undefined;
 export class BookEmitter {
   private readonly lastAt = new Map<string, number>();
   private readonly pending = new Map<string, Build>();
+  /** No pending record is due before this (tick runs per message: most calls end here). */
+  private nextDue = Infinity;
 
   constructor(
     private readonly intervalMs: number,
@@ -26,23 +28,29 @@ export class BookEmitter {
       this.publish(key, build, now);
     } else {
       this.pending.set(key, build);
+      this.nextDue = Math.min(this.nextDue, last + this.intervalMs);
     }
   }
 
   /** Publishes coalesced changes whose interval has passed. */
   tick(now: number): void {
+    if (now < this.nextDue) return;
+    let next = Infinity;
     for (const [key, build] of this.pending) {
-      if (now - (this.lastAt.get(key) ?? -Infinity) >= this.intervalMs) {
+      const due = (this.lastAt.get(key) ?? -Infinity) + this.intervalMs;
+      if (now >= due) {
         this.pending.delete(key);
         this.publish(key, build, now);
-      }
+      } else next = Math.min(next, due);
     }
+    this.nextDue = next;
   }
 
   /** Publishes everything still pending (end of a replay, shutdown). */
   flush(now: number): void {
     for (const [key, build] of this.pending) this.publish(key, build, now);
     this.pending.clear();
+    this.nextDue = Infinity;
   }
 
   private publish(key: string, build: Build, now: number): void {

@@ -4,40 +4,61 @@
  * the decimal texts decide, so two prices never merge and nothing is rounded.
  * Levels keep the venue's own text (OKX checksums are computed over it).
  */
-import { compareDecimal, isZero } from '../../core/decimal.js';
+import { DECIMAL_INTEGER_DIGITS, DECIMAL_SCALE, compareDecimal, isZero } from '../../core/decimal.js';
+import { BadValueError } from '../mappers/wire.js';
 import type { Level } from '../../core/model.js';
 import type { QuantityRule } from '../units.js';
 
-interface Entry {
-  price: string;
-  qty: string;
-  /** The price as a double, only for ordering. */
-  f: number;
-  /** The rule `baseLevel` was converted by (conversions divide exactly: dear per level, and most levels stay put between records). */
-  rule?: QuantityRule;
-  /** The level as published ([price, qty], and [price, base] by `rule`), shared by the records until it changes (Level is read-only). */
-  level?: Level;
-  baseLevel?: Level;
+/**
+ * `level` with its quantity in base, checked storable once here (a level's conversion is
+ * cached with it): conversions give plain decimal text without trailing zeros or leading
+ * zeros (so 20 characters hold at most 20 integer or 18 fractional digits, and 0 is "0"). A level that
+ * overflows or rounds to 0 throws (caching nothing): the record is not published.
+ */
+function baseLevel(level: Level, units: QuantityRule): Level {
+  const [p, raw] = level;
+  const q = units.toBase(raw, p);
+  if (q !== '0' && (q.length <= 20 || storablePlain(q))) return [p, q];
+  throw new BadValueError('bad_quantity', `orderbook not published: the level at ${p} is ${q.slice(0, 30)} in base`);
 }
 
+/** Plain decimal text (as conversions give it) within Decimal(38, 18): the digits counted around the point. */
+function storablePlain(q: string): boolean {
+  const point = q.indexOf('.');
+  const intDigits = (point < 0 ? q.length : point) - (q.charCodeAt(0) === 45 ? 1 : 0);
+  return intDigits <= DECIMAL_INTEGER_DIGITS && (point < 0 || q.length - point - 1 <= DECIMAL_SCALE);
+}
+
+/**
+ * One side of a book, best first, as parallel arrays: the level tuples as read from the
+ * venue (shared, read-only, published as they are), their prices as doubles (ordering
+ * only), and each level's base-unit form once converted. `top(n)` is one slice.
+ */
 export class BookSide {
-  private entries: Entry[] = [];
+  private levels: Level[] = [];
+  /** levels[i]'s price as a double, only for ordering. */
+  private fs: number[] = [];
+  /** levels[i] with its quantity in base by `rule`, converted on first use (conversions divide exactly: dear per level, and most levels stay put between records). */
+  private based: (Level | undefined)[] = [];
+  private rule: QuantityRule | undefined;
   /**
-   * The worst price a depth-limited snapshot covered, or undefined when this side is
+   * The worst level a depth-limited snapshot covered, or undefined when this side is
    * known in full. Beyond it a level may exist that was never sent: only levels up to
    * it (inclusive) are known.
    */
-  private limit: Entry | undefined;
+  private limit: { price: string; f: number } | undefined;
 
   /** `descending` for bids (best = highest). */
   constructor(private readonly descending: boolean) {}
 
   get size(): number {
-    return this.entries.length;
+    return this.levels.length;
   }
 
   clear(): void {
-    this.entries = [];
+    this.levels = [];
+    this.fs = [];
+    this.based = [];
     this.limit = undefined;
   }
 
@@ -48,107 +69,159 @@ export class BookSide {
 
   /** Marks the current worst level as the end of what is known (the snapshot held `limit` levels). */
   setBoundary(): void {
-    const e = this.entries.at(-1);
-    this.limit = e && { ...e };
+    const n = this.levels.length;
+    this.limit = n > 0 ? { price: this.levels[n - 1]![0], f: this.fs[n - 1]! } : undefined;
   }
 
   /** How many levels, from the best, lie within the known range. */
   known(): number {
-    if (!this.limit) return this.entries.length;
-    const { index, found } = this.find(this.limit.price, this.limit.f);
-    return found ? index + 1 : index;
+    if (!this.limit) return this.levels.length;
+    const i = this.find(this.limit.price, this.limit.f);
+    return i >= 0 ? i + 1 : ~i;
   }
 
   /** Sets a level's quantity; a zero quantity removes the level. */
   set(price: string, qty: string): void {
+    this.setLevel([price, qty]);
+  }
+
+  /** `set` of a level tuple as read (kept and published as it is: Level is read-only). */
+  setLevel(level: Level): void {
+    const price = level[0];
     const f = Number(price);
-    const { index, found } = this.find(price, f);
-    if (isZero(qty)) {
-      if (found) this.entries.splice(index, 1);
-    } else if (found) {
-      const e = this.entries[index]!;
-      e.qty = qty;
-      e.price = price;
-      e.rule = undefined; // the cached base quantity and levels are of the old texts
-      e.level = undefined;
-      e.baseLevel = undefined;
+    const i = this.find(price, f);
+    if (isZero(level[1])) {
+      if (i >= 0) this.removeAt(i);
+      return;
+    }
+    if (i >= 0) {
+      this.levels[i] = level;
+      this.based[i] = undefined;
+      return;
+    }
+    const index = ~i;
+    if (index === this.levels.length) {
+      this.levels.push(level);
+      this.fs.push(f);
+      this.based.push(undefined);
     } else {
-      this.entries.splice(index, 0, { price, qty, f });
+      this.levels.splice(index, 0, level);
+      this.fs.splice(index, 0, f);
+      this.based.splice(index, 0, undefined);
+    }
+  }
+
+  /**
+   * Replaces the side with `levels` (a snapshot), zero quantities left out. Levels in
+   * strict best-first order by double (every venue's snapshots) are taken as they are;
+   * any other order falls back to `setLevel` one by one.
+   */
+  load(levels: readonly Level[]): void {
+    this.clear();
+    const out: Level[] = [];
+    const fs: number[] = [];
+    let prev = this.descending ? Infinity : -Infinity;
+    for (let i = 0; i < levels.length; i++) {
+      const l = levels[i]!;
+      const f = Number(l[0]);
+      if (this.descending ? !(f < prev) : !(f > prev)) {
+        for (const rest of levels) this.setLevel(rest);
+        return;
+      }
+      prev = f;
+      if (isZero(l[1])) continue;
+      out.push(l);
+      fs.push(f);
+    }
+    this.levels = out;
+    this.fs = fs;
+    this.based = new Array<Level | undefined>(out.length).fill(undefined);
+  }
+
+  private removeAt(index: number): void {
+    if (index === this.levels.length - 1) {
+      this.levels.pop();
+      this.fs.pop();
+      this.based.pop();
+    } else {
+      this.levels.splice(index, 1);
+      this.fs.splice(index, 1);
+      this.based.splice(index, 1);
     }
   }
 
   /** Keeps the best `n` levels (a venue whose channel is a fixed depth forgets the rest). */
   trim(n: number): void {
-    if (this.entries.length > n) this.entries.length = n;
+    if (this.levels.length > n) {
+      this.levels.length = n;
+      this.fs.length = n;
+      this.based.length = n;
+    }
   }
 
   delete(price: string): void {
-    const { index, found } = this.find(price, Number(price));
-    if (found) this.entries.splice(index, 1);
+    const i = this.find(price, Number(price));
+    if (i >= 0) this.removeAt(i);
   }
 
   /** The best `n` levels, best first, as [price, quantity] text pairs. */
   top(n: number): Level[] {
-    const out: Level[] = [];
-    const end = Math.min(n, this.entries.length);
-    for (let i = 0; i < end; i++) {
-      const e = this.entries[i]!;
-      out.push((e.level ??= [e.price, e.qty]));
-    }
-    return out;
+    return this.levels.slice(0, n);
   }
 
   /**
    * The best `n` levels with quantities in base units by `units`, and the venue's own
    * quantities beside them. A level's conversion is computed once and reused while the
-   * level's texts and the rule stay the same (a throw caches nothing).
+   * level and the rule stay the same (a throw caches nothing).
    */
   topInBase(n: number, units: QuantityRule): { levels: Level[]; raw: string[] } {
-    const levels: Level[] = [];
-    const raw: string[] = [];
-    const end = Math.min(n, this.entries.length);
+    if (units !== this.rule) {
+      this.based.fill(undefined);
+      this.rule = units;
+    }
+    const end = Math.min(n, this.levels.length);
+    const levels = new Array<Level>(end);
+    const raw = new Array<string>(end);
     for (let i = 0; i < end; i++) {
-      const e = this.entries[i]!;
-      if (e.rule !== units || e.baseLevel === undefined) {
-        e.baseLevel = [e.price, units.toBase(e.qty, e.price)];
-        e.rule = units;
-      }
-      levels.push(e.baseLevel);
-      raw.push(e.qty);
+      const l = this.levels[i]!;
+      levels[i] = this.based[i] ??= baseLevel(l, units);
+      raw[i] = l[1];
     }
     return { levels, raw };
   }
 
   /** The best price as a double (ordering only), or undefined when the side is empty. */
   bestOrder(): number | undefined {
-    return this.entries[0]?.f;
+    return this.fs[0];
   }
 
   best(): Level | undefined {
-    const e = this.entries[0];
-    return e && [e.price, e.qty];
+    return this.levels[0];
   }
 
-  /** Position of `price` (or where it would go) in best-first order. */
-  private find(price: string, f: number): { index: number; found: boolean } {
+  /** Index of `price` when held, else ~(the index where it would go), in best-first order. */
+  private find(price: string, f: number): number {
+    const fs = this.fs;
+    const desc = this.descending;
     let lo = 0;
-    let hi = this.entries.length;
+    let hi = fs.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      const c = this.order(this.entries[mid]!, price, f);
-      if (c === 0) return { index: mid, found: true };
-      if (c < 0) lo = mid + 1;
+      const e = fs[mid]!;
+      let c: number;
+      if (e === f) {
+        // Equal doubles: identical texts (the usual case, an update of a held level) are equal
+        // without parsing; only different texts of one double need the decimal comparison.
+        const p = this.levels[mid]![0];
+        if (p === price) return mid;
+        c = compareDecimal(p, price);
+        if (c === 0) return mid;
+      } else c = e < f ? -1 : 1;
+      // c < 0: the level at mid comes before the price in best-first order.
+      if (desc ? c > 0 : c < 0) lo = mid + 1;
       else hi = mid;
     }
-    return { index: lo, found: false };
-  }
-
-  /** < 0 when `e` comes before the price in best-first order. */
-  private order(e: Entry, price: string, f: number): number {
-    // Equal doubles: identical texts (the usual case, an update of a held level) are equal
-    // without parsing; only different texts of one double need the decimal comparison.
-    const c = e.f === f ? (e.price === price ? 0 : compareDecimal(e.price, price)) : e.f < f ? -1 : 1;
-    return this.descending ? -c : c;
+    return ~lo;
   }
 }
 

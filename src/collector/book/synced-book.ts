@@ -74,9 +74,8 @@ export class SyncedBook<D> {
    * whole view, e.g. an OKX pushed snapshot).
    */
   load(bids: readonly Level[], asks: readonly Level[], id: number, limit?: number): void {
-    this.book.clear();
-    for (const [p, q] of bids) this.book.bids.set(p, q);
-    for (const [p, q] of asks) this.book.asks.set(p, q);
+    this.book.bids.load(bids);
+    this.book.asks.load(asks);
     const bounded = (n: number) => limit !== undefined && n >= limit;
     if (bounded(bids.length)) this.book.bids.setBoundary();
     if (bounded(asks.length)) this.book.asks.setBoundary();
@@ -108,7 +107,26 @@ export class SyncedBook<D> {
     // Only the known range: a level past a side's boundary may hide others never sent.
     const nb = Math.min(this.depth, this.book.bids.known());
     const na = Math.min(this.depth, this.book.asks.known());
-    const head = {
+    // One object literal of one shape (no spread): built for every published book.
+    if (units.unit === 'base') {
+      return {
+        data_type: 'orderbook',
+        exchange: this.exchange,
+        market_type: this.market_type,
+        symbol: this.symbol,
+        timestamp: this.timestamp,
+        local_timestamp: this.localTimestamp,
+        last_update_id: String(this.lastId),
+        bids: this.book.bids.top(nb),
+        asks: this.book.asks.top(na),
+        quantity_unit: units.unit,
+        bids_raw: undefined,
+        asks_raw: undefined,
+      };
+    }
+    const bids = this.book.bids.topInBase(nb, units);
+    const asks = this.book.asks.topInBase(na, units);
+    return {
       data_type: 'orderbook',
       exchange: this.exchange,
       market_type: this.market_type,
@@ -116,14 +134,11 @@ export class SyncedBook<D> {
       timestamp: this.timestamp,
       local_timestamp: this.localTimestamp,
       last_update_id: String(this.lastId),
-    } as const;
-    if (units.unit === 'base') {
-      const bids = this.book.bids.top(nb);
-      const asks = this.book.asks.top(na);
-      return { ...head, bids, asks, quantity_unit: units.unit, bids_raw: undefined, asks_raw: undefined };
-    }
-    const bids = this.book.bids.topInBase(nb, units);
-    const asks = this.book.asks.topInBase(na, units);
-    return { ...head, bids: bids.levels, asks: asks.levels, quantity_unit: units.unit, bids_raw: bids.raw, asks_raw: asks.raw };
+      bids: bids.levels,
+      asks: asks.levels,
+      quantity_unit: units.unit,
+      bids_raw: bids.raw,
+      asks_raw: asks.raw,
+    };
   }
 }

@@ -3,11 +3,11 @@
  * frame escape, books keyed by venue instrument, trade de-duplication (overlapping
  * connections during rotation deliver some trades twice), and resync bookkeeping.
  */
-import { decimalProblem, isZero } from '../../core/decimal.js';
+import { isZero } from '../../core/decimal.js';
 import type { Exchange, Level, MarketRecord, MarketType, OrderbookRecord, QuantityUnit, TradeRecord } from '../../core/model.js';
 import type { AdapterContext, Problem, SnapshotRequest, VenueAdapter } from '../adapter.js';
 import { REFRESH_INTERVAL_MS, SyncedBook } from '../book/synced-book.js';
-import { InvalidRecordError, validateRecord } from '../../core/validate.js';
+import { InvalidRecordError, MAX_MS, MIN_MS, validateRecord } from '../../core/validate.js';
 import type { QuantityRule } from '../units.js';
 import { BadValueError, MalformedFrameError } from './wire.js';
 
@@ -321,36 +321,25 @@ export abstract class BaseAdapter<D> implements VenueAdapter {
     if (this.valid(r, r.symbol)) this.ctx.emit(r);
   }
 
-  /** Converted book levels already found storable (tuples are immutable; see validBook). */
-  private readonly checkedLevels = new WeakSet<Level>();
+  /** Books whose constant fields passed the data model (at most one per admitted instrument and unit). */
+  private readonly checkedHeads = new Set<string>();
 
   /**
    * `valid` for a book record, without the cost of checking 800 level texts per publish:
    * held levels were checked as they were read (wire.ts: positive prices, quantities not
-   * negative, 0 never held), so what the record adds is checked: its scalar fields, and
-   * quantities converted to base (which can overflow, or round to 0).
+   * negative, 0 never held) and levels converted to base as they were converted
+   * (order-book.ts baseLevel: overflow, or rounding to 0, throws and nothing is published).
+   * What is left are the scalars: exchange, market, symbol and unit are the book's own and
+   * checked once per book (a success is remembered, a failure checked again); of the
+   * fields that change, last_update_id is String() of an id wire.ts read as a non-negative
+   * safe integer (a UInt64 by construction) and the times are checked here.
    */
   private validBook(r: OrderbookRecord): boolean {
-    const checked = this.checkedLevels;
+    const head = `${r.exchange}|${r.market_type}|${r.symbol}|${r.quantity_unit}`;
+    if (this.checkedHeads.has(head) && inTableRange(r.timestamp) && inTableRange(r.local_timestamp)) return true;
     const scalars = { ...r, bids: [], asks: [], bids_raw: r.bids_raw && [], asks_raw: r.asks_raw && [] };
     if (!this.valid(scalars, r.symbol)) return false;
-    if (r.quantity_unit === 'base') return true;
-    for (const side of [r.bids, r.asks]) {
-      for (const level of side) {
-        // The book shares a level's converted tuple between records until the level
-        // changes (BookSide.topInBase): one checked once stays checked.
-        if (checked.has(level)) continue;
-        const [p, q] = level;
-        // Conversions give plain decimal text without trailing zeros: 20 characters hold at
-        // most 20 integer or 18 fractional digits, and 0 is "0" (cheap enough per level).
-        if (q.length <= 20 ? q !== '0' : decimalProblem(q) === undefined && !isZero(q)) {
-          checked.add(level);
-          continue;
-        }
-        this.ctx.problem('bad_quantity', { symbol: r.symbol, message: `orderbook not published: the level at ${p} is ${q.slice(0, 30)} in base` });
-        return false;
-      }
-    }
+    this.checkedHeads.add(head);
     return true;
   }
 
@@ -402,6 +391,11 @@ export abstract class BaseAdapter<D> implements VenueAdapter {
     const venueFault = err instanceof MalformedFrameError || err instanceof SyntaxError;
     return { kind: 'malformed', message: venueFault ? message : `internal: ${message}` };
   }
+}
+
+/** A time the tables hold (validate.ts's rule for `time` fields). */
+function inTableRange(ms: number): boolean {
+  return Number.isInteger(ms) && ms >= MIN_MS && ms <= MAX_MS;
 }
 
 /** The problem a record rejected by the data model counts as, by the field that failed. */

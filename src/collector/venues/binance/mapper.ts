@@ -216,8 +216,8 @@ export class BinanceAdapter extends BaseAdapter<Diff> {
       return d.pu === id ? undefined : `pu=${String(d.pu)} but previous u=${id}`;
     },
     apply: (b, d) => {
-      for (const [p, q] of d.bids) b.book.bids.set(p, q);
-      for (const [p, q] of d.asks) b.book.asks.set(p, q);
+      for (const l of d.bids) b.book.bids.setLevel(l);
+      for (const l of d.asks) b.book.asks.setLevel(l);
       b.lastId = d.u;
       b.timestamp = d.E;
       b.localTimestamp = d.at;

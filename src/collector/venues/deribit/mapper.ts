@@ -140,8 +140,8 @@ export class DeribitAdapter extends BaseAdapter<never> {
     }
     // "new"/"change" to 0 means nothing (Deribit removes with "delete"): the level goes, and it is counted.
     if (note.zero > 0) this.ctx.problem('bad_quantity', { symbol: inst.symbol, message: `${note.zero} level(s) set to amount 0: removed` });
-    for (const [p, q] of note.bids) b.book.bids.set(p, q);
-    for (const [p, q] of note.asks) b.book.asks.set(p, q);
+    for (const l of note.bids) b.book.bids.setLevel(l);
+    for (const l of note.asks) b.book.asks.setLevel(l);
     b.lastId = note.changeId;
     b.timestamp = note.timestamp;
     b.localTimestamp = this.ctx.now();

@@ -205,8 +205,8 @@ export class OkxAdapter extends BaseAdapter<Update> {
     bridgeProblem: (u, id) => chainProblem(u, id, true),
     chainProblem: (u, id) => chainProblem(u, id),
     apply: (b, u) => {
-      for (const [p, q] of u.bids) b.book.bids.set(p, q);
-      for (const [p, q] of u.asks) b.book.asks.set(p, q);
+      for (const l of u.bids) b.book.bids.setLevel(l);
+      for (const l of u.asks) b.book.asks.setLevel(l);
       b.lastId = u.seqId ?? 0;
       b.timestamp = u.ts;
       b.localTimestamp = u.at;
