@@ -81,6 +81,8 @@ export function multiplyDecimal(a: string, b: string): string {
 /** a ÷ b, rounded half-even to `scale` fractional digits. Throws RangeError when b is zero. */
 export function divideDecimal(a: string, b: string, scale: number = DECIMAL_SCALE): string {
   if (!Number.isInteger(scale) || scale < 0) throw new RangeError(`divideDecimal: scale must be a whole number >= 0, got ${scale}`);
+  const small = divideSmall(a, b, scale);
+  if (small !== undefined) return small;
   const x = parse(a, 'dividend');
   const y = parse(b, 'divisor');
   if (y.units === 0n) throw new RangeError(`divideDecimal: division by zero (${a} / ${b})`);
@@ -95,6 +97,85 @@ export function divideDecimal(a: string, b: string, scale: number = DECIMAL_SCAL
   if (twiceRest > den || (twiceRest === den && (q & 1n) === 1n)) q += 1n;
   const neg = x.units < 0n !== y.units < 0n;
   return format(neg ? -q : q, scale);
+}
+
+/** Below this, integer arithmetic on doubles is exact with room for one product (2^52). */
+const SAFE = 2 ** 52;
+
+/** Plain decimal text as integer units (below SAFE) and a scale, by one scan; undefined when larger or not plain. */
+function parseSmall(text: string): { units: number; scale: number; neg: boolean } | undefined {
+  const n = text.length;
+  const neg = text.charCodeAt(0) === 45;
+  let i = neg ? 1 : 0;
+  if (i >= n || n - i > 16) return undefined;
+  let units = 0;
+  let point = -1;
+  for (; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46) {
+      if (point >= 0) return undefined;
+      point = i;
+    } else if (c >= 48 && c <= 57) units = units * 10 + (c - 48);
+    else return undefined;
+  }
+  if (point === n - 1 || point === (neg ? 1 : 0) || units >= SAFE) return undefined;
+  return { units, scale: point < 0 ? 0 : n - point - 1, neg };
+}
+
+/**
+ * divideDecimal by long division on doubles, for the common sizes (a book level's
+ * quantity over its price): every intermediate is an integer below 2^53, so exact; the
+ * same digits and the same half-even rounding as the BigInt path (test/core/decimal-math
+ * compares the two). Undefined when the operands are too large (or not plain: the BigInt
+ * path names the problem).
+ */
+function divideSmall(a: string, b: string, scale: number): string | undefined {
+  const x = parseSmall(a);
+  const y = parseSmall(b);
+  if (!x || !y || y.units === 0) return undefined;
+  let n = x.units;
+  let d = y.units;
+  // a/b = (n / d) × 10^(ys - xs): bring both to one scale first.
+  const e = y.scale - x.scale;
+  if (e > 15 || e < -15) return undefined;
+  if (e > 0) n *= 10 ** e;
+  else if (e < 0) d *= 10 ** -e;
+  if (n >= SAFE || d >= SAFE / 10) return undefined;
+  let int = Math.floor(n / d);
+  let r = n - int * d;
+  if (r < 0) (int--, (r += d));
+  else if (r >= d) (int++, (r -= d));
+  // The fraction's `scale` digits in chunks of `k`, each r × 10^k / d below 2^53 (r < d).
+  const k = Math.min(15, Math.floor(Math.log10((SAFE * 2) / d)) - 1);
+  if (k < 1) return undefined;
+  const chunks: number[] = [];
+  const sizes: number[] = [];
+  for (let left = scale; left > 0; left -= k) {
+    const size = Math.min(k, left);
+    r *= 10 ** size;
+    let q = Math.floor(r / d);
+    let rest = r - q * d;
+    if (rest < 0) (q--, (rest += d));
+    else if (rest >= d) (q++, (rest -= d));
+    chunks.push(q);
+    sizes.push(size);
+    r = rest;
+  }
+  // Half-even on what is left: r / d against one half, the last digit's parity deciding a tie.
+  const last = chunks.length > 0 ? chunks[chunks.length - 1]! : int;
+  if (2 * r > d || (2 * r === d && last % 2 === 1)) {
+    let i = chunks.length - 1;
+    while (i >= 0 && ++chunks[i]! === 10 ** sizes[i]!) chunks[i--] = 0;
+    if (i < 0) int++;
+  }
+  if (int >= SAFE) return undefined;
+  let frac = '';
+  for (let i = 0; i < chunks.length; i++) frac += String(chunks[i]).padStart(sizes[i]!, '0');
+  let end = frac.length;
+  while (end > 0 && frac.charCodeAt(end - 1) === 48) end--;
+  frac = frac.slice(0, end);
+  const text = frac === '' ? String(int) : `${int}.${frac}`;
+  return x.neg !== y.neg && text !== '0' ? `-${text}` : text;
 }
 
 /** a × 10^n on the digits (n may be negative), exact: string work only, no regex or BigInt (the per-level hot path). */

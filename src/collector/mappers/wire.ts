@@ -72,6 +72,31 @@ function plain(v: string): boolean {
   return i > fracStart;
 }
 
+const NOT_PLAIN = 0;
+const ZERO = 1;
+const NON_ZERO = 2;
+
+/**
+ * Short unsigned plain decimal text (`\d+(\.\d+)?`, at most DECIMAL_SCALE + 1 characters,
+ * so storable as it is), and whether it is zero, in one scan; NOT_PLAIN for anything else
+ * (signs, exponents, long texts: the full checks decide those).
+ */
+function unsignedPlain(v: string): number {
+  const n = v.length;
+  if (n === 0 || n > DECIMAL_SCALE + 1) return NOT_PLAIN;
+  let point = -1;
+  let nonZeroDigit = false;
+  for (let i = 0; i < n; i++) {
+    const c = v.charCodeAt(i);
+    if (c === 46) {
+      if (point >= 0 || i === 0 || i === n - 1) return NOT_PLAIN;
+      point = i;
+    } else if (c < 48 || c > 57) return NOT_PLAIN;
+    else if (c !== 48) nonZeroDigit = true;
+  }
+  return nonZeroDigit ? NON_ZERO : ZERO;
+}
+
 /** For decimal text already checked: a digit other than 0 makes it non-zero (a scan, no regex). */
 function nonZero(d: string): boolean {
   for (let i = 0; i < d.length; i++) {
@@ -231,6 +256,13 @@ export function levels(v: unknown, what: string): Level[] {
   for (let i = 0; i < list.length; i++) {
     const l = list[i];
     if (!Array.isArray(l)) throw new MalformedFrameError(`${what}[${i}]: expected an array`);
+    // Fast path, one scan per text: a positive price and a quantity, both short unsigned plain text.
+    const p: unknown = l[0];
+    const q: unknown = l[1];
+    if (typeof p === 'string' && typeof q === 'string' && unsignedPlain(p) === NON_ZERO && unsignedPlain(q) !== NOT_PLAIN) {
+      out[i] = [p, q] as const;
+      continue;
+    }
     // Labels are built only for an error: this runs for every level of every diff.
     try {
       out[i] = [price(l[0], 'price'), quantity(l[1], 'quantity')] as const;

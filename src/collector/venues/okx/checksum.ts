@@ -15,12 +15,14 @@ export function crc32Signed(text: string): number {
 }
 
 export function okxChecksum(bids: readonly TextLevel[], asks: readonly TextLevel[]): number {
-  const parts: string[] = [];
-  for (let i = 0; i < CHECKSUM_LEVELS; i++) {
+  // One string built by concatenation (a checksum runs after every book update).
+  let text = '';
+  const n = Math.min(CHECKSUM_LEVELS, Math.max(bids.length, asks.length));
+  for (let i = 0; i < n; i++) {
     const b = bids[i];
     const a = asks[i];
-    if (b) parts.push(b[0], b[1]);
-    if (a) parts.push(a[0], a[1]);
+    if (b) text += text === '' ? `${b[0]}:${b[1]}` : `:${b[0]}:${b[1]}`;
+    if (a) text += text === '' ? `${a[0]}:${a[1]}` : `:${a[0]}:${a[1]}`;
   }
-  return crc32Signed(parts.join(':'));
+  return crc32Signed(text);
 }
