@@ -11,6 +11,7 @@ import { delimiter, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Logger } from '../core/logger.js';
 import type { BrokerConfig } from './config.js';
+import { Backoff } from '../core/retry.js';
 
 // prettier-ignore -- a table, laid out by hand
 const LEVELS: Record<string, 'debug' | 'info' | 'warn' | 'error' | 'fatal'> = {
@@ -106,7 +107,7 @@ export class NatsSupervisor extends EventEmitter<SupervisorEvents> {
   private child: ChildProcess | undefined;
   private command: { file: string; args: string[] };
   private stopping = false;
-  private backoff: number;
+  private readonly restartBackoff: Backoff;
   private startedAt = 0;
   private poll: NodeJS.Timeout | undefined;
   private logPipe: { socket: Socket; path: string } | undefined;
@@ -121,7 +122,7 @@ export class NatsSupervisor extends EventEmitter<SupervisorEvents> {
     private readonly log: Logger,
   ) {
     super();
-    this.backoff = cfg.restart_backoff_ms.initial;
+    this.restartBackoff = new Backoff({ initialMs: cfg.restart_backoff_ms.initial, maxMs: cfg.restart_backoff_ms.max });
     this.command = natsServerCommand(cfg.binary, configFile, undefined, this.logPipePath);
     if (this.command.file === cfg.binary) {
       log.warn('setpriv (util-linux) not found on PATH: nats-server will outlive this broker if it is killed outside systemd');
@@ -171,11 +172,11 @@ export class NatsSupervisor extends EventEmitter<SupervisorEvents> {
       this.emit('exit', code, signal);
       if (this.stopping) return;
       const ranFor = Date.now() - this.startedAt;
-      if (ranFor > HEALTHY_RESET_MS) this.backoff = this.cfg.restart_backoff_ms.initial;
-      this.log.error({ code, signal, restart_in_ms: this.backoff }, 'nats-server exited; restarting');
+      if (ranFor > HEALTHY_RESET_MS) this.restartBackoff.reset();
+      const delay = Math.round(this.restartBackoff.next());
+      this.log.error({ code, signal, restart_in_ms: delay }, 'nats-server exited; restarting');
       this.restarts++;
-      setTimeout(() => !this.stopping && this.spawnChild(), this.backoff);
-      this.backoff = Math.min(this.backoff * 2, this.cfg.restart_backoff_ms.max);
+      setTimeout(() => !this.stopping && this.spawnChild(), delay);
     });
     this.log.info({ pid: child.pid, binary: this.cfg.binary, config: this.configFile }, 'nats-server started');
   }

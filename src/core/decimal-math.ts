@@ -143,8 +143,13 @@ function divideSmall(a: string, b: string, scale: number): string | undefined {
   if (n >= SAFE || d >= SAFE / 10) return undefined;
   let int = Math.floor(n / d);
   let r = n - int * d;
-  if (r < 0) (int--, (r += d));
-  else if (r >= d) (int++, (r -= d));
+  if (r < 0) {
+    int--;
+    r += d;
+  } else if (r >= d) {
+    int++;
+    r -= d;
+  }
   // The fraction's `scale` digits in chunks of `k`, each r × 10^k / d below 2^53 (r < d).
   const k = Math.min(15, Math.floor(Math.log10((SAFE * 2) / d)) - 1);
   if (k < 1) return undefined;
@@ -155,8 +160,13 @@ function divideSmall(a: string, b: string, scale: number): string | undefined {
     r *= 10 ** size;
     let q = Math.floor(r / d);
     let rest = r - q * d;
-    if (rest < 0) (q--, (rest += d));
-    else if (rest >= d) (q++, (rest -= d));
+    if (rest < 0) {
+      q--;
+      rest += d;
+    } else if (rest >= d) {
+      q++;
+      rest -= d;
+    }
     chunks.push(q);
     sizes.push(size);
     r = rest;

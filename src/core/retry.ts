@@ -23,6 +23,29 @@ export function backoffDelay(attempt: number, opts: BackoffOptions): number {
 }
 
 /**
+ * A retry loop's backoff state, for loops that are not one awaited call (a socket's
+ * reconnects, a publisher's retry timer, a child process's restarts, an insert loop):
+ * `next()` is the wait before the next attempt, `reset()` after a success that counts.
+ */
+export class Backoff {
+  private attempt = 0;
+  constructor(private readonly opts: BackoffOptions) {}
+
+  next(): number {
+    return backoffDelay(this.attempt++, this.opts);
+  }
+
+  reset(): void {
+    this.attempt = 0;
+  }
+
+  /** Failures since the last reset. */
+  get failures(): number {
+    return this.attempt;
+  }
+}
+
+/**
  * Runs `fn` until it succeeds or `signal` aborts (then rejects with the last error),
  * waiting a backoff delay between attempts and telling `onError` about each failure.
  */
@@ -30,13 +53,15 @@ export async function retryUntil<T>(
   fn: () => Promise<T>,
   opts: BackoffOptions & { signal: AbortSignal; onError?(err: Error, attempt: number, delayMs: number): void },
 ): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
+  const backoff = new Backoff(opts);
+  for (;;) {
     try {
       return await fn();
     } catch (err) {
       const error = err instanceof Error ? err : new Error(String(err));
       if (opts.signal.aborted) throw error;
-      const delay = backoffDelay(attempt, opts);
+      const attempt = backoff.failures;
+      const delay = backoff.next();
       opts.onError?.(error, attempt, delay);
       await new Promise<void>((resolve) => {
         const t = setTimeout(done, delay);

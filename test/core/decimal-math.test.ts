@@ -26,7 +26,7 @@ function oracleDivide(a: string, b: string, scale = 18): string {
   let text = scale > 0 ? `${digits.slice(0, -scale)}.${digits.slice(-scale)}` : digits;
   if (text.includes('.')) text = text.replace(/0+$/, '').replace(/\.$/, '');
   digits = text;
-  return (x.u < 0n) !== (y.u < 0n) ? `-${digits}` : digits;
+  return x.u < 0n !== y.u < 0n ? `-${digits}` : digits;
 }
 
 describe('decimal-math', () => {
@@ -73,7 +73,8 @@ describe('decimal-math', () => {
       ['-0.5', '3'],
       ['123456789012345678901234', '0.0003'],
     ];
-    for (let i = 0; i < 20_000; i++) cases.push([num(i % 3 === 0 ? 30 : 12, 10), num(i % 5 === 0 ? 25 : 9, 8), rng.next() < 0.2 ? Math.floor(rng.next() * 20) : 18]);
+    for (let i = 0; i < 20_000; i++)
+      cases.push([num(i % 3 === 0 ? 30 : 12, 10), num(i % 5 === 0 ? 25 : 9, 8), rng.next() < 0.2 ? Math.floor(rng.next() * 20) : 18]);
     for (const [a, b, scale] of cases) {
       if (/^-?0*\.?0*$/.test(b)) continue;
       expect(divideDecimal(a, b, scale), `${a} / ${b} at ${scale ?? 18}`).toBe(oracleDivide(a, b, scale));

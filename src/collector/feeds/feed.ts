@@ -9,6 +9,7 @@
  * A venue feed is data (FeedSpec): its URL, what to send on open, how to keep alive.
  */
 import WebSocket from 'ws';
+import { Backoff, type BackoffOptions } from '../../core/retry.js';
 
 export interface FeedSpec {
   /** Stable name for logs and metrics, e.g. "binance-spot/0". */
@@ -40,11 +41,6 @@ export interface FeedEvents {
   retrying(delayMs: number, reason: string): void;
 }
 
-export interface BackoffOptions {
-  initialMs: number;
-  maxMs: number;
-}
-
 const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 500, maxMs: 60_000 };
 /** A connection that lasted this long resets the backoff. */
 const HEALTHY_AFTER_MS = 30_000;
@@ -67,7 +63,7 @@ export class Feed {
   private current: Conn | undefined;
   private successor: Conn | undefined;
   private stopped = false;
-  private attempt = 0;
+  private readonly retries: Backoff;
   private retryTimer: NodeJS.Timeout | undefined;
   private extraDelayMs = 0;
   connects = 0;
@@ -75,8 +71,10 @@ export class Feed {
   constructor(
     readonly spec: FeedSpec,
     private readonly events: FeedEvents,
-    private readonly backoff: BackoffOptions = DEFAULT_BACKOFF,
-  ) {}
+    backoff: BackoffOptions = DEFAULT_BACKOFF,
+  ) {
+    this.retries = new Backoff(backoff);
+  }
 
   get connected(): boolean {
     return this.current?.ws.readyState === WebSocket.OPEN;
@@ -195,9 +193,8 @@ export class Feed {
       return;
     }
     if (this.stopped) return;
-    if (wasHealthy) this.attempt = 0;
-    const base = Math.min(this.backoff.maxMs, this.backoff.initialMs * 2 ** this.attempt++);
-    const delay = Math.max(this.extraDelayMs, base / 2 + Math.random() * (base / 2)); // "equal jitter"
+    if (wasHealthy) this.retries.reset();
+    const delay = Math.max(this.extraDelayMs, this.retries.next());
     this.extraDelayMs = 0;
     this.events.retrying(delay, reason);
     this.retryTimer = setTimeout(() => {
