@@ -112,30 +112,43 @@ export class BookSide {
   }
 
   /**
-   * Replaces the side with `levels` (a snapshot), zero quantities left out. Levels in
+   * Replaces the side with `levels` (a snapshot), zero quantities left out (their count
+   * is returned: a snapshot level of 0 means nothing). Levels in
    * strict best-first order by double (every venue's snapshots) are taken as they are;
    * any other order falls back to `setLevel` one by one.
    */
-  load(levels: readonly Level[]): void {
+  load(levels: readonly Level[]): number {
     this.clear();
     const out: Level[] = [];
     const fs: number[] = [];
+    let zero = 0;
     let prev = this.descending ? Infinity : -Infinity;
     for (let i = 0; i < levels.length; i++) {
       const l = levels[i]!;
       const f = Number(l[0]);
-      if (this.descending ? !(f < prev) : !(f > prev)) {
-        for (const rest of levels) this.setLevel(rest);
-        return;
-      }
+      if (this.descending ? !(f < prev) : !(f > prev)) return this.loadUnordered(levels);
       prev = f;
-      if (isZero(l[1])) continue;
+      if (isZero(l[1])) {
+        zero++;
+        continue;
+      }
       out.push(l);
       fs.push(f);
     }
     this.levels = out;
     this.fs = fs;
     this.based = new Array<Level | undefined>(out.length).fill(undefined);
+    return zero;
+  }
+
+  private loadUnordered(levels: readonly Level[]): number {
+    this.clear();
+    let zero = 0;
+    for (const l of levels) {
+      if (isZero(l[1])) zero++;
+      else this.setLevel(l);
+    }
+    return zero;
   }
 
   private removeAt(index: number): void {

@@ -71,11 +71,11 @@ export class SyncedBook<D> {
    * Replaces the book with a snapshot at `id`. `limit`: the levels per side the venue
    * was asked for; a side that came back that full may go on beyond its worst level,
    * so that level becomes the side's boundary (undefined: the snapshot is the venue's
-   * whole view, e.g. an OKX pushed snapshot).
+   * whole view, e.g. an OKX pushed snapshot). Returns how many levels of quantity 0 it
+   * left out.
    */
-  load(bids: readonly Level[], asks: readonly Level[], id: number, limit?: number): void {
-    this.book.bids.load(bids);
-    this.book.asks.load(asks);
+  load(bids: readonly Level[], asks: readonly Level[], id: number, limit?: number): number {
+    const zero = this.book.bids.load(bids) + this.book.asks.load(asks);
     const bounded = (n: number) => limit !== undefined && n >= limit;
     if (bounded(bids.length)) this.book.bids.setBoundary();
     if (bounded(asks.length)) this.book.asks.setBoundary();
@@ -86,6 +86,7 @@ export class SyncedBook<D> {
     this.lastId = id;
     this.bridging = false;
     this.refreshing = false;
+    return zero;
   }
 
   /**

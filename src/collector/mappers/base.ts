@@ -3,7 +3,6 @@
  * frame escape, books keyed by venue instrument, trade de-duplication (overlapping
  * connections during rotation deliver some trades twice), and resync bookkeeping.
  */
-import { isZero } from '../../core/decimal.js';
 import type { Exchange, Level, MarketRecord, MarketType, OrderbookRecord, QuantityUnit, TradeRecord } from '../../core/model.js';
 import type { AdapterContext, Problem, SnapshotRequest, VenueAdapter } from '../adapter.js';
 import { REFRESH_INTERVAL_MS, SyncedBook } from '../book/synced-book.js';
@@ -239,8 +238,7 @@ export abstract class BaseAdapter<D> implements VenueAdapter {
       if (req) this.ctx.requestSnapshot(req);
       return;
     }
-    this.zeroLevels(b, s.bids, s.asks);
-    b.load(s.bids, s.asks, s.id, s.limit);
+    this.zeroLevels(b, b.load(s.bids, s.asks, s.id, s.limit));
     b.bridging = true;
     // The snapshot is at least as new as every dropped diff, so the newest of them dates it.
     const last = dropped.at(-1);
@@ -299,8 +297,7 @@ export abstract class BaseAdapter<D> implements VenueAdapter {
    * A snapshot level of quantity 0 means nothing (a removal needs a level to remove):
    * it is not loaded, and counted. The rest of the snapshot stands.
    */
-  protected zeroLevels(b: SyncedBook<D>, bids: readonly Level[], asks: readonly Level[]): void {
-    const zero = bids.filter((l) => isZero(l[1])).length + asks.filter((l) => isZero(l[1])).length;
+  protected zeroLevels(b: SyncedBook<D>, zero: number): void {
     if (zero > 0) this.ctx.problem('bad_quantity', { symbol: b.symbol, message: `snapshot: ${zero} level(s) of quantity 0 not loaded` });
   }
 

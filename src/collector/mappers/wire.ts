@@ -260,7 +260,8 @@ export function levels(v: unknown, what: string): Level[] {
     const p: unknown = l[0];
     const q: unknown = l[1];
     if (typeof p === 'string' && typeof q === 'string' && unsignedPlain(p) === NON_ZERO && unsignedPlain(q) !== NOT_PLAIN) {
-      out[i] = [p, q] as const;
+      // A parsed [price, qty] pair is the level as it is (never mutated: Level is read-only).
+      out[i] = l.length === 2 ? (l as unknown as Level) : ([p, q] as const);
       continue;
     }
     // Labels are built only for an error: this runs for every level of every diff.

@@ -166,8 +166,7 @@ export class OkxAdapter extends BaseAdapter<Update> {
       if (snapshot) {
         this.pushesSnapshots.add(instId);
         // The channel's own full view: nothing beyond it is unknown (no boundary).
-        this.zeroLevels(b, u.bids, u.asks);
-        b.load(u.bids, u.asks, u.seqId ?? 0);
+        this.zeroLevels(b, b.load(u.bids, u.asks, u.seqId ?? 0));
         b.timestamp = u.ts;
         b.localTimestamp = u.at;
         this.intact.set(instId, hasIntegrity(u));
