@@ -17,9 +17,28 @@ export interface BrokerTls {
   verify_clients: boolean;
 }
 
+/**
+ * A NATS cluster (docs/cluster.md): this node's route listener, the seed routes (every
+ * node's, this one's included: nats-server ignores a route to itself), the routes'
+ * shared password, and the replicas every stream gets.
+ */
+export interface BrokerCluster {
+  name: string;
+  host: string;
+  port: number;
+  /** host:port of every node's cluster listener. */
+  routes: string[];
+  /** The `route` user's password, the same file content on every node. */
+  password_file: string;
+  /** num_replicas of every stream while clustered. */
+  stream_replicas: number;
+}
+
 export interface BrokerConfig {
   nats_server: {
     binary: string;
+    /** Unique per node in a cluster (JetStream places replicas by it). */
+    server_name: string;
     host: string;
     port: number;
     /** Monitoring (/healthz, /jsz) listens here: loopback unless set. */
@@ -28,6 +47,7 @@ export interface BrokerConfig {
     /** The password file of each role; undefined: no authentication (loopback only). */
     auth: Record<Role, string> | undefined;
     tls: BrokerTls | undefined;
+    cluster: BrokerCluster | undefined;
     store_dir: string;
     max_memory_store: number;
     max_file_store: number;
@@ -50,12 +70,14 @@ export function loadBrokerConfig(file: string): BrokerConfig {
   const backoff = n.child('restart_backoff_ms');
   const nats_server = {
     binary: n.string('binary', 'nats-server'),
+    server_name: n.string('server_name', 'marketprism'),
     host: n.string('host', '127.0.0.1'),
     port: n.int('port', 4222, 1, 65535),
     monitor_host: n.string('monitor_host', '127.0.0.1'),
     monitor_port: n.int('monitor_port', 8222, 1, 65535),
     auth: readAuth(n),
     tls: readTls(n),
+    cluster: readCluster(n),
     store_dir: n.string('store_dir', '/var/lib/marketprism/broker/jetstream'),
     max_memory_store: n.bytes('max_memory_store', '256MB'),
     max_file_store: n.bytes('max_file_store', '20GB'),
@@ -71,16 +93,29 @@ export function loadBrokerConfig(file: string): BrokerConfig {
     );
   }
   if (nats_server.port === nats_server.monitor_port) n.fail('monitor_port', `${nats_server.monitor_port} is also nats_server.port; they need two ports`);
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(nats_server.server_name))
+    n.fail('server_name', `expected letters, digits, - or _, got ${JSON.stringify(nats_server.server_name)}`);
+  if (nats_server.cluster) {
+    if (!n.has('server_name')) n.fail('server_name', 'a cluster node needs its own server_name (unique per node, e.g. its host name)');
+    if (!nats_server.auth) n.fail('cluster', 'a cluster needs nats_server.auth: every node is reachable from the others');
+    const used = [nats_server.port, nats_server.monitor_port];
+    if (used.includes(nats_server.cluster.port)) n.fail('cluster', `port ${nats_server.cluster.port} is also a client or monitoring port`);
+  }
   n.done();
   const streams_file = relativeTo(file, root!.string('streams_file', 'streams.yaml'));
   const log_level = root!.oneOf('log_level', LOG_LEVELS, 'info');
   root!.done();
 
   const streamsRoot = problems.readFile(streams_file);
-  const streams = streamsRoot ? readStreamSpecs(streamsRoot) : [];
+  const streams = withClusterReplicas(streamsRoot ? readStreamSpecs(streamsRoot) : [], nats_server.cluster);
   if (streamsRoot) checkStoreLimits(n, streamsRoot, nats_server, streams);
   problems.throwIfAny();
   return { nats_server, streams_file, streams, log_level };
+}
+
+/** Clustered, every stream is replicated as the cluster says (streams.yaml's num_replicas is the single-node value). */
+export function withClusterReplicas(specs: StreamSpec[], cluster: BrokerCluster | undefined): StreamSpec[] {
+  return cluster ? specs.map((s) => ({ ...s, num_replicas: cluster.stream_replicas })) : specs;
 }
 
 /** 127.0.0.0/8, ::1 or localhost: only this host can connect. */
@@ -98,6 +133,32 @@ function readAuth(n: ConfigReader): Record<Role, string> | undefined {
   const files = Object.fromEntries(ROLES.map((r) => [r, a.secretFile(`${r}_password_file`)])) as Record<Role, string>;
   a.done();
   return files;
+}
+
+function readCluster(n: ConfigReader): BrokerCluster | undefined {
+  if (!n.has('cluster')) {
+    n.raw('cluster');
+    return undefined;
+  }
+  const c = n.child('cluster');
+  const cluster: BrokerCluster = {
+    name: c.string('name', 'marketprism'),
+    host: c.string('host', '127.0.0.1'),
+    port: c.int('port', 6222, 1, 65535),
+    routes: c.strings('routes'),
+    password_file: c.secretFile('password_file'),
+    stream_replicas: c.int('stream_replicas', 3, 1, 5),
+  };
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(cluster.name)) c.fail('name', `expected letters, digits, - or _, got ${JSON.stringify(cluster.name)}`);
+  cluster.routes.forEach((r, i) => {
+    if (!/^[A-Za-z0-9.-]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/.test(r))
+      c.fail(`routes[${i}]`, `expected host:port of a node's cluster listener, got ${JSON.stringify(r)}`);
+  });
+  if (cluster.routes.length < 2) c.fail('routes', `a cluster needs the routes of at least 2 nodes (this one's included), got ${cluster.routes.length}`);
+  if (cluster.stream_replicas > cluster.routes.length)
+    c.fail('stream_replicas', `${cluster.stream_replicas} replicas need at least as many nodes; routes lists ${cluster.routes.length}`);
+  c.done();
+  return cluster;
 }
 
 function readTls(n: ConfigReader): BrokerTls | undefined {

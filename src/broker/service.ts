@@ -8,9 +8,10 @@ import { dirname, join } from 'node:path';
 import type { Running } from '../core/daemon.js';
 import type { Logger } from '../core/logger.js';
 import { connectNats } from '../core/nats.js';
+import { logsFailure, retryUntil } from '../core/retry.js';
 import { ensureStreams, loadStreamSpecs } from '../core/streams.js';
 import { notifyReady, notifyStatus, startWatchdog } from '../core/systemd.js';
-import { adminAuth, isLoopback, type BrokerConfig } from './config.js';
+import { adminAuth, isLoopback, withClusterReplicas, type BrokerConfig } from './config.js';
 import { renderNatsConfig } from './nats-config.js';
 import { assertPortsFree } from './ports.js';
 import { NatsSupervisor } from './supervisor.js';
@@ -36,7 +37,7 @@ export async function startBroker(config: BrokerConfig, log: Logger, file = 'bro
   const reconcile = async () => {
     const nc = await connectNats({ servers: [sup.clientUrl], name: 'marketprism-broker', auth: adminAuth(config.nats_server) }, log);
     try {
-      const results = await ensureStreams(nc, loadStreamSpecs(streamsFile));
+      const results = await ensureStreams(nc, withClusterReplicas(loadStreamSpecs(streamsFile), config.nats_server.cluster));
       log.info({ streams: results }, 'streams reconciled');
     } finally {
       await nc.close();
@@ -45,11 +46,32 @@ export async function startBroker(config: BrokerConfig, log: Logger, file = 'bro
 
   sup.start();
   await sup.waitHealthy();
-  await reconcile();
-  ready = true;
-  notifyReady(
-    `nats-server pid ${sup.pid} healthy on :${config.nats_server.port}${config.nats_server.auth ? ' (auth' : ' (no auth'}${config.nats_server.tls ? ', TLS)' : ')'}; streams in place`,
-  );
+  const security = `${config.nats_server.auth ? ' (auth' : ' (no auth'}${config.nats_server.tls ? ', TLS)' : ')'}`;
+  const cluster = config.nats_server.cluster;
+  const stopping = new AbortController();
+  if (!cluster) {
+    await reconcile();
+    ready = true;
+    notifyReady(`nats-server pid ${sup.pid} healthy on :${config.nats_server.port}${security}; streams in place`);
+  } else {
+    // A cluster node is up once its own server is: the streams (replicated across nodes)
+    // can only be placed once enough peers joined, which may be after this node started.
+    ready = true;
+    const node = `${config.nats_server.server_name} of cluster ${cluster.name}`;
+    notifyReady(`nats-server pid ${sup.pid} (${node}) healthy on :${config.nats_server.port}${security}; waiting for the cluster to place the streams`);
+    retryUntil(reconcile, {
+      initialMs: 1000,
+      maxMs: 15_000,
+      signal: stopping.signal,
+      onError: (err, attempt, delayMs) => {
+        if (logsFailure(attempt, 10))
+          log.warn({ err: err.message, attempt, retry_in_ms: Math.round(delayMs) }, 'streams not reconciled yet (cluster peers joining?); retrying');
+      },
+    }).then(
+      () => notifyStatus(`nats-server pid ${sup.pid} (${node}) healthy; streams in place (${cluster.stream_replicas} replicas)`),
+      () => undefined, // stopped first
+    );
+  }
 
   // After a crash and restart, check the streams again (a wiped store dir must not stay empty).
   sup.on('healthy', () => {
@@ -69,6 +91,7 @@ export async function startBroker(config: BrokerConfig, log: Logger, file = 'bro
       await reconcile();
     },
     async stop() {
+      stopping.abort();
       stopWatchdog();
       await sup.stop();
     },

@@ -43,7 +43,8 @@ export function ensureCredentials(dir: string, group?: string): EnsureResult {
   if (gid !== undefined) chownSync(dir, 0, gid);
   if ((statSync(dir).mode & 0o007) !== 0) chmodSync(dir, 0o750);
   const result: EnsureResult = { created: [], kept: [] };
-  for (const role of ROLES) {
+  // route: the NATS cluster routes' shared secret (copy one node's file to the others, docs/cluster.md).
+  for (const role of [...ROLES, 'route']) {
     const file = join(dir, `${role}.password`);
     let fd: number;
     try {

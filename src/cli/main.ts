@@ -9,7 +9,7 @@ import { ConfigError, resolveConfigPath } from '../core/config.js';
 import { packageVersion, takeOption } from '../core/daemon.js';
 import { createLogger } from '../core/logger.js';
 import { connectNats } from '../core/nats.js';
-import { ensureStreams, loadStreamSpecs } from '../core/streams.js';
+import { ensureStreams } from '../core/streams.js';
 import { adminAuth, loadBrokerConfig } from '../broker/config.js';
 import { DEFAULT_CREDENTIALS_DIR, ensureCredentials } from './credentials.js';
 import { databaseOf, loadStorageConfig } from '../storage/config.js';
@@ -55,7 +55,7 @@ async function streamsEnsure(args: string[]): Promise<number> {
     throw new Error(`cannot reach NATS at ${server}: ${(err as Error).message}`);
   });
   try {
-    for (const r of await ensureStreams(nc, loadStreamSpecs(config.streams_file))) {
+    for (const r of await ensureStreams(nc, config.streams)) {
       console.log(`stream ${r.name}: ${r.action}${r.changed ? ` (${r.changed.join(', ')})` : ''}`);
     }
   } finally {

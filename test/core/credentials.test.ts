@@ -36,14 +36,14 @@ describe('marketprism credentials ensure', () => {
   it('creates each missing role file (random, 0640) in a 0750 directory, and keeps existing ones', async () => {
     const d = join(dir, 'nats');
     const first = ensureCredentials(d);
-    expect(first.created.map((f) => f.slice(d.length + 1))).toEqual(['admin.password', 'collector.password', 'storage.password']);
+    expect(first.created.map((f) => f.slice(d.length + 1))).toEqual(['admin.password', 'collector.password', 'storage.password', 'route.password']);
     expect(statSync(d).mode & 0o777).toBe(0o750);
     const passwords = first.created.map((f) => {
       expect(statSync(f).mode & 0o777).toBe(0o640);
       return readFileSync(f, 'utf8');
     });
     for (const p of passwords) expect(p).toMatch(/^[A-Za-z0-9_-]{32}\n$/);
-    expect(new Set(passwords).size).toBe(3);
+    expect(new Set(passwords).size).toBe(4);
 
     rmSync(join(d, 'storage.password'));
     // As root the CLI's default group is marketprism, which this test host need not have.
@@ -87,6 +87,31 @@ describe('check-config: credential files and insecure settings', () => {
     expect(rendered).toMatch(/user: "collector", password: "[A-Za-z0-9_-]{32}", permissions: \{ publish: \{ allow: \["orderbook.>", "trade.>",/);
     expect(rendered).toContain('"$JS.API.CONSUMER.MSG.NEXT.A.>"');
     expect(rendered).toMatch(/user: "storage".*"deadletter.>"\] \}, subscribe: \{ allow: \["_INBOX.>"\]/);
+  });
+
+  it('a cluster node: own server_name, auth, routes with the shared route password, streams replicated; each mistake named', () => {
+    const roles = auth({ admin: 'ok/admin.password', collector: 'ok/collector.password', storage: 'ok/storage.password' });
+    const cluster = (extra: string, routes = '10.0.0.1:6222, 10.0.0.2:6222, 10.0.0.3:6222') =>
+      `  cluster:\n    routes: [${routes}]\n    password_file: ok/route.password\n${extra}`;
+    const good = write('broker-cluster.yaml', `nats_server:\n  server_name: b1\n${roles}${cluster('')}streams_file: ${streams}\n`);
+    const c = loadBrokerConfig(good);
+    expect(c.nats_server.cluster).toMatchObject({ name: 'marketprism', port: 6222, stream_replicas: 3 });
+    expect(c.streams.every((s) => s.num_replicas === 3)).toBe(true);
+    const rendered = renderNatsConfig(c.nats_server, c.streams);
+    const route = readFileSync(join(dir, 'ok/route.password'), 'utf8').trim();
+    expect(rendered).toContain('server_name: "b1"');
+    expect(rendered).toContain(`authorization { user: "route", password: "${route}", timeout: 2 }`);
+    expect(rendered).toContain(`"nats-route://route:${route}@10.0.0.3:6222"`);
+
+    const bad = write('broker-cluster-bad.yaml', `nats_server:\n${cluster('    stream_replicas: 5\n', '10.0.0.1:6222, nonsense')}streams_file: ${streams}\n`);
+    expect(problemsOf(() => loadBrokerConfig(bad))).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('nats_server.server_name: a cluster node needs its own server_name'),
+        expect.stringContaining('nats_server.cluster: a cluster needs nats_server.auth'),
+        expect.stringContaining('nats_server.cluster.routes[1]: expected host:port'),
+        expect.stringContaining('nats_server.cluster.stream_replicas: 5 replicas need at least as many nodes'),
+      ]),
+    );
   });
 
   it('names every missing, too open or empty credential file at once, by key and path', () => {
