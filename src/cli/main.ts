@@ -79,7 +79,7 @@ async function schemaMigrate(args: string[]): Promise<number> {
   const config = loadStorageConfig(resolveConfigPath('storage', takeOption(args, '--config')));
   const engine = createEngine(config.clickhouse);
   try {
-    const r = await migrate(engine, databaseOf(config), config.tier === 'hot' ? config.clickhouse.hot_ttl_days : undefined);
+    const r = await migrate(engine, databaseOf(config), config.tier === 'hot' ? config.clickhouse.hot_ttl_days : undefined, config.clickhouse.cluster || undefined);
     console.log(
       `${r.database}: applied [${r.applied.join(', ')}], already applied [${r.alreadyApplied.join(', ')}]` +
         (r.ttlUpdated.length ? `, TTL updated on ${r.ttlUpdated.join(', ')}` : ''),

@@ -20,6 +20,8 @@ export interface StorageConfig {
     hot_database: string;
     cold_database: string;
     hot_ttl_days: number;
+    /** A ClickHouse cluster's name ('' : one server). */
+    cluster: string;
   };
   batch: { max_rows: number; max_wait_ms: number; ack_wait_ms: number; max_deliver: number };
   health: { host: string; port: number };
@@ -52,7 +54,11 @@ export function loadStorageConfig(file: string): StorageConfig {
     hot_database: c.string('hot_database', 'marketprism_hot'),
     cold_database: c.string('cold_database', 'marketprism_cold'),
     hot_ttl_days: c.int('hot_ttl_days', 3, 1, 3650),
+    // Its remote_servers entry: replicated tables behind Distributed ones (docs/cluster.md).
+    cluster: c.string('cluster', ''),
   };
+  if (clickhouse.cluster && !DB_NAME_RE.test(clickhouse.cluster)) c.fail('cluster', `not a valid cluster name: ${JSON.stringify(clickhouse.cluster)}`);
+  if (clickhouse.cluster && clickhouse.engine === 'embedded') c.fail('cluster', 'the embedded engine is one process: a cluster needs engine: clickhouse');
   // An inline password would sit in a config file every reader of it sees, and in backups of /etc: files only.
   if (c.raw('password') !== undefined && c.raw('password') !== '' && c.raw('password') !== null) {
     c.fail('password', 'inline passwords are not accepted; put it in a file (mode 0640 root:marketprism) and set clickhouse.password_file');

@@ -10,6 +10,7 @@
 import { createHash } from 'node:crypto';
 import type { ClickHouseEngine } from './engines/engine.js';
 import { MIGRATIONS, type Migration, type Statement } from './migrations/index.js';
+import { clusterStatements, localTable } from './cluster-ddl.js';
 import { TABLES, ttlClause } from './schema.js';
 
 export { MIGRATIONS, type Migration, type Statement } from './migrations/index.js';
@@ -37,19 +38,33 @@ export function checksum(m: Migration, db: string, ttlDays: number | undefined):
   return createHash('sha256').update(text).digest('hex').slice(0, 16);
 }
 
+/** How a single-node statement is run: as it is, or as its cluster form (cluster-ddl.ts). */
+type Ddl = (sql: string) => string[];
+const singleNode: Ddl = (sql) => [sql];
+
 /** Run one statement, skipping a guarded one whose guard finds nothing to do. */
-export async function runStatement(engine: ClickHouseEngine, s: Statement): Promise<void> {
-  if (typeof s === 'string') return engine.command(s);
-  if ((await engine.query(s.onlyIf)).length === 0) return;
-  await engine.command(s.sql);
+export async function runStatement(engine: ClickHouseEngine, s: Statement, ddl: Ddl = singleNode): Promise<void> {
+  if (typeof s !== 'string' && (await engine.query(s.onlyIf)).length === 0) return;
+  for (const sql of ddl(typeof s === 'string' ? s : s.sql)) await engine.command(sql);
 }
 
-export async function migrate(engine: ClickHouseEngine, db: string, ttlDays: number | undefined): Promise<MigrationReport> {
-  await engine.command(`CREATE DATABASE IF NOT EXISTS ${db}`);
-  await engine.command(
+/** The statements migrate() runs before any migration: the database and the record of what was applied. */
+export function bootstrapStatements(db: string): string[] {
+  return [
+    `CREATE DATABASE IF NOT EXISTS ${db}`,
     `CREATE TABLE IF NOT EXISTS ${db}.schema_migrations (version UInt32, name String, checksum String, ` +
       `applied_at DateTime64(3, 'UTC') DEFAULT now64(3)) ENGINE = MergeTree ORDER BY version`,
-  );
+  ];
+}
+
+/**
+ * Brings `db` to this release's schema. `cluster`: the ClickHouse cluster's name, to run
+ * every statement ON CLUSTER in its replicated and distributed form (cluster-ddl.ts);
+ * undefined: one server.
+ */
+export async function migrate(engine: ClickHouseEngine, db: string, ttlDays: number | undefined, cluster?: string): Promise<MigrationReport> {
+  const ddl: Ddl = cluster ? (sql) => clusterStatements(sql, cluster) : singleNode;
+  for (const s of bootstrapStatements(db)) await runStatement(engine, s, ddl);
   const done = new Map(
     (await engine.query<{ version: number; name: string; checksum: string }>(`SELECT version, name, checksum FROM ${db}.schema_migrations`)).map((r) => [
       Number(r.version),
@@ -76,23 +91,24 @@ export async function migrate(engine: ClickHouseEngine, db: string, ttlDays: num
       report.alreadyApplied.push(m.version);
       continue;
     }
-    for (const s of m.statements(db, ttlDays)) await runStatement(engine, s);
+    for (const s of m.statements(db, ttlDays)) await runStatement(engine, s, ddl);
     await engine.insert(`${db}.schema_migrations`, [{ version: m.version, name: m.name, checksum: sum }]);
     report.applied.push(m.version);
   }
-  if (ttlDays !== undefined) report.ttlUpdated = await alignTtl(engine, db, ttlDays);
+  if (ttlDays !== undefined) report.ttlUpdated = await alignTtl(engine, db, ttlDays, ddl, cluster ? localTable : (t) => t);
   return report;
 }
 
-async function alignTtl(engine: ClickHouseEngine, db: string, days: number): Promise<string[]> {
+async function alignTtl(engine: ClickHouseEngine, db: string, days: number, ddl: Ddl, tableOf: (t: string) => string): Promise<string[]> {
   const want = ttlClause(days).replace('TTL ', '');
   const rows = await engine.query<{ name: string; create_table_query: string }>(`SELECT name, create_table_query FROM system.tables WHERE database = '${db}'`);
   const updated: string[] = [];
   for (const table of Object.values(TABLES)) {
-    const row = rows.find((r) => r.name === table);
+    // The TTL is the (local) MergeTree table's.
+    const row = rows.find((r) => r.name === tableOf(table));
     // ClickHouse stores `INTERVAL 3 DAY` as `toIntervalDay(3)`.
     if (!row || new RegExp(`toIntervalDay\\(${days}\\)|INTERVAL ${days} DAY`).test(row.create_table_query)) continue;
-    await engine.command(`ALTER TABLE ${db}.${table} MODIFY TTL ${want}`);
+    await runStatement(engine, `ALTER TABLE ${db}.${table} MODIFY TTL ${want}`, ddl);
     updated.push(table);
   }
   return updated;

@@ -194,7 +194,7 @@ export async function startStorage(config: StorageConfig, log: Logger): Promise<
   // ClickHouse (connect, migrate) and NATS (connect, stream, consumers) each in its own retry loop.
   const schema = until(
     'ClickHouse schema migration',
-    () => migrate(engine, db, config.tier === 'hot' ? config.clickhouse.hot_ttl_days : undefined),
+    () => migrate(engine, db, config.tier === 'hot' ? config.clickhouse.hot_ttl_days : undefined, config.clickhouse.cluster || undefined),
     chFailed,
   ).then((report) => {
     state.clickhouse = { ok: true, error: undefined };

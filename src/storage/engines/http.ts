@@ -7,13 +7,17 @@ export interface HttpEngineOptions {
   username: string;
   password: string;
   requestTimeoutMs: number;
+  /** Settings of every insert beyond INSERT_SETTINGS (a cluster's distributed_foreground_insert). */
+  insertSettings?: Readonly<Record<string, number>>;
 }
 
 export class HttpEngine implements ClickHouseEngine {
   readonly kind = 'clickhouse' as const;
   private client: ClickHouseClient;
+  private readonly insertSettings: Readonly<Record<string, number>>;
 
   constructor(opts: HttpEngineOptions) {
+    this.insertSettings = { ...INSERT_SETTINGS, ...opts.insertSettings };
     this.client = createClient({
       url: opts.url,
       username: opts.username,
@@ -64,7 +68,7 @@ export class HttpEngine implements ClickHouseEngine {
         table,
         values: rows as object[],
         format: 'JSONEachRow',
-        clickhouse_settings: { ...INSERT_SETTINGS, ...(opts.dedupToken ? { insert_deduplication_token: opts.dedupToken } : {}) },
+        clickhouse_settings: { ...this.insertSettings, ...(opts.dedupToken ? { insert_deduplication_token: opts.dedupToken } : {}) },
       }),
     );
   }

@@ -12,5 +12,7 @@ export function createEngine(c: StorageConfig['clickhouse']): ClickHouseEngine {
         username: c.username,
         password: c.password_file ? readPasswordFile(c.password_file) : '',
         requestTimeoutMs: c.request_timeout_ms,
+        // Through a Distributed table, acknowledge an insert only once every shard has its rows.
+        insertSettings: c.cluster ? { distributed_foreground_insert: 1 } : {},
       });
 }
