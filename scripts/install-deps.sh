@@ -41,9 +41,8 @@ if ! "$TOOLS/nats-server" --version 2>/dev/null | grep -q "${NATS_SERVER_VERSION
 fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  # Not `npm ci`: chdb lists optional per-platform libraries that the registry does not
-  # publish for every platform, which `npm ci` reports as a lock mismatch. `npm install`
-  # still installs exactly the locked versions; --no-save leaves the lock untouched.
-  echo "install-deps: npm install (locked versions)"
-  npm install --no-save --no-audit --no-fund
+  # The lock holds every package, the unpublished per-platform chdb libraries included
+  # (by version and platform: docs/dependencies.md), so a clean install from it works.
+  echo "install-deps: npm ci (the locked versions)"
+  npm ci --no-audit --no-fund
 fi
