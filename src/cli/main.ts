@@ -15,12 +15,13 @@ import { DEFAULT_CREDENTIALS_DIR, ensureCredentials } from './credentials.js';
 import { databaseOf, loadStorageConfig } from '../storage/config.js';
 import { createEngine } from '../storage/engines/index.js';
 import { migrate } from '../storage/migrations.js';
-import { QUERY_CONTENT_TYPE, assertReadOnly, readOnlyQuery } from '../storage/query.js';
+import { ENGINE_HEADER, QUERY_CONTENT_TYPE, assertReadOnly, engineIdentity, readOnlyQuery } from '../storage/query.js';
+import { formatRows, parseFormat, QUERY_FORMATS, splitFormat } from './query-format.js';
 
 const USAGE = `usage:
   marketprism streams ensure [--config broker.yaml] [--server nats://host:4222]
   marketprism schema migrate [--config storage.yaml]
-  marketprism query "SELECT ..." [--config storage.yaml]
+  marketprism query "SELECT ..." [--config storage.yaml] [--format ${QUERY_FORMATS.join('|')}]
   marketprism credentials ensure [--dir ${DEFAULT_CREDENTIALS_DIR}] [--group marketprism]
   marketprism --version`;
 
@@ -79,7 +80,12 @@ async function schemaMigrate(args: string[]): Promise<number> {
   const config = loadStorageConfig(resolveConfigPath('storage', takeOption(args, '--config')));
   const engine = createEngine(config.clickhouse);
   try {
-    const r = await migrate(engine, databaseOf(config), config.tier === 'hot' ? config.clickhouse.hot_ttl_days : undefined, config.clickhouse.cluster || undefined);
+    const r = await migrate(
+      engine,
+      databaseOf(config),
+      config.tier === 'hot' ? config.clickhouse.hot_ttl_days : undefined,
+      config.clickhouse.cluster || undefined,
+    );
     console.log(
       `${r.database}: applied [${r.applied.join(', ')}], already applied [${r.alreadyApplied.join(', ')}]` +
         (r.ttlUpdated.length ? `, TTL updated on ${r.ttlUpdated.join(', ')}` : ''),
@@ -92,29 +98,42 @@ async function schemaMigrate(args: string[]): Promise<number> {
 
 async function query(args: string[]): Promise<number> {
   const file = resolveConfigPath('storage', takeOption(args, '--config'));
-  const sql = args.join(' ');
+  const formatOption = takeOption(args, '--format');
+  const split = splitFormat(args.join(' '));
+  const sql = split.sql;
   if (!sql) throw new Error('query needs SQL, e.g. marketprism query "SELECT count() FROM marketprism_hot.trades"');
+  const format = formatOption !== undefined ? parseFormat(formatOption) : (split.format ?? (process.stdout.isTTY ? 'table' : 'JSONEachRow'));
   assertReadOnly(sql);
   const config = loadStorageConfig(file);
+  let rows: Record<string, unknown>[] | undefined;
   if (config.clickhouse.engine === 'embedded') {
-    // chDB allows one process per directory: ask the running daemon first.
+    // chDB allows one process per directory: ask the running daemon first, naming the
+    // engine this config means (a daemon of another config answers 409, not its rows).
+    const identity = engineIdentity(config.clickhouse);
     const viaDaemon = await fetch(`http://127.0.0.1:${config.health.port}/query`, {
       method: 'POST',
-      headers: { 'content-type': QUERY_CONTENT_TYPE },
+      headers: { 'content-type': QUERY_CONTENT_TYPE, [ENGINE_HEADER]: identity },
       body: sql,
     }).catch(() => undefined);
     if (viaDaemon) {
       const text = await viaDaemon.text();
+      if (viaDaemon.status === 409)
+        throw new Error(`127.0.0.1:${config.health.port} (health.port of ${file}): ${text.trim()}; is another storage daemon on this port?`);
       if (!viaDaemon.ok) throw new Error(text.trim());
-      process.stdout.write(text);
-      return 0;
+      rows = text
+        .split('\n')
+        .filter((l) => l !== '')
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
     }
   }
-  const engine = createEngine(config.clickhouse);
-  try {
-    for (const row of await readOnlyQuery(engine, sql)) console.log(JSON.stringify(row));
-  } finally {
-    await engine.close();
+  if (!rows) {
+    const engine = createEngine(config.clickhouse);
+    try {
+      rows = await readOnlyQuery(engine, sql);
+    } finally {
+      await engine.close();
+    }
   }
+  process.stdout.write(formatRows(rows, format));
   return 0;
 }

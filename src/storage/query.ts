@@ -17,6 +17,7 @@
  * server never answers), from a loopback peer, addressed to a loopback host name
  * (so a DNS-rebound page cannot reach it either).
  */
+import { resolve } from 'node:path';
 import type { HttpReply, HttpRequest, Route } from '../core/http.js';
 import { EngineError, type ClickHouseEngine } from './engines/engine.js';
 
@@ -137,6 +138,11 @@ export async function readOnlyQuery<T = Record<string, unknown>>(engine: ClickHo
 
 const LOOPBACK_HOST_RE = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])(:\d+)?$/i;
 
+/** An engine as /query and `marketprism query` name it: the embedded engine's directory, or the server's URL. */
+export function engineIdentity(c: { engine: 'embedded' | 'clickhouse'; embedded_path: string; url: string }): string {
+  return c.engine === 'embedded' ? `embedded:${resolve(c.embedded_path)}` : `clickhouse:${c.url}`;
+}
+
 /** Why this HTTP request may not run SQL, as a reply; undefined when it may. */
 function refusal(req: HttpRequest): HttpReply | undefined {
   if (!req.local) return { status: 403, body: 'queries are accepted from this machine only\n' };
@@ -156,10 +162,22 @@ function refusal(req: HttpRequest): HttpReply | undefined {
   return undefined;
 }
 
-export function queryRoute(engine: () => ClickHouseEngine | undefined): Route {
+/** The header naming the engine a client means (`marketprism query` sends its config's); another daemon's engine answers 409. */
+export const ENGINE_HEADER = 'x-marketprism-engine';
+
+/**
+ * The /query route. `identity`: this daemon's engine as `engineIdentity` names it; a
+ * request naming another engine in ENGINE_HEADER is refused (409), so a client never
+ * reads one database's rows as another's.
+ */
+export function queryRoute(engine: () => ClickHouseEngine | undefined, identity?: string): Route {
   return async (req): Promise<HttpReply> => {
     const refused = refusal(req);
     if (refused) return refused;
+    const asked = req.headers[ENGINE_HEADER];
+    if (identity !== undefined && asked !== undefined && asked !== identity) {
+      return { status: 409, body: `this storage daemon's engine is ${identity}, not ${String(asked)}\n` };
+    }
     const e = engine();
     if (!e) return { status: 503, body: 'the engine is not open yet\n' };
     try {

@@ -26,7 +26,7 @@ import { DeadLetters, sanitizeReason } from './dead-letter.js';
 import { createEngine } from './engines/index.js';
 import { MigrationError, migrate } from './migrations.js';
 import { storageMetrics } from './metrics.js';
-import { queryRoute } from './query.js';
+import { engineIdentity, queryRoute } from './query.js';
 import { TABLES } from './schema.js';
 
 /** Backoff of the start-up retry loops. */
@@ -159,7 +159,7 @@ export async function startStorage(config: StorageConfig, log: Logger): Promise<
       name: 'health',
       host: config.health.host,
       port: config.health.port,
-      routes: { '/health': () => healthReply(health()), '/metrics': metricsRoute(registry), '/query': queryRoute(() => engine) },
+      routes: { '/health': () => healthReply(health()), '/metrics': metricsRoute(registry), '/query': queryRoute(() => engine, engineIdentity(config.clickhouse)) },
     },
     log,
   );

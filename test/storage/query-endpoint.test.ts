@@ -4,7 +4,7 @@
  * INTO OUTFILE, SETTINGS that would lift the limits; it runs SQL only from a POST with
  * Content-Type application/sql. The embedded engine, the one /query exists for.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -64,6 +64,38 @@ describe('/query', () => {
     const refused = await cli('query', '--config', env.configFile, "SELECT * FROM file('/etc/passwd', 'LineAsString')");
     expect(refused.code).toBe(1);
     expect(refused.out).toMatch(/table function file\(\) is not allowed/);
+  });
+
+  it('`marketprism query` prints the formats ClickHouse names, from --format or a trailing FORMAT', async () => {
+    const sql = `SELECT number AS n, toDecimal128('1.5', 18) * number AS d, if(number = 1, NULL, 'a,"b"') AS s FROM numbers(2)`;
+    const q = (...extra: string[]) => cli('query', '--config', env.configFile, ...extra);
+    expect(await q('--format', 'CSVWithNames', sql)).toEqual({ code: 0, out: 'n,d,s\n0,0,"a,""b"""\n1,1.5,\\N\n' });
+    expect(await q('--format', 'TSV', sql)).toEqual({ code: 0, out: '0\t0\ta,"b"\n1\t1.5\t\\N\n' });
+    expect(await q(`${sql} FORMAT Vertical`)).toEqual({ code: 0, out: 'Row 1:\n──────\nn: 0\nd: 0\ns: a,"b"\n\nRow 2:\n──────\nn: 1\nd: 1.5\ns: ᴺᵁᴸᴸ\n' });
+    expect(await q('--format', 'table', "SELECT 1 AS one, 'x' AS name")).toEqual({ code: 0, out: '┌─one─┬─name─┐\n│   1 │ x    │\n└─────┴──────┘\n' });
+    expect(JSON.parse((await q('--format', 'JSON', sql)).out)).toEqual([
+      { n: '0', d: '0', s: 'a,"b"' },
+      { n: '1', d: '1.5', s: null },
+    ]);
+    const bad = await q('--format', 'Parquet', sql);
+    expect(bad.code).toBe(1);
+    expect(bad.out).toMatch(/unknown format "Parquet"; choose one of table, JSONEachRow/);
+  });
+
+  it('a daemon of another engine on the configured port answers 409, never its rows', async () => {
+    const res = await fetch(url(), {
+      method: 'POST',
+      headers: { 'content-type': 'application/sql', 'x-marketprism-engine': 'embedded:/somewhere/else' },
+      body: 'SELECT 1',
+    });
+    expect(res.status).toBe(409);
+    expect(await res.text()).toMatch(/^this storage daemon's engine is embedded:\/.*, not embedded:\/somewhere\/else/);
+    // A config naming another chDB directory but this daemon's port: refused, saying where it asked.
+    const other = join(env.dir, 'other.yaml');
+    writeFileSync(other, readFileSync(env.configFile, 'utf8').replace(/embedded_path: .*/, `embedded_path: ${join(env.dir, 'other-chdb')}`));
+    const r = await cli('query', '--config', other, 'SELECT 1');
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/health\.port of .*other\.yaml\): this storage daemon's engine is .*; is another storage daemon on this port\?/);
   });
 
   it('refuses table functions that reach files, URLs or other servers', async () => {
