@@ -16,10 +16,11 @@ command -v g++ >/dev/null || need_apt+=(build-essential)
 command -v python3 >/dev/null || need_apt+=(python3)
 [ -f /usr/include/systemd/sd-daemon.h ] || need_apt+=(libsystemd-dev pkg-config)
 command -v curl >/dev/null || need_apt+=(curl)
+command -v promtool >/dev/null || need_apt+=(prometheus) # promtool: the alert rules' tests
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "install-deps: apt-get install ${need_apt[*]}"
   as_root apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
 fi
 
 if ! command -v node >/dev/null || [ "$(node -p 'process.versions.node.split(".")[0]')" -lt 20 ]; then

@@ -47,6 +47,9 @@ if [ -x scripts/audit-deps.sh ]; then
   if ./scripts/audit-deps.sh --self-test; then passed=$((passed + 1)); else failed=$((failed + 1)); status=1; fi
 fi
 
+# The alert rules (prometheus/alerts.yml): promtool's own check and its rule unit tests. One test.
+if promtool check rules prometheus/alerts.yml && promtool test rules prometheus/alerts.test.yml; then passed=$((passed + 1)); else failed=$((failed + 1)); status=1; fi
+
 if [ -x scripts/e2e-systemd.sh ] && [ "${MARKETPRISM_E2E:-1}" = 1 ]; then
   if ./scripts/e2e-systemd.sh; then passed=$((passed + 1)); else failed=$((failed + 1)); status=1; fi
 fi

@@ -2,9 +2,22 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { PROBLEMS } from './adapter.js';
 
-export function collectorMetrics(registry: Registry) {
+/** When each venue last handed over a record of each type, ms (the service keeps it; read at scrape time only). */
+export type LastRecordAt = ReadonlyMap<string, Partial<Record<string, number>>>;
+
+export function collectorMetrics(registry: Registry, lastRecordAt: LastRecordAt = new Map()) {
   const registers = [registry];
   return {
+    lastRecord: new Gauge({
+      name: 'marketprism_collector_last_record_timestamp_seconds',
+      help: 'When the venue last handed over a record of the type (freshness: time() minus this)',
+      labelNames: ['venue', 'data_type'],
+      registers,
+      collect() {
+        for (const [venue, types] of lastRecordAt)
+          for (const [data_type, ms] of Object.entries(types)) if (ms !== undefined) this.set({ venue, data_type }, ms / 1000);
+      },
+    }),
     messagesIn: new Counter({
       name: 'marketprism_collector_messages_in_total',
       help: 'Frames and REST bodies received',

@@ -37,8 +37,8 @@ const SILENCE_MS = 120_000;
 export async function startCollector(config: CollectorConfig, log: Logger): Promise<Running> {
   const startedAt = Date.now();
   const registry = createRegistry('collector');
-  const metrics = collectorMetrics(registry);
   const lastRecordAt = new Map<string, Partial<Record<DataType, number>>>();
+  const metrics = collectorMetrics(registry, lastRecordAt);
   const invalidLog = new LogLimiter();
   const nats = { nc: undefined as NatsConnection | undefined, connected: false, since: startedAt };
   let stopping = false;
