@@ -159,7 +159,11 @@ export async function startStorage(config: StorageConfig, log: Logger): Promise<
       name: 'health',
       host: config.health.host,
       port: config.health.port,
-      routes: { '/health': () => healthReply(health()), '/metrics': metricsRoute(registry), '/query': queryRoute(() => engine, engineIdentity(config.clickhouse)) },
+      routes: {
+        '/health': () => healthReply(health()),
+        '/metrics': metricsRoute(registry),
+        '/query': queryRoute(() => engine, engineIdentity(config.clickhouse)),
+      },
     },
     log,
   );
