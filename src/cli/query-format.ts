@@ -82,6 +82,13 @@ function vertical(columns: string[], rows: Row[]): string {
     .concat(rows.length ? '\n' : '');
 }
 
+/** One line per row, cells by `cell` joined by `sep`, after a line of the column names when `names`. */
+function delimited(columns: string[], rows: Row[], cell: (v: unknown) => string, sep: string, names: boolean): string {
+  const lines = names && columns.length ? [columns.map(cell).join(sep)] : [];
+  for (const r of rows) lines.push(columns.map((c) => cell(r[c])).join(sep));
+  return lines.map((l) => l + '\n').join('');
+}
+
 /** The rows in `format`; columns in the order the engine returned them. */
 export function formatRows(rows: Row[], format: QueryFormat): string {
   const columns = rows.length > 0 ? Object.keys(rows[0]!) : [];
@@ -92,16 +99,10 @@ export function formatRows(rows: Row[], format: QueryFormat): string {
       return JSON.stringify(rows, null, 2) + '\n';
     case 'CSV':
     case 'CSVWithNames':
-      return (format === 'CSVWithNames' && columns.length ? [columns.map(csvCell).join(',')] : [])
-        .concat(rows.map((r) => columns.map((c) => csvCell(r[c])).join(',')))
-        .map((l) => l + '\n')
-        .join('');
+      return delimited(columns, rows, csvCell, ',', format === 'CSVWithNames');
     case 'TSV':
     case 'TSVWithNames':
-      return (format === 'TSVWithNames' && columns.length ? [columns.map(tsvCell).join('\t')] : [])
-        .concat(rows.map((r) => columns.map((c) => tsvCell(r[c])).join('\t')))
-        .map((l) => l + '\n')
-        .join('');
+      return delimited(columns, rows, tsvCell, '\t', format === 'TSVWithNames');
     case 'Vertical':
       return vertical(columns, rows);
     case 'table':

@@ -122,6 +122,13 @@ function parseSmall(text: string): { units: number; scale: number; neg: boolean 
   return { units, scale: point < 0 ? 0 : n - point - 1, neg };
 }
 
+/** ⌊n / d⌋ for integers below 2^53: the double quotient, corrected by one where it rounded across an integer. */
+function floorDiv(n: number, d: number): number {
+  const q = Math.floor(n / d);
+  const r = n - q * d;
+  return r < 0 ? q - 1 : r >= d ? q + 1 : q;
+}
+
 /**
  * divideDecimal by long division on doubles, for the common sizes (a book level's
  * quantity over its price): every intermediate is an integer below 2^53, so exact; the
@@ -141,15 +148,8 @@ function divideSmall(a: string, b: string, scale: number): string | undefined {
   if (e > 0) n *= 10 ** e;
   else if (e < 0) d *= 10 ** -e;
   if (n >= SAFE || d >= SAFE / 10) return undefined;
-  let int = Math.floor(n / d);
+  let int = floorDiv(n, d);
   let r = n - int * d;
-  if (r < 0) {
-    int--;
-    r += d;
-  } else if (r >= d) {
-    int++;
-    r -= d;
-  }
   // The fraction's `scale` digits in chunks of `k`, each r × 10^k / d below 2^53 (r < d).
   const k = Math.min(15, Math.floor(Math.log10((SAFE * 2) / d)) - 1);
   if (k < 1) return undefined;
@@ -158,18 +158,10 @@ function divideSmall(a: string, b: string, scale: number): string | undefined {
   for (let left = scale; left > 0; left -= k) {
     const size = Math.min(k, left);
     r *= 10 ** size;
-    let q = Math.floor(r / d);
-    let rest = r - q * d;
-    if (rest < 0) {
-      q--;
-      rest += d;
-    } else if (rest >= d) {
-      q++;
-      rest -= d;
-    }
+    const q = floorDiv(r, d);
     chunks.push(q);
     sizes.push(size);
-    r = rest;
+    r -= q * d;
   }
   // Half-even on what is left: r / d against one half, the last digit's parity deciding a tie.
   const last = chunks.length > 0 ? chunks[chunks.length - 1]! : int;

@@ -108,25 +108,16 @@ export class SyncedBook<D> {
     // Only the known range: a level past a side's boundary may hide others never sent.
     const nb = Math.min(this.depth, this.book.bids.known());
     const na = Math.min(this.depth, this.book.asks.known());
-    // One object literal of one shape (no spread): built for every published book.
+    let bids: Level[], asks: Level[];
+    let bidsRaw: string[] | undefined, asksRaw: string[] | undefined;
     if (units.unit === 'base') {
-      return {
-        data_type: 'orderbook',
-        exchange: this.exchange,
-        market_type: this.market_type,
-        symbol: this.symbol,
-        timestamp: this.timestamp,
-        local_timestamp: this.localTimestamp,
-        last_update_id: String(this.lastId),
-        bids: this.book.bids.top(nb),
-        asks: this.book.asks.top(na),
-        quantity_unit: units.unit,
-        bids_raw: undefined,
-        asks_raw: undefined,
-      };
+      bids = this.book.bids.top(nb);
+      asks = this.book.asks.top(na);
+    } else {
+      ({ levels: bids, raw: bidsRaw } = this.book.bids.topInBase(nb, units));
+      ({ levels: asks, raw: asksRaw } = this.book.asks.topInBase(na, units));
     }
-    const bids = this.book.bids.topInBase(nb, units);
-    const asks = this.book.asks.topInBase(na, units);
+    // One object literal of one shape (no spread): built for every published book.
     return {
       data_type: 'orderbook',
       exchange: this.exchange,
@@ -135,11 +126,11 @@ export class SyncedBook<D> {
       timestamp: this.timestamp,
       local_timestamp: this.localTimestamp,
       last_update_id: String(this.lastId),
-      bids: bids.levels,
-      asks: asks.levels,
+      bids,
+      asks,
       quantity_unit: units.unit,
-      bids_raw: bids.raw,
-      asks_raw: asks.raw,
+      bids_raw: bidsRaw,
+      asks_raw: asksRaw,
     };
   }
 }
