@@ -148,11 +148,13 @@ export class JetStreamPublisher {
       this.lanes.set(subject, (lane = { subject, recs: [], head: 0, bytes: 0, max, due: false }));
     }
     const rec: Rec = { record, data: encoder.encode(JSON.stringify(record)), at: Date.now(), n: this.n++ };
+    const first = lane.head === lane.recs.length;
     lane.recs.push(rec);
     lane.bytes += rec.data.length + 1;
     this.waiting++;
     if (lane.recs.length - lane.head >= lane.max || lane.bytes >= this.batch.maxBytes || this.batch.lingerMs === 0) this.markDue(lane);
-    else this.armLinger();
+    // A lane's first record starts its linger: a timer is armed whenever a lane that is not due holds records.
+    else if (first && !lane.due) this.armLinger();
     this.pump();
   }
 
@@ -250,8 +252,8 @@ export class JetStreamPublisher {
         if (this.lanes.get(lane.subject) === lane) this.lanes.delete(lane.subject);
       } else if (flushing || left >= lane.max || lane.bytes >= this.batch.maxBytes || Date.now() - lane.recs[lane.head]!.at >= this.batch.lingerMs)
         this.markDue(lane);
+      else this.armLinger();
     }
-    this.armLinger();
     if (this.inflightMsgs === 0 && this.waiting === 0 && this.retries.length === 0) this.idle.splice(0).forEach((r) => r());
   }
 
