@@ -125,9 +125,17 @@ export class JetStreamPublisher {
     return this.js !== undefined;
   }
 
-  /** Records held and not yet sent (waiting for their message, or for a retry). */
+  /**
+   * Records held and not yet sent: for a retry, for a free send slot, or for the broker
+   * (before the first connection, or while a retry is pending: everything waiting). Records
+   * only waiting their linger while the broker answers are batching, not a backlog, and
+   * are left out, so /health and the status line do not flap with every batch.
+   */
   get queued(): number {
-    return this.waiting + this.retryRecs;
+    if (!this.js || this.retryTimer) return this.waiting + this.retryRecs;
+    let lingering = 0;
+    for (const l of this.lanes.values()) if (!l.due) lingering += l.recs.length - l.head;
+    return this.waiting - lingering + this.retryRecs;
   }
 
   /** Messages awaiting an ack. */
