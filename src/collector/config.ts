@@ -6,6 +6,7 @@ import { ConfigReader, readYamlFile } from '../core/config.js';
 import { LOG_LEVELS, type LogLevel } from '../core/logger.js';
 import { readNatsClientAuth, type NatsClientAuth } from '../core/nats.js';
 import { DATA_TYPES, type DataType } from '../core/model.js';
+import { DEFAULT_BATCH } from './publisher.js';
 import { isSymbolPattern } from './symbol-patterns.js';
 import { CONFIG_VENUES, venueOf, type ConfigVenue } from './venues/registry.js';
 
@@ -39,6 +40,8 @@ export interface VenueConfig {
 
 export interface CollectorConfig {
   nats: { servers: string[]; auth: NatsClientAuth; max_pending_acks: number; buffer_max_records: number; ack_timeout_ms: number };
+  /** Multi-record messages: per subject, at most max_records records / max_bytes bytes, sent after linger_ms at the latest. */
+  publish: { max_records: number; max_bytes: number; linger_ms: number; data_types: DataType[] };
   health: { host: string; port: number };
   metrics: { host: string; port: number };
   orderbook: { depth: number; publish_interval_ms: number };
@@ -79,6 +82,20 @@ export function loadCollectorConfig(file: string): CollectorConfig {
   };
   n.done();
 
+  const p = root.child('publish');
+  const publish = {
+    max_records: p.int('max_records', DEFAULT_BATCH.maxRecords, 1, 10_000),
+    // Well under NATS' max_payload (1 MiB) and the stream's max_msg_size, headers included.
+    max_bytes: p.int('max_bytes', DEFAULT_BATCH.maxBytes, 1024, 512 * 1024),
+    linger_ms: p.int('linger_ms', DEFAULT_BATCH.lingerMs, 0, 10_000),
+    data_types: p.strings('data_types', [...DEFAULT_BATCH.types]) as DataType[],
+  };
+  for (const t of publish.data_types) {
+    if (!(DATA_TYPES as readonly string[]).includes(t))
+      p.fail('data_types', `unknown data type ${JSON.stringify(t)}; expected some of ${DATA_TYPES.join(', ')}`);
+  }
+  p.done();
+
   const endpoint = (key: 'health' | 'metrics', port: number) => {
     const r = root.child(key);
     const v = { host: r.string('host', '127.0.0.1'), port: r.int('port', port, 1, 65535) };
@@ -105,7 +122,7 @@ export function loadCollectorConfig(file: string): CollectorConfig {
 
   const log_level = root.oneOf('log_level', LOG_LEVELS, 'info');
   root.done();
-  return { nats, health, metrics, orderbook, freshness_ms, venues, log_level };
+  return { nats, publish, health, metrics, orderbook, freshness_ms, venues, log_level };
 }
 
 function readVenue(r: ConfigReader, name: ConfigVenue): VenueConfig {

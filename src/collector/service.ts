@@ -119,7 +119,17 @@ export async function startCollector(config: CollectorConfig, log: Logger): Prom
 
   const publisher = new JetStreamPublisher(
     undefined, // attached once NATS answers; until then records wait in the bounded buffer
-    { maxPending: config.nats.max_pending_acks, bufferMax: config.nats.buffer_max_records, ackTimeoutMs: config.nats.ack_timeout_ms },
+    {
+      maxPending: config.nats.max_pending_acks,
+      bufferMax: config.nats.buffer_max_records,
+      ackTimeoutMs: config.nats.ack_timeout_ms,
+      batch: {
+        maxRecords: config.publish.max_records,
+        maxBytes: config.publish.max_bytes,
+        lingerMs: config.publish.linger_ms,
+        types: config.publish.data_types,
+      },
+    },
     log,
     {
       published: (r, ms) => {

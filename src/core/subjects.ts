@@ -2,6 +2,7 @@
  * NATS subjects, as in the original: `{data_type}.{exchange}.{market_type}.{symbol}`.
  * The one place subjects are built or parsed.
  */
+import { createHash } from 'node:crypto';
 import { NATURAL_KEYS } from './fields.js';
 import type { DataType, MarketRecord } from './model.js';
 
@@ -25,4 +26,14 @@ export function deadLetterSubject(prefix: string, type: DataType | 'unknown'): s
 export function msgIdOf(r: MarketRecord): string {
   const values = NATURAL_KEYS[r.data_type].map((k) => String((r as unknown as Record<string, unknown>)[k]));
   return `${r.data_type}:${values.join(':')}`;
+}
+
+/**
+ * JetStream de-duplication id of a multi-record message, from its exact contents: the
+ * first record's id, the count and a hash of the body, e.g.
+ * `trade:binance:spot:BTC-USDT:12345+500:q3K...`. The same records in the same order give
+ * the same id, in this process (a retry) or another (the same burst sent again).
+ */
+export function batchMsgId(first: MarketRecord, count: number, body: Uint8Array): string {
+  return `${msgIdOf(first)}+${count}:${createHash('sha256').update(body).digest('base64url').slice(0, 22)}`;
 }

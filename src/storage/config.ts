@@ -77,8 +77,9 @@ export function loadStorageConfig(file: string): StorageConfig {
 
   const b = root.child('batch');
   const batch = {
-    max_rows: b.int('max_rows', 5000, 1, 1_000_000),
-    max_wait_ms: b.int('max_wait_ms', 1000, 10, 600_000),
+    // Records (a multi-record message counts each): few, big inserts at high rates; at low rates max_wait_ms bounds the latency.
+    max_rows: b.int('max_rows', 10_000, 1, 1_000_000),
+    max_wait_ms: b.int('max_wait_ms', 200, 10, 600_000),
     ack_wait_ms: b.int('ack_wait_ms', 60_000, 1000, MAX_TIMER_MS),
     max_deliver: b.int('max_deliver', -1, -1),
   };

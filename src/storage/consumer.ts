@@ -1,22 +1,30 @@
 /**
- * One durable pull consumer per data type: fetch a batch (by size or time), validate,
- * insert, and only then ack. A batch is inserted with a de-duplication token made
- * from its stream sequences, so re-inserting the same batch (a retry in the same
- * process) stores nothing twice; a redelivered message (another process crashed
- * before acking it) is first looked up by its natural key and left out when the
- * table already holds it. The tables' natural keys (ReplacingMergeTree) catch the rest.
+ * One durable pull consumer per data type: messages are pulled continuously and
+ * buffered; an insert is made whenever max_rows records are buffered or the oldest
+ * buffered message has waited max_wait_ms, and only then are its messages acked. A
+ * message holds one record or several (core/batch.ts); each record is validated on its
+ * own, parsing on arrival so that it overlaps the insert in flight. An insert carries a
+ * de-duplication token made from its records' stream sequences and lines, so re-inserting
+ * the same rows (a retry in the same process) stores nothing twice; a record of a
+ * redelivered message (another process crashed before acking it) is first looked up by
+ * its natural key and left out when the table already holds it. The tables' natural keys
+ * (ReplacingMergeTree) catch the rest.
  *
- * Every message ends in the table or in the dead-letter stream, never in a retry
- * loop of its own: unparseable and invalid ones are dead-lettered before the insert;
- * an insert failure is classified (engines/errors.ts): transient and schema failures
- * are retried with backoff (the consumer reports itself failing), data failures split
- * the batch until the rows at fault are alone, and those are dead-lettered.
+ * Every record ends in the table or in the dead-letter stream, never in a retry loop of
+ * its own: unparseable and invalid ones are dead-lettered before the insert (a bad record
+ * of a batch alone, the others stored); an insert failure is classified
+ * (engines/errors.ts): transient and schema failures are retried with backoff (the
+ * consumer reports itself failing), data failures split the insert until the rows at
+ * fault are alone, and those are dead-lettered. A message is acked once all its records
+ * are stored or dead-lettered.
  */
 import { createHash } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { AckPolicy, DeliverPolicy, JetStreamApiError, JetStreamApiCodes } from '@nats-io/jetstream';
 import type { ConsumerConfig, JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
 import type { Logger } from '../core/logger.js';
 import type { DataType, MarketRecord } from '../core/model.js';
+import { isBatch, recordCountOf, splitMessage } from '../core/batch.js';
 import { subjectFilter } from '../core/subjects.js';
 import { InvalidRecordError, validateRecord } from '../core/validate.js';
 import { sanitizeReason, type DeadLetters } from './dead-letter.js';
@@ -37,8 +45,10 @@ export interface ConsumerOptions {
   maxDeliver: number;
 }
 
-type Good = { m: JsMsg; record: MarketRecord; row: Record<string, unknown> };
-type Rejected = { m: JsMsg; reason: string };
+/** A record of message `m` (`index`: its line in a batch, 0 for a lone record). */
+type Good = { m: JsMsg; index: number; record: MarketRecord; row: Record<string, unknown> };
+/** A message refused whole (no `index`), or one record of a batch (its line and `text`). */
+type Rejected = { m: JsMsg; index?: number; text?: string; reason: string };
 
 const DAY_MS = 86_400_000;
 
@@ -63,6 +73,20 @@ export function partitionGroups<T extends { record: { timestamp: number } }>(bat
   return groups;
 }
 
+/** The rows' messages and lines, runs compressed (`seq:first-last`): what the de-duplication token is made of. */
+export function recordsOf(batch: readonly { m: { seq: number }; index: number }[]): string {
+  const parts: string[] = [];
+  for (let i = 0; i < batch.length;) {
+    const seq = batch[i]!.m.seq;
+    const first = batch[i]!.index;
+    let last = first;
+    i++;
+    while (i < batch.length && batch[i]!.m.seq === seq && batch[i]!.index === last + 1) last = batch[i++]!.index;
+    parts.push(first === last ? `${seq}:${first}` : `${seq}:${first}-${last}`);
+  }
+  return parts.join(',');
+}
+
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
     const done = () => {
@@ -74,14 +98,41 @@ const sleep = (ms: number, signal: AbortSignal) =>
     signal.addEventListener('abort', done, { once: true });
   });
 
+/** A pull is a long poll of this length; messages are handed over as they arrive. */
+const FETCH_EXPIRES_MS = 5000;
+/** Fetched and not yet inserted, at most (besides the batch being inserted): records, and bytes. */
+const BUFFER_BATCHES = 2;
+const BUFFER_MAX_BYTES = 64 * 2 ** 20;
+
+interface Arrived {
+  m: JsMsg;
+  at: number;
+  records: number;
+  /** Parsed on arrival, so parsing overlaps the insert in flight. */
+  good: Good[];
+  bad: Rejected[];
+}
+
 export class TypeConsumer {
   lastInsertAt: number | undefined;
-  lastLoopAt = Date.now();
   /** Messages in the stream not yet delivered to this consumer, from the last info. */
   pending = 0;
   /** Delivered and not yet acked. */
   ackPending = 0;
   failing: string | undefined;
+  private batcherAt = Date.now();
+  private fetcherAt = Date.now();
+  /** Fetched, waiting for their insert (whole messages, oldest first). */
+  private buffer: Arrived[] = [];
+  private bufferHead = 0;
+  private bufferedRecords = 0;
+  private bufferedBytes = 0;
+  /** Stream sequences buffered or being handled: a message redelivered meanwhile is not taken twice. */
+  private held = new Set<number>();
+  private handling: JsMsg[] = [];
+  private wake: (() => void) | undefined;
+  /** Moving average over the messages fetched. */
+  private recordsPerMessage = 1;
 
   constructor(
     private readonly opts: ConsumerOptions,
@@ -93,6 +144,11 @@ export class TypeConsumer {
     private readonly log: Logger,
   ) {}
 
+  /** When the consumer last showed progress: both its fetching and its inserting loop must turn (the watchdog reads it). */
+  get lastLoopAt(): number {
+    return Math.min(this.batcherAt, this.fetcherAt);
+  }
+
   /** Create the durable consumer, or bring its settings in line. New consumers start at the stream's first message. */
   async ensure(): Promise<void> {
     const o = this.opts;
@@ -103,7 +159,8 @@ export class TypeConsumer {
       deliver_policy: DeliverPolicy.All,
       ack_wait: o.ackWaitMs * 1_000_000,
       max_deliver: o.maxDeliver,
-      max_ack_pending: Math.max(o.maxRows * 4, 1000),
+      // A message holds at least one record: the buffer, one pull and the batch being inserted fit.
+      max_ack_pending: Math.max(o.maxRows * (BUFFER_BATCHES + 2), 1000),
       max_batch: o.maxRows,
     };
     try {
@@ -117,11 +174,16 @@ export class TypeConsumer {
     }
   }
 
+  /**
+   * Two loops: one fetches (long polls, messages buffered as they arrive, paused while the
+   * buffer is full), one inserts whenever max_rows records are buffered or the oldest has
+   * waited max_wait_ms. What is buffered or being inserted is kept alive in JetStream.
+   */
   async run(signal: AbortSignal): Promise<void> {
     // NATS can go away between ensure() and here: retry (the loop turning is what the watchdog sees), never throw.
     let consumer: Awaited<ReturnType<JetStreamClient['consumers']['get']>> | undefined;
     while (!consumer && !signal.aborted) {
-      this.lastLoopAt = Date.now();
+      this.batcherAt = this.fetcherAt = Date.now();
       try {
         consumer = await this.js.consumers.get(this.opts.stream, this.opts.durable);
       } catch (err) {
@@ -130,62 +192,155 @@ export class TypeConsumer {
       }
     }
     if (this.failing?.startsWith('attach: ')) this.failing = undefined;
-    while (consumer && !signal.aborted) {
-      this.lastLoopAt = Date.now();
-      let msgs: JsMsg[];
+    if (!consumer) return;
+    const keepAlive = setInterval(
+      () => {
+        for (let i = this.bufferHead; i < this.buffer.length; i++) this.buffer[i]!.m.working();
+        for (const m of this.handling) m.working();
+      },
+      Math.max(500, this.opts.ackWaitMs / 3),
+    );
+    const onAbort = () => this.wake?.();
+    // Eight consumers share the signal, each with a few listeners at once.
+    setMaxListeners(64, signal);
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      await Promise.all([this.fetchLoop(consumer, signal), this.insertLoop(signal)]);
+    } finally {
+      clearInterval(keepAlive);
+      signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  private async fetchLoop(consumer: Awaited<ReturnType<JetStreamClient['consumers']['get']>>, signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      this.fetcherAt = Date.now();
+      if (this.bufferedRecords >= this.opts.maxRows * BUFFER_BATCHES || this.bufferedBytes >= BUFFER_MAX_BYTES) {
+        await sleep(20, signal);
+        continue;
+      }
       try {
-        msgs = await this.fetchBatch(consumer, signal);
+        const iter = await consumer.fetch({ max_messages: this.pullSize(), expires: FETCH_EXPIRES_MS });
+        const stop = () => iter.stop();
+        signal.addEventListener('abort', stop, { once: true });
+        try {
+          for await (const m of iter) this.arrive(m);
+        } finally {
+          signal.removeEventListener('abort', stop);
+        }
+        if (this.failing?.startsWith('fetch: ')) this.failing = undefined;
       } catch (err) {
         // A busy event loop can miss a pull's idle heartbeat: that is not an outage, just pull again.
         if (/heartbeats missed/i.test((err as Error).message)) continue;
         this.setFailing(`fetch: ${(err as Error).message}`);
         await sleep(1000, signal);
-        continue;
       }
-      if (msgs.length > 0) await this.handle(msgs, signal);
     }
   }
 
-  private async fetchBatch(consumer: Awaited<ReturnType<JetStreamClient['consumers']['get']>>, signal: AbortSignal): Promise<JsMsg[]> {
-    const iter = await consumer.fetch({ max_messages: this.opts.maxRows, expires: Math.max(1000, this.opts.maxWaitMs) });
-    const stop = () => iter.stop();
-    signal.addEventListener('abort', stop, { once: true });
-    const msgs: JsMsg[] = [];
-    try {
-      for await (const m of iter) msgs.push(m);
-    } finally {
-      signal.removeEventListener('abort', stop);
+  /** Messages one pull asks for: what fills the buffer's free records at the records per message seen lately (at most max_rows). */
+  private pullSize(): number {
+    const free = this.opts.maxRows * BUFFER_BATCHES - this.bufferedRecords;
+    return Math.max(1, Math.min(this.opts.maxRows, Math.ceil(free / this.recordsPerMessage)));
+  }
+
+  private arrive(m: JsMsg): void {
+    this.fetcherAt = Date.now();
+    if (this.held.has(m.seq)) return; // redelivered while still held here: the copy held is acked
+    this.held.add(m.seq);
+    const records = recordCountOf(m.headers);
+    this.recordsPerMessage += (records - this.recordsPerMessage) / 64;
+    const good: Good[] = [];
+    const bad: Rejected[] = [];
+    this.parseMessage(m, good, bad);
+    this.buffer.push({ m, at: this.fetcherAt, records, good, bad });
+    this.bufferedRecords += records;
+    this.bufferedBytes += m.data.length;
+    if (this.bufferedRecords >= this.opts.maxRows || this.buffer.length - this.bufferHead === 1) this.wake?.();
+  }
+
+  private async insertLoop(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      this.batcherAt = Date.now();
+      const oldest = this.buffer[this.bufferHead];
+      const dueIn = !oldest ? Infinity : this.bufferedRecords >= this.opts.maxRows ? 0 : oldest.at + this.opts.maxWaitMs - this.batcherAt;
+      if (dueIn > 0) {
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(done, Math.min(dueIn, 1000));
+          function done() {
+            clearTimeout(t);
+            resolve();
+          }
+          this.wake = done;
+        });
+        this.wake = undefined;
+        continue;
+      }
+      const batch = this.takeBatch();
+      this.handling = batch.map((a) => a.m);
+      try {
+        await this.handle(batch, signal);
+      } finally {
+        for (const m of this.handling) this.held.delete(m.seq);
+        this.handling = [];
+      }
     }
-    return msgs;
+  }
+
+  /** Whole messages from the buffer's front, up to max_rows records (at least one message). */
+  private takeBatch(): Arrived[] {
+    const out: Arrived[] = [];
+    let records = 0;
+    while (this.bufferHead < this.buffer.length) {
+      const a = this.buffer[this.bufferHead]!;
+      if (out.length > 0 && records + a.records > this.opts.maxRows) break;
+      out.push(a);
+      records += a.records;
+      this.bufferedRecords -= a.records;
+      this.bufferedBytes -= a.m.data.length;
+      this.buffer[this.bufferHead++] = undefined as unknown as Arrived;
+    }
+    if (this.bufferHead === this.buffer.length) {
+      this.buffer = [];
+      this.bufferHead = 0;
+    } else if (this.bufferHead > 1024 && this.bufferHead * 2 > this.buffer.length) {
+      this.buffer = this.buffer.slice(this.bufferHead);
+      this.bufferHead = 0;
+    }
+    return out;
   }
 
   /** Validate, dead-letter the bad, insert the good (retrying until it works), then ack. */
-  private async handle(msgs: JsMsg[], signal: AbortSignal): Promise<void> {
-    const good: Good[] = [];
-    const bad: Rejected[] = [];
-    const redelivered = msgs.filter((m) => m.redelivered).length;
+  private async handle(batch: Arrived[], signal: AbortSignal): Promise<void> {
+    const good: Good[] = batch.length === 1 ? batch[0]!.good : batch.flatMap((a) => a.good);
+    const bad: Rejected[] = batch.flatMap((a) => a.bad);
+    const redelivered = batch.filter((a) => a.m.redelivered).length;
     if (redelivered > 0) this.metrics.redelivered.inc({ data_type: this.opts.type }, redelivered);
-    for (const m of msgs) {
-      const r = this.parse(m);
-      if (typeof r === 'string') bad.push({ m, reason: r });
-      else good.push({ m, ...r });
+    const rejected = await this.store(good, signal);
+    if (rejected === null) return; // stopping before the insert went through: leave it for redelivery
+    bad.push(...rejected);
+    for (const b of bad) {
+      if (!(await this.deadLetter(b, signal))) return;
     }
-    const keepAlive = setInterval(() => msgs.forEach((m) => m.working()), Math.max(500, this.opts.ackWaitMs / 3));
-    let done = false;
-    try {
-      const rejected = await this.store(good, signal);
-      if (rejected === null) return; // stopping before the insert went through: leave it for redelivery
-      bad.push(...rejected);
-      for (const b of bad) {
-        if (!(await this.deadLetter(b.m, b.reason, signal))) return;
-      }
-      done = true;
-    } finally {
-      clearInterval(keepAlive);
-      if (done) for (const m of msgs) m.ack();
-    }
+    for (const a of batch) a.m.ack();
     if (bad.length > 0) {
-      this.log.warn({ type: this.opts.type, count: bad.length, first_seq: bad[0]!.m.seq, reason: sanitizeReason(bad[0]!.reason) }, 'dead-lettered messages');
+      this.log.warn({ type: this.opts.type, count: bad.length, first_seq: bad[0]!.m.seq, reason: sanitizeReason(bad[0]!.reason) }, 'dead-lettered records');
+    }
+  }
+
+  /** The message's records into `good` (each with its row) and `bad` (each with its reason): a batch's records one by one. */
+  private parseMessage(m: JsMsg, good: Good[], bad: Rejected[]): void {
+    const texts = splitMessage(m.string(), m.headers);
+    if (typeof texts === 'string') {
+      bad.push({ m, reason: texts });
+      return;
+    }
+    const part = isBatch(m.headers);
+    for (let i = 0; i < texts.length; i++) {
+      const r = this.parse(texts[i]!, m);
+      const index = part ? i : undefined;
+      if (typeof r === 'string') bad.push({ m, index, text: part ? texts[i] : undefined, reason: r });
+      else good.push({ m, index: index ?? 0, ...r });
     }
   }
 
@@ -193,10 +348,10 @@ export class TypeConsumer {
    * The record and its row, or why the message cannot be stored. Any failure here is
    * the message's (even an unexpected one: retrying or crashing on it would block the consumer).
    */
-  private parse(m: JsMsg): { record: MarketRecord; row: Record<string, unknown> } | string {
+  private parse(text: string, m: JsMsg): { record: MarketRecord; row: Record<string, unknown> } | string {
     let value: unknown;
     try {
-      value = JSON.parse(m.string());
+      value = JSON.parse(text);
     } catch (err) {
       return `unparseable JSON: ${(err as Error).message}`;
     }
@@ -237,7 +392,18 @@ export class TypeConsumer {
       } catch (err) {
         const failure = classifyEngineError(err);
         if (failure === 'data') {
-          if (batch.length === 1) return [{ m: batch[0]!.m, reason: `ClickHouse rejected the row: ${(err as Error).message}` }];
+          if (batch.length === 1) {
+            const b = batch[0]!;
+            const part = isBatch(b.m.headers);
+            return [
+              {
+                m: b.m,
+                index: part ? b.index : undefined,
+                text: part ? JSON.stringify(b.record) : undefined,
+                reason: `ClickHouse rejected the row: ${(err as Error).message}`,
+              },
+            ];
+          }
           const half = Math.ceil(batch.length / 2);
           const first = await this.insertUntilDone(batch.slice(0, half), signal);
           const second = first && (await this.insertUntilDone(batch.slice(half), signal));
@@ -248,14 +414,15 @@ export class TypeConsumer {
         if (signal.aborted) return null;
         await sleep(delay, signal);
         delay = Math.min(delay * 2, 15_000);
-        this.lastLoopAt = Date.now();
+        this.batcherAt = Date.now();
       }
     }
   }
 
   private async insert(batch: Good[]): Promise<void> {
-    const seqs = batch.map((b) => b.m.seq).join(',');
-    const dedupToken = createHash('sha256').update(`${this.opts.durable}:${seqs}`).digest('hex');
+    const dedupToken = createHash('sha256')
+      .update(`${this.opts.durable}:${recordsOf(batch)}`)
+      .digest('hex');
     const rows = await this.notYetStored(batch);
     const end = this.metrics.insertSeconds.startTimer({ data_type: this.opts.type });
     if (rows.length > 0) await this.engine.insert(this.opts.table, rows, { dedupToken });
@@ -286,10 +453,10 @@ export class TypeConsumer {
   }
 
   /** True once the dead letter is stored; false when stopping first. */
-  private async deadLetter(m: JsMsg, reason: string, signal: AbortSignal): Promise<boolean> {
+  private async deadLetter(b: Rejected, signal: AbortSignal): Promise<boolean> {
     while (!signal.aborted) {
       try {
-        await this.dlq.send(this.opts.type, m, reason);
+        await this.dlq.send(this.opts.type, b.m, b.reason, b.index === undefined ? undefined : { index: b.index, body: b.text ?? '' });
         this.metrics.rows.inc({ data_type: this.opts.type, outcome: 'dead_letter' });
         return true;
       } catch (err) {

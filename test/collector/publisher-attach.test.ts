@@ -6,6 +6,7 @@
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JetStreamPublisher } from '../../src/collector/publisher.js';
+import { splitMessage } from '../../src/core/batch.js';
 import { connectNats, type NatsConnection } from '../../src/core/nats.js';
 import { ensureStreams, loadStreamSpecs } from '../../src/core/streams.js';
 import { startNatsServer, type TestNatsServer } from '../../src/testing/nats-server.js';
@@ -36,7 +37,8 @@ describe('JetStreamPublisher before its first connection', () => {
     expect(p.dropped).toBe(48_000);
     expect(dropped).toHaveLength(48_000);
     // Memory is bounded too: the array behind the buffer does not keep what was dropped.
-    expect((p as unknown as { queue: unknown[] }).queue.length).toBeLessThanOrEqual(2 * 2000 + 1024);
+    const lanes = (p as unknown as { lanes: Map<string, { recs: unknown[] }> }).lanes;
+    expect([...lanes.values()].reduce((n, l) => n + l.recs.length, 0)).toBeLessThanOrEqual(2 * 2000 + 1024 * lanes.size);
     expect(await p.flush(0)).toBe(false);
 
     p.attach(jetstream(nc));
@@ -45,9 +47,17 @@ describe('JetStreamPublisher before its first connection', () => {
     p.close();
     const jsm = await jetstreamManager(nc);
     const info = await jsm.streams.info('MARKET_DATA', { subjects_filter: '>' });
-    expect(info.state.messages).toBe(2000);
-    // The newest 2000: the first stored is record 48 000 (the oldest were the ones dropped).
-    const first = await jsm.streams.getMessage('MARKET_DATA', { seq: info.state.first_seq });
-    expect(first!.json<{ trade_id: string }>().trade_id).toBe(all[48_000]!.trade_id);
+    // Multi-record messages (at most 500 records each by default): every record held, once, in order per subject.
+    const stored: string[] = [];
+    for (let seq = info.state.first_seq; seq <= info.state.last_seq; seq++) {
+      const m = (await jsm.streams.getMessage('MARKET_DATA', { seq }))!;
+      const texts = splitMessage(m.string(), m.header);
+      if (typeof texts === 'string') throw new Error(texts);
+      stored.push(...texts.map((t) => (JSON.parse(t) as { trade_id: string }).trade_id));
+    }
+    expect(info.state.messages).toBeLessThan(2000);
+    expect(stored).toHaveLength(2000);
+    // The newest 2000 (the oldest were the ones dropped).
+    expect(new Set(stored)).toEqual(new Set(all.slice(48_000).map((r) => r.trade_id)));
   });
 });

@@ -1,5 +1,6 @@
 /**
- * What JetStream acknowledged, read back message by message: an ordered consumer follows
+ * What JetStream acknowledged, read back message by message (a multi-record message record
+ * by record): an ordered consumer follows
  * MARKET_DATA while the faults run (so a message the store discards later under its
  * limits is still known by its natural key), and a last pass reads whatever it missed.
  * Then the three sets are compared: stream sequences, table rows (natural keys, FINAL
@@ -10,12 +11,20 @@ import { DATA_TYPES, type DataType } from '../../core/model.js';
 import { TABLES } from '../../storage/schema.js';
 import type { ChdbHttpServer } from '../chdb-http.js';
 import { keyOfRecord, keySql } from '../../storage/natural-key.js';
+import { ORIGINAL_SEQ_HEADER, REASON_HEADER, RECORD_INDEX_HEADER } from '../../storage/dead-letter.js';
+import { isBatch, splitMessage, type HeaderReader } from '../../core/batch.js';
 
-/** A stream message as audited: its record's type and key, or why it holds none. */
+/** A record as audited: its type and key, or why it is none. */
 export type Audited = { type: DataType; key: string } | { bad: string };
+/**
+ * One record of a stream message: `ref` names it as a dead letter does (`seq` for a
+ * message dead-lettered whole or a lone record, `seq:line` for a record of a batch).
+ */
+export type AuditedRecord = Audited & { ref: string };
 
 export class StreamAudit {
-  readonly seen = new Map<number, Audited>();
+  /** Stream sequence → the message's records. */
+  readonly seen = new Map<number, AuditedRecord[]>();
   /** Sequences skipped (removed from the stream before the audit read them). */
   gaps = 0;
   private next = 1;
@@ -63,10 +72,19 @@ export class StreamAudit {
     if (m.seq < this.next) return;
     this.gaps += m.seq - this.next;
     this.next = m.seq + 1;
-    this.seen.set(m.seq, audit(m.subject, m.string()));
+    this.seen.set(m.seq, auditMessage(m.seq, m.subject, m.string(), m.headers));
   }
 }
 
+/** Every record of a message: one for a plain message, each line of a multi-record one (core/batch.ts). */
+export function auditMessage(seq: number, subject: string, body: string, h: HeaderReader | undefined): AuditedRecord[] {
+  const texts = splitMessage(body, h);
+  if (typeof texts === 'string') return [{ bad: texts, ref: String(seq) }];
+  const batch = isBatch(h);
+  return texts.map((t, i) => ({ ...audit(subject, t), ref: batch ? `${seq}:${i}` : String(seq) }));
+}
+
+/** One record's JSON text. */
 export function audit(subject: string, body: string): Audited {
   let v: unknown;
   try {
@@ -81,9 +99,12 @@ export function audit(subject: string, body: string): Audited {
   return { type, key: keyOfRecord(type, r) };
 }
 
-/** Original stream sequence → reason, of every dead letter; `copies`: dead letters beyond one per original. */
-export async function readDeadLetters(js: JetStreamClient, stream: string, until: number): Promise<Map<number, string> & { copies: number }> {
-  const out = Object.assign(new Map<number, string>(), { copies: 0 });
+/**
+ * Original → reason, of every dead letter; the original named as AuditedRecord.ref does
+ * (`seq`, or `seq:line` for one record of a batch); `copies`: dead letters beyond one per original.
+ */
+export async function readDeadLetters(js: JetStreamClient, stream: string, until: number): Promise<Map<string, string> & { copies: number }> {
+  const out = Object.assign(new Map<string, string>(), { copies: 0 });
   if (until === 0) return out;
   const c = await js.consumers.get(stream, { deliver_policy: DeliverPolicy.All });
   let last = 0;
@@ -93,9 +114,11 @@ export async function readDeadLetters(js: JetStreamClient, stream: string, until
     for await (const m of batch) {
       got++;
       last = m.seq;
-      const seq = Number(m.headers?.get('MarketPrism-Stream-Seq'));
-      if (out.has(seq)) out.copies++;
-      if (seq > 0) out.set(seq, m.headers?.get('MarketPrism-Reason') ?? '');
+      const seq = Number(m.headers?.get(ORIGINAL_SEQ_HEADER));
+      const index = m.headers?.has(RECORD_INDEX_HEADER) ? m.headers.get(RECORD_INDEX_HEADER) : undefined;
+      const ref = index === undefined ? String(seq) : `${seq}:${index}`;
+      if (out.has(ref)) out.copies++;
+      if (seq > 0) out.set(ref, m.headers?.get(REASON_HEADER) ?? '');
     }
     if (got === 0) break;
   }

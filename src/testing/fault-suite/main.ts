@@ -303,46 +303,53 @@ async function run(): Promise<boolean> {
   const keySeqs = new Map<string, number>();
   const poisonFailures: string[] = [];
   const lostSamples: string[] = [];
+  /** Records in the acknowledged messages (a multi-record message counts each of its records). */
+  let acknowledgedRecords = 0;
   for (let seq = 1; seq <= lastSeq; seq++) {
     const p = poisonAt.get(seq);
     if (p) {
-      if (p.expect === 'dead_letter' && !dead.has(seq)) poisonFailures.push(`${p.cls} (seq ${seq}) not dead-lettered`);
+      acknowledgedRecords++;
+      if (p.expect === 'dead_letter' && !dead.has(String(seq))) poisonFailures.push(`${p.cls} (seq ${seq}) not dead-lettered`);
       if (p.expect === 'stored') {
         const k = `${p.type}\t${p.key}`;
         if (tables.raw.has(k)) storedKeys.add(k);
-        else poisonFailures.push(`${p.cls} (seq ${seq}) not stored${dead.has(seq) ? `, dead-lettered: ${dead.get(seq)}` : ''}`);
+        else poisonFailures.push(`${p.cls} (seq ${seq}) not stored${dead.has(String(seq)) ? `, dead-lettered: ${dead.get(String(seq))}` : ''}`);
       }
       continue;
     }
-    const a = auditor.seen.get(seq);
-    if (dead.has(seq)) {
-      deadCollector++;
-      continue;
-    }
-    if (a && 'key' in a) {
-      const k = `${a.type}\t${a.key}`;
-      keySeqs.set(k, (keySeqs.get(k) ?? 0) + 1);
-      if (tables.raw.has(k)) {
-        storedKeys.add(k);
+    // A message never read stands for one record of unknown key.
+    const records = auditor.seen.get(seq) ?? [undefined];
+    acknowledgedRecords += records.length;
+    for (const a of records) {
+      if (dead.has(String(seq)) || (a && dead.has(a.ref))) {
+        deadCollector++;
         continue;
       }
-    }
-    // Below a phase's floor the limits removed every message (whether JetStream shows it again after a crash or not);
-    // one storage had acknowledged before the phase is not excused.
-    const phase = limitPhases.find((ph) => seq < ph.floor);
-    const ackedBefore = phase && a && 'key' in a && seq <= (phase.ackFloors.get(`storage-hot-${a.type}`) ?? 0);
-    if (phase && !ackedBefore) {
-      discarded++;
-      if (seq >= final.state.first_seq) resurrected++;
-    } else {
-      lost++;
-      if (lostSamples.length < 5) lostSamples.push(`seq ${seq}: ${a ? JSON.stringify(a) : 'never read'}`);
+      if (a && 'key' in a) {
+        const k = `${a.type}\t${a.key}`;
+        keySeqs.set(k, (keySeqs.get(k) ?? 0) + 1);
+        if (tables.raw.has(k)) {
+          storedKeys.add(k);
+          continue;
+        }
+      }
+      // Below a phase's floor the limits removed every message (whether JetStream shows it again after a crash or not);
+      // one storage had acknowledged before the phase is not excused.
+      const phase = limitPhases.find((ph) => seq < ph.floor);
+      const ackedBefore = phase && a && 'key' in a && seq <= (phase.ackFloors.get(`storage-hot-${a.type}`) ?? 0);
+      if (phase && !ackedBefore) {
+        discarded++;
+        if (seq >= final.state.first_seq) resurrected++;
+      } else {
+        lost++;
+        if (lostSamples.length < 5) lostSamples.push(`seq ${seq}: ${a ? JSON.stringify(a) : 'never read'}`);
+      }
     }
   }
   for (const n of keySeqs.values()) if (n > 1) streamDuplicates += n - 1;
   if (resurrected)
     findings.push(
-      `${resurrected} messages the limits had discarded were back in the stream after a nats-server crash (JetStream; storage's consumers are past them)`,
+      `${resurrected} records the limits had discarded were back in the stream after a nats-server crash (JetStream; storage's consumers are past them)`,
     );
   if (deadCollector) findings.push(`${deadCollector} collector records were dead-lettered (the collector emitted what storage refuses)`);
 
@@ -364,15 +371,15 @@ async function run(): Promise<boolean> {
   const duplicated = storedTwice + Math.max(0, finalRows - distinct);
   if (streamDuplicates) {
     findings.push(
-      `${streamDuplicates} records were acknowledged twice (the collector sent them again outside JetStream's duplicate window); ` +
+      `${streamDuplicates} records were acknowledged twice (the collector sent them again: outside JetStream's duplicate window, or inside a multi-record message formed differently); ` +
         `${unmerged - storedTwice} copies in the tables, collapsed by the ReplacingMergeTree, none read with FINAL`,
     );
   }
   const collector = rig.collectorTotals();
   const published = collector.out + poisons.length;
-  const acknowledged = lastSeq;
+  const acknowledged = acknowledgedRecords;
   const deadLettered = dead.size;
-  const deadPoison = poisons.filter((x) => dead.has(x.seq)).length;
+  const deadPoison = poisons.filter((x) => dead.has(String(x.seq))).length;
 
   const check = (ok: boolean, what: string) => (ok ? undefined : what);
   const failures = [
@@ -392,7 +399,7 @@ async function run(): Promise<boolean> {
       `(during the proxy cuts: ${dropsDuringCuts.join(', ') || 'none'}; the rest while the broker or nats-server was down), ${collector.invalid} invalid records refused, ${collector.problems} problems counted`,
   );
   console.log(
-    `stream: ${lastSeq} messages acknowledged, ${streamDuplicates} of them a record already in the stream (same natural key), first_seq at the end ${final.state.first_seq}, ${final.state.messages} held`,
+    `stream: ${lastSeq} messages acknowledged holding ${acknowledgedRecords} records, ${streamDuplicates} of them a record already in the stream (same natural key), first_seq at the end ${final.state.first_seq}, ${final.state.messages} held`,
   );
   console.log(
     `store near its limits: ${limitReports.join('; ') || 'not injected'}; ${discarded} acknowledged records discarded by the limits before storage read them`,

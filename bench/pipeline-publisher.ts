@@ -1,0 +1,105 @@
+/**
+ * The pipeline benchmark's collector side, in a worker thread (the collector is a process
+ * of its own in production): a JetStreamPublisher with the collector's defaults on its
+ * own NATS connection, offering trades on command. See bench/pipeline.ts.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { jetstream } from '@nats-io/jetstream';
+import { DEFAULT_BATCH, JetStreamPublisher } from '../src/collector/publisher.js';
+import { createLogger } from '../src/core/logger.js';
+import type { TradeRecord } from '../src/core/model.js';
+import { connectNats } from '../src/core/nats.js';
+
+export const SYMBOLS = ['BTC-USDT', 'ETH-USDT'];
+/** Throughput: the publisher's buffer is kept at most this full. */
+const BACKLOG = 50_000;
+
+export type Command =
+  { cmd: 'latency'; rate: number; warmupMs: number; ms: number } | { cmd: 'throughput' } | { cmd: 'stats' } | { cmd: 'stop' } | { cmd: 'close' };
+export type Reply =
+  | { cmd: 'latency'; sent: number; receipts: Record<string, number[]>; warmupEnd: number }
+  | { cmd: 'stats'; published: number; offered: number }
+  | { cmd: 'stop'; offered: number; published: number }
+  | { cmd: 'close' };
+
+export function trade(i: number, prefix: string, now: number): TradeRecord {
+  return {
+    data_type: 'trade',
+    exchange: 'binance',
+    market_type: 'spot',
+    symbol: SYMBOLS[i % SYMBOLS.length]!,
+    timestamp: now - 3,
+    local_timestamp: now,
+    trade_id: `${prefix}${i}`,
+    price: `${27000 + (i % 997)}.${String(i % 100).padStart(2, '0')}`,
+    quantity: `0.${String(i % 100000).padStart(5, '0')}`,
+    quantity_raw: `0.${String(i % 100000).padStart(5, '0')}`,
+    quantity_unit: 'base',
+    side: i % 2 ? 'buy' : 'sell',
+    is_maker: i % 3 === 0,
+    trade_time: now - 3,
+  };
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const tick = () => new Promise<void>((r) => setImmediate(r));
+
+if (parentPort) {
+  const port = parentPort;
+  const log = createLogger({ name: 'bench-publisher', level: 'warn' });
+  const nc = await connectNats({ servers: [(workerData as { url: string }).url], name: 'bench-publisher' }, log);
+  // The collector's defaults (config/collector.yaml nats: and publish:).
+  const publisher = new JetStreamPublisher(jetstream(nc), { maxPending: 2000, bufferMax: 200_000 }, log);
+  let offered = 0;
+  let running = false;
+  let offering: Promise<void> | undefined;
+  const reply = (r: Reply) => port.postMessage(r);
+  port.on('message', (c: Command) => {
+    void (async () => {
+      switch (c.cmd) {
+        case 'latency': {
+          const receipts: Record<string, number[]> = Object.fromEntries(SYMBOLS.map((s) => [s, []]));
+          const t0 = Date.now();
+          let sent = 0;
+          while (Date.now() - t0 < c.warmupMs + c.ms) {
+            const due = Math.floor(((Date.now() - t0) * c.rate) / 1000);
+            while (sent < due) {
+              const now = Date.now();
+              const r = trade(sent++, 'lat-', now);
+              receipts[r.symbol]!.push(now);
+              publisher.publish(r);
+            }
+            await sleep(5);
+          }
+          await publisher.flush(60_000);
+          reply({ cmd: 'latency', sent, receipts, warmupEnd: t0 + c.warmupMs });
+          break;
+        }
+        case 'throughput':
+          running = true;
+          offering = (async () => {
+            while (running) {
+              const now = Date.now();
+              while (running && publisher.queued + publisher.pendingAcks * DEFAULT_BATCH.maxRecords < BACKLOG) publisher.publish(trade(offered++, 'tp-', now));
+              await tick();
+            }
+          })();
+          break;
+        case 'stats':
+          reply({ cmd: 'stats', published: publisher.published, offered });
+          break;
+        case 'stop':
+          running = false;
+          await offering;
+          await publisher.flush(120_000);
+          reply({ cmd: 'stop', offered, published: publisher.published });
+          break;
+        case 'close':
+          publisher.close();
+          await nc.close();
+          reply({ cmd: 'close' });
+          break;
+      }
+    })();
+  });
+}
