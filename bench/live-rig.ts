@@ -26,6 +26,8 @@ export interface LiveOptions {
   venues?: CollectorVenue[];
   /** Book updates per push (the simulator's --diff-updates); default the simulator's 1-3. */
   diffUpdates?: readonly [number, number];
+  /** The collector's max_streams_per_connection for every venue (default the venue's): more, smaller connections. */
+  maxStreamsPerConnection?: number;
   /** Longest wait for every book to be published once (default 60 s; hundreds of symbols take longer). */
   readyTimeoutMs?: number;
 }
@@ -115,6 +117,7 @@ export async function startLiveRig(broker: Broker, o: LiveOptions): Promise<Live
         // As the simulator's: start-up under the venues' real budgets (Binance USDⓈ-M 1200/min, 20 per
         // 1000-level snapshot: 60 books a minute) would measure the pacing, not the collector.
         '    rest_weight_per_minute: 100000',
+        ...(o.maxStreamsPerConnection ? [`    max_streams_per_connection: ${o.maxStreamsPerConnection}`] : []),
       ]),
       'log_level: warn',
       '',

@@ -1,9 +1,13 @@
 /**
  * The collector's memory over time under load with forced reconnects: the live rig
- * (simulator → collector over real WebSocket → nats-server), the simulator told to
- * drop every WebSocket of one of its venues at a steady cadence (`/__sim/inject`
- * `close`, terminate: TCP gone without a close frame), so the collector reconnects,
- * resubscribes and rebuilds its books again and again. RSS (/proc) and V8 heap in use
+ * (simulator → collector over real WebSocket → nats-server), the collector's feeds
+ * spread over many small connections (2 streams each), and at a steady cadence the
+ * simulator drops the longest-open WebSocket of one simulator (each in proportion to its open sockets)
+ * (`/__sim/inject` `close` with `count: 1`, terminate: TCP gone without a close frame),
+ * so the collector reconnects, resubscribes and rebuilds those books again and again.
+ * Each connection lives several times the cadence (over 30 s in the full run, which
+ * resets the collector's reconnect backoff): closing every socket every few seconds
+ * would only measure a collector waiting out its backoff. RSS (/proc) and V8 heap in use
  * (the collector's /metrics) are sampled all along; after warm-up a least-squares line
  * through RSS gives the growth in % of the mean RSS per hour, with its standard error.
  *
@@ -44,6 +48,7 @@ export const soakOptions = (): LiveOptions => ({
   publishIntervalMs: 100,
   venues: ['binance_derivatives', 'okx_derivatives'],
   diffUpdates: [20, 40],
+  maxStreamsPerConnection: 2,
 });
 
 interface Sample {
@@ -65,6 +70,7 @@ export const memorySoakBench: Bench = {
     const rig = await startLiveRig(broker, soakOptions());
     const samples: Sample[] = [];
     let injected = 0;
+    const closes = rig.simUrls.map(() => 0);
     try {
       const first = await rig.read();
       const t0 = performance.now();
@@ -79,8 +85,15 @@ export const memorySoakBench: Bench = {
           nextSample += plan.sampleMs;
         }
         if (t >= nextInject && injected < plan.reconnects) {
-          const url = rig.simUrls[injected % rig.simUrls.length]!;
-          const res = await fetch(`${url}/__sim/inject`, { method: 'POST', body: JSON.stringify({ kind: 'close', how: 'terminate' }) });
+          const open = await Promise.all(
+            rig.simUrls.map(async (u) => ((await (await fetch(`${u}/__sim/stats`)).json()) as { connectionsOpen: number }).connectionsOpen),
+          );
+          // Closes spread over the simulators in proportion to their open sockets: the fewest closes per socket next.
+          const share = open.map((n, i) => (n > 0 ? closes[i]! / n : Infinity));
+          const pick = share.indexOf(Math.min(...share));
+          closes[pick]!++;
+          const url = rig.simUrls[pick]!;
+          const res = await fetch(`${url}/__sim/inject`, { method: 'POST', body: JSON.stringify({ kind: 'close', how: 'terminate', count: 1 }) });
           if (!res.ok) throw new Error(`memory-soak: inject close answered ${res.status}: ${await res.text()}`);
           injected++;
           nextInject += every;
@@ -107,6 +120,7 @@ export const memorySoakBench: Bench = {
         problems: d(`${C}problems_total`),
         dropped: d(`${C}dropped_records_total`),
         records_acked: acked,
+        collector_connections_end: last.metrics.sum(`${C}connections`),
         frames_in: d(`${C}messages_in_total`),
         samples: samples.length,
         warmup_s: round((plan.durationMs * plan.warmupShare) / 1000, 0),
@@ -118,7 +132,7 @@ export const memorySoakBench: Bench = {
         load1_end: load1(),
       };
       r.summary =
-        `${r.duration_s} s, ${injected} closes → ${reconnects} reconnects, ${r.book_resyncs} resyncs: RSS ${r.rss_start_mb} → ${r.rss_end_mb} MiB ` +
+        `${r.duration_s} s, ${r.collector_connections_end} connections, ${injected} closes → ${reconnects} reconnects, ${r.book_resyncs} resyncs: RSS ${r.rss_start_mb} → ${r.rss_end_mb} MiB ` +
         `(after warm-up median ${r.rss_median_mb}, ${r.rss_min_mb}–${r.rss_max_mb}), growth ${r.growth_pct_per_hour} ± ${r.growth_pct_per_hour_stderr} %/h ` +
         `(heap ${r.heap_growth_pct_per_hour} ± ${r.heap_growth_pct_per_hour_stderr} %/h), dropped ${r.dropped}, load ${loadBefore}`;
       return r;

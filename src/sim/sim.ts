@@ -84,7 +84,9 @@ export async function startExchangeSim(options: ExchangeSimOptions): Promise<Exc
     options.logger?.info({ injection }, 'simulator fault injected');
     switch (injection.kind) {
       case 'close':
-        hub.closeAll(injection.how ?? 'terminate', injection.code);
+        if (injection.count !== undefined && !(Number.isInteger(injection.count) && injection.count > 0))
+          throw new RangeError(`close count must be a positive integer, got ${injection.count}`);
+        hub.closeAll(injection.how ?? 'terminate', injection.code, injection.count);
         return;
       case 'stall':
         for (const conn of hub.connections()) {
