@@ -103,7 +103,7 @@ export const costGrowthBench: Bench = {
     }
     const failed = rows.filter((x) => x.r.checks !== 'ok');
     out.checks = failed.length ? failed.map((x) => `${x.symbols}: ${x.r.checks}`).join('; ') : 'ok';
-    writeOutputs(rows, mode);
+    writeOutputs(out, mode);
     out.summary = rows
       .map(
         ({ symbols: n, r }) =>
@@ -119,13 +119,39 @@ const DOC = 'docs/benchmarks.md';
 const BEGIN = '<!-- cost-growth-table:begin (written by the cost-growth bench) -->';
 const END = '<!-- cost-growth-table:end -->';
 
-/** The plot and, outside smoke runs, the table in docs/benchmarks.md. */
-function writeOutputs(rows: Row[], mode: BenchMode): void {
-  const when = new Date().toISOString().slice(0, 16).replace('T', ' ');
+/** One row of the table and plot, from the bench's flat figures (`s<N>_<metric>`). */
+function rowsOf(res: BenchResult) {
+  const counts = [...new Set(Object.keys(res).flatMap((k) => /^s(\d+)_frames_per_cpu_s$/.exec(k)?.[1] ?? []))].map(Number).sort((a, b) => a - b);
+  const f = (n: number, m: string) => res[`s${n}_${m}`]!;
+  return counts.map((n) => ({
+    symbols: n,
+    rate: Number(f(n, 'rate_per_book')),
+    framesIn: Number(f(n, 'frames_in_per_s')),
+    framesPerCpuS: Number(f(n, 'frames_per_cpu_s')),
+    cpu: f(n, 'cpu_percent'),
+    rss: Number(f(n, 'rss_mb')),
+    peakRss: f(n, 'peak_rss_mb'),
+    acked: Number(f(n, 'records_acked_per_s')),
+    books: Number(f(n, 'books_per_s')),
+    p99: f(n, 'publish_latency_p99_ms'),
+    lag: f(n, 'eventloop_lag_p99_ms'),
+    checks: f(n, 'checks'),
+    load: f(n, 'load1_before'),
+    startS: f(n, 'start_s'),
+  }));
+}
+
+/**
+ * The plot and, outside smoke runs, the table in docs/benchmarks.md, from the bench's
+ * figures (also re-drawn from a saved result: `node build/bench/cost-growth-plot.js FILE`).
+ */
+export function writeOutputs(res: BenchResult, mode: BenchMode, at = new Date()): void {
+  const rows = rowsOf(res);
+  const when = at.toISOString().slice(0, 16).replace('T', ' ');
   const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'CPU'}`;
-  const note = `${when} UTC, ${mode} run, ${machine} (shared), load ${rows.map((r) => r.r.load1_before).join('/')}; ${TOTAL_PUSHES} pushes/s in total`;
+  const note = `${when} UTC, ${mode} run, ${machine} (shared), load ${rows.map((r) => r.load).join('/')}; ${TOTAL_PUSHES} pushes/s in total`;
   const svg = lineChart({
-    title: 'Live collector: cost growth with symbols (Binance USDⓈ-M, 400 levels, 100 ms)',
+    title: 'Live collector: cost growth with symbols (Binance USD-M perpetuals, 400-level books, publish every 100 ms)',
     xLabel: 'symbols on one collector (log scale)',
     logX: rows.length > 1,
     note,
@@ -133,14 +159,14 @@ function writeOutputs(rows: Row[], mode: BenchMode): void {
       {
         title: 'frames per collector CPU-second',
         yLabel: 'frames / CPU-s',
-        points: rows.map((r) => [r.symbols, r.r.frames_per_cpu_s]),
+        points: rows.map((r) => [r.symbols, r.framesPerCpuS]),
         marks: [{ y: 30_000, label: 'target 30,000' }],
       },
-      { title: 'frames in per second', yLabel: 'frames / s', points: rows.map((r) => [r.symbols, r.r.messages_in_per_second]) },
+      { title: 'frames in per second', yLabel: 'frames / s', points: rows.map((r) => [r.symbols, r.framesIn]) },
       {
         title: 'collector RSS (MiB)',
         yLabel: 'MiB',
-        points: rows.map((r) => [r.symbols, r.r.collector_rss_mb]),
+        points: rows.map((r) => [r.symbols, r.rss]),
         marks: [
           { y: 200, label: '< 200 at 50' },
           { y: 500, label: '< 500 at 500' },
@@ -171,9 +197,9 @@ function writeOutputs(rows: Row[], mode: BenchMode): void {
     '| symbols | pushes/s per book | frames/s in | frames per CPU-second | collector CPU | RSS (peak) MiB | records/s acked (books) | publish p99 | event-loop lag p99 | checks | start-up |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...rows.map(
-      ({ symbols: n, rate, startS, r }) =>
-        `| ${n} | ${Math.round(rate * 10) / 10} | ${fmt(r.messages_in_per_second)} | ${fmt(r.frames_per_cpu_s)} | ${r.collector_cpu_percent} % | ${r.collector_rss_mb} (${r.collector_peak_rss_mb}) | ` +
-        `${fmt(r.published_acked_per_second)} (${fmt(r.orderbook_records_per_second)}) | ${r.publish_latency_p99_ms} ms | ${r.eventloop_lag_p99_ms} ms | ${r.checks} | ${startS} s |`,
+      (r) =>
+        `| ${r.symbols} | ${Math.round(r.rate * 10) / 10} | ${fmt(r.framesIn)} | ${fmt(r.framesPerCpuS)} | ${r.cpu} % | ${r.rss} (${r.peakRss}) | ` +
+        `${fmt(r.acked)} (${fmt(r.books)}) | ${r.p99} ms | ${r.lag} ms | ${r.checks} | ${r.startS} s |`,
     ),
     '',
     END,

@@ -23,7 +23,7 @@ export interface Chart {
 
 const W = 420;
 const H = 300;
-const M = { left: 70, right: 20, top: 40, bottom: 50 };
+const M = { left: 80, right: 24, top: 40, bottom: 50 };
 
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const num = (x: number): string => (Math.abs(x) >= 1000 ? Math.round(x).toLocaleString('en') : String(Math.round(x * 10) / 10));
