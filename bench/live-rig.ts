@@ -153,7 +153,7 @@ export async function startLiveRig(broker: Broker, o: LiveOptions): Promise<Live
     await waitReady(o.readyTimeoutMs ?? 60_000);
   } catch (err) {
     await stop();
-    throw new Error(`${(err as Error).message}\ncollector: ${collector.stderr()}\nsim: ${sim.stderr()}`);
+    throw new Error(`${(err as Error).message}\ncollector: ${collector.stderr()}${collector.stdoutTail()}\nsim: ${sim.stderr()}`);
   }
   const simUrls = [...new Set(Object.values(sims).map((s) => s.rest_url))];
   const jsm = await jetstreamManager(broker.nc);
