@@ -35,7 +35,7 @@ interface SoakPlan {
 export const soakPlan = (mode: BenchMode): SoakPlan =>
   byMode(mode, {
     smoke: { durationMs: 20_000, reconnects: 4, sampleMs: 500, warmupShare: 0.25 },
-    quick: { durationMs: 90_000, reconnects: 25, sampleMs: 1000, warmupShare: 0.2 },
+    quick: { durationMs: 90_000, reconnects: 25, sampleMs: 1000, warmupShare: 0.33 },
     full: { durationMs: 3600_000, reconnects: 1000, sampleMs: 5000, warmupShare: 0.15 },
   });
 
