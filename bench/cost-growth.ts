@@ -29,7 +29,7 @@ export const COUNTS = [1, 10, 50, 200, 500];
 const plan = (mode: BenchMode) =>
   byMode(mode, {
     smoke: { counts: [2], warmupMs: 500, windowMs: 2000 },
-    quick: { counts: [1, 50, 500], warmupMs: 2000, windowMs: 6000 },
+    quick: { counts: [1, 50, 200], warmupMs: 2000, windowMs: 6000 },
     full: { counts: COUNTS, warmupMs: 5000, windowMs: 20_000 },
   });
 
