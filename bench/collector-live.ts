@@ -81,7 +81,10 @@ const plan = (mode: BenchMode): Plan =>
 /** Broker, simulator and collector; `windows` consecutive readings after warm-up. */
 export async function measureWindows(opts: LiveOptions, p: { warmupMs: number; windowMs: number; windows: number }) {
   const broker = await startBroker();
-  const rig = await startLiveRig(broker, opts);
+  const rig = await startLiveRig(broker, opts).catch(async (err: unknown) => {
+    await broker.close();
+    throw err;
+  });
   try {
     await new Promise((r) => setTimeout(r, p.warmupMs));
     const readings: Reading[] = [await rig.read()];

@@ -63,7 +63,10 @@ export const costGrowthBench: Bench = {
       const opts = growthOptions(n);
       const broker = await startBroker();
       const t0 = performance.now();
-      const rig = await startLiveRig(broker, opts);
+      const rig = await startLiveRig(broker, opts).catch(async (err: unknown) => {
+        await broker.close();
+        throw err;
+      });
       try {
         const startS = Math.round((performance.now() - t0) / 100) / 10;
         await new Promise((r) => setTimeout(r, p.warmupMs));

@@ -63,11 +63,16 @@ export const memorySoakBench: Bench = {
     const plan = soakPlan(mode);
     const loadBefore = load1();
     const broker = await startBroker();
-    // A 400-level book record is about 17 KB: an hour of them would fill the stream's 16 GB.
-    const jsm = await jetstreamManager(broker.nc);
-    const info = await jsm.streams.info('MARKET_DATA');
-    await jsm.streams.update('MARKET_DATA', { ...info.config, max_bytes: 2 * 1024 ** 3 });
-    const rig = await startLiveRig(broker, soakOptions());
+    const rig = await (async () => {
+      // A 400-level book record is about 17 KB: an hour of them would fill the stream's 16 GB.
+      const jsm = await jetstreamManager(broker.nc);
+      const info = await jsm.streams.info('MARKET_DATA');
+      await jsm.streams.update('MARKET_DATA', { ...info.config, max_bytes: 2 * 1024 ** 3 });
+      return startLiveRig(broker, soakOptions());
+    })().catch(async (err: unknown) => {
+      await broker.close();
+      throw err;
+    });
     const samples: Sample[] = [];
     let injected = 0;
     const closes = rig.simUrls.map(() => 0);
