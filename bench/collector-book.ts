@@ -110,9 +110,9 @@ function runCase(kind: VenueKind, src: BookSource, books: number, steps: number,
 
 export const collectorBookBench: Bench = {
   name: 'collector-book',
-  async run(smoke) {
+  async run(smoke, mode = 'full') {
     // Steps (one push per book each); making the 2025 OKX frames costs the simulator a sort per push.
-    const steps = (full: number) => (smoke ? 1_000 : full);
+    const steps = (full: number) => (smoke ? 1_000 : mode === 'quick' ? full / 5 : full);
     const cases: [string, VenueKind, BookSource, number, number][] = [
       ['binance_usdm', 'binance-usdm', usdmBookSource({ seed: 1, symbols: ['BTC-USDT', 'ETH-USDT'], bookLevels: LEVELS }), 2, steps(100_000)],
       ['okx', 'okx', okxBookSource({ seed: 1, symbols: ['BTC-USDT'], bookLevels: LEVELS }), 2, steps(100_000)],

@@ -28,14 +28,14 @@ async function read(files: string[]): Promise<{ messages: number; ms: number }> 
 
 export const collectorReplayBench: Bench = {
   name: 'collector-replay',
-  async run(smoke) {
+  async run(smoke, mode = 'full') {
     const { dir, tried } = capturesDir();
     if (!dir) {
       const note = `skipped: the cryptofeed captures are not on this machine (looked in ${tried.join(', ')}; set MARKETPRISM_CAPTURES)`;
       process.stderr.write(`collector-replay ${note}\n`);
       return { summary: note, skipped: 1 };
     }
-    const passes = smoke ? 1 : 200;
+    const passes = smoke ? 1 : mode === 'quick' ? 40 : 200;
     const out: BenchResult = { summary: '', captures: dir, passes, load1_start: load1() };
     const parts: string[] = [];
     for (const [name, venue, names] of SESSIONS) {

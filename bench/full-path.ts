@@ -11,9 +11,9 @@ import type { Bench } from './registry.js';
 
 export const fullPathBench: Bench = {
   name: 'full-path',
-  async run(smoke) {
+  async run(smoke, mode = 'full') {
     const rate = liveRates(smoke, [300])[0]!;
-    const timing = smoke ? liveTiming(true) : { warmupMs: 5000, windowMs: 60_000 };
+    const timing = smoke ? liveTiming(true) : { warmupMs: 5000, windowMs: mode === 'quick' ? 20_000 : 60_000 };
     const r = await measureLive(liveOptions(rate), timing, true);
     flowed('full-path', r);
     if (r.stored_rows_per_second <= 0) throw new Error(`full-path: no rows stored: ${JSON.stringify(r)}`);

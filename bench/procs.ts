@@ -16,6 +16,8 @@ export interface Daemon {
   readonly pid: number;
   /** The last few KiB of its stderr (for error messages). */
   stderr(): string;
+  /** The last few KiB of its stdout (the daemons log there), and how it exited if it did. */
+  stdoutTail(): string;
   /** SIGTERM, then SIGKILL after 30 s; resolves once it exited. */
   stop(): Promise<void>;
 }
@@ -26,6 +28,8 @@ export async function spawnNode(script: string, args: string[], opts: { nodeArgs
   let err = '';
   proc.stderr!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
   let out = '';
+  let tail = '';
+  proc.stdout!.on('data', (d: Buffer) => (tail = (tail + d.toString()).slice(-4000)));
   const firstLine = new Promise<string>((resolve, reject) => {
     proc.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
@@ -42,6 +46,7 @@ export async function spawnNode(script: string, args: string[], opts: { nodeArgs
     pid: proc.pid!,
     firstLine,
     stderr: () => err,
+    stdoutTail: () => tail + (proc.exitCode !== null || proc.signalCode !== null ? `\n(exited: code ${proc.exitCode}, signal ${proc.signalCode})` : ''),
     async stop() {
       if (proc.exitCode !== null || proc.signalCode !== null) return;
       const exited = once(proc, 'exit');

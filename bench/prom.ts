@@ -3,6 +3,8 @@
 export interface Metrics {
   /** Sum of every series of `name` whose labels contain all of `labels` (e.g. `source="ws"`). */
   sum(name: string, ...labels: string[]): number;
+  /** How many series of `name` there are. */
+  count(name: string): number;
   /** Cumulative histogram buckets of `name` summed over series: [upper bound, count], ascending. */
   buckets(name: string): [number, number][];
 }
@@ -18,6 +20,7 @@ export function parseMetrics(text: string): Metrics {
     series.filter(([n, l]) => n === name && labels.every((x) => l.includes(x))).reduce((a, [, , v]) => a + v, 0);
   return {
     sum,
+    count: (name) => series.filter(([n]) => n === name).length,
     buckets(name) {
       const byLe = new Map<number, number>();
       for (const [n, l, v] of series) {

@@ -6,8 +6,8 @@ import { sampleTrades } from './records.js';
 
 export const validateBench: Bench = {
   name: 'storage-decode',
-  async run(smoke) {
-    const n = smoke ? 5_000 : 500_000;
+  async run(smoke, mode = 'full') {
+    const n = smoke ? 5_000 : mode === 'quick' ? 100_000 : 500_000;
     const lines = sampleTrades(n).map((r) => JSON.stringify(r));
     const t0 = process.hrtime.bigint();
     let bytes = 0;

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Benchmarks (see docs/benchmarks.md). --smoke: tiny sizes, as CI runs them.
+# Benchmarks (see docs/benchmarks.md). --smoke: tiny sizes, as CI runs them; --quick: shorter windows
+# (a few minutes); neither: full sizes (memory-soak, 1 hour, only by name).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/.tools/bin:$PATH"

@@ -6,8 +6,11 @@ import type { RestReply } from './types.js';
 export type Injection =
   /** The next `count` (1) book diffs, of `topic` if given, are not sent: a sequence gap. */
   | { kind: 'drop-diff'; topic?: string; count?: number }
-  /** Close every open WebSocket: `terminate` (default) drops TCP, `close` sends a close frame. */
-  | { kind: 'close'; how?: 'terminate' | 'close'; code?: number }
+  /**
+   * Close open WebSockets: `terminate` (default) drops TCP, `close` sends a close frame;
+   * every one, or with `count` that many of the longest open.
+   */
+  | { kind: 'close'; how?: 'terminate' | 'close'; code?: number; count?: number }
   /** Every open WebSocket goes silent (no data, no pongs, no heartbeats) for `ms` (default: until it closes). */
   | { kind: 'stall'; ms?: number }
   /** The next `count` (1) REST requests, on `path` if given, get `status` (429, 418, ...) with Retry-After. */

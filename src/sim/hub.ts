@@ -84,9 +84,10 @@ export class Hub implements FramePublisher {
     return max;
   }
 
-  /** Closes every connection (`terminate` drops TCP without a close frame). */
-  closeAll(how: 'terminate' | 'close', code = 1001): void {
-    for (const c of this.conns) {
+  /** Closes every connection, or the `count` longest open (`terminate` drops TCP without a close frame). */
+  closeAll(how: 'terminate' | 'close', code = 1001, count = Infinity): void {
+    // A Set iterates in insertion order: the longest open first.
+    for (const c of [...this.conns].slice(0, count)) {
       if (how === 'terminate') c.terminate();
       else c.close(code, 'closed by simulator');
     }

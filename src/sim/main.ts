@@ -2,7 +2,8 @@
  * `marketprism-sim`: the exchange simulator for humans and quickstart.
  *
  *   marketprism-sim generate [--venue binance-spot,okx,...] [--seed 1] [--symbols BTC-USDT,ETH-USDT]
- *                            [--rate 10] [--periodic-ms 1000] [--okx-mode 2025|2026]
+ *                            [--rate 10] [--periodic-ms 1000] [--okx-mode 2025|2026] [--levels 100]
+ *                            [--diff-updates 1-3] [--rest-weight-per-min N]
  *   marketprism-sim replay [--venue V] [--speed 1|max] [--no-hold] FILE...   (or: --captures FILE...)
  *
  * Prints one JSON line mapping collector venue keys to the URLs to configure,
@@ -23,6 +24,7 @@ import { isSimVenue, SIM_VENUES, type SimVenue } from './types.js';
 const USAGE = `usage:
   marketprism-sim generate [--venue ${SIM_VENUES.join(',')}] [--seed N] [--symbols BTC-USDT,ETH-USDT]
                            [--rate PUSHES_PER_SEC] [--periodic-ms MS] [--okx-mode 2025|2026] [--levels N]
+                           [--diff-updates LOW-HIGH (book updates per push, default 1-3)] [--rest-weight-per-min N (Binance)]
   marketprism-sim replay [--venue V] [--speed FACTOR|max] [--no-hold] FILE...    (also: --captures FILE...)
 common: [--host 127.0.0.1] [--port 0] [--log-level warn]
 Prints {"<collector venue key>":{"venue","ws_url","rest_url"[,"symbols","data_types"]},...} on one line, serves until SIGINT/SIGTERM.
@@ -78,6 +80,8 @@ function parsePlan(argv: string[]): { options: ExchangeSimOptions[]; level: LogL
       'periodic-ms': { type: 'string' },
       'okx-mode': { type: 'string' },
       levels: { type: 'string' },
+      'diff-updates': { type: 'string' },
+      'rest-weight-per-min': { type: 'string' },
       speed: { type: 'string', default: '1' },
       'no-hold': { type: 'boolean', default: false },
       host: { type: 'string', default: '127.0.0.1' },
@@ -88,7 +92,9 @@ function parsePlan(argv: string[]): { options: ExchangeSimOptions[]; level: LogL
   const level = values['log-level'] as LogLevel;
   if (!LOG_LEVELS.includes(level)) throw new Error(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
   const port = int(values.port, '--port');
-  const common = (i: number) => ({ host: values.host, port: port === 0 ? 0 : port + i });
+  const weight = values['rest-weight-per-min'];
+  const limits = weight === undefined ? {} : { limits: { restWeightPerMin: int(weight, '--rest-weight-per-min') } };
+  const common = (i: number) => ({ host: values.host, port: port === 0 ? 0 : port + i, ...limits });
   if (command === 'generate') {
     const venues = venueList(values.venue ?? SIM_VENUES.join(','));
     const okxMode = values['okx-mode'];
@@ -100,6 +106,7 @@ function parsePlan(argv: string[]): { options: ExchangeSimOptions[]; level: LogL
       ...(values['periodic-ms'] ? { periodicMs: num(values['periodic-ms'], '--periodic-ms') } : {}),
       ...(okxMode ? { okxMode } : {}),
       ...(values.levels ? { bookLevels: int(values.levels, '--levels') } : {}),
+      ...(values['diff-updates'] ? { diffUpdates: range(values['diff-updates'], '--diff-updates') } : {}),
     };
     return { level, options: venues.map((venue, i) => ({ venue, source: { generate }, ...common(i) })) };
   }
@@ -136,6 +143,16 @@ function num(text: string, name: string): number {
   const n = Number(text);
   if (text.trim() === '' || !Number.isFinite(n) || n < 0) throw new Error(`${name} must be a non-negative number, got ${JSON.stringify(text)}`);
   return n;
+}
+
+/** `LOW-HIGH` or `N` (= N-N), integers. */
+function range(text: string, name: string): [number, number] {
+  const m = /^(\d+)(?:-(\d+))?$/.exec(text.trim());
+  if (!m) throw new Error(`${name} must be LOW-HIGH or N (integers), got ${JSON.stringify(text)}`);
+  const lo = Number(m[1]);
+  const hi = m[2] === undefined ? lo : Number(m[2]);
+  if (lo < 1 || hi < lo) throw new Error(`${name} must have 1 <= LOW <= HIGH, got ${JSON.stringify(text)}`);
+  return [lo, hi];
 }
 
 function int(text: string, name: string): number {

@@ -11,6 +11,7 @@
 import type { Logger } from '../core/logger.js';
 import { FaultPlan, type Injection } from './faults.js';
 import type { GenerateOptions } from './generate/feed.js';
+import { withUpdatesPerStep } from './generate/market.js';
 import { Hub } from './hub.js';
 import type { ProtocolContext, SimLimits } from './protocol.js';
 import { ReplayFeed, type ReplayOptions } from './replay/feed.js';
@@ -61,7 +62,8 @@ export async function startExchangeSim(options: ExchangeSimOptions): Promise<Exc
     replay = await ReplayFeed.open(options.source.capture, options.source, venue.protocol, hub, stats, options.logger);
     feed = replay;
   } else {
-    const generated = venue.generate(options.source.generate, hub, limits);
+    const generate = options.source.generate;
+    const generated = withUpdatesPerStep(generate.diffUpdates, () => venue.generate(generate, hub, limits));
     generated.start();
     feed = generated;
   }
@@ -82,7 +84,9 @@ export async function startExchangeSim(options: ExchangeSimOptions): Promise<Exc
     options.logger?.info({ injection }, 'simulator fault injected');
     switch (injection.kind) {
       case 'close':
-        hub.closeAll(injection.how ?? 'terminate', injection.code);
+        if (injection.count !== undefined && !(Number.isInteger(injection.count) && injection.count > 0))
+          throw new RangeError(`close count must be a positive integer, got ${injection.count}`);
+        hub.closeAll(injection.how ?? 'terminate', injection.code, injection.count);
         return;
       case 'stall':
         for (const conn of hub.connections()) {

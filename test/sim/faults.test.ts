@@ -112,4 +112,21 @@ describe('WebSocket faults', () => {
     expect(s.stats.connectionsTotal).toBe(3);
     await c.until('server bookkeeping', () => s.stats.connectionsOpen === 0 && s.stats.subscriptions === 0);
   });
+
+  it('close with count: only that many of the longest open sockets; a bad count is refused', async () => {
+    const s = await spot();
+    const a = await client(`${s.wsUrl}/stream?streams=btcusdt@trade`);
+    const b = await client(`${s.wsUrl}/stream?streams=btcusdt@trade`);
+    const c = await client(`${s.wsUrl}/stream?streams=btcusdt@trade`);
+    s.inject({ kind: 'close', count: 2 });
+    expect((await a.closed).code).toBe(1006);
+    expect((await b.closed).code).toBe(1006);
+    const seen = c.messages.length;
+    await c.until('frames on the socket left open', (m) => m.length > seen + 2);
+    expect(s.stats.connectionsOpen).toBe(1);
+    expect(() => s.inject({ kind: 'close', count: 0 })).toThrow(/count/);
+    const res = await fetch(`${s.restUrl}/__sim/inject`, { method: 'POST', body: JSON.stringify({ kind: 'close', count: 1.5 }) });
+    expect(res.status).toBe(400);
+    expect(s.stats.connectionsOpen).toBe(1);
+  });
 });

@@ -42,6 +42,9 @@ export class SimBook {
   private readonly asks = new Map<number, number>();
   private readonly pending = new Map<string, LevelChange>();
   private pendingFirst: number | undefined;
+  /** Best and farthest price of each side, cached (undefined: scan again); the books hold hundreds of levels. */
+  private best: Record<BookSide, number | undefined> = { bid: undefined, ask: undefined };
+  private worst: Record<BookSide, number | undefined> = { bid: undefined, ask: undefined };
   /** Id of the last update applied. */
   lastId: number;
   /** Last id of the last push. */
@@ -54,17 +57,23 @@ export class SimBook {
     this.lastId = this.pushedId = opts.firstId;
     const half = Math.max(2, Math.floor(opts.maxLevels / 2));
     for (let i = 0; i < half; i++) {
-      this.bids.set(opts.midTicks - 1 - i * rng.int(1, 3), rng.int(1, 5000));
+      // A cheap instrument's deep book would reach zero: its bid side stops at one tick.
+      const bid = opts.midTicks - 1 - i * rng.int(1, 3);
+      if (bid > 0) this.bids.set(bid, rng.int(1, 5000));
       this.asks.set(opts.midTicks + 1 + i * rng.int(1, 3), rng.int(1, 5000));
     }
   }
 
   bestBid(): number {
-    return extreme(this.bids, Math.max);
+    return (this.best.bid ??= extreme(this.bids, Math.max));
   }
 
   bestAsk(): number {
-    return extreme(this.asks, Math.min);
+    return (this.best.ask ??= extreme(this.asks, Math.min));
+  }
+
+  private worstOf(side: BookSide): number {
+    return (this.worst[side] ??= side === 'bid' ? extreme(this.bids, Math.min) : extreme(this.asks, Math.max));
   }
 
   /** One random update near the top of the book; never crosses the book. */
@@ -76,7 +85,7 @@ export class SimBook {
     if (price <= 0) price = this.bestBid();
     const remove = levels.has(price) && levels.size > 1 && this.rng.chance(0.25);
     this.set(side, price, remove ? 0 : this.rng.int(1, 5000));
-    if (levels.size > this.opts.maxLevels) this.set(side, side === 'bid' ? extreme(levels, Math.min) : extreme(levels, Math.max), 0);
+    if (levels.size > this.opts.maxLevels) this.set(side, this.worstOf(side), 0);
   }
 
   /** A taker trade against the best level of the other side; returns its price and size. */
@@ -137,12 +146,27 @@ export class SimBook {
     const levels = side === 'bid' ? this.bids : this.asks;
     const key = `${side}:${price}`;
     const before = this.pending.get(key)?.before ?? levels.get(price) ?? 0;
-    if (qty === 0) levels.delete(price);
-    else levels.set(price, qty);
+    if (qty === 0) {
+      levels.delete(price);
+      if (price === this.best[side]) this.best[side] = undefined;
+      if (price === this.worst[side]) this.worst[side] = undefined;
+    } else {
+      if (!levels.has(price)) this.track(side, price);
+      levels.set(price, qty);
+    }
     const [lo, hi] = this.opts.idStep;
     this.lastId += this.rng.int(lo, hi);
     this.pendingFirst ??= this.lastId;
     this.pending.set(key, { side, price, qty, before });
+  }
+
+  /** A new level may become the best or the farthest of its side. */
+  private track(side: BookSide, price: number): void {
+    const better = side === 'bid' ? (a: number, b: number) => a > b : (a: number, b: number) => a < b;
+    const best = this.best[side];
+    const worst = this.worst[side];
+    if (best !== undefined && better(price, best)) this.best[side] = price;
+    if (worst !== undefined && better(worst, price)) this.worst[side] = price;
   }
 }
 

@@ -21,6 +21,12 @@ export interface GenerateOptions {
   okxMode?: '2025' | '2026';
   /** Levels kept per side of every book. Default 100. */
   bookLevels?: number;
+  /**
+   * Book updates per push, a random integer in [low, high] each push (each update sets
+   * or removes one level near the top; a few land on the same level). Default [1, 3]:
+   * 2-3 levels a diff. Real venues' 100 ms diffs carry tens of levels: [20, 40].
+   */
+  diffUpdates?: readonly [number, number];
 }
 
 export const DEFAULT_SYMBOLS = ['BTC-USDT', 'ETH-USDT'];

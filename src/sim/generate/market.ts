@@ -39,8 +39,34 @@ export function instrumentSpec(base: string, priceDecimals: number, qtyDecimals:
   return { priceDecimals, qtyDecimals, midTicks: price * 10 ** priceDecimals };
 }
 
+/** Book updates per step (one push) by default: 1-3, as small as Binance spot's quietest diffs. */
+export const DEFAULT_UPDATES_PER_STEP: readonly [number, number] = [1, 3];
+let updatesDefault: readonly [number, number] = DEFAULT_UPDATES_PER_STEP;
+
+/**
+ * Runs `make` (which builds a generated feed and its markets, synchronously) with
+ * `updates` as the book updates per step of every SymbolMarket it creates without its
+ * own `updatesPerStep`: how `GenerateOptions.diffUpdates` reaches the venue feeds'
+ * markets. Validated here: a range of integers 1..1000, low <= high.
+ */
+export function withUpdatesPerStep<T>(updates: readonly [number, number] | undefined, make: () => T): T {
+  if (updates === undefined) return make();
+  const [lo, hi] = updates;
+  if (!Number.isInteger(lo) || !Number.isInteger(hi) || lo < 1 || hi < lo || hi > 1000)
+    throw new RangeError(`generate.diffUpdates must be integers 1 <= low <= high <= 1000, got ${JSON.stringify(updates)}`);
+  const was = updatesDefault;
+  updatesDefault = [lo, hi];
+  try {
+    return make();
+  } finally {
+    updatesDefault = was;
+  }
+}
+
 export class SymbolMarket {
   readonly book: SimBook;
+  /** Book updates per step, each touching one level (several may touch the same one). */
+  readonly updatesPerStep: readonly [number, number];
   private tradeId: number;
   /** Funding rate in units of 1e-8. */
   fundingRate: number;
@@ -50,9 +76,10 @@ export class SymbolMarket {
   constructor(
     private readonly rng: Rng,
     readonly spec: InstrumentSpec,
-    book: { firstId: number; idStep: readonly [number, number]; maxLevels: number },
+    book: { firstId: number; idStep: readonly [number, number]; maxLevels: number; updatesPerStep?: readonly [number, number] },
   ) {
-    this.book = new SimBook(rng, { midTicks: spec.midTicks, ...book });
+    this.updatesPerStep = book.updatesPerStep ?? updatesDefault;
+    this.book = new SimBook(rng, { midTicks: spec.midTicks, firstId: book.firstId, idStep: book.idStep, maxLevels: book.maxLevels });
     this.tradeId = rng.int(1_000_000, 9_000_000);
     this.fundingRate = rng.int(-2000, 8000);
     this.openInterest = rng.int(1_000_000, 9_000_000) * 10 ** Math.max(0, spec.qtyDecimals - 3);
@@ -64,7 +91,7 @@ export class SymbolMarket {
    */
   step(now: number, quietChance = 0): SimTrade[] {
     if (quietChance > 0 && this.rng.chance(quietChance)) return [];
-    const updates = this.rng.int(1, 3);
+    const updates = this.rng.int(this.updatesPerStep[0], this.updatesPerStep[1]);
     for (let i = 0; i < updates; i++) this.book.mutate();
     const trades: SimTrade[] = [];
     const count = this.rng.chance(0.6) ? this.rng.int(1, 2) : 0;
