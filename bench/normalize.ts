@@ -30,6 +30,7 @@ import { VenueSession } from '../src/collector/session.js';
 import { protocolOf, type VenueKind } from '../src/collector/venues/registry.js';
 import { capturesDir } from './captures.js';
 import { fmt, load1, Stopwatch } from './measure.js';
+import { byMode } from './mode.js';
 import type { Bench, BenchResult } from './registry.js';
 
 /** One message of a pass: a received frame or a snapshot body, at capture time (ms). */
@@ -214,15 +215,15 @@ type Side = 'ours' | 'tardis' | 'json_parse';
 
 export const normalizeBench: Bench = {
   name: 'normalize',
-  async run(smoke) {
+  async run(_smoke, mode) {
     const { dir, tried } = capturesDir();
     if (!dir) {
       const note = `skipped: the cryptofeed captures are not on this machine (looked in ${tried.join(', ')}; set MARKETPRISM_CAPTURES)`;
       process.stderr.write(`normalize ${note}\n`);
       return { summary: note, skipped: 1 };
     }
-    const rounds = smoke ? 3 : 15;
-    const passes = smoke ? 2 : 60;
+    const rounds = byMode(mode, { smoke: 3, quick: 9, full: 15 });
+    const passes = byMode(mode, { smoke: 2, quick: 30, full: 60 });
     const out: BenchResult = { summary: '', captures: dir, rounds, passes_per_round: passes, load1_start: load1() };
     const parts: string[] = [];
     for (const [name, venue, names] of SESSIONS) {
