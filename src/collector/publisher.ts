@@ -17,6 +17,7 @@ import type { Logger } from '../core/logger.js';
 import type { DataType, MarketRecord } from '../core/model.js';
 import { BATCH_COUNT_HEADER, BATCH_FORMAT, BATCH_FORMAT_HEADER, encodeBatch } from '../core/batch.js';
 import { batchMsgId, msgIdOf, subjectOf } from '../core/subjects.js';
+import { Backoff } from '../core/retry.js';
 
 export interface BatchOptions {
   /** Records in one message at most (1: one record per message). */
@@ -96,7 +97,8 @@ export class JetStreamPublisher {
   private inflightMsgs = 0;
   private inflightRecords = 0;
   private n = 0;
-  private retryDelay = 0;
+  /** Waits between retries of failed publishes (core/retry: doubling, jittered, reset by an ack). */
+  private readonly retryBackoff = new Backoff({ initialMs: 100, maxMs: 5000 });
   private retryTimer: NodeJS.Timeout | undefined;
   private lingerTimer: NodeJS.Timeout | undefined;
   private idle: (() => void)[] = [];
@@ -288,7 +290,7 @@ export class JetStreamPublisher {
         this.published += m.recs.length;
         if (this.lastError) this.log.info({ after: this.lastError }, 'publishing again');
         this.lastError = undefined;
-        this.retryDelay = 0;
+        this.retryBackoff.reset();
         if (this.hooks.published) {
           const now = Date.now();
           for (const r of m.recs) this.hooks.published(r.record, now - r.at);
@@ -313,11 +315,10 @@ export class JetStreamPublisher {
 
   private scheduleRetry(): void {
     if (this.retryTimer) return;
-    this.retryDelay = Math.min(Math.max(this.retryDelay * 2, 100), 5000);
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
       this.pump();
-    }, this.retryDelay);
+    }, this.retryBackoff.next());
   }
 
   /** Sends what waits at once (no linger) and resolves once everything queued so far has been acked (or `timeoutMs` passed: false). */

@@ -33,6 +33,7 @@ import { MAX_PARTITIONS_PER_INSERT, classifyEngineError } from './engines/errors
 import type { StorageMetrics } from './metrics.js';
 import { keyOfRecord, storedKeysSql } from './natural-key.js';
 import { toRow } from './rows.js';
+import { Backoff } from '../core/retry.js';
 
 export interface ConsumerOptions {
   stream: string;
@@ -51,6 +52,11 @@ type Good = { m: JsMsg; index: number; record: MarketRecord; row: Record<string,
 type Rejected = { m: JsMsg; index?: number; text?: string; reason: string };
 
 const DAY_MS = 86_400_000;
+
+/** Retrying an insert ClickHouse refused for a transient reason (core/retry: doubling, jittered). */
+const INSERT_BACKOFF = { initialMs: 500, maxMs: 15_000 };
+/** Retrying NATS (attach, pull, dead-letter publish) while it is away. */
+const PEER_BACKOFF = { initialMs: 500, maxMs: 5000 };
 
 /**
  * The batch in consecutive groups of at most MAX_PARTITIONS_PER_INSERT distinct UTC
@@ -182,13 +188,14 @@ export class TypeConsumer {
   async run(signal: AbortSignal): Promise<void> {
     // NATS can go away between ensure() and here: retry (the loop turning is what the watchdog sees), never throw.
     let consumer: Awaited<ReturnType<JetStreamClient['consumers']['get']>> | undefined;
+    const attach = new Backoff(PEER_BACKOFF);
     while (!consumer && !signal.aborted) {
       this.batcherAt = this.fetcherAt = Date.now();
       try {
         consumer = await this.js.consumers.get(this.opts.stream, this.opts.durable);
       } catch (err) {
         this.setFailing(`attach: ${(err as Error).message}`);
-        await sleep(1000, signal);
+        await sleep(attach.next(), signal);
       }
     }
     if (this.failing?.startsWith('attach: ')) this.failing = undefined;
@@ -213,6 +220,7 @@ export class TypeConsumer {
   }
 
   private async fetchLoop(consumer: Awaited<ReturnType<JetStreamClient['consumers']['get']>>, signal: AbortSignal): Promise<void> {
+    const retry = new Backoff(PEER_BACKOFF);
     while (!signal.aborted) {
       this.fetcherAt = Date.now();
       if (this.bufferedRecords >= this.opts.maxRows * BUFFER_BATCHES || this.bufferedBytes >= BUFFER_MAX_BYTES) {
@@ -229,11 +237,12 @@ export class TypeConsumer {
           signal.removeEventListener('abort', stop);
         }
         if (this.failing?.startsWith('fetch: ')) this.failing = undefined;
+        retry.reset();
       } catch (err) {
         // A busy event loop can miss a pull's idle heartbeat: that is not an outage, just pull again.
         if (/heartbeats missed/i.test((err as Error).message)) continue;
         this.setFailing(`fetch: ${(err as Error).message}`);
-        await sleep(1000, signal);
+        await sleep(retry.next(), signal);
       }
     }
   }
@@ -382,7 +391,7 @@ export class TypeConsumer {
    * is split to find the rows at fault; those are returned for the dead-letter subject.
    */
   private async insertUntilDone(batch: Good[], signal: AbortSignal): Promise<Rejected[] | null> {
-    let delay = 500;
+    const backoff = new Backoff(INSERT_BACKOFF);
     for (;;) {
       try {
         await this.insert(batch);
@@ -412,8 +421,7 @@ export class TypeConsumer {
         this.metrics.insertErrors.inc({ data_type: this.opts.type });
         this.setFailing(`insert (${failure}): ${sanitizeReason((err as Error).message)}`);
         if (signal.aborted) return null;
-        await sleep(delay, signal);
-        delay = Math.min(delay * 2, 15_000);
+        await sleep(backoff.next(), signal);
         this.batcherAt = Date.now();
       }
     }
@@ -454,6 +462,7 @@ export class TypeConsumer {
 
   /** True once the dead letter is stored; false when stopping first. */
   private async deadLetter(b: Rejected, signal: AbortSignal): Promise<boolean> {
+    const retry = new Backoff(PEER_BACKOFF);
     while (!signal.aborted) {
       try {
         await this.dlq.send(this.opts.type, b.m, b.reason, b.index === undefined ? undefined : { index: b.index, body: b.text ?? '' });
@@ -461,7 +470,7 @@ export class TypeConsumer {
         return true;
       } catch (err) {
         this.setFailing(`dead letter: ${sanitizeReason((err as Error).message)}`);
-        await sleep(1000, signal);
+        await sleep(retry.next(), signal);
       }
     }
     return false;
