@@ -17,18 +17,22 @@ import { createEngine } from '../storage/engines/index.js';
 import { migrate } from '../storage/migrations.js';
 import { ENGINE_HEADER, QUERY_CONTENT_TYPE, assertReadOnly, engineIdentity, readOnlyQuery } from '../storage/query.js';
 import { formatRows, parseFormat, QUERY_FORMATS, splitFormat } from './query-format.js';
+import { MODULES, health, logs } from './ops.js';
 
 const USAGE = `usage:
   marketprism streams ensure [--config broker.yaml] [--server nats://host:4222]
   marketprism schema migrate [--config storage.yaml]
   marketprism query "SELECT ..." [--config storage.yaml] [--format ${QUERY_FORMATS.join('|')}]
   marketprism credentials ensure [--dir ${DEFAULT_CREDENTIALS_DIR}] [--group marketprism]
+  marketprism health [${MODULES.join('|')}] [--config FILE] [--json]   (exit 1 unless every one asked is healthy)
+  marketprism logs <${MODULES.join('|')}> [journalctl options, e.g. -f, --since "1 hour ago", -p warning]
+  marketprism version
   marketprism --version`;
 
 export async function main(argv: string[]): Promise<number> {
   const args = [...argv];
   try {
-    if (args[0] === '--version') {
+    if (args[0] === '--version' || args[0] === 'version') {
       console.log(`marketprism ${packageVersion()}`);
       return 0;
     }
@@ -37,6 +41,17 @@ export async function main(argv: string[]): Promise<number> {
     if (a === 'schema' && b === 'migrate') return await schemaMigrate(args.slice(2));
     if (a === 'query') return await query(args.slice(1));
     if (a === 'credentials' && b === 'ensure') return credentialsEnsure(args.slice(2));
+    if (a === 'health') {
+      const rest = args.slice(1);
+      const config = takeOption(rest, '--config');
+      const json = rest.includes('--json');
+      return await health(
+        rest.filter((x) => x !== '--json'),
+        config,
+        json,
+      );
+    }
+    if (a === 'logs') return await logs(args.slice(1));
     console.error(USAGE);
     return 2;
   } catch (err) {

@@ -82,6 +82,26 @@ describe('/query', () => {
     expect(bad.out).toMatch(/unknown format "Parquet"; choose one of table, JSONEachRow/);
   });
 
+  it('`marketprism health` asks the configured daemon; unreachable or unknown is an exit 1 that says so', async () => {
+    expect(await cli('health', 'storage', '--config', env.configFile)).toEqual({ code: 0, out: 'storage: healthy\n' });
+    const json = await cli('health', 'storage', '--config', env.configFile, '--json');
+    expect(json.code).toBe(0);
+    const [r] = JSON.parse(json.out) as { module: string; status: string; url: string; body: { status: string } }[];
+    expect(r).toMatchObject({ module: 'storage', status: 'healthy', url: `http://127.0.0.1:${env.healthPort}/health`, body: { status: 'healthy' } });
+    // A config whose health port nothing listens on.
+    const gone = join(env.dir, 'gone.yaml');
+    writeFileSync(gone, readFileSync(env.configFile, 'utf8').replace(/port: \d+\n(?=log_level)/, 'port: 1\n'));
+    const down = await cli('health', 'storage', '--config', gone);
+    expect(down.code).toBe(1);
+    expect(down.out).toMatch(/^storage: unreachable \(http:\/\/127\.0\.0\.1:1\/health: fetch failed\)/);
+    expect(await cli('health', 'nonsense')).toMatchObject({
+      code: 1,
+      out: expect.stringContaining('unknown module "nonsense"; one of broker, collector, storage, storage-cold'),
+    });
+    expect(await cli('logs', 'nonsense')).toMatchObject({ code: 1, out: expect.stringContaining('unknown module "nonsense"') });
+    expect((await cli('version')).out).toMatch(/^marketprism \d+\.\d+\.\d+/);
+  });
+
   it('a daemon of another engine on the configured port answers 409, never its rows', async () => {
     const res = await fetch(url(), {
       method: 'POST',
