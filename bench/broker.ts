@@ -10,6 +10,7 @@ import { createLogger, type Logger } from '../src/core/logger.js';
 import { connectNats, type NatsConnection } from '../src/core/nats.js';
 import { ensureStreams, loadStreamSpecs } from '../src/core/streams.js';
 import { loadStorageConfig } from '../src/storage/config.js';
+import { queryDaemon } from '../src/storage/query.js';
 import { startStorage } from '../src/storage/service.js';
 import { startChdbHttp } from '../src/testing/chdb-http.js';
 import { startNatsServer, type TestNatsServer } from '../src/testing/nats-server.js';
@@ -79,13 +80,7 @@ export async function startBenchStorage(b: Broker, engine: 'embedded' | 'clickho
   await waitFor('storage', async () => (await fetch(`http://127.0.0.1:${port}/health`)).ok, 30_000);
   const query = async <T>(sql: string): Promise<T[]> => {
     if (chdb) return chdb.query<T>(sql);
-    const res = await fetch(`http://127.0.0.1:${port}/query`, { method: 'POST', headers: { 'content-type': 'application/sql' }, body: sql });
-    const text = await res.text();
-    if (!res.ok) throw new Error(text);
-    return text
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => JSON.parse(l) as T);
+    return queryDaemon<T>(port, sql);
   };
   // /health answers before the schema is in place.
   await waitFor('storage schema', async () => (await query('SELECT count() FROM marketprism_hot.trades'), true), 30_000, 100);

@@ -15,7 +15,7 @@ import { DEFAULT_CREDENTIALS_DIR, ensureCredentials } from './credentials.js';
 import { databaseOf, loadStorageConfig } from '../storage/config.js';
 import { createEngine } from '../storage/engines/index.js';
 import { migrate } from '../storage/migrations.js';
-import { ENGINE_HEADER, QUERY_CONTENT_TYPE, assertReadOnly, engineIdentity, readOnlyQuery } from '../storage/query.js';
+import { QueryReplyError, assertReadOnly, engineIdentity, queryDaemon, readOnlyQuery } from '../storage/query.js';
 import { formatRows, parseFormat, QUERY_FORMATS, splitFormat } from './query-format.js';
 import { MODULES, health, logs } from './ops.js';
 
@@ -124,21 +124,14 @@ async function query(args: string[]): Promise<number> {
   if (config.clickhouse.engine === 'embedded') {
     // chDB allows one process per directory: ask the running daemon first, naming the
     // engine this config means (a daemon of another config answers 409, not its rows).
-    const identity = engineIdentity(config.clickhouse);
-    const viaDaemon = await fetch(`http://127.0.0.1:${config.health.port}/query`, {
-      method: 'POST',
-      headers: { 'content-type': QUERY_CONTENT_TYPE, [ENGINE_HEADER]: identity },
-      body: sql,
-    }).catch(() => undefined);
-    if (viaDaemon) {
-      const text = await viaDaemon.text();
-      if (viaDaemon.status === 409)
-        throw new Error(`127.0.0.1:${config.health.port} (health.port of ${file}): ${text.trim()}; is another storage daemon on this port?`);
-      if (!viaDaemon.ok) throw new Error(text.trim());
-      rows = text
-        .split('\n')
-        .filter((l) => l !== '')
-        .map((l) => JSON.parse(l) as Record<string, unknown>);
+    try {
+      rows = await queryDaemon(config.health.port, sql, engineIdentity(config.clickhouse));
+    } catch (err) {
+      if (err instanceof QueryReplyError && err.status === 409)
+        throw new Error(`127.0.0.1:${config.health.port} (health.port of ${file}): ${err.message}; is another storage daemon on this port?`);
+      if (err instanceof QueryReplyError) throw new Error(err.message);
+      // fetch's TypeError: no daemon listening, so the CLI opens the engine itself below.
+      if (!(err instanceof TypeError)) throw err;
     }
   }
   if (!rows) {

@@ -138,6 +138,34 @@ export async function readOnlyQuery<T = Record<string, unknown>>(engine: ClickHo
 
 const LOOPBACK_HOST_RE = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])(:\d+)?$/i;
 
+/** /query refused or failed the statement: its status and the daemon's reason. */
+export class QueryReplyError extends Error {
+  override name = 'QueryReplyError';
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The client side of /query: one statement to the storage daemon whose health port is
+ * `port`, its rows (JSON lines) parsed. `engine`: the engine meant (ENGINE_HEADER), so a
+ * daemon of another engine answers 409. A refusal throws QueryReplyError; a daemon not
+ * listening, fetch's own error.
+ */
+export async function queryDaemon<T = Record<string, unknown>>(port: number, sql: string, engine?: string): Promise<T[]> {
+  const headers: Record<string, string> = { 'content-type': QUERY_CONTENT_TYPE, ...(engine ? { [ENGINE_HEADER]: engine } : {}) };
+  const res = await fetch(`http://127.0.0.1:${port}/query`, { method: 'POST', headers, body: sql });
+  const text = await res.text();
+  if (!res.ok) throw new QueryReplyError(res.status, text.trim());
+  return text
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as T);
+}
+
 /** An engine as /query and `marketprism query` name it: the embedded engine's directory, or the server's URL. */
 export function engineIdentity(c: { engine: 'embedded' | 'clickhouse'; embedded_path: string; url: string }): string {
   return c.engine === 'embedded' ? `embedded:${resolve(c.embedded_path)}` : `clickhouse:${c.url}`;

@@ -16,6 +16,7 @@ import { startNatsServer, type TestNatsServer } from '../../src/testing/nats-ser
 import { loadStorageConfig } from '../../src/storage/config.js';
 import { startStorage } from '../../src/storage/service.js';
 import { freePort, waitFor } from '../../src/testing/ports.js';
+import { queryDaemon } from '../../src/storage/query.js';
 
 export const quietLog = (name = 'test'): Logger => createLogger({ name, level: (process.env.TEST_LOG_LEVEL as 'warn') ?? 'silent' });
 
@@ -80,14 +81,8 @@ export async function storageEnv(opts: { engine: 'clickhouse' | 'embedded'; batc
 }
 
 /** Read-only SQL through the storage daemon's /query endpoint (how `marketprism query` reaches an embedded engine). */
-export async function queryViaDaemon<T = Record<string, unknown>>(healthPort: number, sql: string): Promise<T[]> {
-  const res = await fetch(`http://127.0.0.1:${healthPort}/query`, { method: 'POST', headers: { 'content-type': 'application/sql' }, body: sql });
-  const text = await res.text();
-  if (!res.ok) throw new Error(text);
-  return text
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as T);
+export function queryViaDaemon<T = Record<string, unknown>>(healthPort: number, sql: string): Promise<T[]> {
+  return queryDaemon<T>(healthPort, sql);
 }
 
 /** The storage daemon in this process on `env`'s config, once its /health says healthy (200 also means degraded); returns its stop. */
