@@ -160,7 +160,9 @@ export async function replayCommand(argv: string[]): Promise<number> {
   }
   const out = new LineWriter(process.stdout); // e.g. `| head`: stops quietly
   try {
-    const summary = await replay({ venue, files: args, depth: depthN, publishIntervalMs: intervalN }, (r) => (out.broken ? undefined : out.write(recordJson(r))));
+    const summary = await replay({ venue, files: args, depth: depthN, publishIntervalMs: intervalN }, (r) =>
+      out.broken ? undefined : out.write(recordJson(r)),
+    );
     await out.end();
     console.error(JSON.stringify({ replay: venue, ...summary }));
     return 0;
