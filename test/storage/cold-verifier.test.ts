@@ -1,0 +1,170 @@
+/**
+ * The cold verifier on a real ClickHouse engine (chDB behind its HTTP interface, both tiers'
+ * databases on it, as with a ClickHouse server): rows cold lacks are copied from hot
+ * exactly once, a window verified again changes nothing, the watermark advances only over
+ * verified windows, and the config keys are checked.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError } from '../../src/core/config.js';
+import { createRegistry } from '../../src/core/metrics.js';
+import { ColdVerifier } from '../../src/storage/cold-verifier.js';
+import { loadStorageConfig } from '../../src/storage/config.js';
+import type { ClickHouseEngine } from '../../src/storage/engines/engine.js';
+import { createEngine } from '../../src/storage/engines/index.js';
+import { coldMetrics } from '../../src/storage/metrics.js';
+import { migrate } from '../../src/storage/migrations.js';
+import { toRow } from '../../src/storage/rows.js';
+import { trades } from '../helpers/records.js';
+import { quietLog, storageEnv, type StorageEnv } from '../helpers/storage-env.js';
+
+const HOUR = 3_600_000;
+const HOT = 'marketprism_hot.trades';
+const COLD = 'marketprism_cold.trades';
+
+describe('cold verifier', () => {
+  let env: StorageEnv;
+  let engine: ClickHouseEngine;
+  const verifier = (now?: () => number, maxWindows = 1000) =>
+    new ColdVerifier({
+      engine,
+      hotDb: 'marketprism_hot',
+      coldDb: 'marketprism_cold',
+      cold: { window_minutes: 60, settle_minutes: 30, max_windows_per_pass: maxWindows, max_lag_minutes: 180 },
+      metrics: coldMetrics(createRegistry('test')),
+      log: quietLog(),
+      ...(now ? { now } : {}),
+    });
+  const count = async (sql: string) => Number((await env.chdb!.query<{ n: string }>(sql))[0]!.n);
+
+  beforeAll(async () => {
+    env = await storageEnv({ engine: 'clickhouse' });
+    engine = createEngine(loadStorageConfig(env.configFile).clickhouse);
+    await migrate(engine, 'marketprism_hot', 3);
+    await migrate(engine, 'marketprism_cold', undefined);
+  });
+  afterAll(async () => {
+    await engine?.close();
+    await env?.close();
+  });
+
+  it('backfills exactly the rows cold lacks, once, and advances the watermark over verified windows only', async () => {
+    // Three windows some hours back: equal in both tiers; 40 of 300 missing in cold; all 200 missing in cold.
+    const equal = trades(300, { start: -5 * HOUR, idPrefix: 'eq-' });
+    const partial = trades(300, { start: -4 * HOUR, idPrefix: 'part-' });
+    const absent = trades(200, { start: -3 * HOUR, idPrefix: 'abs-' });
+    await engine.insert(HOT, [...equal, ...partial, ...absent].map(toRow));
+    await engine.insert(COLD, [...equal, ...partial.filter((_, i) => i % 15 !== 0)].map(toRow));
+    // A row stored twice in hot (a redelivery): FINAL counts it once, it is copied once.
+    await engine.insert(HOT, [toRow(absent[0]!)]);
+    // Too recent (inside the settle delay): not verified yet.
+    await engine.insert(HOT, trades(10, { start: 0, idPrefix: 'recent-' }).map(toRow));
+
+    const v = verifier();
+    const r = (await v.pass()).get('trade');
+    expect(r).not.toBeInstanceOf(Error);
+    expect(r).toMatchObject({ backfilledWindows: 2, backfilledRows: 20 + 200 });
+    // Raw rows, before any merge: each record exactly once.
+    expect(await count(`SELECT count() AS n FROM ${COLD}`)).toBe(800);
+    expect(await count(`SELECT count() AS n FROM (SELECT trade_id FROM ${COLD} GROUP BY trade_id HAVING count() > 1)`)).toBe(0);
+    // Exact values copied: decimals and times as hot has them.
+    const diff = await count(
+      `SELECT count() AS n FROM (SELECT * EXCEPT created_at FROM ${HOT} FINAL WHERE trade_id NOT LIKE 'recent-%' EXCEPT SELECT * EXCEPT created_at FROM ${COLD})`,
+    );
+    expect(diff).toBe(0);
+
+    const wm = (r as { watermarkMs: number }).watermarkMs;
+    const limit = Math.floor((Date.now() - 30 * 60_000) / HOUR) * HOUR;
+    expect(wm).toBe(limit);
+    expect(await count(`SELECT count() AS n FROM ${COLD} WHERE trade_id LIKE 'recent-%'`)).toBe(0);
+    const h = v.health();
+    expect(h.reasons).toEqual([]);
+    expect(h.report.tables).toMatchObject({ trades: { watermark: new Date(wm).toISOString(), rows_backfilled: 220, last_error: null } });
+    // Tables with no rows in hot have nothing to verify yet.
+    expect(h.report.tables).toMatchObject({ orderbooks: { watermark: null, lag_s: null } });
+
+    // A second pass: nothing new to verify, nothing copied.
+    expect((await v.pass()).get('trade')).toMatchObject({ windows: 0, backfilledRows: 0, watermarkMs: wm });
+  });
+
+  it('re-running verified windows (watermark lost) changes nothing', async () => {
+    const before = await env.chdb!.query(`SELECT * FROM ${COLD} ORDER BY trade_id`);
+    await engine.command('TRUNCATE TABLE marketprism_cold.cold_watermark');
+    const r = (await verifier().pass()).get('trade');
+    expect(r).toMatchObject({ backfilledRows: 0, backfilledWindows: 0 });
+    expect((r as { windows: number }).windows).toBeGreaterThan(3);
+    expect(await env.chdb!.query(`SELECT * FROM ${COLD} ORDER BY trade_id`)).toEqual(before);
+  });
+
+  it('a row hot gets late, in a window past the watermark, is backfilled at the next pass; /health says the lag', async () => {
+    // In the window of the 10 recent rows, still inside the settle delay.
+    const late = trades(5, { start: 20, idPrefix: 'late-' });
+    await engine.insert(HOT, late.map(toRow));
+    // An hour later, the window is settled: the recent and the late rows are copied.
+    const r = (await verifier(() => Date.now() + HOUR).pass()).get('trade');
+    expect(r).toMatchObject({ backfilledRows: 5 + 10, backfilledWindows: 1 });
+    expect(await count(`SELECT count() AS n FROM ${COLD} WHERE trade_id LIKE 'late-%' OR trade_id LIKE 'recent-%'`)).toBe(15);
+
+    // Ten hours later, one window a pass: the watermark is more than max_lag behind, degraded with the reason.
+    const v = verifier(() => Date.now() + 10 * HOUR, 1);
+    await v.pass();
+    expect(v.health().reasons).toEqual([expect.stringMatching(/^cold verifier: trades \d+ min behind \(max 180\)$/)]);
+    expect((v.health().report.tables as Record<string, { lag_s: number }>).trades.lag_s).toBeGreaterThan(180 * 60);
+  });
+
+  it('a failing table keeps its watermark and says why', async () => {
+    const v = new ColdVerifier({
+      engine,
+      hotDb: 'no_such_db',
+      coldDb: 'marketprism_cold',
+      cold: { window_minutes: 60, settle_minutes: 30, max_windows_per_pass: 10, max_lag_minutes: 180 },
+      metrics: coldMetrics(createRegistry('test')),
+      log: quietLog(),
+    });
+    const r = (await v.pass()).get('orderbook');
+    expect(r).toBeInstanceOf(Error);
+    expect(v.health().reasons.join('\n')).toMatch(/cold verifier: orderbooks: .*no_such_db/);
+  });
+});
+
+describe('cold.* config', () => {
+  const load = (dir: string, body: string) => {
+    const f = join(dir, 'storage.yaml');
+    writeFileSync(f, body);
+    return () => loadStorageConfig(f);
+  };
+  let dir: string;
+  beforeAll(async () => {
+    dir = (await import('node:fs')).mkdtempSync(join((await import('node:os')).tmpdir(), 'mp-cold-config-'));
+  });
+
+  it('defaults: off, hourly windows, 30 min settle', () => {
+    expect(load(dir, 'tier: cold\n')().cold).toEqual({
+      verify: false,
+      window_minutes: 60,
+      settle_minutes: 30,
+      interval_seconds: 60,
+      max_windows_per_pass: 48,
+      max_lag_minutes: 180,
+    });
+  });
+
+  it('names the file, key and value of a bad setting', () => {
+    const bad = (body: string, msg: RegExp) => {
+      const f = load(dir, body);
+      expect(f).toThrow(ConfigError);
+      expect(f).toThrow(msg);
+    };
+    bad('tier: cold\ncold: { verify: true }\n', /storage\.yaml.*cold\.verify: needs both databases on one ClickHouse server \(clickhouse\.engine: clickhouse\)/s);
+    bad('tier: cold\nclickhouse: { engine: clickhouse }\ncold: { window_minutes: 7 }\n', /cold\.window_minutes: must divide a day \(1440 minutes\).*got 7/s);
+    bad('tier: cold\nclickhouse: { engine: clickhouse }\ncold: { settle_minutes: 200 }\n', /cold\.max_lag_minutes: must exceed settle_minutes \+ window_minutes \(260\)/s);
+    bad('tier: cold\nclickhouse: { engine: clickhouse }\ncold: { verify: yes please }\n', /cold\.verify: expected true or false/s);
+    bad('tier: cold\nclickhouse: { engine: clickhouse }\ncold: { windows: 5 }\n', /cold\.windows/);
+    expect(load(dir, 'tier: cold\nclickhouse: { engine: clickhouse }\ncold: { verify: true, window_minutes: 15, settle_minutes: 0 }\n')().cold).toMatchObject({
+      verify: true,
+      window_minutes: 15,
+      settle_minutes: 0,
+    });
+  });
+});
