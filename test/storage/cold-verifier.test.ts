@@ -168,3 +168,38 @@ describe('cold.* config', () => {
     });
   });
 });
+
+describe('the hot TTL under the guard (migrate ttlGuard)', () => {
+  let env: StorageEnv;
+  let engine: ClickHouseEngine;
+  const ttlOf = async () =>
+    (
+      await env.chdb!.query<{ name: string; q: string }>(
+        "SELECT name, create_table_query AS q FROM system.tables WHERE database = 'guarded_hot' AND name IN ('trades', 'orderbooks') ORDER BY name",
+      )
+    ).map((r) => /\sTTL\s/.test(r.q));
+  beforeAll(async () => {
+    env = await storageEnv({ engine: 'clickhouse' });
+    engine = createEngine(loadStorageConfig(env.configFile).clickhouse);
+  });
+  afterAll(async () => {
+    await engine?.close();
+    await env?.close();
+  });
+
+  it('true removes the table TTL, undefined (schema migrate) leaves it removed, false puts it back', async () => {
+    await migrate(engine, 'guarded_hot', 3);
+    expect(await ttlOf()).toEqual([true, true]);
+    expect((await migrate(engine, 'guarded_hot', 3, undefined, true)).ttlUpdated).toHaveLength(8);
+    expect(await ttlOf()).toEqual([false, false]);
+    // `marketprism schema migrate` does not know the guard, with another TTL too: no TTL comes back.
+    expect((await migrate(engine, 'guarded_hot', 5)).ttlUpdated).toEqual([]);
+    expect(await ttlOf()).toEqual([false, false]);
+    expect((await migrate(engine, 'guarded_hot', 3, undefined, false)).ttlUpdated).toHaveLength(8);
+    expect(await ttlOf()).toEqual([true, true]);
+    // The cold database has the watermark table; the hot one does not.
+    await migrate(engine, 'guarded_cold', undefined);
+    const tables = await env.chdb!.query<{ database: string }>("SELECT database FROM system.tables WHERE name = 'cold_watermark' AND database LIKE 'guarded_%'");
+    expect(tables.map((t) => t.database)).toEqual(['guarded_cold']);
+  });
+});
