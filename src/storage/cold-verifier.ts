@@ -91,7 +91,8 @@ export class ColdVerifier {
         const e = err instanceof Error ? err : new Error(String(err));
         st.error = e.message.split('\n')[0]!.slice(0, 300);
         this.o.metrics.errors.inc({ data_type: type });
-        if (logsFailure(st.failures++)) this.o.log.warn({ data_type: type, err: st.error, attempt: st.failures }, 'cold verification failed; retrying next pass');
+        if (logsFailure(st.failures++))
+          this.o.log.warn({ data_type: type, err: st.error, attempt: st.failures }, 'cold verification failed; retrying next pass');
         out.set(type, e);
       }
     }
@@ -166,9 +167,7 @@ export class ColdVerifier {
 
   /** The window holding hot's oldest row: where a table never verified starts. */
   private async firstHotWindow(hot: string): Promise<number | null> {
-    const [r] = await this.o.engine.query<{ n: string; ms: string }>(
-      `SELECT count() AS n, toString(toUnixTimestamp64Milli(min(timestamp))) AS ms FROM ${hot}`,
-    );
+    const [r] = await this.o.engine.query<{ n: string; ms: string }>(`SELECT count() AS n, toString(toUnixTimestamp64Milli(min(timestamp))) AS ms FROM ${hot}`);
     if (!r || Number(r.n) === 0) return null;
     return Math.floor(Number(r.ms) / this.windowMs) * this.windowMs;
   }

@@ -108,8 +108,7 @@ export async function startStorage(config: StorageConfig, log: Logger): Promise<
   const consumers = new Map<DataType, TypeConsumer>();
   // With cold.verify: the cold tier verifies windows and backfills them; the hot tier drops only verified days.
   const side = { engine, hotDb: config.clickhouse.hot_database, coldDb: config.clickhouse.cold_database, log: log.child({ part: 'cold' }) };
-  const verifier =
-    config.cold.verify && config.tier === 'cold' ? new ColdVerifier({ ...side, cold: config.cold, metrics: coldMetrics(registry) }) : undefined;
+  const verifier = config.cold.verify && config.tier === 'cold' ? new ColdVerifier({ ...side, cold: config.cold, metrics: coldMetrics(registry) }) : undefined;
   const guard =
     config.cold.verify && config.tier === 'hot'
       ? new TtlGuard({ ...side, ttlDays: config.clickhouse.hot_ttl_days, maxLagMinutes: config.cold.max_lag_minutes, metrics: ttlGuardMetrics(registry) })

@@ -67,10 +67,7 @@ describe('cold daemon killed between a backfill and its watermark', () => {
     await migrate(engine, 'marketprism_cold', undefined);
     const rows = trades(300, { start: -3 * HOUR, idPrefix: 'crash-' });
     await engine.insert('marketprism_hot.trades', rows.map(toRow));
-    await engine.insert(
-      'marketprism_cold.trades',
-      rows.filter((_, i) => i % 3 !== 0).map(toRow),
-    );
+    await engine.insert('marketprism_cold.trades', rows.filter((_, i) => i % 3 !== 0).map(toRow));
 
     // Between the cold daemon and ClickHouse: once the backfill of trades has been stored, kill the daemon before it hears back.
     let killed = false;
@@ -148,7 +145,9 @@ describe('TTL guard: the hot TTL waits for the cold watermark', () => {
     const hotDaemon = await startStorage(loadStorageConfig(hot.file), quietLog('hot'));
     stops.push(() => hotDaemon.stop());
     await waitFor('hot migrated', async () => (await health(hot.port)).phase === 'running', 30_000);
-    const [t] = await env.chdb!.query<{ q: string }>("SELECT create_table_query AS q FROM system.tables WHERE database = 'marketprism_hot' AND name = 'trades'");
+    const [t] = await env.chdb!.query<{ q: string }>(
+      "SELECT create_table_query AS q FROM system.tables WHERE database = 'marketprism_hot' AND name = 'trades'",
+    );
     expect(t!.q).not.toMatch(/\sTTL\s/);
 
     // Three days old, past the 1-day TTL; and a day inside it.

@@ -156,9 +156,15 @@ describe('cold.* config', () => {
       expect(f).toThrow(ConfigError);
       expect(f).toThrow(msg);
     };
-    bad('tier: cold\ncold: { verify: true }\n', /storage\.yaml.*cold\.verify: needs both databases on one ClickHouse server \(clickhouse\.engine: clickhouse\)/s);
+    bad(
+      'tier: cold\ncold: { verify: true }\n',
+      /storage\.yaml.*cold\.verify: needs both databases on one ClickHouse server \(clickhouse\.engine: clickhouse\)/s,
+    );
     bad('tier: cold\nclickhouse: { engine: clickhouse }\ncold: { window_minutes: 7 }\n', /cold\.window_minutes: must divide a day \(1440 minutes\).*got 7/s);
-    bad('tier: cold\nclickhouse: { engine: clickhouse }\ncold: { settle_minutes: 200 }\n', /cold\.max_lag_minutes: must exceed settle_minutes \+ window_minutes \(260\)/s);
+    bad(
+      'tier: cold\nclickhouse: { engine: clickhouse }\ncold: { settle_minutes: 200 }\n',
+      /cold\.max_lag_minutes: must exceed settle_minutes \+ window_minutes \(260\)/s,
+    );
     bad('tier: cold\nclickhouse: { engine: clickhouse }\ncold: { verify: yes please }\n', /cold\.verify: expected true or false/s);
     bad('tier: cold\nclickhouse: { engine: clickhouse }\ncold: { windows: 5 }\n', /cold\.windows/);
     expect(load(dir, 'tier: cold\nclickhouse: { engine: clickhouse }\ncold: { verify: true, window_minutes: 15, settle_minutes: 0 }\n')().cold).toMatchObject({
@@ -199,7 +205,9 @@ describe('the hot TTL under the guard (migrate ttlGuard)', () => {
     expect(await ttlOf()).toEqual([true, true]);
     // The cold database has the watermark table; the hot one does not.
     await migrate(engine, 'guarded_cold', undefined);
-    const tables = await env.chdb!.query<{ database: string }>("SELECT database FROM system.tables WHERE name = 'cold_watermark' AND database LIKE 'guarded_%'");
+    const tables = await env.chdb!.query<{ database: string }>(
+      "SELECT database FROM system.tables WHERE name = 'cold_watermark' AND database LIKE 'guarded_%'",
+    );
     expect(tables.map((t) => t.database)).toEqual(['guarded_cold']);
   });
 });
