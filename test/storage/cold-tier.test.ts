@@ -109,7 +109,10 @@ describe('cold daemon killed between a backfill and its watermark', () => {
     cold = spawnDaemon('storage', ['--config', direct.file]);
     await waitFor(
       'trades verified after the restart',
-      async () => (await health(direct.port).catch(() => ({}) as Record<string, any>)).cold_verifier?.tables?.trades?.watermark != null,
+      async () => {
+        const h = await health(direct.port).catch(() => ({}) as Record<string, any>);
+        return h.cold_verifier?.tables?.trades?.watermark != null && h.status === 'healthy';
+      },
       30_000,
       250,
     );

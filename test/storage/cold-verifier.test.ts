@@ -22,11 +22,15 @@ import { quietLog, storageEnv, type StorageEnv } from '../helpers/storage-env.js
 const HOUR = 3_600_000;
 const HOT = 'marketprism_hot.trades';
 const COLD = 'marketprism_cold.trades';
+// A fixed clock: 10 minutes after the end of the window of the records' base time (trades() start 0),
+// so that window is inside the 30-minute settle delay whatever the wall clock's minute.
+const BASE = trades(1)[0]!.timestamp;
+const NOW = Math.floor(BASE / HOUR) * HOUR + HOUR + 10 * 60_000;
 
 describe('cold verifier', () => {
   let env: StorageEnv;
   let engine: ClickHouseEngine;
-  const verifier = (now?: () => number, maxWindows = 1000) =>
+  const verifier = (now: () => number = () => NOW, maxWindows = 1000) =>
     new ColdVerifier({
       engine,
       hotDb: 'marketprism_hot',
@@ -34,7 +38,7 @@ describe('cold verifier', () => {
       cold: { window_minutes: 60, settle_minutes: 30, max_windows_per_pass: maxWindows, max_lag_minutes: 180 },
       metrics: coldMetrics(createRegistry('test')),
       log: quietLog(),
-      ...(now ? { now } : {}),
+      now,
     });
   const count = async (sql: string) => Number((await env.chdb!.query<{ n: string }>(sql))[0]!.n);
 
@@ -75,8 +79,7 @@ describe('cold verifier', () => {
     expect(diff).toBe(0);
 
     const wm = (r as { watermarkMs: number }).watermarkMs;
-    const limit = Math.floor((Date.now() - 30 * 60_000) / HOUR) * HOUR;
-    expect(wm).toBe(limit);
+    expect(wm).toBe(Math.floor(BASE / HOUR) * HOUR);
     expect(await count(`SELECT count() AS n FROM ${COLD} WHERE trade_id LIKE 'recent-%'`)).toBe(0);
     const h = v.health();
     expect(h.reasons).toEqual([]);
@@ -102,12 +105,12 @@ describe('cold verifier', () => {
     const late = trades(5, { start: 20, idPrefix: 'late-' });
     await engine.insert(HOT, late.map(toRow));
     // An hour later, the window is settled: the recent and the late rows are copied.
-    const r = (await verifier(() => Date.now() + HOUR).pass()).get('trade');
+    const r = (await verifier(() => NOW + HOUR).pass()).get('trade');
     expect(r).toMatchObject({ backfilledRows: 5 + 10, backfilledWindows: 1 });
     expect(await count(`SELECT count() AS n FROM ${COLD} WHERE trade_id LIKE 'late-%' OR trade_id LIKE 'recent-%'`)).toBe(15);
 
     // Ten hours later, one window a pass: the watermark is more than max_lag behind, degraded with the reason.
-    const v = verifier(() => Date.now() + 10 * HOUR, 1);
+    const v = verifier(() => NOW + 10 * HOUR, 1);
     await v.pass();
     expect(v.health().reasons).toEqual([expect.stringMatching(/^cold verifier: trades \d+ min behind \(max 180\)$/)]);
     expect((v.health().report.tables as Record<string, { lag_s: number }>).trades.lag_s).toBeGreaterThan(180 * 60);
