@@ -9,12 +9,15 @@
  *   ttl_only_drop_parts did, whose parts went once all their rows had expired;
  * - the cold watermark of that table (cold_watermark in the cold database) has reached
  *   the day's end: every hot row of the day is in cold.
+ * Right before a drop, the day's hot keys are checked against cold once more, and any cold
+ * lacks (rows that reached hot after cold verified their window) are copied first.
  * `ALTER TABLE ... DROP PARTITION` removes whole parts at once, as the TTL did. While the
  * watermark cannot be read (cold never migrated, ClickHouse errors), nothing is dropped.
  */
 import type { Logger } from '../core/logger.js';
 import { DATA_TYPES, type DataType } from '../core/model.js';
 import { logsFailure } from '../core/retry.js';
+import { backfillSql, missingInCold } from './cold-verifier.js';
 import { readWatermarks } from './cold-watermark.js';
 import type { ClickHouseEngine } from './engines/engine.js';
 import type { TtlGuardMetrics } from './metrics.js';
@@ -90,6 +93,13 @@ export class TtlGuard {
         held.set(type, held.get(type)! + 1);
         continue;
       }
+      // Rows that reached hot after cold verified their window (the verifier does not look back): copied now, never dropped unseen.
+      const late = await this.copyLate(type, table, dayEnd);
+      if (late < 0) {
+        out.held.push({ table, partition, expiredAt });
+        held.set(type, held.get(type)! + 1);
+        continue;
+      }
       await this.o.engine.command(`ALTER TABLE ${this.o.hotDb}.${table} DROP PARTITION ID '${partition}'`);
       out.dropped.push({ table, partition });
       this.o.metrics.dropped.inc({ data_type: type });
@@ -97,6 +107,21 @@ export class TtlGuard {
     }
     for (const [t, n] of held) this.o.metrics.held.set({ data_type: t }, n);
     return out;
+  }
+
+  /** Hot rows of the day cold lacks, copied to cold first: their number, or -1 when some are still missing after the copy. */
+  private async copyLate(type: DataType, table: string, dayEnd: number): Promise<number> {
+    const [hot, cold, from] = [`${this.o.hotDb}.${table}`, `${this.o.coldDb}.${table}`, dayEnd - DAY_MS];
+    const missing = await missingInCold(this.o.engine, type, hot, cold, from, dayEnd);
+    if (missing === 0) return 0;
+    await this.o.engine.command(backfillSql(type, hot, cold, from, dayEnd));
+    const left = await missingInCold(this.o.engine, type, hot, cold, from, dayEnd);
+    this.o.log.warn(
+      { table, day: new Date(from).toISOString().slice(0, 10), rows: missing, still_missing: left },
+      'TTL guard: hot rows that arrived after cold verified their day copied to cold before the drop',
+    );
+    this.o.metrics.lateRows.inc({ data_type: type }, missing - left);
+    return left > 0 ? -1 : missing;
   }
 
   health(): { reasons: string[]; report: Record<string, unknown> } {

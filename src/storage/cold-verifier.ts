@@ -181,24 +181,12 @@ export class ColdVerifier {
     return new Map(rows.map((r) => [Number(r.w), { n: Number(r.n), h: String(r.h) }]));
   }
 
-  /** `hot FINAL` of window `w` whose natural key cold lacks, as a WHERE clause. */
-  private lacking(type: DataType, cold: string, w: number): string {
-    const keys = NATURAL_KEYS[type].join(', ');
-    const win = windowSql(w, w + this.windowMs);
-    return `${win} AND (${keys}) NOT IN (SELECT ${keys} FROM ${cold} WHERE ${win})`;
-  }
-
-  private async missing(type: DataType, hot: string, cold: string, w: number): Promise<number> {
-    const [r] = await this.o.engine.query<{ n: string }>(`SELECT count() AS n FROM ${hot} FINAL WHERE ${this.lacking(type, cold, w)}`);
-    return Number(r?.n ?? 0);
+  private missing(type: DataType, hot: string, cold: string, w: number): Promise<number> {
+    return missingInCold(this.o.engine, type, hot, cold, w, w + this.windowMs);
   }
 
   private backfillSql(type: DataType, hot: string, cold: string, w: number): string {
-    // Every column, by name (schema.ts; both tiers run the same migrations, tested against it).
-    const cols = columnsOf(type)
-      .map(([c]) => c)
-      .join(', ');
-    return `INSERT INTO ${cold} (${cols}) SELECT ${cols} FROM ${hot} FINAL WHERE ${this.lacking(type, cold, w)}`;
+    return backfillSql(type, hot, cold, w, w + this.windowMs);
   }
 
   /** For /health: per table watermark and lag, the last verification and error. */
@@ -225,4 +213,26 @@ export class ColdVerifier {
     }
     return { reasons, report: { last_pass_at: iso(this.lastPassAt), window_minutes: this.o.cold.window_minutes, tables } };
   }
+}
+
+/** The rows of `hot FINAL` in [fromMs, toMs) whose natural key `cold` lacks, as a WHERE clause. */
+function lackingSql(type: DataType, cold: string, fromMs: number, toMs: number): string {
+  const keys = NATURAL_KEYS[type].join(', ');
+  const win = windowSql(fromMs, toMs);
+  return `${win} AND (${keys}) NOT IN (SELECT ${keys} FROM ${cold} WHERE ${win})`;
+}
+
+/** How many hot rows of [fromMs, toMs) cold lacks. */
+export async function missingInCold(engine: ClickHouseEngine, type: DataType, hot: string, cold: string, fromMs: number, toMs: number): Promise<number> {
+  const [r] = await engine.query<{ n: string }>(`SELECT count() AS n FROM ${hot} FINAL WHERE ${lackingSql(type, cold, fromMs, toMs)}`);
+  return Number(r?.n ?? 0);
+}
+
+/** Copies into cold exactly the hot rows of [fromMs, toMs) whose natural key it lacks. */
+export function backfillSql(type: DataType, hot: string, cold: string, fromMs: number, toMs: number): string {
+  // Every column, by name (schema.ts; both tiers run the same migrations, tested against it).
+  const cols = columnsOf(type)
+    .map(([c]) => c)
+    .join(', ');
+  return `INSERT INTO ${cold} (${cols}) SELECT ${cols} FROM ${hot} FINAL WHERE ${lackingSql(type, cold, fromMs, toMs)}`;
 }

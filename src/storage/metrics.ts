@@ -103,6 +103,7 @@ export function coldMetrics(registry: Registry): ColdMetrics {
 export interface TtlGuardMetrics {
   dropped: Counter<'data_type'>;
   held: Gauge<'data_type'>;
+  lateRows: Counter<'data_type'>;
 }
 
 export function ttlGuardMetrics(registry: Registry): TtlGuardMetrics {
@@ -118,6 +119,12 @@ export function ttlGuardMetrics(registry: Registry): TtlGuardMetrics {
     held: new Gauge({
       name: 'marketprism_storage_ttl_guard_held_partitions',
       help: 'Hot day partitions past the TTL kept because the cold tier has not verified them',
+      labelNames,
+      registers,
+    }),
+    lateRows: new Counter({
+      name: 'marketprism_storage_ttl_guard_late_rows_total',
+      help: 'Hot rows that arrived after cold verified their day, copied to cold right before the day was dropped',
       labelNames,
       registers,
     }),

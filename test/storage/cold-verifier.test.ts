@@ -9,17 +9,20 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/core/config.js';
 import { createRegistry } from '../../src/core/metrics.js';
+import { TtlGuard } from '../../src/storage/cold-ttl-guard.js';
 import { ColdVerifier } from '../../src/storage/cold-verifier.js';
+import { advanceWatermark } from '../../src/storage/cold-watermark.js';
 import { loadStorageConfig } from '../../src/storage/config.js';
 import type { ClickHouseEngine } from '../../src/storage/engines/engine.js';
 import { createEngine } from '../../src/storage/engines/index.js';
-import { coldMetrics } from '../../src/storage/metrics.js';
+import { coldMetrics, ttlGuardMetrics } from '../../src/storage/metrics.js';
 import { migrate } from '../../src/storage/migrations.js';
 import { toRow } from '../../src/storage/rows.js';
 import { trades } from '../helpers/records.js';
 import { quietLog, storageEnv, type StorageEnv } from '../helpers/storage-env.js';
 
 const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
 const HOT = 'marketprism_hot.trades';
 const COLD = 'marketprism_cold.trades';
 // A fixed clock: 10 minutes after the end of the window of the records' base time (trades() start 0),
@@ -181,6 +184,7 @@ describe('cold.* config', () => {
 describe('the hot TTL under the guard (migrate ttlGuard)', () => {
   let env: StorageEnv;
   let engine: ClickHouseEngine;
+  const count = async (sql: string) => Number((await env.chdb!.query<{ n: string }>(sql))[0]!.n);
   const ttlOf = async () =>
     (
       await env.chdb!.query<{ name: string; q: string }>(
@@ -212,5 +216,40 @@ describe('the hot TTL under the guard (migrate ttlGuard)', () => {
       "SELECT database FROM system.tables WHERE name = 'cold_watermark' AND database LIKE 'guarded_%'",
     );
     expect(tables.map((t) => t.database)).toEqual(['guarded_cold']);
+  });
+
+  it('the guard drops a day past the TTL only up to the watermark, copying rows hot got after cold verified them first', async () => {
+    await migrate(engine, 'guarded_hot', 1, undefined, true);
+    const verified = trades(100, { start: -4 * DAY, idPrefix: 'v-' });
+    const unverified = trades(30, { start: -3 * DAY, idPrefix: 'u-' });
+    await engine.insert('guarded_hot.trades', [...verified, ...unverified].map(toRow));
+    // Cold verified the first day before 40 of its rows reached hot (a consumer far behind).
+    await engine.insert('guarded_cold.trades', verified.slice(40).map(toRow));
+    const dayEnd = (ms: number) => Math.floor(ms / DAY) * DAY + DAY;
+    const wm = dayEnd(verified[0]!.timestamp);
+    await advanceWatermark(engine, 'guarded_cold', { table: 'trades', windowStartMs: wm - DAY, watermarkMs: wm, windows: 24, hotRows: 60, backfilledRows: 0 });
+
+    const registry = createRegistry('test');
+    const guard = new TtlGuard({
+      engine,
+      hotDb: 'guarded_hot',
+      coldDb: 'guarded_cold',
+      ttlDays: 1,
+      maxLagMinutes: 180,
+      metrics: ttlGuardMetrics(registry),
+      log: quietLog(),
+    });
+    const day = (ms: number) => new Date(ms).toISOString().slice(0, 10).replace(/-/g, '');
+    const r = await guard.pass();
+    expect(r.dropped).toEqual([{ table: 'trades', partition: day(verified[0]!.timestamp) }]);
+    // Past the 1-day TTL too, but beyond the watermark: kept.
+    expect(r.held.map((h) => `${h.table}/${h.partition}`)).toEqual([`trades/${day(unverified[0]!.timestamp)}`]);
+    expect(await count("SELECT count() AS n FROM guarded_hot.trades WHERE trade_id LIKE 'v-%'")).toBe(0);
+    expect(await count("SELECT count() AS n FROM guarded_hot.trades WHERE trade_id LIKE 'u-%'")).toBe(30);
+    expect(await count("SELECT count() AS n FROM guarded_cold.trades WHERE trade_id LIKE 'v-%'")).toBe(100);
+    expect(await registry.getSingleMetricAsString('marketprism_storage_ttl_guard_late_rows_total')).toMatch(/data_type="trade"[^}]*\} 40/);
+    expect(guard.health().report).toMatchObject({ held_partitions: [`trades/${day(unverified[0]!.timestamp)}`], last_error: null });
+    // Held for more than max_lag past its TTL: degraded.
+    expect(guard.health().reasons).toEqual([expect.stringMatching(/^TTL guard: 1 hot day partitions past the TTL kept/)]);
   });
 });
