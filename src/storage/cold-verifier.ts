@@ -112,14 +112,19 @@ export class ColdVerifier {
     const nothing: TablePass = { windows: 0, backfilledWindows: 0, backfilledRows: 0, watermarkMs };
     if (start === null) return nothing;
     const limit = Math.floor((this.now() - this.o.cold.settle_minutes * MINUTE_MS) / W) * W;
-    const end = Math.min(limit, start + this.o.cold.max_windows_per_pass * W);
-    if (end <= start) return nothing;
+    if (limit <= start) return nothing;
+    // Windows without a hot row have nothing to lose: skip to the first one with rows (a pause or a quiet table costs no passes).
+    const from = await this.nextHotWindow(hot, start, limit);
+    const end = Math.min(limit, from + this.o.cold.max_windows_per_pass * W);
 
-    const [hs, cs] = await Promise.all([this.summaries(type, hot, start, end), this.summaries(type, cold, start, end)]);
+    const [hs, cs] =
+      from < end
+        ? await Promise.all([this.summaries(type, hot, from, end), this.summaries(type, cold, from, end)])
+        : [new Map<number, Summary>(), new Map<number, Summary>()];
     const pass = { windows: 0, backfilledWindows: 0, backfilledRows: 0, hotRows: 0 };
-    let verifiedTo = start;
+    let verifiedTo = from;
     let failure: Error | undefined;
-    for (let w = start; w < end; w += W) {
+    for (let w = from; w < end; w += W) {
       const h = hs.get(w) ?? { n: 0, h: '0' };
       const c = cs.get(w) ?? { n: 0, h: '0' };
       // Equal, or nothing in hot to lose (cold may hold more: rows hot's TTL already dropped).
@@ -137,10 +142,10 @@ export class ColdVerifier {
           this.o.log.info({ data_type: type, window: new Date(w).toISOString(), rows: missing }, 'cold lacked hot rows; backfilled');
         }
       }
-      pass.windows++;
       pass.hotRows += h.n;
       verifiedTo = w + W;
     }
+    pass.windows = (verifiedTo - start) / W;
     if (verifiedTo > start) {
       await advanceWatermark(this.o.engine, this.o.coldDb, {
         table,
@@ -170,6 +175,15 @@ export class ColdVerifier {
     const [r] = await this.o.engine.query<{ n: string; ms: string }>(`SELECT count() AS n, toString(toUnixTimestamp64Milli(min(timestamp))) AS ms FROM ${hot}`);
     if (!r || Number(r.n) === 0) return null;
     return Math.floor(Number(r.ms) / this.windowMs) * this.windowMs;
+  }
+
+  /** The window of hot's first row in [fromMs, toMs); `toMs` when there is none. */
+  private async nextHotWindow(hot: string, fromMs: number, toMs: number): Promise<number> {
+    const [r] = await this.o.engine.query<{ n: string; ms: string }>(
+      `SELECT count() AS n, toString(toUnixTimestamp64Milli(min(timestamp))) AS ms FROM ${hot} WHERE ${windowSql(fromMs, toMs)}`,
+    );
+    if (!r || Number(r.n) === 0) return toMs;
+    return Math.max(fromMs, Math.floor(Number(r.ms) / this.windowMs) * this.windowMs);
   }
 
   /** Per window start (Unix ms): row count and sum of the natural keys' hashes, de-duplicated (FINAL). */
