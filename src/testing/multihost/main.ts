@@ -192,28 +192,49 @@ async function longestPause(at: number, until: number): Promise<{ gap: number; b
   return { gap: Math.round(gap), before: Math.round(before) };
 }
 
+/**
+ * The hardest node to lose: the one the collector is connected to, made the stream's leader
+ * first (a leader step-down naming it), so its death costs both the collector's connection
+ * (it must go to another seed) and the stream's leader (JetStream elects another).
+ */
 async function natsServerKilled(): Promise<string> {
+  let found: Broker | undefined;
+  for (const b of rig.brokers) if (await rig.collectorOn(b)) found = b;
+  must(found !== undefined, 'no broker shows the collector among its connections (/connz)');
+  const victim = found!;
+  const name = victim.host.name;
+  await waitFor(
+    `${name} leading ${STREAM}`,
+    async () => {
+      const p = await rig.placement(STREAM);
+      if (p?.leader === name) return true;
+      if (p?.peers.every((r) => r.current))
+        await rig.nc.request(`$JS.API.STREAM.LEADER.STEPDOWN.${STREAM}`, JSON.stringify({ placement: { preferred: name } }), { timeout: 5000 }).catch(() => undefined);
+      return false;
+    },
+    60_000,
+    2000,
+  );
   await sleep(15_000); // steady load first
-  const p = await rig.placement(STREAM);
-  must(p !== undefined, `${STREAM} has no leader`);
-  const victim = rig.brokers.find((b) => b.host.name === p!.leader)!;
-  const collectorThere = await rig.collectorOn(victim);
+  const leading = (await rig.placement(STREAM))?.leader === name;
+  const connected = await rig.collectorOn(victim);
   const pid = rig.natsPid(victim);
   must(pid !== undefined && pidAlive(pid), `no live nats-server pid in ${victim.proc.logFile}`);
   const seqAtKill = await lastSeq();
   const starts = natsStarts(victim);
-  say(`kill -9 nats-server on ${victim.host.name} (pid ${pid}; the ${STREAM} leader; the collector ${collectorThere ? 'is' : 'is not'} connected to it)`);
+  const role = `${leading ? 'the' : 'not the'} ${STREAM} leader, the collector ${connected ? '' : 'not '}connected to it`;
+  say(`kill -9 nats-server on ${name} (pid ${pid}; ${role})`);
   const killedAt = Date.now();
   process.kill(pid!, 'SIGKILL');
   const back = await flowsAgain(60_000);
-  await waitFor(`${victim.host.name}'s broker restarting nats-server`, () => natsStarts(victim) > starts && rig.natsPid(victim) !== pid, 60_000, 250);
-  await rig.replicasCurrent(STREAM, 120_000, victim.host.name);
-  await rig.replicasCurrent(DLQ, 60_000, victim.host.name);
+  await waitFor(`${name}'s broker restarting nats-server`, () => natsStarts(victim) > starts && rig.natsPid(victim) !== pid, 60_000, 250);
+  await rig.replicasCurrent(STREAM, 120_000, name);
+  await rig.replicasCurrent(DLQ, 60_000, name);
   const rejoined = Date.now();
   await sleep(5000);
   const until = await lastSeq();
   const own = await waitFor(
-    `${victim.host.name}'s own copy past seq ${until}`,
+    `${name}'s own copy past seq ${until}`,
     async () => {
       const s = await rig.jszStream(victim, STREAM);
       return s && s.last_seq >= until ? s : undefined;
@@ -222,13 +243,17 @@ async function natsServerKilled(): Promise<string> {
     500,
   ).catch(() => undefined);
   const { gap, before } = await longestPause(killedAt, until);
+  let now: string | undefined;
+  for (const b of rig.brokers) if (await rig.collectorOn(b)) now = b.host.name;
   const p2 = await rig.placement(STREAM);
-  must(own !== undefined, `${victim.host.name}'s /jsz never showed ${STREAM} past seq ${until}`);
+  must(leading && connected, `the victim was ${role}`);
+  must(own !== undefined, `${name}'s /jsz never showed ${STREAM} past seq ${until}`);
+  must(now !== undefined && now !== name, `the collector is connected to ${now ?? 'no broker'} after the kill`);
   must(gap < GAP_LIMIT_MS, `publishing paused ${gap} ms after the kill (limit ${GAP_LIMIT_MS} ms)`);
   return (
-    `stream leader ${victim.host.name} (the collector ${collectorThere ? 'was' : 'was not'} connected to it) killed at seq ${seqAtKill}: ` +
-    `publish gap ${gap} ms (longest pause between stored messages after the kill; ${before} ms in the 5 s before), records flowing ${(back / 1000).toFixed(1)} s after; ` +
-    `nats-server restarted by its broker, ${victim.host.name} current again ${((rejoined - killedAt) / 1000).toFixed(1)} s after the kill, its own copy at seq ${own!.last_seq}; leader now ${p2?.leader}`
+    `${name} (${role}) killed at seq ${seqAtKill}: publish gap ${gap} ms (the longest pause between stored messages after the kill; ${before} ms in the 5 s before), ` +
+    `records flowing ${(back / 1000).toFixed(1)} s after, the collector now on ${now}, leader now ${p2?.leader}; ` +
+    `nats-server restarted by its broker, ${name} current again ${((rejoined - killedAt) / 1000).toFixed(1)} s after the kill, its own copy at seq ${own!.last_seq}`
   );
 }
 
