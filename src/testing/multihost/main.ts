@@ -169,7 +169,7 @@ async function collectorCut(): Promise<string> {
 async function longestPause(at: number, until: number): Promise<{ gap: number; before: number }> {
   const c = await rig.js.consumers.get(STREAM, { deliver_policy: DeliverPolicy.StartTime, opt_start_time: new Date(at - 5000).toISOString() });
   const stamps: number[] = [];
-  for (let seq = 0; seq < until; ) {
+  for (let seq = 0; seq < until;) {
     const batch = await c.fetch({ max_messages: 1000, expires: 3000 });
     let got = 0;
     for await (const m of batch) {
@@ -209,7 +209,9 @@ async function natsServerKilled(): Promise<string> {
       const p = await rig.placement(STREAM);
       if (p?.leader === name) return true;
       if (p?.peers.every((r) => r.current))
-        await rig.nc.request(`$JS.API.STREAM.LEADER.STEPDOWN.${STREAM}`, JSON.stringify({ placement: { preferred: name } }), { timeout: 5000 }).catch(() => undefined);
+        await rig.nc
+          .request(`$JS.API.STREAM.LEADER.STEPDOWN.${STREAM}`, JSON.stringify({ placement: { preferred: name } }), { timeout: 5000 })
+          .catch(() => undefined);
       return false;
     },
     60_000,
@@ -291,7 +293,10 @@ async function storageDown(): Promise<string> {
   let backlog = 0;
   for (const type of DATA_TYPES) backlog += recordsBetween(floorsAtDown.get(type)?.ackFloor ?? 0, target, type);
   const waiting = [...pending.values()].reduce((a, c) => a + c.pending + c.ackPending, 0);
-  must(held.state.first_seq <= lowest + 1, `the stream dropped messages storage had not acknowledged (first_seq ${held.state.first_seq}, lowest ack floor ${lowest})`);
+  must(
+    held.state.first_seq <= lowest + 1,
+    `the stream dropped messages storage had not acknowledged (first_seq ${held.state.first_seq}, lowest ack floor ${lowest})`,
+  );
   must(waiting > 0, 'no backlog built up while storage was down');
   must(drainedAt !== undefined, `storage did not work through the backlog (to seq ${target}) within ${Math.max(300, STORAGE_DOWN_S)} s`);
   const s = (drainedAt! - startedAt) / 1000;
@@ -385,7 +390,10 @@ async function nothingLost(): Promise<string> {
   must(read, `the stream audit did not read up to seq ${end}`);
   must(deadLettered === 0, `${deadLettered} collector records were dead-lettered`);
   must(lost === 0, `${lost} acknowledged records not in the tables (${samples.join('; ')})`);
-  must(duplicated === 0, `${duplicated} rows stored twice from one message (${storedTwice} not yet merged, ${Math.max(0, finalRows - distinct)} read with FINAL)`);
+  must(
+    duplicated === 0,
+    `${duplicated} rows stored twice from one message (${storedTwice} not yet merged, ${Math.max(0, finalRows - distinct)} read with FINAL)`,
+  );
   return `every acknowledged record in ClickHouse once by natural key: ${acknowledged} acknowledged, ${stored.size} stored, lost 0, duplicated 0`;
 }
 

@@ -239,7 +239,12 @@ export class MultiHostRig {
 
   /** One read-only statement through `marketprism query` on the storage host (the daemon's /query). */
   async query<T = Record<string, unknown>>(sql: string): Promise<T[]> {
-    const out = await runOn(this.st, process.execPath, [join(ROOT, 'bin/marketprism.js'), 'query', '--config', this.storageConfig, '--format', 'JSONEachRow', sql], 60_000);
+    const out = await runOn(
+      this.st,
+      process.execPath,
+      [join(ROOT, 'bin/marketprism.js'), 'query', '--config', this.storageConfig, '--format', 'JSONEachRow', sql],
+      60_000,
+    );
     return out
       .split('\n')
       .filter((l) => l !== '')
@@ -356,7 +361,9 @@ export class MultiHostRig {
   /** Whether the collector holds a client connection to this broker (its /connz). */
   async collectorOn(b: Broker): Promise<boolean> {
     const text = await httpOn(b.host, PORT.monitor, '/connz');
-    return text !== undefined && (JSON.parse(text) as { connections?: { name?: string }[] }).connections?.some((c) => c.name === 'marketprism-collector') === true;
+    return (
+      text !== undefined && (JSON.parse(text) as { connections?: { name?: string }[] }).connections?.some((c) => c.name === 'marketprism-collector') === true
+    );
   }
 
   async close(): Promise<void> {
