@@ -4,6 +4,10 @@
  *   schema migrate   apply ClickHouse migrations (storage.yaml)
  *   query "SQL"      read-only SQL against the configured engine
  *   credentials ensure   create the NATS password files a single host needs (see docs/security.md)
+ *   health, logs, check-config, status, integrity, version: the operator's verbs (docs/operations.md)
+ *
+ * A module's config is loaded as its unit runs it: the file, then the overrides of the
+ * unit's EnvironmentFile (/etc/default/marketprism-<module>, or --env-file; ops.ts moduleEnv).
  */
 import { ConfigError, resolveConfigPath } from '../core/config.js';
 import { packageVersion, takeOption } from '../core/daemon.js';
@@ -17,7 +21,8 @@ import { createEngine } from '../storage/engines/index.js';
 import { migrate } from '../storage/migrations.js';
 import { QueryReplyError, assertReadOnly, engineIdentity, queryDaemon, readOnlyQuery } from '../storage/query.js';
 import { formatRows, parseFormat, QUERY_FORMATS, splitFormat } from './query-format.js';
-import { MODULES, health, logs } from './ops.js';
+import { MODULES, health, logs, moduleEnv } from './ops.js';
+import { checkConfig } from './check-config.js';
 
 const USAGE = `usage:
   marketprism streams ensure [--config broker.yaml] [--server nats://host:4222]
@@ -26,6 +31,7 @@ const USAGE = `usage:
   marketprism credentials ensure [--dir ${DEFAULT_CREDENTIALS_DIR}] [--group marketprism]
   marketprism health [${MODULES.join('|')}] [--config FILE] [--json]   (exit 1 unless every one asked is healthy)
   marketprism logs <${MODULES.join('|')}> [journalctl options, e.g. -f, --since "1 hour ago", -p warning]
+  marketprism check-config [${MODULES.join('|')}|FILE] [--module M] [--env-file FILE] [--json]   (effective values and their source)
   marketprism version
   marketprism --version`;
 
@@ -52,6 +58,19 @@ export async function main(argv: string[]): Promise<number> {
       );
     }
     if (a === 'logs') return await logs(args.slice(1));
+    if (a === 'check-config') {
+      const rest = args.slice(1);
+      const opts = {
+        config: takeOption(rest, '--config'),
+        envFile: takeOption(rest, '--env-file'),
+        module: takeOption(rest, '--module'),
+        json: rest.includes('--json'),
+      };
+      return checkConfig(
+        rest.filter((x) => x !== '--json'),
+        opts,
+      );
+    }
     console.error(USAGE);
     return 2;
   } catch (err) {
@@ -63,7 +82,7 @@ export async function main(argv: string[]): Promise<number> {
 const quietLog = () => createLogger({ name: 'marketprism', level: 'warn', destination: { write: (l: string) => process.stderr.write(l) } });
 
 async function streamsEnsure(args: string[]): Promise<number> {
-  const config = loadBrokerConfig(resolveConfigPath('broker', takeOption(args, '--config')));
+  const config = loadBrokerConfig(resolveConfigPath('broker', takeOption(args, '--config')), moduleEnv('broker', takeOption(args, '--env-file')).env);
   const port = config.nats_server.port;
   const server = takeOption(args, '--server') ?? `${config.nats_server.tls ? 'tls' : 'nats'}://127.0.0.1:${port}`;
   const auth = adminAuth(config.nats_server);
@@ -92,7 +111,7 @@ function credentialsEnsure(args: string[]): number {
 }
 
 async function schemaMigrate(args: string[]): Promise<number> {
-  const config = loadStorageConfig(resolveConfigPath('storage', takeOption(args, '--config')));
+  const config = loadStorageConfig(resolveConfigPath('storage', takeOption(args, '--config')), moduleEnv('storage', takeOption(args, '--env-file')).env);
   const engine = createEngine(config.clickhouse);
   try {
     const r = await migrate(
@@ -114,12 +133,13 @@ async function schemaMigrate(args: string[]): Promise<number> {
 async function query(args: string[]): Promise<number> {
   const file = resolveConfigPath('storage', takeOption(args, '--config'));
   const formatOption = takeOption(args, '--format');
+  const envFile = takeOption(args, '--env-file');
   const split = splitFormat(args.join(' '));
   const sql = split.sql;
   if (!sql) throw new Error('query needs SQL, e.g. marketprism query "SELECT count() FROM marketprism_hot.trades"');
   const format = formatOption !== undefined ? parseFormat(formatOption) : (split.format ?? (process.stdout.isTTY ? 'table' : 'JSONEachRow'));
   assertReadOnly(sql);
-  const config = loadStorageConfig(file);
+  const config = loadStorageConfig(file, moduleEnv('storage', envFile).env);
   let rows: Record<string, unknown>[] | undefined;
   if (config.clickhouse.engine === 'embedded') {
     // chDB allows one process per directory: ask the running daemon first, naming the
