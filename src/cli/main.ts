@@ -19,10 +19,12 @@ import { DEFAULT_CREDENTIALS_DIR, ensureCredentials } from './credentials.js';
 import { databaseOf, loadStorageConfig } from '../storage/config.js';
 import { createEngine } from '../storage/engines/index.js';
 import { migrate } from '../storage/migrations.js';
-import { QueryReplyError, assertReadOnly, engineIdentity, queryDaemon, readOnlyQuery } from '../storage/query.js';
+import { assertReadOnly } from '../storage/query.js';
 import { formatRows, parseFormat, QUERY_FORMATS, splitFormat } from './query-format.js';
+import { queryStorage } from './storage-rows.js';
 import { MODULES, health, logs, moduleEnv } from './ops.js';
 import { checkConfig } from './check-config.js';
+import { status } from './status.js';
 
 const USAGE = `usage:
   marketprism streams ensure [--config broker.yaml] [--server nats://host:4222]
@@ -32,6 +34,7 @@ const USAGE = `usage:
   marketprism health [${MODULES.join('|')}] [--config FILE] [--json]   (exit 1 unless every one asked is healthy)
   marketprism logs <${MODULES.join('|')}> [journalctl options, e.g. -f, --since "1 hour ago", -p warning]
   marketprism check-config [${MODULES.join('|')}|FILE] [--module M] [--env-file FILE] [--json]   (effective values and their source)
+  marketprism status [--config-dir /etc/marketprism] [--json]   (exit 1 when anything is red)
   marketprism version
   marketprism --version`;
 
@@ -58,6 +61,14 @@ export async function main(argv: string[]): Promise<number> {
       );
     }
     if (a === 'logs') return await logs(args.slice(1));
+    if (a === 'status') {
+      const rest = args.slice(1);
+      const configDir = takeOption(rest, '--config-dir');
+      return await status(
+        rest.filter((x) => x !== '--json'),
+        { configDir, json: rest.includes('--json') },
+      );
+    }
     if (a === 'check-config') {
       const rest = args.slice(1);
       const opts = {
@@ -139,29 +150,7 @@ async function query(args: string[]): Promise<number> {
   if (!sql) throw new Error('query needs SQL, e.g. marketprism query "SELECT count() FROM marketprism_hot.trades"');
   const format = formatOption !== undefined ? parseFormat(formatOption) : (split.format ?? (process.stdout.isTTY ? 'table' : 'JSONEachRow'));
   assertReadOnly(sql);
-  const config = loadStorageConfig(file, moduleEnv('storage', envFile).env);
-  let rows: Record<string, unknown>[] | undefined;
-  if (config.clickhouse.engine === 'embedded') {
-    // chDB allows one process per directory: ask the running daemon first, naming the
-    // engine this config means (a daemon of another config answers 409, not its rows).
-    try {
-      rows = await queryDaemon(config.health.port, sql, engineIdentity(config.clickhouse));
-    } catch (err) {
-      if (err instanceof QueryReplyError && err.status === 409)
-        throw new Error(`127.0.0.1:${config.health.port} (health.port of ${file}): ${err.message}; is another storage daemon on this port?`);
-      if (err instanceof QueryReplyError) throw new Error(err.message);
-      // fetch's TypeError: no daemon listening, so the CLI opens the engine itself below.
-      if (!(err instanceof TypeError)) throw err;
-    }
-  }
-  if (!rows) {
-    const engine = createEngine(config.clickhouse);
-    try {
-      rows = await readOnlyQuery(engine, sql);
-    } finally {
-      await engine.close();
-    }
-  }
+  const rows = await queryStorage(file, loadStorageConfig(file, moduleEnv('storage', envFile).env), sql);
   process.stdout.write(formatRows(rows, format));
   return 0;
 }

@@ -53,7 +53,7 @@ export interface CollectorConfig {
 }
 
 /** Liquidations are rare (minutes to hours apart): a long threshold, reported but not failing alone. */
-const FRESHNESS_DEFAULTS: Record<DataType, string> = {
+export const FRESHNESS_DEFAULTS: Record<DataType, string> = {
   orderbook: '30s',
   trade: '5m',
   funding_rate: '5m',

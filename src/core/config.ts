@@ -429,7 +429,7 @@ function isNatsUrl(s: string): boolean {
   }
 }
 
-function parseDurationMs(v: unknown): number | undefined {
+export function parseDurationMs(v: unknown): number | undefined {
   if (typeof v === 'number') return v >= 0 ? v : undefined;
   const m = typeof v === 'string' ? DURATION_RE.exec(v) : null;
   return m ? Number(m[1]) * DURATION_MS[m[2] as keyof typeof DURATION_MS] : undefined;
