@@ -25,6 +25,7 @@ import { queryStorage } from './storage-rows.js';
 import { MODULES, health, logs, moduleEnv } from './ops.js';
 import { checkConfig } from './check-config.js';
 import { status } from './status.js';
+import { integrity } from './integrity.js';
 
 const USAGE = `usage:
   marketprism streams ensure [--config broker.yaml] [--server nats://host:4222]
@@ -35,6 +36,7 @@ const USAGE = `usage:
   marketprism logs <${MODULES.join('|')}> [journalctl options, e.g. -f, --since "1 hour ago", -p warning]
   marketprism check-config [${MODULES.join('|')}|FILE] [--module M] [--env-file FILE] [--json]   (effective values and their source)
   marketprism status [--config-dir /etc/marketprism] [--json]   (exit 1 when anything is red)
+  marketprism integrity [--since 1h | --from TIME [--to TIME]] [--bucket 1m] [--config-dir /etc/marketprism] [--json]   (exit 1 on a problem)
   marketprism version
   marketprism --version`;
 
@@ -67,6 +69,21 @@ export async function main(argv: string[]): Promise<number> {
       return await status(
         rest.filter((x) => x !== '--json'),
         { configDir, json: rest.includes('--json') },
+      );
+    }
+    if (a === 'integrity') {
+      const rest = args.slice(1);
+      const opts = {
+        since: takeOption(rest, '--since'),
+        from: takeOption(rest, '--from'),
+        to: takeOption(rest, '--to'),
+        bucket: takeOption(rest, '--bucket'),
+        configDir: takeOption(rest, '--config-dir'),
+        json: rest.includes('--json'),
+      };
+      return await integrity(
+        rest.filter((x) => x !== '--json'),
+        opts,
       );
     }
     if (a === 'check-config') {

@@ -7,7 +7,7 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { loadBrokerConfig, type BrokerConfig } from '../broker/config.js';
 import { loadCollectorConfig, type CollectorConfig } from '../collector/config.js';
 import { ConfigError, resolveConfigPath, type Module as DaemonModule } from '../core/config.js';
@@ -72,6 +72,32 @@ export function configOf(module: Module, explicit: string | undefined): string {
 /** A listen address as a client on this host reaches it (a wildcard: loopback). */
 export function reachableHost(h: string): string {
   return h === '0.0.0.0' || h === '::' ? '127.0.0.1' : h.includes(':') ? `[${h}]` : h;
+}
+
+/**
+ * The modules configured on this host (their config file exists, in `configDir` when
+ * given) and their configs as the daemons load them; a config that does not load is an error
+ * naming the module, not an exception, so a report can show the rest.
+ */
+export function hostModules(configDir?: string): {
+  modules: Module[];
+  fileOf: (m: Module) => string;
+  loaded: Map<Module, ModuleConfig>;
+  errors: { module: Module; error: string }[];
+} {
+  const fileOf = (m: Module) => (configDir ? join(configDir, `${m}.yaml`) : configOf(m, undefined));
+  const modules = MODULES.filter((m) => existsSync(fileOf(m)));
+  if (modules.length === 0) throw new Error(`no module configured on this host (no ${configDir ?? '/etc/marketprism'}/<module>.yaml)`);
+  const errors: { module: Module; error: string }[] = [];
+  const loaded = new Map<Module, ModuleConfig>();
+  for (const m of modules) {
+    try {
+      loaded.set(m, loadModuleConfig(m, fileOf(m), moduleEnv(m).env));
+    } catch (err) {
+      errors.push({ module: m, error: `invalid config: ${(err as Error).message}` });
+    }
+  }
+  return { modules, fileOf, loaded, errors };
 }
 
 /** Where a module's health answers, from its config. */

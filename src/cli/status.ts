@@ -10,13 +10,13 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { FRESHNESS_DEFAULTS } from '../collector/config.js';
 import { parseDurationMs } from '../core/config.js';
 import { DATA_TYPES, type DataType } from '../core/model.js';
 import { databaseOf } from '../storage/config.js';
 import { TABLES } from '../storage/schema.js';
-import { MODULES, configOf, loadModuleConfig, moduleEnv, moduleHealth, reachableHost, type Module, type ModuleHealth } from './ops.js';
+import { hostModules, moduleHealth, reachableHost, type Module, type ModuleHealth } from './ops.js';
+import { fetchMetrics, samples } from './prom-text.js';
 import { queryStorage } from './storage-rows.js';
 
 export type State = 'green' | 'yellow' | 'red';
@@ -197,13 +197,9 @@ function freshness(source: string, type: DataType, venue: string, newestMs: numb
 
 /** The collector's last record per venue × type, from its /metrics. */
 export function parseLastRecordMetrics(text: string): { venue: string; data_type: DataType; ms: number }[] {
-  const out: { venue: string; data_type: DataType; ms: number }[] = [];
-  for (const m of text.matchAll(/^marketprism_collector_last_record_timestamp_seconds\{([^}]*)\}\s+(\S+)/gm)) {
-    const labels = Object.fromEntries([...m[1]!.matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1], l[2]]));
-    const type = labels.data_type as DataType;
-    if (labels.venue && DATA_TYPES.includes(type)) out.push({ venue: labels.venue, data_type: type, ms: Number(m[2]) * 1000 });
-  }
-  return out;
+  return samples(text, 'marketprism_collector_last_record_timestamp_seconds')
+    .filter((x) => x.labels.venue && DATA_TYPES.includes(x.labels.data_type as DataType))
+    .map((x) => ({ venue: x.labels.venue!, data_type: x.labels.data_type as DataType, ms: x.value * 1000 }));
 }
 
 export interface HostStatus {
@@ -228,18 +224,7 @@ function healthState(status: string): State {
 /** Everything `status` shows, for the modules configured in `configDir` (default: as the daemons find their files). */
 export async function hostStatus(configDir?: string): Promise<HostStatus> {
   const now = Date.now();
-  const fileOf = (m: Module) => (configDir ? join(configDir, `${m}.yaml`) : configOf(m, undefined));
-  const modules = MODULES.filter((m) => existsSync(fileOf(m)));
-  if (modules.length === 0) throw new Error(`no module configured on this host (no ${configDir ?? '/etc/marketprism'}/<module>.yaml)`);
-  const errors: HostStatus['errors'] = [];
-  const loaded = new Map<Module, ReturnType<typeof loadModuleConfig>>();
-  for (const m of modules) {
-    try {
-      loaded.set(m, loadModuleConfig(m, fileOf(m), moduleEnv(m).env));
-    } catch (err) {
-      errors.push({ module: m, error: `invalid config: ${(err as Error).message}` });
-    }
-  }
+  const { modules, fileOf, loaded, errors } = hostModules(configDir);
   const units = modules.map(unitStatus);
   const health = await Promise.all(
     [...loaded.keys()].map(async (m) => {
@@ -275,8 +260,8 @@ export async function hostStatus(configDir?: string): Promise<HostStatus> {
   if (collector?.module === 'collector') {
     const c = collector.config.metrics;
     try {
-      const res = await fetch(`http://${reachableHost(c.host)}:${c.port}/metrics`, { signal: AbortSignal.timeout(5000) });
-      for (const r of parseLastRecordMetrics(await res.text())) fresh.push(freshness('collector', r.data_type, r.venue, r.ms, now, thresholds));
+      const text = await fetchMetrics(`http://${reachableHost(c.host)}:${c.port}/metrics`);
+      for (const r of parseLastRecordMetrics(text)) fresh.push(freshness('collector', r.data_type, r.venue, r.ms, now, thresholds));
     } catch (err) {
       errors.push({ module: 'collector', error: `cannot read /metrics: ${(err as Error).message}` });
     }
