@@ -353,11 +353,11 @@ function mb(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
 
-/** `marketprism status [--config-dir DIR] [--json]`: exit 1 when anything is red. */
-export async function status(args: string[], opts: { configDir?: string; json: boolean }): Promise<number> {
+/** `marketprism status [--config-dir DIR] [--color] [--json]`: exit 1 when anything is red. */
+export async function status(args: string[], opts: { configDir?: string; json: boolean; colour?: boolean }): Promise<number> {
   if (args.length > 0) throw new Error(`status: unexpected ${args.join(' ')}`);
   const s = await hostStatus(opts.configDir);
-  const colour = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
+  const colour = opts.colour || (Boolean(process.stdout.isTTY) && !process.env.NO_COLOR);
   process.stdout.write(opts.json ? JSON.stringify(s, null, 2) + '\n' : formatStatus(s, colour));
   return s.state === 'red' ? 1 : 0;
 }
