@@ -13,7 +13,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { FRESHNESS_DEFAULTS } from '../collector/config.js';
 import { parseDurationMs } from '../core/config.js';
 import { DATA_TYPES, type DataType } from '../core/model.js';
-import { databaseOf } from '../storage/config.js';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { createLogger } from '../core/logger.js';
+import { connectNats, type NatsConnection } from '../core/nats.js';
+import { databaseOf, type StorageConfig } from '../storage/config.js';
 import { TABLES } from '../storage/schema.js';
 import { hostModules, moduleHealth, reachableHost, type Module, type ModuleHealth } from './ops.js';
 import { fetchMetrics, samples } from './prom-text.js';
@@ -148,6 +151,46 @@ export async function jetStreamStatus(monitorUrl: string): Promise<JetStreamStat
   }
 }
 
+/**
+ * The stream and this tier's consumers over NATS with storage's own credentials (its role
+ * may read the info of its stream and consumers, not list them): when no broker runs here.
+ */
+export async function jetStreamViaNats(config: StorageConfig): Promise<JetStreamStatus> {
+  const source = `${config.nats.servers.join(',')} (as ${config.nats.auth.user || 'anonymous'})`;
+  let nc: NatsConnection | undefined;
+  try {
+    nc = await connectNats({ servers: config.nats.servers, name: 'marketprism-status', auth: config.nats.auth, connectTimeoutMs: 5000 }, quietLog);
+    const jsm = await jetstreamManager(nc, { timeout: 5000 });
+    const info = await jsm.streams.info(config.nats.stream);
+    const consumers: ConsumerLag[] = [];
+    for (const type of DATA_TYPES) {
+      // The durable name storage/service.ts gives each type's consumer.
+      const name = `storage-${config.tier}-${type}`;
+      const c = await jsm.consumers.info(config.nats.stream, name).catch(() => undefined);
+      if (!c) continue;
+      const lag = c.num_pending + c.num_ack_pending;
+      consumers.push({
+        name,
+        pending: c.num_pending,
+        ack_pending: c.num_ack_pending,
+        redelivered: c.num_redelivered,
+        state: lag > LAG_YELLOW ? 'yellow' : 'green',
+      });
+    }
+    return {
+      source,
+      streams: [{ name: info.config.name, messages: info.state.messages, bytes: info.state.bytes, consumers }],
+      state: worst(consumers.map((c) => c.state)),
+    };
+  } catch (err) {
+    return { source, streams: [], error: (err as Error).message, state: 'red' };
+  } finally {
+    await nc?.close().catch(() => undefined);
+  }
+}
+
+const quietLog = createLogger({ name: 'marketprism', level: 'silent' });
+
 export interface Freshness {
   /** `storage` (the hot tier's newest row) or `collector` (its last record handed over). */
   source: string;
@@ -234,10 +277,13 @@ export async function hostStatus(configDir?: string): Promise<HostStatus> {
   );
 
   const broker = loaded.get('broker');
+  const hot = loaded.get('storage') ?? loaded.get('storage-cold');
   const jetstream =
     broker?.module === 'broker'
       ? await jetStreamStatus(`http://${reachableHost(broker.config.nats_server.monitor_host)}:${broker.config.nats_server.monitor_port}`)
-      : undefined;
+      : hot?.module === 'storage'
+        ? await jetStreamViaNats(hot.config)
+        : undefined;
 
   const collector = loaded.get('collector');
   const thresholds = collector?.module === 'collector' ? collector.config.freshness_ms : defaultFreshnessMs();

@@ -1,4 +1,7 @@
 /** `marketprism status` against a real nats-server and storage daemon (chDB embedded). */
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HostStatus } from '../../src/cli/status.js';
 import { cli } from '../helpers/cli.js';
@@ -62,6 +65,26 @@ describe('marketprism status', () => {
     expect(text.out).toMatch(/storage +trade +okx\/spot +2h0\dm +5m0?0?s/);
     expect(text.out).toContain('no systemd');
     expect(text.out).not.toContain('\x1b[');
+  });
+
+  it('without a broker on the host: the stream and consumers over NATS, with the credentials of storage', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mp-status-'));
+    try {
+      copyFileSync(host.env.configFile, join(dir, 'storage.yaml'));
+      const r = await cli('status', '--config-dir', dir, '--json');
+      const s = JSON.parse(r.out) as HostStatus;
+      expect(s.units.map((u) => u.module)).toEqual(['storage']);
+      expect(s.jetstream!.source).toBe(`${host.env.nats.url} (as anonymous)`);
+      const stream = s.jetstream!.streams[0]!;
+      // The same figure as nats-server's monitoring port gives.
+      const viaMonitor = (await status()).s.jetstream!.streams.find((x) => x.name === 'MARKET_DATA')!;
+      expect(viaMonitor.messages).toBeGreaterThan(0);
+      expect(stream).toMatchObject({ name: 'MARKET_DATA', messages: viaMonitor.messages, bytes: viaMonitor.bytes });
+      expect(stream.consumers.map((c) => c.name)).toContain('storage-hot-trade');
+      expect(stream.consumers.find((c) => c.name === 'storage-hot-trade')).toMatchObject({ pending: 0, ack_pending: 0 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('a module that does not answer is red', async () => {
