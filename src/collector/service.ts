@@ -15,7 +15,7 @@ import type { Running } from '../core/daemon.js';
 import { healthReply, startHttpServer, type HttpServer, type Route } from '../core/http.js';
 import { LogLimiter } from '../core/log-limit.js';
 import type { Logger } from '../core/logger.js';
-import { createRegistry, metricsRoute } from '../core/metrics.js';
+import { counterBy, createRegistry, metricsRoute } from '../core/metrics.js';
 import type { DataType, MarketRecord } from '../core/model.js';
 import { connectNats, onConnectionChange, type NatsConnection } from '../core/nats.js';
 import { logsFailure, retryUntil } from '../core/retry.js';
@@ -43,7 +43,7 @@ export async function startCollector(config: CollectorConfig, log: Logger): Prom
   const nats = { nc: undefined as NatsConnection | undefined, connected: false, since: startedAt };
   let stopping = false;
 
-  const handOver = (venue: string, r: MarketRecord) => {
+  const handOver = (venue: string, r: MarketRecord, recordOut: (dataType: string) => void) => {
     try {
       // The adapter checked every record against the data model before handing it over
       // (mappers/base.ts: valid, validBook); this second gate stays for the cheap types. A
@@ -62,7 +62,7 @@ export async function startCollector(config: CollectorConfig, log: Logger): Prom
       );
       return;
     }
-    metrics.recordsOut.inc({ venue, data_type: r.data_type });
+    recordOut(r.data_type);
     const seen = lastRecordAt.get(venue) ?? {};
     seen[r.data_type] = Date.now();
     lastRecordAt.set(venue, seen);
@@ -75,17 +75,17 @@ export async function startCollector(config: CollectorConfig, log: Logger): Prom
 
   const venues = config.venues
     .filter((v) => v.enabled)
-    .map(
-      (v) =>
-        new LiveVenue(v, { depth: config.orderbook.depth, publishIntervalMs: config.orderbook.publish_interval_ms }, log, {
-          record: (r) => handOver(v.name, r),
-          messageIn: (source) => metrics.messagesIn.inc({ venue: v.name, source }),
-          problem: (problem) => metrics.problems.inc({ venue: v.name, problem }),
-          resync: (reason) => metrics.resyncs.inc({ venue: v.name, reason }),
-          reconnect: (feed) => metrics.reconnects.inc({ venue: v.name, feed }),
-          throttled: (status) => metrics.throttled.inc({ venue: v.name, status: String(status) }),
-        }),
-    );
+    .map((v) => {
+      const recordOut = counterBy(metrics.recordsOut, { venue: v.name }, 'data_type');
+      return new LiveVenue(v, { depth: config.orderbook.depth, publishIntervalMs: config.orderbook.publish_interval_ms }, log, {
+        record: (r) => handOver(v.name, r, recordOut),
+        messageIn: counterBy(metrics.messagesIn, { venue: v.name }, 'source'),
+        problem: (problem) => metrics.problems.inc({ venue: v.name, problem }),
+        resync: (reason) => metrics.resyncs.inc({ venue: v.name, reason }),
+        reconnect: (feed) => metrics.reconnects.inc({ venue: v.name, feed }),
+        throttled: (status) => metrics.throttled.inc({ venue: v.name, status: String(status) }),
+      });
+    });
 
   const health = () =>
     collectorHealth({
