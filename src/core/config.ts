@@ -116,6 +116,8 @@ export function formatDuration(ms: number): string {
  * the map says which keys environment variables set (key path → variable).
  */
 const fileDocuments = new WeakMap<object, ReadonlyMap<string, string>>();
+/** The files read with a daemon's environment (its main config, not e.g. the broker's streams file). */
+const overriddenDocuments = new WeakSet<object>();
 
 /** Whose environment overrides a file: the daemon's module and the variables (env-overrides.ts). */
 export interface ModuleEnv {
@@ -133,21 +135,27 @@ export interface TracedKey {
 }
 
 let tracing: TracedKey[] | undefined;
+/** The top-level keys a traced load asked for (sections included): env-overrides' CONFIG_SECTIONS is checked against them. */
+let tracingTop: Set<string> | undefined;
 
 /**
  * Runs `load` (a daemon's config loader) noting every key it reads: for `check-config`.
  * The loaders are synchronous, so nothing else reads config meanwhile.
  */
-export function traceConfig<T>(load: () => T): { keys: TracedKey[]; config?: T; error?: ConfigError } {
+export function traceConfig<T>(load: () => T): { keys: TracedKey[]; topLevel: string[]; config?: T; error?: ConfigError } {
   const keys: TracedKey[] = [];
+  const top = new Set<string>();
   tracing = keys;
+  tracingTop = top;
   try {
-    return { keys, config: load() };
+    const config = load();
+    return { keys, topLevel: [...top], config };
   } catch (error) {
-    if (error instanceof ConfigError) return { keys, error };
+    if (error instanceof ConfigError) return { keys, topLevel: [...top], error };
     throw error;
   } finally {
     tracing = undefined;
+    tracingTop = undefined;
   }
 }
 
@@ -170,7 +178,10 @@ export function readYamlFile(file: string, env?: ModuleEnv): unknown {
       `expected a mapping at the top level (environment variables ${overrides.map((o) => o.variable).join(', ')} set keys in it)`,
     );
   }
-  if (typeof value === 'object' && value !== null) fileDocuments.set(value, applyOverrides(value as Record<string, unknown>, overrides));
+  if (typeof value === 'object' && value !== null) {
+    fileDocuments.set(value, applyOverrides(value as Record<string, unknown>, overrides));
+    if (env) overriddenDocuments.add(value);
+  }
   return value;
 }
 
@@ -223,6 +234,7 @@ export class ConfigReader {
   private get(k: string, def?: unknown, trace = true): unknown {
     this.seen.add(k);
     const v = this.obj[k];
+    if (tracingTop && this.path === '' && overriddenDocuments.has(this.obj)) tracingTop.add(k);
     if (tracing && trace) {
       const key = this.key(k);
       const source = v === undefined || v === null ? 'default' : (originOf(this.origins, key) ?? 'file');

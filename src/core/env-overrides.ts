@@ -40,7 +40,7 @@ export const ENV_PREFIX = 'MARKETPRISM_';
 export const CONFIG_SECTIONS: Record<Module, readonly string[]> = {
   broker: ['nats_server', 'streams_file', 'log_level'],
   collector: ['nats', 'publish', 'health', 'metrics', 'orderbook', 'freshness', 'venues', 'log_level'],
-  storage: ['tier', 'nats', 'clickhouse', 'batch', 'health', 'log_level'],
+  storage: ['tier', 'nats', 'clickhouse', 'batch', 'health', 'cold', 'log_level'],
 };
 
 /** The original's variables: name → how it sets keys (values as the env gives them). */

@@ -6,7 +6,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadBrokerConfig } from '../../src/broker/config.js';
 import { loadCollectorConfig } from '../../src/collector/config.js';
 import { loadStorageConfig } from '../../src/storage/config.js';
-import { parseEnvironmentFile } from '../../src/core/env-overrides.js';
+import { traceConfig } from '../../src/core/config.js';
+import { CONFIG_SECTIONS, parseEnvironmentFile } from '../../src/core/env-overrides.js';
 import { cli } from '../helpers/cli.js';
 import { spawnDaemon } from '../helpers/daemons.js';
 
@@ -153,5 +154,21 @@ describe('marketprism check-config', () => {
     expect(r.out).toContain(`error: ${bad}: health.port: must be between 1 and 65535, got 0`);
     expect(r.out).toContain(`error: ${bad}: orderbook.depht: unknown key (misspelt?)`);
     expect(r.out).toContain(`error: ${bad}: metrics.port: must be between 1 and 65535, got -3 (set by environment variable METRICS_PORT)`);
+  });
+});
+
+describe('the sections a MARKETPRISM_ name may start with', () => {
+  it("are exactly the top-level keys each daemon's loader reads (so a new section cannot be forgotten)", () => {
+    const env = {};
+    const loads: Record<string, () => unknown> = {
+      broker: () => loadBrokerConfig(brokerFile, env),
+      collector: () => loadCollectorConfig(collectorFile, env),
+      storage: () => loadStorageConfig(storageFile, env),
+    };
+    for (const [module, load] of Object.entries(loads)) {
+      const t = traceConfig(load);
+      expect(t.error).toBeUndefined();
+      expect([...t.topLevel].sort(), module).toEqual([...CONFIG_SECTIONS[module as keyof typeof CONFIG_SECTIONS]].sort());
+    }
   });
 });
