@@ -228,11 +228,11 @@ function roff(s: string): string {
     .replace(/-/g, '\\-');
 }
 
-/** The man page marketprism(1). */
-export function manPage(version: string): string {
+/** The man page marketprism(1); without the version, so a release does not change the shipped file. */
+export function manPage(): string {
   const lines = [
     `.\\" Generated from src/cli/commands.ts (marketprism man); do not edit.`,
-    `.TH MARKETPRISM 1 "" "marketprism ${version}" "MarketPrism"`,
+    '.TH MARKETPRISM 1 "" "MarketPrism" "MarketPrism"',
     '.SH NAME',
     'marketprism \\- operator commands of MarketPrism (collector, broker, storage)',
     '.SH SYNOPSIS',

@@ -40,7 +40,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     // Made from the command table, for the packages (packaging/completion, packaging/man).
     if (argv[0] === 'completion' && argv[1] === 'bash') return print(bashCompletion());
-    if (argv[0] === 'man') return print(manPage(packageVersion()));
+    if (argv[0] === 'man') return print(manPage());
     const p = parseCommand(argv);
     if (!p) {
       console.error(usage());
