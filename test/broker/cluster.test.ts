@@ -112,8 +112,15 @@ describe('NATS cluster of three brokers', () => {
     ).catch((err: Error) => {
       throw new Error(`${err.message}; last: ${last}; brokers: ${nodes.map((n) => n.daemon.output().slice(-400)).join(' | ')}`);
     });
-    const dlq = await jsm.streams.info('MARKET_DATA_DLQ');
-    expect(dlq.config.num_replicas).toBe(3);
+    // The broker places the streams one after the other: the dead-letter stream may come a moment later.
+    let dlqReplicas: number | undefined;
+    await waitFor(
+      'MARKET_DATA_DLQ placed',
+      async () => (dlqReplicas = (await jsm.streams.info('MARKET_DATA_DLQ').catch(() => undefined))?.config.num_replicas) !== undefined,
+      30_000,
+      250,
+    );
+    expect(dlqReplicas).toBe(3);
 
     // Publish steadily; kill -9 the stream leader's nats-server a few seconds in.
     const acks: number[] = [];
