@@ -16,7 +16,7 @@ import { DATA_TYPES, type DataType } from '../core/model.js';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { createLogger } from '../core/logger.js';
 import { connectNats, type NatsConnection } from '../core/nats.js';
-import { databaseOf, type StorageConfig } from '../storage/config.js';
+import { databaseOf, durableName, type StorageConfig } from '../storage/config.js';
 import { TABLES } from '../storage/schema.js';
 import { hostModules, moduleHealth, reachableHost, type Module, type ModuleHealth } from './ops.js';
 import { fetchMetrics, samples } from './prom-text.js';
@@ -165,7 +165,7 @@ export async function jetStreamViaNats(config: StorageConfig): Promise<JetStream
     const consumers: ConsumerLag[] = [];
     for (const type of DATA_TYPES) {
       // The durable name storage/service.ts gives each type's consumer.
-      const name = `storage-${config.tier}-${type}`;
+      const name = durableName(config.tier, type);
       const c = await jsm.consumers.info(config.nats.stream, name).catch(() => undefined);
       if (!c) continue;
       const lag = c.num_pending + c.num_ack_pending;

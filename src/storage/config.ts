@@ -158,3 +158,8 @@ function readColdConfig(k: ConfigReader, clickhouse: StorageConfig['clickhouse']
 export function databaseOf(config: StorageConfig): string {
   return config.tier === 'hot' ? config.clickhouse.hot_database : config.clickhouse.cold_database;
 }
+
+/** The JetStream durable consumer of a tier for a data type (storage creates it; `marketprism status` reads its lag). */
+export function durableName(tier: Tier, type: string): string {
+  return `storage-${tier}-${type}`;
+}

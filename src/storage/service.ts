@@ -20,7 +20,7 @@ import { DATA_TYPES, type DataType } from '../core/model.js';
 import { connectNats, onConnectionChange, type NatsConnection } from '../core/nats.js';
 import { logsFailure, retryUntil } from '../core/retry.js';
 import { notifyReady, notifyStatus, startWatchdog } from '../core/systemd.js';
-import { databaseOf, type StorageConfig } from './config.js';
+import { databaseOf, durableName, type StorageConfig } from './config.js';
 import { TypeConsumer } from './consumer.js';
 import { DeadLetters, sanitizeReason } from './dead-letter.js';
 import { createEngine } from './engines/index.js';
@@ -246,7 +246,7 @@ export async function startStorage(config: StorageConfig, log: Logger): Promise<
       const c = new TypeConsumer(
         {
           stream: config.nats.stream,
-          durable: `storage-${config.tier}-${type}`,
+          durable: durableName(config.tier, type),
           type,
           table: `${db}.${TABLES[type]}`,
           maxRows: config.batch.max_rows,
@@ -261,7 +261,7 @@ export async function startStorage(config: StorageConfig, log: Logger): Promise<
         metrics,
         log.child({ data_type: type }),
       );
-      await until(`consumer storage-${config.tier}-${type}`, () => c.ensure(), streamFailed(`consumer storage-${config.tier}-${type}`));
+      await until(`consumer ${durableName(config.tier, type)}`, () => c.ensure(), streamFailed(`consumer ${durableName(config.tier, type)}`));
       ready.push(c);
     }
     return ready;
