@@ -34,7 +34,13 @@ describe('grafana dashboards', () => {
   it('have what Grafana needs: uid, title, schemaVersion, unique panel ids, each panel with a data source and targets', () => {
     const uids = new Set<string>();
     for (const { file, build } of DASHBOARDS) {
-      const d = build() as unknown as { uid: string; title: string; schemaVersion: number; panels: Panel[]; templating: { list: { name: string; type: string }[] } };
+      const d = build() as unknown as {
+        uid: string;
+        title: string;
+        schemaVersion: number;
+        panels: Panel[];
+        templating: { list: { name: string; type: string }[] };
+      };
       expect(d.uid, file).toMatch(/^[a-zA-Z0-9_-]{1,40}$/); // Grafana's uid limit
       expect(uids.has(d.uid), `${file}: uid ${d.uid} used twice`).toBe(false);
       uids.add(d.uid);
@@ -72,7 +78,9 @@ describe('grafana dashboards', () => {
       providers: { name: string; type: string; options: { path: string } }[];
     };
     expect(dash.apiVersion).toBe(1);
-    expect(dash.providers).toEqual([expect.objectContaining({ type: 'file', options: expect.objectContaining({ path: '/usr/share/marketprism/grafana/dashboards' }) })]);
+    expect(dash.providers).toEqual([
+      expect.objectContaining({ type: 'file', options: expect.objectContaining({ path: '/usr/share/marketprism/grafana/dashboards' }) }),
+    ]);
     const ds = parse(readFileSync('grafana/provisioning/datasources/marketprism.yaml.example', 'utf8')) as { datasources: { type: string }[] };
     const used = new Set(DASHBOARDS.flatMap((d) => (d.build().panels ?? []).map((p) => p.datasource?.type).filter(Boolean)));
     expect(new Set(ds.datasources.map((d) => d.type))).toEqual(used);

@@ -13,14 +13,28 @@
  */
 
 /** The keys objectToMetrics skips. */
-const VARZ_SKIP = new Set(['leaf', 'trusted_operators_claim', 'cluster_tls_timeout', 'cluster_cluster_port', 'cluster_auth_timeout', 'gateway_port', 'gateway_auth_timeout', 'gateway_tls_timeout', 'gateway_connect_retries']);
+const VARZ_SKIP = new Set([
+  'leaf',
+  'trusted_operators_claim',
+  'cluster_tls_timeout',
+  'cluster_cluster_port',
+  'cluster_auth_timeout',
+  'gateway_port',
+  'gateway_auth_timeout',
+  'gateway_tls_timeout',
+  'gateway_connect_retries',
+]);
 
 export function varzMetricNames(varz: Record<string, unknown>): Map<string, string[]> {
   const names = new Map<string, string[]>();
   const walk = (obj: Record<string, unknown>, path: string[]) => {
     for (const [k, v] of Object.entries(obj)) {
       const p = [...path, k];
-      const fqn = p.join('_').replaceAll('/', '_').replace(/^_+|_+$/g, '').replace(/_{2,}/g, '_');
+      const fqn = p
+        .join('_')
+        .replaceAll('/', '_')
+        .replace(/^_+|_+$/g, '')
+        .replace(/_{2,}/g, '_');
       if (VARZ_SKIP.has(fqn)) continue;
       if (typeof v === 'number') names.set(`gnatsd_varz_${fqn}`, ['server_id']);
       else if (v && typeof v === 'object' && !Array.isArray(v)) walk(v as Record<string, unknown>, p);
