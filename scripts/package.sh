@@ -29,8 +29,9 @@ cp -r bin package.json package-lock.json "$STAGE/app/"
 # The default configs only: never a checkout's config/nats (test or quickstart passwords) or other local files.
 mkdir -p "$STAGE/app/config" && cp config/*.yaml "$STAGE/app/config/"
 cp -r build/src "$STAGE/app/build/src"
-# Test tooling (exchange simulator, ClickHouse-over-chDB fixture) stays out of the packages.
-rm -rf "$STAGE/app/bin/marketprism-sim.js" "$STAGE/app/build/src/sim" "$STAGE/app/build/src/testing" "$STAGE"/app/build/src/collector/venues/*/sim
+# Test tooling (exchange simulator, ClickHouse-over-chDB fixture) and the dashboards' generator
+# (its output, grafana/, is packaged) stay out of the packages.
+rm -rf "$STAGE/app/bin/marketprism-sim.js" "$STAGE/app/build/src/sim" "$STAGE/app/build/src/testing" "$STAGE"/app/build/src/collector/venues/*/sim "$STAGE/app/build/src/ops"
 find "$STAGE/app/build" -name '*.map' -delete
 cp -a node_modules "$STAGE/app/node_modules"
 (cd "$STAGE/app" && npm prune --omit=dev --no-audit --no-fund --loglevel=error)
@@ -74,6 +75,9 @@ for module in "${MODULES[@]}"; do
   case "$module" in
     broker)
       cp .tools/bin/nats-server "$dir/lib-bin/nats-server"
+      # /usr/share/marketprism: the Grafana dashboards and provisioning, the Prometheus alert rules
+      # (one package owns them: dpkg refuses a file shipped by two packages).
+      mkdir -p "$dir/share" && cp -r grafana prometheus "$dir/share/"
       node packaging/render-config.mjs config/broker.yaml "$dir/etc/broker.yaml" "nats_server.binary=$lib/bin/nats-server"
       cp config/streams.yaml "$dir/etc/streams.yaml" ;;
     storage)
