@@ -19,6 +19,17 @@ function everyTable(select: (table: string) => string): string {
   return DATA_TYPES.map((t) => select(TABLES[t])).join('\nUNION ALL\n');
 }
 
+/** Rows of `table` per time bucket, by exchange and market type. */
+function rowsPerVenue(table: string, alias: string): string {
+  return [
+    `SELECT $__timeInterval(timestamp) AS time, concat(exchange, ' ', market_type) AS venue, count() AS ${alias}`,
+    `FROM ${DB}.${table}`,
+    'WHERE $__timeFilter(timestamp)',
+    'GROUP BY time, venue',
+    'ORDER BY time',
+  ].join('\n');
+}
+
 function series(title: string, description: string, unit: string, sql: string): TimeseriesBuilder {
   return new TimeseriesBuilder()
     .title(title)
@@ -101,32 +112,13 @@ export function clickhouseDashboard(): Dashboard {
         ].join('\n'),
       ),
     )
-    .withPanel(
-      series(
-        'Trades per interval by venue',
-        'Trade rows per interval, by exchange and market type.',
-        'short',
-        [
-          "SELECT $__timeInterval(timestamp) AS time, concat(exchange, ' ', market_type) AS venue, count() AS trades",
-          `FROM ${DB}.${TABLES.trade}`,
-          'WHERE $__timeFilter(timestamp)',
-          'GROUP BY time, venue',
-          'ORDER BY time',
-        ].join('\n'),
-      ),
-    )
+    .withPanel(series('Trades per interval by venue', 'Trade rows per interval, by exchange and market type.', 'short', rowsPerVenue(TABLES.trade, 'trades')))
     .withPanel(
       series(
         'Order book snapshots per interval by venue',
         'Book rows per interval, by exchange and market type (the collector publishes books at orderbook.publish_interval_ms).',
         'short',
-        [
-          "SELECT $__timeInterval(timestamp) AS time, concat(exchange, ' ', market_type) AS venue, count() AS books",
-          `FROM ${DB}.${TABLES.orderbook}`,
-          'WHERE $__timeFilter(timestamp)',
-          'GROUP BY time, venue',
-          'ORDER BY time',
-        ].join('\n'),
+        rowsPerVenue(TABLES.orderbook, 'books'),
       ),
     )
     .withPanel(

@@ -72,7 +72,7 @@ export function pipelineDashboard(): Dashboard {
     .withPanel(
       graph(
         'Publish latency',
-        'Time from publish to JetStream ack: median and 99th percentile.',
+        'From hand-over to the publisher to the JetStream ack: median and 99th percentile.',
         's',
         prom(`histogram_quantile(0.5, sum by (le) (rate(marketprism_collector_publish_latency_seconds_bucket${R})))`, 'p50'),
         prom(`histogram_quantile(0.99, sum by (le) (rate(marketprism_collector_publish_latency_seconds_bucket${R})))`, 'p99'),
