@@ -174,6 +174,11 @@ check_installed() { # check_installed VERSION
   inside getent passwd marketprism >/dev/null || die "no marketprism user"
   ! inside sh -c 'command -v node' >/dev/null || die "the machine has a system node; the packages must not need one"
   inside marketprism --version >/dev/null || die "/usr/bin/marketprism (alternative) missing"
+  # Dashboards, provisioning and alert rules (marketprism-broker) under /usr/share/marketprism, as in this checkout.
+  local f
+  for f in $(git -C "$REPO" ls-files grafana prometheus); do
+    inside cat "/usr/share/marketprism/$f" | cmp -s - "$REPO/$f" || die "/usr/share/marketprism/$f missing or not the checkout's"
+  done
 }
 
 data_flows() { # data_flows LABEL: storage -> the provided ClickHouse, records in, rows out

@@ -2,7 +2,8 @@
 # `npm run package`: builds dist/marketprism-{broker,storage,collector}_<version>_<arch>.deb and
 # dist/marketprism-{broker,storage,collector}-<version>-<release>.<arch>.rpm with nfpm.
 # Each package carries its own Node.js runtime (the node running this script), the production
-# node_modules its daemon needs, and (broker) the pinned nats-server; see packaging/*.yaml.
+# node_modules its daemon needs, and (broker) the pinned nats-server; the nfpm configs and units
+# are written from one description, packaging/packages.yaml (packaging/render-packaging.mjs).
 # Env: MP_VERSION_METADATA (e.g. "e2e1": 0.1.0+e2e1, a newer build for upgrade tests),
 #      SOURCE_DATE_EPOCH (file times; default: the last commit's time), MODULES (default all three),
 #      DIST_DIR (default dist).
@@ -29,8 +30,9 @@ cp -r bin package.json package-lock.json "$STAGE/app/"
 # The default configs only: never a checkout's config/nats (test or quickstart passwords) or other local files.
 mkdir -p "$STAGE/app/config" && cp config/*.yaml "$STAGE/app/config/"
 cp -r build/src "$STAGE/app/build/src"
-# Test tooling (exchange simulator, ClickHouse-over-chDB fixture) stays out of the packages.
-rm -rf "$STAGE/app/bin/marketprism-sim.js" "$STAGE/app/build/src/sim" "$STAGE/app/build/src/testing" "$STAGE"/app/build/src/collector/venues/*/sim
+# Test tooling (exchange simulator, ClickHouse-over-chDB fixture) and the dashboards' generator
+# (its output, grafana/, is packaged) stay out of the packages.
+rm -rf "$STAGE/app/bin/marketprism-sim.js" "$STAGE/app/build/src/sim" "$STAGE/app/build/src/testing" "$STAGE"/app/build/src/collector/venues/*/sim "$STAGE/app/build/src/ops"
 find "$STAGE/app/build" -name '*.map' -delete
 cp -a node_modules "$STAGE/app/node_modules"
 (cd "$STAGE/app" && npm prune --omit=dev --no-audit --no-fund --loglevel=error)
@@ -53,11 +55,9 @@ for module in "${MODULES[@]}"; do
   mkdir -p "$dir"/{bin,lib-bin,etc,scripts,doc}
   # Hard links: the per-module trees share the staged files, nfpm reads them as plain files.
   cp -al "$STAGE/app" "$dir/app" && cp -al "$STAGE/node" "$dir/node"
-  case "$module" in
-    broker)    drop="chdb @chdb ccxt"; units=marketprism-broker.service; optional=""; priority=20 ;;
-    storage)   drop="ccxt"; units=marketprism-storage.service; optional=marketprism-storage-cold.service; priority=30 ;;
-    collector) drop="chdb @chdb"; units=marketprism-collector.service; optional=""; priority=10 ;;
-  esac
+  # What differs per package: packaging/packages.yaml.
+  desc() { node packaging/render-packaging.mjs get "$module" "$1"; }
+  drop=$(desc drop_modules) units=$(desc units) optional=$(desc optional_units) priority=$(desc alternative_priority) state_dirs=$(desc state_dirs)
   for d in $drop; do rm -rf "$dir/app/node_modules/$d"; done
   # Scripts run by the bundled node, never by a system one: "#!/usr/bin/env node" becomes its path
   # (sed -i writes a new file, so the hard link to the shared tree is replaced, not edited).
@@ -85,17 +85,20 @@ for module in "${MODULES[@]}"; do
   esac
   cp systemd/marketprism.default "$dir/etc/default"
   cp systemd/marketprism.sysusers "$dir/sysusers.conf"
-  for unit in $units $optional; do cp "systemd/$unit" "$dir/"; done
+  for unit in $units $optional; do node packaging/render-packaging.mjs unit "${unit%.service}" "$dir/$unit"; done
+  # /usr/share/marketprism (marketprism-broker): dashboards, provisioning, alert rules.
+  for f in $(desc share_files); do install -D -m 0644 "$f" "$dir/share/$f"; done
 
   for script in preinstall postinstall preremove postremove; do
     sed -e "s|@MODULE@|$module|g" -e "s|@UNITS@|$units|g" -e "s|@OPTIONAL_UNITS@|$optional|g" \
-        -e "s|@ALT_PRIORITY@|$priority|g" -e "s|@STATE_DIRS@|/var/lib/marketprism/$module${optional:+ /var/lib/marketprism/$module-cold}|g" \
+        -e "s|@ALT_PRIORITY@|$priority|g" -e "s|@STATE_DIRS@|$state_dirs|g" \
         -e "/@SYSUSERS@/{r systemd/marketprism.sysusers" -e "d}" \
         "packaging/scripts/$script.sh" >"$dir/scripts/$script.sh"
   done
 
   cp debian/copyright docs/operations.md "$dir/doc/"
   cp packaging/changelog.yaml "$dir/"
+  node packaging/render-packaging.mjs nfpm "$module" "$dir/nfpm.yaml"
   sed "s/@PACKAGE@/marketprism-$module/g" debian/lintian-overrides >"$dir/lintian-overrides"
   [ ! -f "debian/lintian-overrides.$module" ] || cat "debian/lintian-overrides.$module" >>"$dir/lintian-overrides"
 
@@ -109,7 +112,7 @@ for module in "${MODULES[@]}"; do
   "$dir/node/bin/node" "$dir/app/bin/marketprism.js" --version
 
   for packager in deb rpm; do
-    (cd "$dir" && "$ROOT/.tools/bin/nfpm" package --config "$ROOT/packaging/$module.yaml" --packager "$packager" --target "$DIST/")
+    (cd "$dir" && "$ROOT/.tools/bin/nfpm" package --config "$dir/nfpm.yaml" --packager "$packager" --target "$DIST/")
   done
 done
 ls -l "$DIST"
