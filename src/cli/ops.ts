@@ -28,27 +28,34 @@ export function daemonOf(module: Module): DaemonModule {
   return module === 'storage-cold' ? 'storage' : module;
 }
 
-/** The unit's EnvironmentFile: both storage tiers read /etc/default/marketprism-storage (systemd/). */
-export function defaultEnvFile(module: Module): string {
-  return `/etc/default/marketprism-${daemonOf(module)}`;
+/**
+ * The unit's EnvironmentFiles, in the order systemd reads them (a later one wins): both
+ * storage tiers read /etc/default/marketprism-storage, the cold tier then its own
+ * /etc/default/marketprism-storage-cold (packaging/packages.yaml).
+ */
+export function defaultEnvFiles(module: Module): string[] {
+  const shared = `/etc/default/marketprism-${daemonOf(module)}`;
+  return module === 'storage-cold' ? [shared, '/etc/default/marketprism-storage-cold'] : [shared];
 }
 
 /**
  * The environment a module's daemon sees under systemd, as far as the CLI can know it:
- * its unit's EnvironmentFile (`envFile`, else the default; a missing file is no
+ * its unit's EnvironmentFiles (`envFile`, else the defaults; a missing default file is no
  * variables). The shell's own environment is not used: the CLI answers for the unit.
+ * `file` names the files read, comma-separated.
  */
 export function moduleEnv(module: Module, envFile?: string): { env: Env; file: string | undefined } {
-  const file = envFile ?? defaultEnvFile(module);
-  if (!existsSync(file)) {
-    if (envFile) throw new Error(`--env-file ${envFile}: no such file`);
-    return { env: {}, file: undefined };
+  if (envFile && !existsSync(envFile)) throw new Error(`--env-file ${envFile}: no such file`);
+  const files = (envFile ? [envFile] : defaultEnvFiles(module)).filter((f) => existsSync(f));
+  const env: Env = {};
+  for (const file of files) {
+    try {
+      Object.assign(env, parseEnvironmentFile(readFileSync(file, 'utf8')));
+    } catch (err) {
+      throw new ConfigError(file, '', `cannot read: ${(err as Error).message}`);
+    }
   }
-  try {
-    return { env: parseEnvironmentFile(readFileSync(file, 'utf8')), file };
-  } catch (err) {
-    throw new ConfigError(file, '', `cannot read: ${(err as Error).message}`);
-  }
+  return { env, file: files.length ? files.join(', ') : undefined };
 }
 
 export type ModuleConfig =
