@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { rolePermissions } from '../../src/broker/nats-config.js';
+import { collectorHealth } from '../../src/collector/health.js';
+import { DATA_TYPES } from '../../src/core/model.js';
 import { loadCollectorConfig } from '../../src/collector/config.js';
 import { StandbyBuffer } from '../../src/collector/fleet/standby-buffer.js';
 import { ranked } from '../../src/collector/fleet/rendezvous.js';
@@ -120,5 +122,28 @@ describe('standby buffer', () => {
     expect(b.take('BTC-USDT', 10_500).map((r) => (r as typeof trade).trade_id)).toEqual(['2', '3', '4']);
     expect(b.take('BTC-USDT', 10_500)).toEqual([]);
     expect(b.take('ETH-USDT', 11_001)).toEqual([]); // older than keepMs
+  });
+});
+
+describe('fleet on /health', () => {
+  const freshnessMs = Object.fromEntries(DATA_TYPES.map((t) => [t, 30_000])) as Record<(typeof DATA_TYPES)[number], number>;
+  const venue = { name: 'binance_spot', types: ['orderbook' as const], lastRecordAt: {}, feeds: [], rest_pending: 0 };
+  const fleet = { member: 'a', members: ['a', 'b'], owned: [], standby: 0 };
+  const input = { now: 1_000_000, startedAt: 0, freshnessMs, nats: { connected: true, since: 0, pending_acks: 0, buffered: 0, dropped: 0 } };
+
+  it('a venue whose symbols all went to other members is idle, not degraded', () => {
+    const h = collectorHealth({ ...input, venues: [{ ...venue, idle: true }], fleet });
+    expect(h.status).toBe('healthy');
+    expect(h.fleet).toEqual(fleet);
+    expect(h.venues[0]).toMatchObject({ venue: 'binance_spot', idle: true });
+    // The same venue collected here with nothing fresh for long: stale, as without a fleet.
+    expect(collectorHealth({ ...input, venues: [venue], fleet }).status).toBe('degraded');
+  });
+
+  it('a member that cannot reach its bucket is degraded and says why', () => {
+    const h = collectorHealth({ ...input, venues: [{ ...venue, idle: true }], fleet: { ...fleet, error: 'key-value bucket x not reachable' } });
+    expect(h.status).toBe('degraded');
+    expect(h.retrying).toBe(true);
+    expect(h.reasons).toEqual(['fleet: key-value bucket x not reachable']);
   });
 });

@@ -170,6 +170,25 @@ describe('collector fleet: symbol leases in a JetStream KV bucket', () => {
     const takeoverMs = Date.now() - killedAt;
     console.log(`fleet: ${lost.length} symbols of the killed member taken over in ${takeoverMs} ms`);
     expect(takeoverMs).toBeLessThan(10_000);
+    // The survivors counted the expired leases they took, and their gauges say what they hold.
+    const scrape = async (m: string) => (await fetch(`http://127.0.0.1:${ports.get(m)}/metrics`)).text();
+    /** The sample of `name` whose labels include `labels` (the registry adds daemon="collector"). */
+    const value = (text: string, name: string, labels = '') =>
+      Number(
+        text
+          .split('\n')
+          .find((l) => l.startsWith(`${name}{`) && l.includes(labels))
+          ?.split(' ')
+          .at(-1) ?? 0,
+      );
+    let expired = 0;
+    for (const m of running.keys()) {
+      const text = await scrape(m);
+      expired += value(text, 'marketprism_collector_fleet_lease_takeovers_total', 'how="expired"');
+      expect(value(text, 'marketprism_collector_fleet_owned_symbols')).toBe((await fleetOf(m))!.owned.length);
+      expect(value(text, 'marketprism_collector_fleet_members')).toBe(2);
+    }
+    expect(expired).toBe(lost.length);
     await new Promise((r) => setTimeout(r, 3000));
 
     const rejoinAt = Date.now();

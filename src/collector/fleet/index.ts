@@ -31,6 +31,10 @@ export function startFleet(
   const member = new FleetMember(cfg, new LeaseBucket(nc, cfg.bucket), venues, log, {
     acquired: (how) => metrics.fleetTakeovers.inc({ how }),
     released: (how) => metrics.fleetReleases.inc({ how }),
+    turned: (held, members) => {
+      metrics.fleetOwned.set(held);
+      metrics.fleetMembers.set(members);
+    },
   });
   const abort = new AbortController();
   let joinError: string | undefined;
@@ -50,11 +54,6 @@ export function startFleet(
     },
     () => false,
   );
-  const refresh = setInterval(() => {
-    metrics.fleetOwned.set(member.held.size);
-    metrics.fleetMembers.set(member.members.length);
-  }, 1000);
-  refresh.unref();
   return {
     health: () => {
       const error = joinError ?? member.lastError;
@@ -67,7 +66,6 @@ export function startFleet(
       };
     },
     async stop() {
-      clearInterval(refresh);
       abort.abort();
       if (await joined) await member.stop();
     },

@@ -37,6 +37,8 @@ export type Released = 'handover' | 'stop' | 'lost';
 export interface FleetEvents {
   acquired?(how: Acquired): void;
   released?(how: Released): void;
+  /** After each turn: leases held, members seen. */
+  turned?(held: number, members: number): void;
 }
 
 interface Lease {
@@ -111,6 +113,7 @@ export class FleetMember {
       for (const v of this.venues) if (v.symbolsKnown) for (const s of v.symbols) work.push(this.unit(v, s));
       await Promise.all(work);
       this.lastError = undefined;
+      this.events.turned?.(this.held.size, this.members.length);
     } catch (err) {
       this.lastError = (err as Error).message;
       this.errors.log(this.log, 'warn', 'turn', { member: this.id, err: this.lastError }, 'fleet: lease renewal failed; retrying at the next renew');
