@@ -2,6 +2,7 @@
  * The figures of bench/results/latest.json in the shape issue 9 asks for, from the flat
  * per-benchmark results (each part is absent when its benchmark did not run):
  *   normalize.<binance_spot|okx>.{ours_msgs_per_s, tardis_msgs_per_s, json_parse_msgs_per_s, ratio_vs_tardis, ...}
+ *   replay.<binance_spot|okx>.{ratio_vs_tardis_depth25, ratio_vs_tardis_depth400, cost_400_over_25, ours_25_cpu_s, ...}
  *   collector.{frames_per_cpu_s, checks, rss_mb: {"1": .., "10": ..}, frames_per_cpu_s_by_symbols, frames_in_per_s_by_symbols}
  *   pipeline.<embedded|clickhouse>.{records_per_s, p50_ms, p99_ms}
  *   memory.{growth_pct_per_hour, growth_pct_per_hour_stderr, duration_s, reconnects, ...}
@@ -15,13 +16,14 @@ export function latestFigures(all: Named[]) {
   const find = (name: string) => all.find((x) => x.name === name && !x.skipped);
   return {
     normalize: normalizeFigures(find('normalize')),
+    replay: normalizeFigures(find('replay-process')),
     collector: collectorFigures(find('collector-live'), find('cost-growth')),
     pipeline: pipelineFigures(find('pipeline')),
     memory: memoryFigures(find('memory-soak')),
   };
 }
 
-/** `normalize.binance_spot.ours_msgs_per_s` and so on, from the flat `binance_spot_ours_msgs_per_s`. */
+/** `normalize.binance_spot.ours_msgs_per_s` and so on, from the flat `binance_spot_ours_msgs_per_s` (`replay` likewise). */
 function normalizeFigures(r: Named | undefined): Record<string, Figures> | undefined {
   if (!r) return undefined;
   const out: Record<string, Figures> = {};

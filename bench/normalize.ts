@@ -78,18 +78,21 @@ export async function loadCapture(venue: VenueKind, files: string[]): Promise<Ca
     } else if (ev.kind === 'http') {
       const key = probe.snapshotKeyOf(ev.url);
       if (key === undefined) continue; // exchangeInfo and the like: not part of the stream
-      const symbol = /[?&]symbol=([^&]+)/.exec(ev.url)?.[1];
-      if (!symbol) throw new Error(`no symbol in snapshot URL ${ev.url}`);
-      // tardis-dev's Binance mapper takes the REST snapshot as a `depthSnapshot` message.
-      const tardis = `{"stream":"${symbol.toLowerCase()}@depthSnapshot","generated":true,"data":${ev.body}}`;
-      messages.push({ at: Math.round(ev.at * 1000), text: ev.body, tardis, snapshotKey: key, conn: ev.url });
+      messages.push({ at: Math.round(ev.at * 1000), text: ev.body, tardis: binanceSnapshotForTardis(ev.url, ev.body), snapshotKey: key, conn: ev.url });
     }
   }
   return { venue, exchange: venue === 'okx' ? 'okex' : 'binance', messages, catalog };
 }
 
+/** A Binance REST depth snapshot as the `depthSnapshot` message tardis-dev's Binance mapper takes. */
+export function binanceSnapshotForTardis(url: string, body: string): string {
+  const symbol = /[?&]symbol=([^&]+)/.exec(url)?.[1];
+  if (!symbol) throw new Error(`no symbol in snapshot URL ${url}`);
+  return `{"stream":"${symbol.toLowerCase()}@depthSnapshot","generated":true,"data":${body}}`;
+}
+
 /** `aggTrade` frames as the `trade` frames tardis-dev's spot mapper reads (`t` is the trade id); others unchanged. */
-function binanceForTardis(text: string): string | undefined {
+export function binanceForTardis(text: string): string | undefined {
   if (!text.includes('@aggTrade"')) return undefined;
   const m = JSON.parse(text) as { stream: string; data: Record<string, unknown> };
   return JSON.stringify({ stream: m.stream.replace('@aggTrade', '@trade'), data: { ...m.data, e: 'trade', t: m.data.a } });

@@ -8,6 +8,7 @@ import { memorySoakBench } from './memory-soak.js';
 import type { BenchMode } from './mode.js';
 import { normalizeBench } from './normalize.js';
 import { pipelineBench } from './pipeline.js';
+import { replayProcessBench } from './replay-process.js';
 import { validateBench } from './validate.js';
 
 export interface BenchResult {
@@ -28,6 +29,7 @@ export const benches: Bench[] = [
   pipelineBench,
   collectorBookBench,
   collectorReplayBench,
+  replayProcessBench,
   normalizeBench,
   collectorLiveBench,
   costGrowthBench,

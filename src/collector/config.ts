@@ -22,6 +22,8 @@ export interface VenueConfig {
   rest_url: string;
   snapshot_limit: number;
   rest_weight_per_minute: number;
+  /** The least time between two REST requests to the venue (snapshots, polls). */
+  rest_spacing_ms: number;
   max_streams_per_connection: number;
   /** 0: never rotate. */
   rotate_after_ms: number;
@@ -212,6 +214,8 @@ function readVenue(r: ConfigReader, name: ConfigVenue): VenueConfig {
     rest_url: url('rest_url', d.rest_url, ['http:', 'https:']),
     snapshot_limit: r.int('snapshot_limit', d.snapshot_limit, 0, 5000),
     rest_weight_per_minute: r.int('rest_weight_per_minute', d.rest_weight_per_minute, 1, 100_000),
+    // 20 requests a second: under OKX's 40 per 2 s for books, Deribit's public 20/s; Binance's limit is the weight.
+    rest_spacing_ms: r.durationMs('rest_spacing', '50ms', 10_000),
     max_streams_per_connection: r.int('max_streams_per_connection', d.max_streams_per_connection, 1, 1024),
     rotate_after_ms: r.durationMs('rotate_after', d.rotate_after),
     stale_after_ms: r.durationMs('stale_after', '60s'),

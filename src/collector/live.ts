@@ -105,7 +105,7 @@ export class LiveVenue {
     const needsInstruments = this.patterns || (spec.market !== 'spot' && protocolOf(spec.kind).needsInstruments);
     const capture = hooks.capture;
     this.scheduler = new RestScheduler(
-      { weightPerMinute: cfg.rest_weight_per_minute, spacingMs: 200, timeoutMs: 15_000 },
+      { weightPerMinute: cfg.rest_weight_per_minute, spacingMs: cfg.rest_spacing_ms, timeoutMs: 15_000 },
       {
         fetched: (url, body) => {
           hooks.messageIn?.('rest');

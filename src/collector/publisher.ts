@@ -15,6 +15,7 @@ import type { JetStreamClient } from '@nats-io/jetstream';
 import { headers } from '@nats-io/transport-node';
 import type { Logger } from '../core/logger.js';
 import type { DataType, MarketRecord } from '../core/model.js';
+import { recordJson } from '../core/record-json.js';
 import { BATCH_COUNT_HEADER, BATCH_FORMAT, BATCH_FORMAT_HEADER, encodeBatch } from '../core/batch.js';
 import { batchMsgId, msgIdOf, subjectOf } from '../core/subjects.js';
 import { Backoff } from '../core/retry.js';
@@ -157,7 +158,7 @@ export class JetStreamPublisher {
       const max = this.batchedTypes.has(record.data_type) ? this.batch.maxRecords : 1;
       this.lanes.set(subject, (lane = { subject, recs: [], head: 0, bytes: 0, max, due: false }));
     }
-    const rec: Rec = { record, data: encoder.encode(JSON.stringify(record)), at: Date.now(), n: this.n++ };
+    const rec: Rec = { record, data: encoder.encode(recordJson(record)), at: Date.now(), n: this.n++ };
     const first = lane.head === lane.recs.length;
     lane.recs.push(rec);
     lane.bytes += rec.data.length + 1;

@@ -13,9 +13,10 @@
  * absorbs counts as one). With --publish-interval N the live throttle applies on
  * capture time instead.
  */
-import { once } from 'node:events';
 import { readCaptureFiles } from '../capture/format.js';
+import { LineWriter } from '../core/line-writer.js';
 import type { MarketRecord } from '../core/model.js';
+import { recordJson } from '../core/record-json.js';
 import { catalogFromCapture } from './instruments/capture.js';
 import type { InstrumentCatalog } from './instruments/catalog.js';
 import { ProblemLog } from './problems.js';
@@ -157,14 +158,12 @@ export async function replayCommand(argv: string[]): Promise<number> {
     console.error(REPLAY_USAGE);
     return 2;
   }
-  const stdout = process.stdout;
-  let broken = false;
-  stdout.on('error', () => (broken = true)); // e.g. `| head`: stop quietly
+  const out = new LineWriter(process.stdout); // e.g. `| head`: stops quietly
   try {
-    const summary = await replay({ venue, files: args, depth: depthN, publishIntervalMs: intervalN }, async (r) => {
-      if (broken) return;
-      if (!stdout.write(JSON.stringify(r) + '\n')) await once(stdout, 'drain');
-    });
+    const summary = await replay({ venue, files: args, depth: depthN, publishIntervalMs: intervalN }, (r) =>
+      out.broken ? undefined : out.write(recordJson(r)),
+    );
+    await out.end();
     console.error(JSON.stringify({ replay: venue, ...summary }));
     return 0;
   } catch (err) {

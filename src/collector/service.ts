@@ -15,7 +15,7 @@ import type { Running } from '../core/daemon.js';
 import { healthReply, startHttpServer, type HttpServer, type Route } from '../core/http.js';
 import { LogLimiter } from '../core/log-limit.js';
 import type { Logger } from '../core/logger.js';
-import { createRegistry, metricsRoute } from '../core/metrics.js';
+import { counterBy, createRegistry, metricsRoute } from '../core/metrics.js';
 import type { DataType, MarketRecord } from '../core/model.js';
 import { connectNats, onConnectionChange, type NatsConnection } from '../core/nats.js';
 import { logsFailure, retryUntil } from '../core/retry.js';
@@ -45,7 +45,7 @@ export async function startCollector(config: CollectorConfig, log: Logger): Prom
   let stopping = false;
   let fleet: Fleet | undefined;
 
-  const handOver = (venue: string, r: MarketRecord) => {
+  const handOver = (venue: string, r: MarketRecord, recordOut: (dataType: string) => void) => {
     try {
       // The adapter checked every record against the data model before handing it over
       // (mappers/base.ts: valid, validBook); this second gate stays for the cheap types. A
@@ -64,7 +64,7 @@ export async function startCollector(config: CollectorConfig, log: Logger): Prom
       );
       return;
     }
-    metrics.recordsOut.inc({ venue, data_type: r.data_type });
+    recordOut(r.data_type);
     const seen = lastRecordAt.get(venue) ?? {};
     seen[r.data_type] = Date.now();
     lastRecordAt.set(venue, seen);
@@ -80,17 +80,17 @@ export async function startCollector(config: CollectorConfig, log: Logger): Prom
   const liveOptions = { depth: config.orderbook.depth, publishIntervalMs: config.orderbook.publish_interval_ms, ...fleetOptions };
   const venues = config.venues
     .filter((v) => v.enabled)
-    .map(
-      (v) =>
-        new LiveVenue(v, liveOptions, log, {
-          record: (r) => handOver(v.name, r),
-          messageIn: (source) => metrics.messagesIn.inc({ venue: v.name, source }),
-          problem: (problem) => metrics.problems.inc({ venue: v.name, problem }),
-          resync: (reason) => metrics.resyncs.inc({ venue: v.name, reason }),
-          reconnect: (feed) => metrics.reconnects.inc({ venue: v.name, feed }),
-          throttled: (status) => metrics.throttled.inc({ venue: v.name, status: String(status) }),
-        }),
-    );
+    .map((v) => {
+      const recordOut = counterBy(metrics.recordsOut, { venue: v.name }, 'data_type');
+      return new LiveVenue(v, liveOptions, log, {
+        record: (r) => handOver(v.name, r, recordOut),
+        messageIn: counterBy(metrics.messagesIn, { venue: v.name }, 'source'),
+        problem: (problem) => metrics.problems.inc({ venue: v.name, problem }),
+        resync: (reason) => metrics.resyncs.inc({ venue: v.name, reason }),
+        reconnect: (feed) => metrics.reconnects.inc({ venue: v.name, feed }),
+        throttled: (status) => metrics.throttled.inc({ venue: v.name, status: String(status) }),
+      });
+    });
 
   const health = () =>
     collectorHealth({

@@ -63,16 +63,21 @@ export async function retryUntil<T>(
       const attempt = backoff.failures;
       const delay = backoff.next();
       opts.onError?.(error, attempt, delay);
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(done, delay);
-        function done() {
-          clearTimeout(t);
-          opts.signal.removeEventListener('abort', done);
-          resolve();
-        }
-        opts.signal.addEventListener('abort', done, { once: true });
-      });
+      await pause(delay, opts.signal);
       if (opts.signal.aborted) throw error;
     }
   }
+}
+
+/** Waits `ms`, or less when `signal` aborts (resolves either way). */
+export function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
 }

@@ -8,8 +8,8 @@
  * - rows are sharded by `sipHash64(exchange, market_type, symbol)`: every natural key
  *   (all of which start with those three) lives on one shard, so the ReplacingMergeTree
  *   collapses a re-stored record there and `FINAL` stays exact through the Distributed table;
- * - `schema_migrations` is one replication group across the whole cluster (no `{shard}`),
- *   so every node sees what was applied;
+ * - `schema_migrations` (and the cold tier's `cold_watermark`) is one replication group
+ *   across the whole cluster (no `{shard}`), so every node sees what was applied;
  * - every statement runs `ON CLUSTER`; ALTERs that change columns run on both tables.
  *
  * The migrations stay literal single-node SQL (and keep their checksums); this is the one
@@ -40,8 +40,8 @@ export function clusterStatements(sql: string, cluster: string): string[] {
   m = CREATE_TABLE.exec(sql);
   if (m) {
     const [, db, table, columns, engine, rest] = m;
-    if (table === 'schema_migrations') {
-      // Applied migrations, seen by every node: one replication group for the whole cluster.
+    if (table === 'schema_migrations' || table === 'cold_watermark') {
+      // Applied migrations and the cold tier's watermark, seen by every node: one replication group for the whole cluster.
       return [
         `CREATE TABLE IF NOT EXISTS ${db}.${table} ${on} (${columns}) ENGINE = ReplicatedMergeTree('/clickhouse/tables/all/${db}/${table}', '{replica}')${rest}`,
       ];

@@ -25,7 +25,27 @@ export interface StorageConfig {
   };
   batch: { max_rows: number; max_wait_ms: number; ack_wait_ms: number; max_deliver: number };
   health: { host: string; port: number };
+  /** The cold tier's verification (docs/cold-tier.md). */
+  cold: ColdConfig;
   log_level: LogLevel;
+}
+
+export interface ColdConfig {
+  /**
+   * Cold tier: run the verifier (hot vs. cold per window, backfill, watermark). Hot tier:
+   * the TTL guard (hot drops a day only once cold verified it). Both tiers must agree.
+   */
+  verify: boolean;
+  /** Window length; divides a day, so windows align to UTC midnight. */
+  window_minutes: number;
+  /** Only windows that ended this long ago are verified (rows still on their way). */
+  settle_minutes: number;
+  /** Between verification passes (cold) and TTL guard passes (hot). */
+  interval_seconds: number;
+  /** Windows verified per table and pass, at most (bounds a pass after a long pause). */
+  max_windows_per_pass: number;
+  /** /health is degraded when a table's watermark is further behind than this. */
+  max_lag_minutes: number;
 }
 
 const DB_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -95,9 +115,42 @@ export function loadStorageConfig(file: string): StorageConfig {
   const health = { host: h.string('host', '127.0.0.1'), port: h.int('port', tier === 'hot' ? 8085 : 8086, 1, 65535) };
   h.done();
 
+  const cold = readColdConfig(root.child('cold'), clickhouse);
+
   const log_level = root.oneOf('log_level', LOG_LEVELS, 'info');
   root.done();
-  return { tier, nats, clickhouse, batch, health, log_level };
+  return { tier, nats, clickhouse, batch, health, cold, log_level };
+}
+
+const MINUTES_PER_DAY = 1440;
+
+function readColdConfig(k: ConfigReader, clickhouse: StorageConfig['clickhouse']): ColdConfig {
+  const cold: ColdConfig = {
+    verify: k.bool('verify', false),
+    window_minutes: k.int('window_minutes', 60, 1, MINUTES_PER_DAY),
+    settle_minutes: k.int('settle_minutes', 30, 0, 7 * MINUTES_PER_DAY),
+    interval_seconds: k.int('interval_seconds', 60, 1, 86_400),
+    max_windows_per_pass: k.int('max_windows_per_pass', 48, 1, 100_000),
+    max_lag_minutes: k.int('max_lag_minutes', 180, 1, 365 * MINUTES_PER_DAY),
+  };
+  if (MINUTES_PER_DAY % cold.window_minutes !== 0) {
+    k.fail('window_minutes', `must divide a day (1440 minutes) so windows align to UTC midnight, got ${cold.window_minutes}`);
+  }
+  if (cold.max_lag_minutes <= cold.settle_minutes + cold.window_minutes) {
+    k.fail(
+      'max_lag_minutes',
+      `must exceed settle_minutes + window_minutes (${cold.settle_minutes + cold.window_minutes}): a watermark is always that far behind`,
+    );
+  }
+  if (cold.verify && clickhouse.engine === 'embedded') {
+    k.fail(
+      'verify',
+      'needs both databases on one ClickHouse server (clickhouse.engine: clickhouse): the embedded engine keeps each tier in its own chDB directory, which only its own process can open',
+    );
+  }
+  if (cold.verify && clickhouse.cluster) k.fail('verify', 'is not supported with clickhouse.cluster yet (docs/cold-tier.md)');
+  k.done();
+  return cold;
 }
 
 export function databaseOf(config: StorageConfig): string {

@@ -52,3 +52,81 @@ export function storageMetrics(registry: Registry): StorageMetrics {
     }),
   };
 }
+
+/** The cold tier's verifier (cold-verifier.ts). */
+export interface ColdMetrics {
+  watermark: Gauge<'data_type'>;
+  verifiedWindows: Counter<'data_type'>;
+  backfilledWindows: Counter<'data_type'>;
+  backfilledRows: Counter<'data_type'>;
+  errors: Counter<'data_type'>;
+}
+
+export function coldMetrics(registry: Registry): ColdMetrics {
+  const registers = [registry];
+  const labelNames = ['data_type'] as const;
+  return {
+    watermark: new Gauge({
+      name: 'marketprism_storage_cold_watermark_seconds',
+      help: 'Unix time before which every hot row of the table is verified to be in cold',
+      labelNames,
+      registers,
+    }),
+    verifiedWindows: new Counter({
+      name: 'marketprism_storage_cold_verified_windows_total',
+      help: 'Windows compared with the hot tier and found complete in cold (after any backfill)',
+      labelNames,
+      registers,
+    }),
+    backfilledWindows: new Counter({
+      name: 'marketprism_storage_cold_backfilled_windows_total',
+      help: 'Windows in which cold lacked hot rows and was backfilled from hot',
+      labelNames,
+      registers,
+    }),
+    backfilledRows: new Counter({
+      name: 'marketprism_storage_cold_backfilled_rows_total',
+      help: 'Rows copied from hot into cold because cold lacked them',
+      labelNames,
+      registers,
+    }),
+    errors: new Counter({
+      name: 'marketprism_storage_cold_verify_errors_total',
+      help: 'Verification passes of a table that failed (retried at the next pass; the watermark stays)',
+      labelNames,
+      registers,
+    }),
+  };
+}
+
+/** The hot tier's TTL guard (cold-ttl-guard.ts). */
+export interface TtlGuardMetrics {
+  dropped: Counter<'data_type'>;
+  held: Gauge<'data_type'>;
+  lateRows: Counter<'data_type'>;
+}
+
+export function ttlGuardMetrics(registry: Registry): TtlGuardMetrics {
+  const registers = [registry];
+  const labelNames = ['data_type'] as const;
+  return {
+    dropped: new Counter({
+      name: 'marketprism_storage_ttl_guard_dropped_partitions_total',
+      help: 'Hot day partitions dropped: past the TTL and verified by the cold tier',
+      labelNames,
+      registers,
+    }),
+    held: new Gauge({
+      name: 'marketprism_storage_ttl_guard_held_partitions',
+      help: 'Hot day partitions past the TTL kept because the cold tier has not verified them',
+      labelNames,
+      registers,
+    }),
+    lateRows: new Counter({
+      name: 'marketprism_storage_ttl_guard_late_rows_total',
+      help: 'Hot rows that arrived after cold verified their day, copied to cold right before the day was dropped',
+      labelNames,
+      registers,
+    }),
+  };
+}

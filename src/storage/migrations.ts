@@ -5,7 +5,11 @@
  * error (MigrationError: permanent, an operator must act), not a silent re-run.
  * Migrations are the only DDL storage runs. A migration interrupted part way is
  * re-run whole: its statements are written to converge (IF [NOT] EXISTS, guards).
- * The hot tier's TTL comes from config and is brought in line at every run.
+ * The hot tier's TTL comes from config and is brought in line at every run. With the
+ * cold tier's TTL guard (cold.verify) the hot tables have no table TTL: the hot daemon
+ * drops days itself, only those cold has verified (cold-ttl-guard.ts). That state lives in
+ * the tables, so a `marketprism schema migrate` that does not know the guard (ttlGuard
+ * undefined) leaves a table without TTL as it is.
  */
 import { createHash } from 'node:crypto';
 import type { ClickHouseEngine } from './engines/engine.js';
@@ -60,9 +64,16 @@ export function bootstrapStatements(db: string): string[] {
 /**
  * Brings `db` to this release's schema. `cluster`: the ClickHouse cluster's name, to run
  * every statement ON CLUSTER in its replicated and distributed form (cluster-ddl.ts);
- * undefined: one server.
+ * undefined: one server. `ttlGuard` (hot tier): true removes the tables' TTL (the TTL guard
+ * deletes instead), false puts it (back) in place, undefined aligns only tables that have one.
  */
-export async function migrate(engine: ClickHouseEngine, db: string, ttlDays: number | undefined, cluster?: string): Promise<MigrationReport> {
+export async function migrate(
+  engine: ClickHouseEngine,
+  db: string,
+  ttlDays: number | undefined,
+  cluster?: string,
+  ttlGuard?: boolean,
+): Promise<MigrationReport> {
   const ddl: Ddl = cluster ? (sql) => clusterStatements(sql, cluster) : singleNode;
   for (const s of bootstrapStatements(db)) await runStatement(engine, s, ddl);
   const done = new Map(
@@ -95,19 +106,36 @@ export async function migrate(engine: ClickHouseEngine, db: string, ttlDays: num
     await engine.insert(`${db}.schema_migrations`, [{ version: m.version, name: m.name, checksum: sum }]);
     report.applied.push(m.version);
   }
-  if (ttlDays !== undefined) report.ttlUpdated = await alignTtl(engine, db, ttlDays, ddl, cluster ? localTable : (t) => t);
+  if (ttlDays !== undefined) report.ttlUpdated = await alignTtl(engine, db, ttlDays, ddl, cluster ? localTable : (t) => t, ttlGuard);
   return report;
 }
 
-async function alignTtl(engine: ClickHouseEngine, db: string, days: number, ddl: Ddl, tableOf: (t: string) => string): Promise<string[]> {
+async function alignTtl(
+  engine: ClickHouseEngine,
+  db: string,
+  days: number,
+  ddl: Ddl,
+  tableOf: (t: string) => string,
+  ttlGuard: boolean | undefined,
+): Promise<string[]> {
   const want = ttlClause(days).replace('TTL ', '');
   const rows = await engine.query<{ name: string; create_table_query: string }>(`SELECT name, create_table_query FROM system.tables WHERE database = '${db}'`);
   const updated: string[] = [];
   for (const table of Object.values(TABLES)) {
     // The TTL is the (local) MergeTree table's.
     const row = rows.find((r) => r.name === tableOf(table));
+    if (!row) continue;
+    const hasTtl = /\sTTL\s/.test(row.create_table_query);
+    if (ttlGuard) {
+      if (hasTtl) {
+        await runStatement(engine, `ALTER TABLE ${db}.${table} REMOVE TTL`, ddl);
+        updated.push(table);
+      }
+      continue;
+    }
+    if (!hasTtl && ttlGuard === undefined) continue;
     // ClickHouse stores `INTERVAL 3 DAY` as `toIntervalDay(3)`.
-    if (!row || new RegExp(`toIntervalDay\\(${days}\\)|INTERVAL ${days} DAY`).test(row.create_table_query)) continue;
+    if (new RegExp(`toIntervalDay\\(${days}\\)|INTERVAL ${days} DAY`).test(row.create_table_query)) continue;
     await runStatement(engine, `ALTER TABLE ${db}.${table} MODIFY TTL ${want}`, ddl);
     updated.push(table);
   }

@@ -25,7 +25,10 @@ import { TypeConsumer } from './consumer.js';
 import { DeadLetters, sanitizeReason } from './dead-letter.js';
 import { createEngine } from './engines/index.js';
 import { MigrationError, migrate } from './migrations.js';
-import { storageMetrics } from './metrics.js';
+import { coldMetrics, storageMetrics, ttlGuardMetrics } from './metrics.js';
+import { runEvery } from './cold-loop.js';
+import { TtlGuard } from './cold-ttl-guard.js';
+import { ColdVerifier } from './cold-verifier.js';
 import { engineIdentity, queryRoute } from './query.js';
 import { TABLES } from './schema.js';
 
@@ -45,6 +48,8 @@ export interface StorageState {
   /** Consumers attached, of all data types. */
   consumers: { attached: number; total: number; failing: { type: string; reason: string; schema: boolean }[] };
   lag: number;
+  /** The cold verifier's or the TTL guard's reasons for degraded (cold-verifier.ts, cold-ttl-guard.ts). */
+  cold?: string[];
 }
 
 /**
@@ -78,6 +83,7 @@ export function storageStatus(s: StorageState): { status: HealthStatus; reasons:
     if (f.schema) status = 'failing';
     else retrying = true;
   }
+  reasons.push(...(s.cold ?? []));
   if (status === 'healthy' && reasons.length > 0) status = 'degraded';
   return { status, reasons, retrying };
 }
@@ -100,6 +106,13 @@ export async function startStorage(config: StorageConfig, log: Logger): Promise<
   const engine = createEngine(config.clickhouse);
   const abort = new AbortController();
   const consumers = new Map<DataType, TypeConsumer>();
+  // With cold.verify: the cold tier verifies windows and backfills them; the hot tier drops only verified days.
+  const side = { engine, hotDb: config.clickhouse.hot_database, coldDb: config.clickhouse.cold_database, log: log.child({ part: 'cold' }) };
+  const verifier = config.cold.verify && config.tier === 'cold' ? new ColdVerifier({ ...side, cold: config.cold, metrics: coldMetrics(registry) }) : undefined;
+  const guard =
+    config.cold.verify && config.tier === 'hot'
+      ? new TtlGuard({ ...side, ttlDays: config.clickhouse.hot_ttl_days, maxLagMinutes: config.cold.max_lag_minutes, metrics: ttlGuardMetrics(registry) })
+      : undefined;
   const state = {
     /** schema_error: migrations refused (MigrationError); storage serves /health and stores nothing until an operator acts. */
     phase: 'starting' as StorageState['phase'],
@@ -123,6 +136,7 @@ export async function startStorage(config: StorageConfig, log: Logger): Promise<
       nats: state.nats,
       consumers: { attached: consumers.size, total: DATA_TYPES.length, failing },
       lag: [...consumers.values()].reduce((a, c) => a + c.pending + c.ackPending, 0),
+      ...(verifier || guard ? { cold: (verifier ?? guard)!.health().reasons } : {}),
     };
   };
 
@@ -151,6 +165,8 @@ export async function startStorage(config: StorageConfig, log: Logger): Promise<
       nats: { connected: state.nats.connected, ...(state.nc ? { server: state.nc.getServer() } : {}) },
       clickhouse: state.clickhouse,
       consumers: per,
+      ...(verifier ? { cold_verifier: verifier.health().report } : {}),
+      ...(guard ? { ttl_guard: guard.health().report } : {}),
     };
   };
 
@@ -191,6 +207,7 @@ export async function startStorage(config: StorageConfig, log: Logger): Promise<
         },
       },
     );
+  let coldLoop: Promise<void> = Promise.resolve();
   const chFailed = (err: Error) => (state.clickhouse = { ok: false, error: peerError(err.message) });
   const natsFailed = (err: Error) => (state.nats = { connected: false, error: peerError(err.message) });
   const streamFailed = (what: string) => (err: Error) => (state.nats = { connected: true, error: peerError(`${what}: ${err.message}`) });
@@ -198,11 +215,21 @@ export async function startStorage(config: StorageConfig, log: Logger): Promise<
   // ClickHouse (connect, migrate) and NATS (connect, stream, consumers) each in its own retry loop.
   const schema = until(
     'ClickHouse schema migration',
-    () => migrate(engine, db, config.tier === 'hot' ? config.clickhouse.hot_ttl_days : undefined, config.clickhouse.cluster || undefined),
+    () =>
+      migrate(
+        engine,
+        db,
+        config.tier === 'hot' ? config.clickhouse.hot_ttl_days : undefined,
+        config.clickhouse.cluster || undefined,
+        config.tier === 'hot' ? config.cold.verify : undefined,
+      ),
     chFailed,
   ).then((report) => {
     state.clickhouse = { ok: true, error: undefined };
     log.info(report, 'schema ready');
+    // Independent of NATS: the cold verifier and the TTL guard need only ClickHouse.
+    const periodic = verifier ?? guard;
+    if (periodic) coldLoop = runEvery(config.cold.interval_seconds * 1000, abort.signal, () => periodic.pass());
   });
   const attach = (async () => {
     const nc = await until('NATS connect', () => connectNats({ ...config.nats, name: `marketprism-storage-${config.tier}` }, log), natsFailed);
@@ -305,7 +332,7 @@ export async function startStorage(config: StorageConfig, log: Logger): Promise<
       stopWatchdog();
       clearInterval(refresh);
       abort.abort();
-      await Promise.race([startup.catch(() => undefined), new Promise((r) => setTimeout(r, 10_000))]);
+      await Promise.race([Promise.all([startup.catch(() => undefined), coldLoop]), new Promise((r) => setTimeout(r, 10_000))]);
       await state.nc?.drain().catch(() => undefined);
       await engine.close();
       await http.close();

@@ -20,13 +20,15 @@ describe('latest.json figures', () => {
       },
       { name: 'pipeline', summary: '', embedded_records_per_s: 9000, embedded_p50_ms: 3, embedded_p99_ms: 40 },
       { name: 'memory-soak', summary: '', growth_pct_per_hour: 1.5, growth_pct_per_hour_stderr: 0.4, duration_s: 3600 },
+      { name: 'replay-process', summary: '', binance_spot_ratio_vs_tardis_depth25: 1.4, okx_cost_400_over_25: 1.7 },
     ]);
     expect(f.collector).toMatchObject({ frames_per_cpu_s: 5000, rss_mb: { '1': 120, '500': 450 }, frames_per_cpu_s_by_symbols: { '1': 1800, '500': 1400 } });
     expect(f.pipeline).toEqual({ embedded: { records_per_s: 9000, p50_ms: 3, p99_ms: 40 } });
     expect(f.memory).toMatchObject({ growth_pct_per_hour: 1.5, growth_pct_per_hour_stderr: 0.4, duration_s: 3600 });
     expect(f.normalize).toBeUndefined();
+    expect(f.replay).toEqual({ binance_spot: { ratio_vs_tardis_depth25: 1.4 }, okx: { cost_400_over_25: 1.7 } });
     const none = latestFigures([{ name: 'pipeline-embedded', summary: '', trades_per_s: 1 }]);
-    expect(none).toEqual({ normalize: undefined, collector: undefined, pipeline: undefined, memory: undefined });
+    expect(none).toEqual({ normalize: undefined, replay: undefined, collector: undefined, pipeline: undefined, memory: undefined });
   });
 });
 

@@ -21,6 +21,8 @@ describe('collector config', () => {
     expect(c.health.port).toBe(8087);
     expect(c.metrics.port).toBe(9093);
     expect(c.venues[0]!.rotate_after_ms).toBe(23 * 3600_000);
+    expect(c.venues.every((v) => v.rest_spacing_ms === 50)).toBe(true);
+    expect(loadCollectorConfig(write('venues:\n  okx_spot:\n    rest_spacing: 1s\n')).venues[0]!.rest_spacing_ms).toBe(1000);
   });
 
   it.each([
@@ -31,6 +33,7 @@ describe('collector config', () => {
     ['venues:\n  binance_derivatives:\n    snapshot_limit: 400', /snapshot_limit: Binance USDⓈ-M accepts/],
     ['orderbook:\n  depht: 10', /orderbook\.depht: unknown key/],
     ['venues:\n  okx_derivatives:\n    lsr_period: 3m', /lsr_period: expected one of/],
+    ['venues:\n  okx_spot:\n    rest_spacing: 11s', /venues\.okx_spot\.rest_spacing: "11s" is longer than the limit of 10s/],
   ])('rejects %j', (yaml, message) => {
     expect(() => loadCollectorConfig(write(yaml))).toThrow(message);
   });

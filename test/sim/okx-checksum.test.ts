@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readCaptureFiles } from '../../src/capture/format.js';
-import { crc32Signed, okxChecksum } from '../../src/collector/venues/okx/checksum.js';
+import { crc32Signed, joinedChecksum, okxChecksum } from '../../src/collector/venues/okx/checksum.js';
 import { capturePaths } from '../capture/captures.js';
 import { TextBook } from './books.js';
 
@@ -29,9 +29,36 @@ describe('OKX checksum', () => {
         book.apply('asks', d.asks);
         const top = book.top(25);
         expect(okxChecksum(top.bids as [string, string][], top.asks as [string, string][])).toBe(d.checksum);
+        expect(joinedChecksum(top.bids as [string, string][], top.asks as [string, string][])).toBe(d.checksum);
         checked++;
       }
     }
     expect(checked).toBe(290);
+  });
+
+  it('is the CRC of the joined text for random books, empty and one-sided ones, and non-ASCII text', () => {
+    let seed = 11;
+    const r = () => (seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32;
+    const text = () => String(Math.floor(r() * 1e6)) + (r() < 0.5 ? '' : '.' + String(Math.floor(r() * 1e4)));
+    const side = (): [string, string][] => Array.from({ length: Math.floor(r() * 40) }, () => [text(), text()]);
+    const joined = (bids: [string, string][], asks: [string, string][]) => {
+      const parts: string[] = [];
+      for (let i = 0; i < Math.min(25, Math.max(bids.length, asks.length)); i++) {
+        if (bids[i]) parts.push(bids[i]![0], bids[i]![1]);
+        if (asks[i]) parts.push(asks[i]![0], asks[i]![1]);
+      }
+      return crc32Signed(parts.join(':'));
+    };
+    for (let i = 0; i < 500; i++) {
+      const bids = side();
+      const asks = r() < 0.1 ? [] : side();
+      expect(okxChecksum(bids, asks)).toBe(joined(bids, asks));
+    }
+    const odd: [string, string][] = [
+      ['1.5', '2\u00e9'],
+      ['1.4', '3'],
+    ];
+    expect(okxChecksum(odd, [])).toBe(crc32Signed('1.5:2\u00e9:1.4:3'));
+    expect(okxChecksum([], [])).toBe(0);
   });
 });

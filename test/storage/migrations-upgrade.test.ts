@@ -36,7 +36,7 @@ describe('upgrading a 0.1.0 database', () => {
   it('keeps the data, reads old books as arrays and old quantities in their units, and stores v2 rows beside them', async () => {
     await createV1Database(engine, DB, undefined);
     await insertV1Rows(engine, DB);
-    expect(await migrate(engine, DB, undefined)).toEqual({ database: DB, applied: [2], alreadyApplied: [1], ttlUpdated: [] });
+    expect(await migrate(engine, DB, undefined)).toEqual({ database: DB, applied: [2, 3], alreadyApplied: [1], ttlUpdated: [] });
 
     for (const [table, rows] of Object.entries(V1_ROWS)) {
       const [n] = await q<{ n: string }>(`SELECT count() AS n FROM ${DB}.${table} FINAL`);
@@ -121,7 +121,7 @@ describe('upgrading a 0.1.0 database', () => {
     expect(await q(`SELECT quantity, quantity_raw, quantity_unit FROM ${DB}.trades FINAL WHERE trade_id = '77'`)).toEqual([
       { quantity: '0.016666666666666667', quantity_raw: '5', quantity_unit: 'contracts' },
     ]);
-    expect(await migrate(engine, DB, undefined)).toEqual({ database: DB, applied: [], alreadyApplied: [1, 2], ttlUpdated: [] });
+    expect(await migrate(engine, DB, undefined)).toEqual({ database: DB, applied: [], alreadyApplied: [1, 2, 3], ttlUpdated: [] });
   });
 
   it('refuses a database whose migration 1 checksum differs, and the daemon says so on /health without looping', async () => {

@@ -25,9 +25,11 @@ describe('migration list', () => {
     expect(checksum(m1, 'marketprism_cold', undefined)).toBe(V1_CHECKSUMS.marketprism_cold);
   });
 
-  it('pins migration 2 (append-only: never edit a shipped migration)', () => {
+  it('pins migrations 2 and 3 (append-only: never edit a shipped migration)', () => {
     expect(checksum(MIGRATIONS[1]!, 'marketprism_hot', 3)).toBe('ae71f96ea142d0de');
     expect(checksum(MIGRATIONS[1]!, 'marketprism_cold', undefined)).toBe('8d06b27dfef35de1');
+    expect(checksum(MIGRATIONS[2]!, 'marketprism_hot', 3)).toBe('e3b0c44298fc1c14');
+    expect(checksum(MIGRATIONS[2]!, 'marketprism_cold', undefined)).toBe('beac6348c498ac33');
   });
 
   it('numbers migrations 1, 2, ... in order', () => {
@@ -61,20 +63,20 @@ describe('schema = fields', () => {
   };
 
   it('a fresh database (hot and cold)', async () => {
-    expect((await migrate(engine, 'fresh_hot', 3)).applied).toEqual([1, 2]);
+    expect((await migrate(engine, 'fresh_hot', 3)).applied).toEqual([1, 2, 3]);
     await expectSchemaMatchesFields('fresh_hot');
-    expect((await migrate(engine, 'fresh_cold', undefined)).applied).toEqual([1, 2]);
+    expect((await migrate(engine, 'fresh_cold', undefined)).applied).toEqual([1, 2, 3]);
     await expectSchemaMatchesFields('fresh_cold');
-    expect(await migrate(engine, 'fresh_hot', 3)).toEqual({ database: 'fresh_hot', applied: [], alreadyApplied: [1, 2], ttlUpdated: [] });
+    expect(await migrate(engine, 'fresh_hot', 3)).toEqual({ database: 'fresh_hot', applied: [], alreadyApplied: [1, 2, 3], ttlUpdated: [] });
   });
 
   it('a 0.1.0 database with data, upgraded', async () => {
     await createV1Database(engine, 'marketprism_hot', 3);
     await insertV1Rows(engine, 'marketprism_hot');
-    expect((await migrate(engine, 'marketprism_hot', 3)).applied).toEqual([2]);
+    expect((await migrate(engine, 'marketprism_hot', 3)).applied).toEqual([2, 3]);
     await expectSchemaMatchesFields('marketprism_hot');
     await createV1Database(engine, 'marketprism_cold', undefined);
-    expect((await migrate(engine, 'marketprism_cold', undefined)).applied).toEqual([2]);
+    expect((await migrate(engine, 'marketprism_cold', undefined)).applied).toEqual([2, 3]);
     await expectSchemaMatchesFields('marketprism_cold');
   });
 
@@ -96,7 +98,7 @@ describe('schema = fields', () => {
       const stmts = MIGRATIONS[1]!.statements(db, 3);
       const n = part === 'half' ? Math.ceil(stmts.length / 2) : stmts.length;
       for (const s of stmts.slice(0, n)) await engine.command(typeof s === 'string' ? s : s.sql);
-      expect((await migrate(engine, db, 3)).applied).toEqual([2]);
+      expect((await migrate(engine, db, 3)).applied).toEqual([2, 3]);
       await expectSchemaMatchesFields(db);
       const [book] = await engine.query<{ p: string; q: string }>(
         `SELECT bids[1].price AS p, bids[2].quantity AS q FROM ${db}.orderbooks FINAL WHERE exchange = 'okx'`,

@@ -122,7 +122,7 @@ export function pipelineSuite(engine: 'clickhouse' | 'embedded') {
       expect(t!.q).toMatch(/ReplacingMergeTree/);
       expect(t!.q).toMatch(/TTL toDateTime\(timestamp\) \+ toIntervalDay\(3\)/);
       const m = await q<{ version: number }>(`SELECT version FROM ${DB}.schema_migrations`);
-      expect(m.map((r) => Number(r.version)).sort()).toEqual([1, 2]);
+      expect(m.map((r) => Number(r.version)).sort()).toEqual([1, 2, 3]);
     });
   });
 }

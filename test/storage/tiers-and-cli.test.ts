@@ -57,9 +57,9 @@ describe('hot and cold tiers, and the CLI', () => {
 
   it('`marketprism schema migrate` is idempotent', async () => {
     const r = await cli('schema', 'migrate', '--config', env.configFile);
-    expect(r).toEqual({ code: 0, out: 'marketprism_hot: applied [], already applied [1, 2]\n' });
+    expect(r).toEqual({ code: 0, out: 'marketprism_hot: applied [], already applied [1, 2, 3]\n' });
     const c = await cli('schema', 'migrate', '--config', coldFile);
-    expect(c.out).toBe('marketprism_cold: applied [], already applied [1, 2]\n');
+    expect(c.out).toBe('marketprism_cold: applied [], already applied [1, 2, 3]\n');
   });
 
   it('`marketprism schema migrate` follows a changed TTL', async () => {
@@ -70,7 +70,7 @@ describe('hot and cold tiers, and the CLI', () => {
       "SELECT create_table_query AS q FROM system.tables WHERE database = 'marketprism_hot' AND name = 'trades'",
     );
     expect(t!.q).toMatch(/toIntervalDay\(7\)/);
-    expect((await cli('schema', 'migrate', '--config', file)).out).toBe('marketprism_hot: applied [], already applied [1, 2]\n');
+    expect((await cli('schema', 'migrate', '--config', file)).out).toBe('marketprism_hot: applied [], already applied [1, 2, 3]\n');
   });
 
   it('`marketprism query` answers read-only SQL and refuses the rest', async () => {

@@ -7,8 +7,9 @@
  */
 import { m0001 } from './0001_create_tables.js';
 import { m0002 } from './0002_units_and_book_arrays.js';
+import { m0003 } from './0003_cold_watermark.js';
 import type { Migration } from './types.js';
 
 export type { GuardedStatement, Migration, Statement } from './types.js';
 
-export const MIGRATIONS: readonly Migration[] = [m0001, m0002];
+export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003];
