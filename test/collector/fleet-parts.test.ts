@@ -13,7 +13,13 @@ import { DATA_TYPES } from '../../src/core/model.js';
 import { loadCollectorConfig } from '../../src/collector/config.js';
 import { StandbyBuffer } from '../../src/collector/fleet/standby-buffer.js';
 import { ranked } from '../../src/collector/fleet/rendezvous.js';
-import { loadStreamSpecs, toStreamConfig } from '../../src/core/streams.js';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { LeaseBucket } from '../../src/collector/fleet/bucket.js';
+import { connectNats } from '../../src/core/nats.js';
+import { ensureStreams, loadStreamSpecs, toStreamConfig } from '../../src/core/streams.js';
+import { startNatsServer } from '../../src/testing/nats-server.js';
+import { waitFor } from '../../src/testing/ports.js';
+import { quietLog } from '../helpers/storage-env.js';
 import { sampleRecords } from '../helpers/records.js';
 
 const write = (name: string, yaml: string) => {
@@ -146,4 +152,48 @@ describe('fleet on /health', () => {
     expect(h.retrying).toBe(true);
     expect(h.reasons).toEqual(['fleet: key-value bucket x not reachable']);
   });
+});
+
+describe('lease bucket on a real nats-server', () => {
+  it('creates once, swaps by revision, expires by TTL with a marker, and watches on after the bucket is made again', async () => {
+    const server = await startNatsServer();
+    const nc = await connectNats({ servers: [server.url], name: 'test' }, quietLog());
+    const bucket = new LeaseBucket(nc, 'marketprism_leases');
+    try {
+      await expect(bucket.check()).rejects.toThrow(/key-value bucket marketprism_leases \(stream KV_marketprism_leases\) not reachable.*kv_buckets/);
+      const specs = loadStreamSpecs('config/streams.yaml');
+      await ensureStreams(nc, specs);
+      await bucket.check();
+      const seen: string[] = [];
+      await bucket.watch((e) => seen.push(`${e.key}:${e.deleted ? 'deleted' : JSON.stringify(e.value)}`));
+      const rev = await bucket.create('lease.v.A', { owner: 'a' }, 2000);
+      expect(rev).toBeGreaterThan(0);
+      expect(await bucket.create('lease.v.A', { owner: 'b' }, 2000)).toBeUndefined(); // absent no more
+      expect(await bucket.swap('lease.v.A', { owner: 'b' }, rev! - 1, 2000)).toBeUndefined(); // an old revision loses
+      const rev2 = await bucket.swap('lease.v.A', { owner: 'b' }, rev!, 2000);
+      expect(rev2).toBeGreaterThan(rev!);
+      // Not renewed: expired by the server, whose marker the watch delivers; then free to create again.
+      await waitFor('the lease expired', () => seen.includes('lease.v.A:deleted'), 5000, 50);
+      expect(bucket.get('lease.v.A')).toBeUndefined();
+      expect(await bucket.create('lease.v.A', { owner: 'c' }, 6000)).toBeGreaterThan(rev2!);
+
+      // The bucket deleted and made again (an operator's mistake): the watch comes back by itself.
+      await (await jetstreamManager(nc)).streams.delete('KV_marketprism_leases');
+      await ensureStreams(nc, specs);
+      await waitFor(
+        'watching again',
+        async () => {
+          await bucket.put('member.x', { member: 'x' }, 6000);
+          await new Promise((r) => setTimeout(r, 200));
+          return seen.filter((x) => x.startsWith('member.x')).length > 0 && bucket.caughtUp;
+        },
+        20_000,
+        500,
+      );
+    } finally {
+      await bucket.close();
+      await nc.close();
+      await server.dispose();
+    }
+  }, 40_000);
 });

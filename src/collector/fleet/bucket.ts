@@ -12,6 +12,7 @@
  */
 import { DeliverPolicy, JetStreamApiError, jetstream, type ConsumerMessages, type JetStreamClient, type JsMsg } from '@nats-io/jetstream';
 import { headers, type NatsConnection } from '@nats-io/transport-node';
+import { logsFailure, retryUntil } from '../../core/retry.js';
 import { kvStreamName, kvSubjectPrefix } from '../../core/streams.js';
 
 /** JetStream's "wrong last sequence" (a compare-and-swap lost). */
@@ -35,6 +36,11 @@ export class LeaseBucket {
   /** The watch has delivered every key that existed when it started. */
   caughtUp = false;
   private messages: ConsumerMessages | undefined;
+  private readonly closing = new AbortController();
+  /** The highest revision seen: a write answered with a lower one means the bucket was made anew. */
+  private highest = 0;
+  /** Told when the watch ended under us and is being made again (for a log line). */
+  onWatchLost: ((why: string) => void) | undefined;
 
   constructor(
     nc: NatsConnection,
@@ -63,16 +69,34 @@ export class LeaseBucket {
   async watch(changed: (e: KvEntry, before: KvEntry | undefined) => void): Promise<void> {
     const consumer = await this.js.consumers.get(this.stream, { filter_subjects: [`${this.prefix}>`], deliver_policy: DeliverPolicy.LastPerSubject });
     if ((await consumer.info(true)).num_pending === 0) this.caughtUp = true;
-    this.messages = await consumer.consume();
+    const messages = (this.messages = await consumer.consume());
     void (async () => {
-      for await (const m of this.messages!) {
-        const e = this.entryOf(m);
-        const before = this.entries.get(e.key);
-        this.remember(e);
-        const caughtUp = this.caughtUp;
-        if (m.info.pending === 0) this.caughtUp = true;
-        if (caughtUp && (!before || before.revision < e.revision)) changed(e, before);
+      let failure: Error | undefined;
+      try {
+        for await (const m of messages) {
+          const e = this.entryOf(m);
+          const before = this.entries.get(e.key);
+          this.remember(e);
+          const caughtUp = this.caughtUp;
+          if (m.info.pending === 0) this.caughtUp = true;
+          if (caughtUp && (!before || before.revision < e.revision)) changed(e, before);
+        }
+      } catch (err) {
+        failure = err as Error;
       }
+      if (this.closing.signal.aborted) return;
+      // The watch ended under us (the bucket's stream deleted and made again, a consumer the
+      // client could not recreate): watch again, the last value of every key first. What is
+      // known meanwhile stays; a later revision replaces it.
+      this.onWatchLost?.(failure?.message ?? 'the watch ended');
+      await retryUntil(() => this.watch(changed), {
+        initialMs: 500,
+        maxMs: 10_000,
+        signal: this.closing.signal,
+        onError: (err, attempt) => {
+          if (logsFailure(attempt)) this.onWatchLost?.(err.message);
+        },
+      }).catch(() => undefined);
     })();
   }
 
@@ -94,6 +118,22 @@ export class LeaseBucket {
   private remember(e: KvEntry): void {
     const known = this.entries.get(e.key);
     if (!known || known.revision <= e.revision) this.entries.set(e.key, e);
+    this.highest = Math.max(this.highest, e.revision);
+  }
+
+  /**
+   * A write's revision. Lower than one seen before: the bucket's stream was deleted and
+   * made again (its sequences start over), so everything known is void and the watch (an
+   * ordered consumer, which would resume past the old sequence) starts over too.
+   */
+  private written(revision: number): number {
+    if (revision < this.highest) {
+      this.entries.clear();
+      this.highest = 0;
+      this.caughtUp = false;
+      void this.messages?.close();
+    }
+    return revision;
   }
 
   /** The live value of `key` (not deleted, not expired), or undefined. */
@@ -108,7 +148,7 @@ export class LeaseBucket {
   }
 
   async put(key: string, value: unknown, ttlMs: number): Promise<number> {
-    const revision = (await this.js.publish(this.prefix + key, JSON.stringify(value), { ttl: ttl(ttlMs) })).seq;
+    const revision = this.written((await this.js.publish(this.prefix + key, JSON.stringify(value), { ttl: ttl(ttlMs) })).seq);
     this.remember({ key, revision, deleted: false, value });
     return revision;
   }
@@ -120,7 +160,9 @@ export class LeaseBucket {
    */
   async swap(key: string, value: unknown, revision: number, ttlMs: number): Promise<number | undefined> {
     try {
-      const next = (await this.js.publish(this.prefix + key, JSON.stringify(value), { ttl: ttl(ttlMs), expect: { lastSubjectSequence: revision } })).seq;
+      const next = this.written(
+        (await this.js.publish(this.prefix + key, JSON.stringify(value), { ttl: ttl(ttlMs), expect: { lastSubjectSequence: revision } })).seq,
+      );
       this.remember({ key, revision: next, deleted: false, value });
       return next;
     } catch (err) {
@@ -144,7 +186,9 @@ export class LeaseBucket {
     const h = headers();
     h.set('KV-Operation', 'DEL');
     try {
-      const next = (await this.js.publish(this.prefix + key, undefined, { headers: h, ttl: ttl(ttlMs), expect: { lastSubjectSequence: revision } })).seq;
+      const next = this.written(
+        (await this.js.publish(this.prefix + key, undefined, { headers: h, ttl: ttl(ttlMs), expect: { lastSubjectSequence: revision } })).seq,
+      );
       this.remember({ key, revision: next, deleted: true, value: undefined });
       return true;
     } catch (err) {
@@ -154,6 +198,7 @@ export class LeaseBucket {
   }
 
   async close(): Promise<void> {
+    this.closing.abort();
     await this.messages?.close();
   }
 }

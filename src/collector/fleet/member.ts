@@ -86,6 +86,7 @@ export class FleetMember {
 
   async start(): Promise<void> {
     await this.bucket.check();
+    this.bucket.onWatchLost = (why) => this.log.warn({ member: this.id, bucket: this.bucket.bucket, why }, 'fleet: watching the bucket again');
     await this.bucket.watch((e, before) => {
       // A member came or went, a lease went, a target is ready: act within 50 ms, not at the next
       // renew (renewals, every member's every renew_ms, change nothing and wait).
