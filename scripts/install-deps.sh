@@ -16,6 +16,7 @@ command -v g++ >/dev/null || need_apt+=(build-essential)
 command -v python3 >/dev/null || need_apt+=(python3)
 [ -f /usr/include/systemd/sd-daemon.h ] || need_apt+=(libsystemd-dev pkg-config)
 command -v curl >/dev/null || need_apt+=(curl)
+command -v ip >/dev/null || need_apt+=(iproute2) # ip netns: scripts/e2e-multihost.sh
 command -v promtool >/dev/null || need_apt+=(prometheus) # promtool: the alert rules' tests
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "install-deps: apt-get install ${need_apt[*]}"

@@ -2,7 +2,7 @@
 # The whole test suite from a fresh clone: installs what it needs, builds, type-checks, lints,
 # runs every test against real nats-server and ClickHouse (chDB) on loopback,
 # the benchmark smoke run, the fault suite's short form, the dependency check and (when present)
-# the packaging end-to-end in a booted Debian.
+# the packaging end-to-end in a booted Debian and the three-host run in network namespaces.
 # Ends with one line: "tests: N passed, N failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -52,6 +52,11 @@ if promtool check rules prometheus/alerts.yml && promtool test rules prometheus/
 
 if [ -x scripts/e2e-systemd.sh ] && [ "${MARKETPRISM_E2E:-1}" = 1 ]; then
   if ./scripts/e2e-systemd.sh; then passed=$((passed + 1)); else failed=$((failed + 1)); status=1; fi
+fi
+
+# Three hosts in network namespaces (docs/cluster.md): one test, about 8 minutes.
+if [ -x scripts/e2e-multihost.sh ] && [ "${MARKETPRISM_MULTIHOST:-1}" = 1 ]; then
+  if ./scripts/e2e-multihost.sh; then passed=$((passed + 1)); else failed=$((failed + 1)); status=1; fi
 fi
 
 echo "tests: ${passed} passed, ${failed} failed"

@@ -1,5 +1,6 @@
 /** marketprism-broker configuration: shape, defaults and validation. */
 import { ConfigProblems, MAX_TIMER_MS, relativeTo, type ConfigReader } from '../core/config.js';
+import type { Env } from '../core/env-overrides.js';
 import { LOG_LEVELS, type LogLevel } from '../core/logger.js';
 import type { NatsClientAuth } from '../core/nats.js';
 import { readStreamSpecs, type StreamSpec } from '../core/streams.js';
@@ -61,10 +62,13 @@ export interface BrokerConfig {
   log_level: LogLevel;
 }
 
-/** Reads broker.yaml and the streams file it names; throws ConfigErrors naming every problem in both. */
-export function loadBrokerConfig(file: string): BrokerConfig {
+/**
+ * Reads broker.yaml and the streams file it names; throws ConfigErrors naming every problem in both.
+ * `env`: the daemon's environment, whose variables override keys of broker.yaml (core/env-overrides.ts).
+ */
+export function loadBrokerConfig(file: string, env: Env = process.env): BrokerConfig {
   const problems = new ConfigProblems();
-  const root = problems.readFile(file);
+  const root = problems.readFile(file, { module: 'broker', env });
   if (!root) problems.throwIfAny();
   const n = root!.child('nats_server');
   const backoff = n.child('restart_backoff_ms');

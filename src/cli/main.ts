@@ -4,9 +4,13 @@
  *   schema migrate   apply ClickHouse migrations (storage.yaml)
  *   query "SQL"      read-only SQL against the configured engine
  *   credentials ensure   create the NATS password files a single host needs (see docs/security.md)
+ *   health, logs, check-config, status, integrity, version: the operator's verbs (docs/operations.md)
+ *
+ * A module's config is loaded as its unit runs it: the file, then the overrides of the
+ * unit's EnvironmentFile (/etc/default/marketprism-<module>, or --env-file; ops.ts moduleEnv).
  */
 import { ConfigError, resolveConfigPath } from '../core/config.js';
-import { packageVersion, takeOption } from '../core/daemon.js';
+import { packageVersion } from '../core/daemon.js';
 import { createLogger } from '../core/logger.js';
 import { connectNats } from '../core/nats.js';
 import { ensureStreams } from '../core/streams.js';
@@ -15,57 +19,84 @@ import { DEFAULT_CREDENTIALS_DIR, ensureCredentials } from './credentials.js';
 import { databaseOf, loadStorageConfig } from '../storage/config.js';
 import { createEngine } from '../storage/engines/index.js';
 import { migrate } from '../storage/migrations.js';
-import { QueryReplyError, assertReadOnly, engineIdentity, queryDaemon, readOnlyQuery } from '../storage/query.js';
-import { formatRows, parseFormat, QUERY_FORMATS, splitFormat } from './query-format.js';
-import { MODULES, health, logs } from './ops.js';
-
-const USAGE = `usage:
-  marketprism streams ensure [--config broker.yaml] [--server nats://host:4222]
-  marketprism schema migrate [--config storage.yaml]
-  marketprism query "SELECT ..." [--config storage.yaml] [--format ${QUERY_FORMATS.join('|')}]
-  marketprism credentials ensure [--dir ${DEFAULT_CREDENTIALS_DIR}] [--group marketprism]
-  marketprism health [${MODULES.join('|')}] [--config FILE] [--json]   (exit 1 unless every one asked is healthy)
-  marketprism logs <${MODULES.join('|')}> [journalctl options, e.g. -f, --since "1 hour ago", -p warning]
-  marketprism version
-  marketprism --version`;
+import { assertReadOnly } from '../storage/query.js';
+import { formatRows, parseFormat, splitFormat } from './query-format.js';
+import { queryStorage } from './storage-rows.js';
+import { health, logs, moduleEnv } from './ops.js';
+import { bashCompletion, manPage, opt, parseCommand, usage, type ParsedArgs } from './commands.js';
+import { checkConfig } from './check-config.js';
+import { status } from './status.js';
+import { integrity } from './integrity.js';
 
 export async function main(argv: string[]): Promise<number> {
-  const args = [...argv];
   try {
-    if (args[0] === '--version' || args[0] === 'version') {
+    if (argv[0] === '--version' || argv[0] === 'version') {
       console.log(`marketprism ${packageVersion()}`);
       return 0;
     }
-    const [a, b] = args;
-    if (a === 'streams' && b === 'ensure') return await streamsEnsure(args.slice(2));
-    if (a === 'schema' && b === 'migrate') return await schemaMigrate(args.slice(2));
-    if (a === 'query') return await query(args.slice(1));
-    if (a === 'credentials' && b === 'ensure') return credentialsEnsure(args.slice(2));
-    if (a === 'health') {
-      const rest = args.slice(1);
-      const config = takeOption(rest, '--config');
-      const json = rest.includes('--json');
-      return await health(
-        rest.filter((x) => x !== '--json'),
-        config,
-        json,
-      );
+    if (argv[0] === '--help' || argv[0] === 'help') {
+      console.log(usage());
+      return 0;
     }
-    if (a === 'logs') return await logs(args.slice(1));
-    console.error(USAGE);
-    return 2;
+    // Made from the command table, for the packages (packaging/completion, packaging/man).
+    if (argv[0] === 'completion' && argv[1] === 'bash') return print(bashCompletion());
+    if (argv[0] === 'man') return print(manPage());
+    const p = parseCommand(argv);
+    if (!p) {
+      console.error(usage());
+      return 2;
+    }
+    const json = p.options['--json'] === true;
+    switch (p.spec.words.join(' ')) {
+      case 'streams ensure':
+        return await streamsEnsure(p);
+      case 'schema migrate':
+        return await schemaMigrate(p);
+      case 'query':
+        return await query(p);
+      case 'credentials ensure':
+        return credentialsEnsure(p);
+      case 'health':
+        return await health(p.rest, opt(p, '--config'), json);
+      case 'logs':
+        return await logs(p.rest);
+      case 'check-config':
+        return checkConfig(p.rest, { config: opt(p, '--config'), envFile: opt(p, '--env-file'), module: opt(p, '--module'), json });
+      case 'status':
+        return await status(p.rest, { configDir: opt(p, '--config-dir'), json, colour: p.options['--color'] === true });
+      case 'integrity':
+        return await integrity(p.rest, {
+          since: opt(p, '--since'),
+          from: opt(p, '--from'),
+          to: opt(p, '--to'),
+          bucket: opt(p, '--bucket'),
+          configDir: opt(p, '--config-dir'),
+          json,
+        });
+    }
+    throw new Error(`${p.spec.words.join(' ')}: not handled`);
   } catch (err) {
     console.error(`marketprism: ${err instanceof ConfigError ? 'invalid config: ' : ''}${(err as Error).message}`);
     return 1;
   }
 }
 
+function print(text: string): number {
+  process.stdout.write(text);
+  return 0;
+}
+
+function noArguments(p: ParsedArgs): void {
+  if (p.rest.length > 0) throw new Error(`${p.spec.words.join(' ')}: unexpected ${p.rest.join(' ')}`);
+}
+
 const quietLog = () => createLogger({ name: 'marketprism', level: 'warn', destination: { write: (l: string) => process.stderr.write(l) } });
 
-async function streamsEnsure(args: string[]): Promise<number> {
-  const config = loadBrokerConfig(resolveConfigPath('broker', takeOption(args, '--config')));
+async function streamsEnsure(p: ParsedArgs): Promise<number> {
+  noArguments(p);
+  const config = loadBrokerConfig(resolveConfigPath('broker', opt(p, '--config')), moduleEnv('broker', opt(p, '--env-file')).env);
   const port = config.nats_server.port;
-  const server = takeOption(args, '--server') ?? `${config.nats_server.tls ? 'tls' : 'nats'}://127.0.0.1:${port}`;
+  const server = opt(p, '--server') ?? `${config.nats_server.tls ? 'tls' : 'nats'}://127.0.0.1:${port}`;
   const auth = adminAuth(config.nats_server);
   const nc = await connectNats({ servers: [server], name: 'marketprism-cli', auth, connectTimeoutMs: 5000 }, quietLog()).catch((err) => {
     throw new Error(`cannot reach NATS at ${server}: ${(err as Error).message}`);
@@ -80,19 +111,20 @@ async function streamsEnsure(args: string[]): Promise<number> {
   return 0;
 }
 
-function credentialsEnsure(args: string[]): number {
-  const dir = takeOption(args, '--dir') ?? DEFAULT_CREDENTIALS_DIR;
+function credentialsEnsure(p: ParsedArgs): number {
+  noArguments(p);
+  const dir = opt(p, '--dir') ?? DEFAULT_CREDENTIALS_DIR;
   // As root (the packages' post-install): group marketprism, which must exist; otherwise this user's files.
-  const group = takeOption(args, '--group') ?? (process.getuid?.() === 0 ? 'marketprism' : undefined);
-  if (args.length > 0) throw new Error(`credentials ensure: unexpected ${args.join(' ')}`);
+  const group = opt(p, '--group') ?? (process.getuid?.() === 0 ? 'marketprism' : undefined);
   const r = ensureCredentials(dir, group);
   for (const f of r.created) console.log(`created ${f}`);
   for (const f of r.kept) console.log(`kept ${f}`);
   return 0;
 }
 
-async function schemaMigrate(args: string[]): Promise<number> {
-  const config = loadStorageConfig(resolveConfigPath('storage', takeOption(args, '--config')));
+async function schemaMigrate(p: ParsedArgs): Promise<number> {
+  noArguments(p);
+  const config = loadStorageConfig(resolveConfigPath('storage', opt(p, '--config')), moduleEnv('storage', opt(p, '--env-file')).env);
   const engine = createEngine(config.clickhouse);
   try {
     const r = await migrate(
@@ -111,37 +143,16 @@ async function schemaMigrate(args: string[]): Promise<number> {
   return 0;
 }
 
-async function query(args: string[]): Promise<number> {
-  const file = resolveConfigPath('storage', takeOption(args, '--config'));
-  const formatOption = takeOption(args, '--format');
-  const split = splitFormat(args.join(' '));
+async function query(p: ParsedArgs): Promise<number> {
+  const file = resolveConfigPath('storage', opt(p, '--config'));
+  const formatOption = opt(p, '--format');
+  const envFile = opt(p, '--env-file');
+  const split = splitFormat(p.rest.join(' '));
   const sql = split.sql;
   if (!sql) throw new Error('query needs SQL, e.g. marketprism query "SELECT count() FROM marketprism_hot.trades"');
   const format = formatOption !== undefined ? parseFormat(formatOption) : (split.format ?? (process.stdout.isTTY ? 'table' : 'JSONEachRow'));
   assertReadOnly(sql);
-  const config = loadStorageConfig(file);
-  let rows: Record<string, unknown>[] | undefined;
-  if (config.clickhouse.engine === 'embedded') {
-    // chDB allows one process per directory: ask the running daemon first, naming the
-    // engine this config means (a daemon of another config answers 409, not its rows).
-    try {
-      rows = await queryDaemon(config.health.port, sql, engineIdentity(config.clickhouse));
-    } catch (err) {
-      if (err instanceof QueryReplyError && err.status === 409)
-        throw new Error(`127.0.0.1:${config.health.port} (health.port of ${file}): ${err.message}; is another storage daemon on this port?`);
-      if (err instanceof QueryReplyError) throw new Error(err.message);
-      // fetch's TypeError: no daemon listening, so the CLI opens the engine itself below.
-      if (!(err instanceof TypeError)) throw err;
-    }
-  }
-  if (!rows) {
-    const engine = createEngine(config.clickhouse);
-    try {
-      rows = await readOnlyQuery(engine, sql);
-    } finally {
-      await engine.close();
-    }
-  }
+  const rows = await queryStorage(file, loadStorageConfig(file, moduleEnv('storage', envFile).env), sql);
   process.stdout.write(formatRows(rows, format));
   return 0;
 }

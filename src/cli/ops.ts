@@ -6,12 +6,13 @@
  * or `--config` for one module).
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { loadBrokerConfig } from '../broker/config.js';
-import { loadCollectorConfig } from '../collector/config.js';
-import { resolveConfigPath } from '../core/config.js';
-import { loadStorageConfig } from '../storage/config.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { loadBrokerConfig, type BrokerConfig } from '../broker/config.js';
+import { loadCollectorConfig, type CollectorConfig } from '../collector/config.js';
+import { ConfigError, resolveConfigPath, type Module as DaemonModule } from '../core/config.js';
+import { parseEnvironmentFile, type Env } from '../core/env-overrides.js';
+import { loadStorageConfig, type StorageConfig } from '../storage/config.js';
 
 export const MODULES = ['broker', 'collector', 'storage', 'storage-cold'] as const;
 export type Module = (typeof MODULES)[number];
@@ -22,22 +23,91 @@ export function parseModule(name: string | undefined): Module {
   return m;
 }
 
+/** The daemon (config loader, env-overrides sections) a module runs. */
+export function daemonOf(module: Module): DaemonModule {
+  return module === 'storage-cold' ? 'storage' : module;
+}
+
+/** The unit's EnvironmentFile: both storage tiers read /etc/default/marketprism-storage (systemd/). */
+export function defaultEnvFile(module: Module): string {
+  return `/etc/default/marketprism-${daemonOf(module)}`;
+}
+
+/**
+ * The environment a module's daemon sees under systemd, as far as the CLI can know it:
+ * its unit's EnvironmentFile (`envFile`, else the default; a missing file is no
+ * variables). The shell's own environment is not used: the CLI answers for the unit.
+ */
+export function moduleEnv(module: Module, envFile?: string): { env: Env; file: string | undefined } {
+  const file = envFile ?? defaultEnvFile(module);
+  if (!existsSync(file)) {
+    if (envFile) throw new Error(`--env-file ${envFile}: no such file`);
+    return { env: {}, file: undefined };
+  }
+  try {
+    return { env: parseEnvironmentFile(readFileSync(file, 'utf8')), file };
+  } catch (err) {
+    throw new ConfigError(file, '', `cannot read: ${(err as Error).message}`);
+  }
+}
+
+export type ModuleConfig =
+  { module: 'broker'; config: BrokerConfig } | { module: 'collector'; config: CollectorConfig } | { module: 'storage'; config: StorageConfig };
+
+/** A module's config loaded as its daemon loads it, with the overrides of `env`. */
+export function loadModuleConfig(module: Module, file: string, env: Env): ModuleConfig {
+  const daemon = daemonOf(module);
+  if (daemon === 'broker') return { module: daemon, config: loadBrokerConfig(file, env) };
+  if (daemon === 'collector') return { module: daemon, config: loadCollectorConfig(file, env) };
+  return { module: daemon, config: loadStorageConfig(file, env) };
+}
+
 /** A module's config: --config, else as the daemon finds it (the cold tier: /etc/marketprism/storage-cold.yaml). */
-function configOf(module: Module, explicit: string | undefined): string {
+export function configOf(module: Module, explicit: string | undefined): string {
   if (module !== 'storage-cold') return resolveConfigPath(module, explicit);
   if (explicit) return resolve(explicit);
   return existsSync('/etc/marketprism/storage-cold.yaml') ? '/etc/marketprism/storage-cold.yaml' : resolve('config/storage-cold.yaml');
 }
 
-/** Where a module's health answers, from its config. */
-function healthUrl(module: Module, file: string): string {
-  const host = (h: string) => (h === '0.0.0.0' || h === '::' ? '127.0.0.1' : h.includes(':') ? `[${h}]` : h);
-  if (module === 'broker') {
-    const c = loadBrokerConfig(file).nats_server;
-    return `http://${host(c.monitor_host)}:${c.monitor_port}/healthz`;
+/** A listen address as a client on this host reaches it (a wildcard: loopback). */
+export function reachableHost(h: string): string {
+  return h === '0.0.0.0' || h === '::' ? '127.0.0.1' : h.includes(':') ? `[${h}]` : h;
+}
+
+/**
+ * The modules configured on this host (their config file exists, in `configDir` when
+ * given) and their configs as the daemons load them; a config that does not load is an error
+ * naming the module, not an exception, so a report can show the rest.
+ */
+export function hostModules(configDir?: string): {
+  modules: Module[];
+  fileOf: (m: Module) => string;
+  loaded: Map<Module, ModuleConfig>;
+  errors: { module: Module; error: string }[];
+} {
+  const fileOf = (m: Module) => (configDir ? join(configDir, `${m}.yaml`) : configOf(m, undefined));
+  const modules = MODULES.filter((m) => existsSync(fileOf(m)));
+  if (modules.length === 0) throw new Error(`no module configured on this host (no ${configDir ?? '/etc/marketprism'}/<module>.yaml)`);
+  const errors: { module: Module; error: string }[] = [];
+  const loaded = new Map<Module, ModuleConfig>();
+  for (const m of modules) {
+    try {
+      loaded.set(m, loadModuleConfig(m, fileOf(m), moduleEnv(m).env));
+    } catch (err) {
+      errors.push({ module: m, error: `invalid config: ${(err as Error).message}` });
+    }
   }
-  const c = module === 'collector' ? loadCollectorConfig(file) : loadStorageConfig(file);
-  return `http://${host(c.health.host)}:${c.health.port}/health`;
+  return { modules, fileOf, loaded, errors };
+}
+
+/** Where a module's health answers, from its config. */
+function healthUrl(loaded: ModuleConfig): string {
+  if (loaded.module === 'broker') {
+    const c = loaded.config.nats_server;
+    return `http://${reachableHost(c.monitor_host)}:${c.monitor_port}/healthz`;
+  }
+  const c = loaded.config;
+  return `http://${reachableHost(c.health.host)}:${c.health.port}/health`;
 }
 
 export interface ModuleHealth {
@@ -50,8 +120,8 @@ export interface ModuleHealth {
   error?: string;
 }
 
-export async function moduleHealth(module: Module, file: string): Promise<ModuleHealth> {
-  const url = healthUrl(module, file);
+export async function moduleHealth(module: Module, file: string, env: Env = moduleEnv(module).env): Promise<ModuleHealth> {
+  const url = healthUrl(loadModuleConfig(module, file, env));
   try {
     const res = await fetch(url, { signal: AbortSignal.timeout(3000) });
     const text = await res.text();

@@ -4,6 +4,7 @@
  */
 import { hostname } from 'node:os';
 import { ConfigReader, readYamlFile } from '../core/config.js';
+import type { Env } from '../core/env-overrides.js';
 import { LOG_LEVELS, type LogLevel } from '../core/logger.js';
 import { readNatsClientAuth, type NatsClientAuth } from '../core/nats.js';
 import { DATA_TYPES, type DataType } from '../core/model.js';
@@ -70,7 +71,7 @@ export interface CollectorConfig {
 }
 
 /** Liquidations are rare (minutes to hours apart): a long threshold, reported but not failing alone. */
-const FRESHNESS_DEFAULTS: Record<DataType, string> = {
+export const FRESHNESS_DEFAULTS: Record<DataType, string> = {
   orderbook: '30s',
   trade: '5m',
   funding_rate: '5m',
@@ -87,8 +88,9 @@ const SYMBOL_RE = /^[A-Z0-9]+(?:-[A-Z0-9]+(?:-\d{6})?)?$/;
 const PATTERN_RE = /^(?:all|[A-Z0-9*]+(?:-[A-Z0-9*]+(?:-[0-9*]+)?)?)$/;
 const PERIODS = ['5m', '15m', '30m', '1h', '2h', '4h', '6h', '12h', '1d'];
 
-export function loadCollectorConfig(file: string): CollectorConfig {
-  const root = new ConfigReader(file, readYamlFile(file));
+/** `env`: the daemon's environment, whose variables override keys of the file (core/env-overrides.ts). */
+export function loadCollectorConfig(file: string, env: Env = process.env): CollectorConfig {
+  const root = new ConfigReader(file, readYamlFile(file, { module: 'collector', env }));
 
   const n = root.child('nats');
   const nats = {

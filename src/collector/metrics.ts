@@ -58,8 +58,8 @@ export function collectorMetrics(registry: Registry, lastRecordAt: LastRecordAt 
     }),
     dropped: new Counter({
       name: 'marketprism_collector_dropped_records_total',
-      help: 'Records dropped because the publish buffer was full',
-      labelNames: ['data_type'],
+      help: 'Records dropped because the publish buffer was full; stage unsent: never sent (lost), unacked: sent without an ack coming back (may be stored)',
+      labelNames: ['data_type', 'stage'],
       registers,
     }),
     publishLatency: new Histogram({

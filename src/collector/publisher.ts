@@ -51,7 +51,12 @@ export interface PublisherOptions {
 
 export interface PublisherHooks {
   published?(r: MarketRecord, latencyMs: number): void;
-  dropped?(r: MarketRecord): void;
+  /**
+   * A record dropped from a full buffer: `unsent` never left the collector (lost);
+   * `unacked` was sent and its ack never came (it may be stored: a publish can reach the
+   * stream while its ack is lost with the link).
+   */
+  dropped?(r: MarketRecord, stage: DropStage): void;
   failed?(err: Error): void;
 }
 
@@ -85,6 +90,8 @@ interface Sent {
 }
 
 const encoder = new TextEncoder();
+
+export type DropStage = 'unsent' | 'unacked';
 
 export class JetStreamPublisher {
   private readonly batch: BatchOptions;
@@ -149,7 +156,7 @@ export class JetStreamPublisher {
   /** Never blocks and never throws: the record is queued (or, if the buffer is full, the oldest is dropped). */
   publish(record: MarketRecord): void {
     if (this.waiting + this.retryRecs + this.inflightRecords >= this.opts.bufferMax && !this.dropOldest()) {
-      this.countDrop(record);
+      this.countDrop(record, 'unsent');
       return;
     }
     const subject = subjectOf(record);
@@ -178,19 +185,19 @@ export class JetStreamPublisher {
     if (retry && (!oldest || retry.recs[0]!.n < oldest.recs[oldest.head]!.n)) {
       this.retries.shift();
       this.retryRecs -= retry.recs.length;
-      for (const r of retry.recs) this.countDrop(r.record);
+      for (const r of retry.recs) this.countDrop(r.record, 'unacked');
       return true;
     }
     if (!oldest) return false;
     const r = oldest.recs[oldest.head]!;
     this.take(oldest, 1);
-    this.countDrop(r.record);
+    this.countDrop(r.record, 'unsent');
     return true;
   }
 
-  private countDrop(record: MarketRecord): void {
+  private countDrop(record: MarketRecord, stage: DropStage): void {
     this.dropped++;
-    this.hooks.dropped?.(record);
+    this.hooks.dropped?.(record, stage);
     if (this.dropped === 1 || this.dropped % 10_000 === 0) {
       this.log.warn({ dropped: this.dropped, buffer_max: this.opts.bufferMax }, 'publish buffer full; dropping oldest records');
     }

@@ -147,7 +147,7 @@ export async function startCollector(config: CollectorConfig, log: Logger): Prom
         metrics.published.inc({ data_type: r.data_type });
         metrics.publishLatency.observe(ms / 1000);
       },
-      dropped: (r) => metrics.dropped.inc({ data_type: r.data_type }),
+      dropped: (r, stage) => metrics.dropped.inc({ data_type: r.data_type, stage }),
     },
   );
 

@@ -6,6 +6,7 @@
 import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
+import { applyOverrides, envOverrides, originOf, type Env } from './env-overrides.js';
 import { show } from './show.js';
 
 export class ConfigError extends Error {
@@ -45,10 +46,10 @@ export class ConfigProblems {
     return this.list.length;
   }
 
-  /** A reader of `file` whose problems land here; undefined (and a problem) when the file cannot be read. */
-  readFile(file: string): ConfigReader | undefined {
+  /** A reader of `file` (with `env`'s overrides, as readYamlFile) whose problems land here; undefined (and a problem) when the file cannot be read. */
+  readFile(file: string, env?: ModuleEnv): ConfigReader | undefined {
     try {
-      return new ConfigReader(file, readYamlFile(file), '', this);
+      return new ConfigReader(file, readYamlFile(file, env), '', this);
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;
       this.add(err.file, err.key, err.reason);
@@ -110,10 +111,56 @@ export function formatDuration(ms: number): string {
   return `${ms}ms`;
 }
 
-/** Values that came from a config file: their readers collect every problem for `done()`. */
-const fileDocuments = new WeakSet<object>();
+/**
+ * Values that came from a config file: their readers collect every problem for `done()`;
+ * the map says which keys environment variables set (key path → variable).
+ */
+const fileDocuments = new WeakMap<object, ReadonlyMap<string, string>>();
+/** The files read with a daemon's environment (its main config, not e.g. the broker's streams file). */
+const overriddenDocuments = new WeakSet<object>();
 
-export function readYamlFile(file: string): unknown {
+/** Whose environment overrides a file: the daemon's module and the variables (env-overrides.ts). */
+export interface ModuleEnv {
+  module: Module;
+  env: Env;
+}
+
+/** One key as a check read it: its value as written (or the default), and where that came from. */
+export interface TracedKey {
+  file: string;
+  key: string;
+  value: unknown;
+  /** `file`, `default`, or the environment variable that set it. */
+  source: string;
+}
+
+let tracing: TracedKey[] | undefined;
+/** The top-level keys a traced load asked for (sections included): env-overrides' CONFIG_SECTIONS is checked against them. */
+let tracingTop: Set<string> | undefined;
+
+/**
+ * Runs `load` (a daemon's config loader) noting every key it reads: for `check-config`.
+ * The loaders are synchronous, so nothing else reads config meanwhile.
+ */
+export function traceConfig<T>(load: () => T): { keys: TracedKey[]; topLevel: string[]; config?: T; error?: ConfigError } {
+  const keys: TracedKey[] = [];
+  const top = new Set<string>();
+  tracing = keys;
+  tracingTop = top;
+  try {
+    const config = load();
+    return { keys, topLevel: [...top], config };
+  } catch (error) {
+    if (error instanceof ConfigError) return { keys, topLevel: [...top], error };
+    throw error;
+  } finally {
+    tracing = undefined;
+    tracingTop = undefined;
+  }
+}
+
+/** The YAML of `file`, with the overrides of `env` (the daemon's environment) applied. */
+export function readYamlFile(file: string, env?: ModuleEnv): unknown {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -123,7 +170,18 @@ export function readYamlFile(file: string): unknown {
   const doc = parseDocument(text, { prettyErrors: true });
   if (doc.errors.length > 0) throw new ConfigError(file, '', `invalid YAML: ${doc.errors[0]!.message}`);
   const value: unknown = doc.toJS() ?? {};
-  if (typeof value === 'object' && value !== null) fileDocuments.add(value);
+  const overrides = env ? envOverrides(env.module, env.env) : [];
+  if (overrides.length > 0 && (typeof value !== 'object' || value === null || Array.isArray(value))) {
+    throw new ConfigError(
+      file,
+      '',
+      `expected a mapping at the top level (environment variables ${overrides.map((o) => o.variable).join(', ')} set keys in it)`,
+    );
+  }
+  if (typeof value === 'object' && value !== null) {
+    fileDocuments.set(value, applyOverrides(value as Record<string, unknown>, overrides));
+    if (env) overriddenDocuments.add(value);
+  }
   return value;
 }
 
@@ -144,6 +202,8 @@ export class ConfigReader {
   /** This reader made `problems` itself and throws them at `done()`. */
   private readonly ownsProblems: boolean;
   private readonly throwAtOnce: boolean;
+  /** Key path → the environment variable that set it (env-overrides.ts). */
+  private readonly origins: ReadonlyMap<string, string> | undefined;
 
   constructor(
     readonly file: string,
@@ -151,10 +211,13 @@ export class ConfigReader {
     readonly path = '',
     problems?: ConfigProblems,
     throwAtOnce?: boolean,
+    origins?: ReadonlyMap<string, string>,
   ) {
     this.problems = problems ?? new ConfigProblems();
     this.ownsProblems = !problems;
-    this.throwAtOnce = throwAtOnce ?? !(typeof value === 'object' && value !== null && fileDocuments.has(value));
+    const fromFile = typeof value === 'object' && value !== null ? fileDocuments.get(value) : undefined;
+    this.origins = origins ?? fromFile;
+    this.throwAtOnce = throwAtOnce ?? !fromFile;
     if (value === undefined || value === null) value = {};
     if (typeof value !== 'object' || Array.isArray(value)) {
       this.report(path, `expected a mapping, got ${show(value)}`);
@@ -167,12 +230,22 @@ export class ConfigReader {
     return this.path ? `${this.path}.${k}` : k;
   }
 
-  private get(k: string): unknown {
+  /** The value of `k`, else `def`; a scalar or list read while tracing is noted with its source. */
+  private get(k: string, def?: unknown, trace = true): unknown {
     this.seen.add(k);
-    return this.obj[k];
+    const v = this.obj[k];
+    if (tracingTop && this.path === '' && overriddenDocuments.has(this.obj)) tracingTop.add(k);
+    if (tracing && trace) {
+      const key = this.key(k);
+      const source = v === undefined || v === null ? 'default' : (originOf(this.origins, key) ?? 'file');
+      tracing.push({ file: this.file, key, value: v ?? def, source });
+    }
+    return v ?? def;
   }
 
-  private report(key: string, message: string): void {
+  private report(key: string, reason: string): void {
+    const variable = originOf(this.origins, key);
+    const message = variable ? `${reason} (set by environment variable ${variable})` : reason;
     if (this.throwAtOnce) throw new ConfigError(this.file, key, message);
     this.problems.add(this.file, key, message);
   }
@@ -184,7 +257,7 @@ export class ConfigReader {
 
   /** The value of `k` as written (marked as read), for keys with more than one shape. */
   raw(k: string): unknown {
-    return this.get(k);
+    return this.get(k, undefined, false);
   }
 
   has(k: string): boolean {
@@ -199,12 +272,12 @@ export class ConfigReader {
   }
 
   string(k: string, def?: string): string {
-    const v = this.get(k) ?? def;
+    const v = this.get(k, def);
     return this.checked(k, v, (x): x is string => typeof x === 'string', `expected a string, got ${show(v)}`, def, '');
   }
 
   int(k: string, def: number | undefined, min = -Infinity, max = Infinity): number {
-    const v = this.get(k) ?? def;
+    const v = this.get(k, def);
     const isInt = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x);
     if (!isInt(v)) return this.checked(k, v, isInt, `expected an integer, got ${show(v)}`, def, Math.max(min, 0));
     if (v < min || v > max) {
@@ -215,18 +288,18 @@ export class ConfigReader {
   }
 
   bool(k: string, def?: boolean): boolean {
-    const v = this.get(k) ?? def;
+    const v = this.get(k, def);
     return this.checked(k, v, (x): x is boolean => typeof x === 'boolean', `expected true or false, got ${show(v)}`, def, false);
   }
 
   oneOf<T extends string>(k: string, choices: readonly T[], def?: T): T {
-    const v = this.get(k) ?? def;
+    const v = this.get(k, def);
     const ok = (x: unknown): x is T => choices.includes(x as T);
     return this.checked(k, v, ok, `expected one of ${choices.join(', ')}, got ${show(v)}`, def, choices[0]!);
   }
 
   strings(k: string, def?: string[]): string[] {
-    const v = this.get(k) ?? def;
+    const v = this.get(k, def);
     const ok = (x: unknown): x is string[] => Array.isArray(x) && x.every((s) => typeof s === 'string');
     return this.checked(k, v, ok, `expected a list of strings, got ${show(v)}`, def, []);
   }
@@ -236,7 +309,7 @@ export class ConfigReader {
    * by default the longest Node.js timer, since most durations end up in one.
    */
   durationMs(k: string, def?: string | number, max = MAX_TIMER_MS): number {
-    const v = this.get(k) ?? def;
+    const v = this.get(k, def);
     const ms = parseDurationMs(v);
     if (ms === undefined) {
       this.fail(k, `expected a duration like 500ms, 30s, 5m, 48h, got ${show(v)}`);
@@ -299,7 +372,7 @@ export class ConfigReader {
 
   /** "256MB", "2GiB" or a number of bytes. */
   bytes(k: string, def?: string | number): number {
-    const v = this.get(k) ?? def;
+    const v = this.get(k, def);
     const n = parseBytes(v);
     if (n !== undefined) return n;
     this.fail(k, `expected a size like 512MB or 2GiB, got ${show(v)}`);
@@ -307,17 +380,17 @@ export class ConfigReader {
   }
 
   child(k: string): ConfigReader {
-    return new ConfigReader(this.file, this.get(k), this.key(k), this.problems, this.throwAtOnce);
+    return new ConfigReader(this.file, this.get(k, undefined, false), this.key(k), this.problems, this.throwAtOnce, this.origins);
   }
 
   /** Sub-readers for a list of mappings. */
   list(k: string, def: unknown[] = []): ConfigReader[] {
-    const v = this.get(k) ?? def;
+    const v = this.get(k, def, false);
     if (!Array.isArray(v)) {
       this.fail(k, `expected a list, got ${show(v)}`);
       return [];
     }
-    return v.map((item, i) => new ConfigReader(this.file, item, `${this.key(k)}[${i}]`, this.problems, this.throwAtOnce));
+    return v.map((item, i) => new ConfigReader(this.file, item, `${this.key(k)}[${i}]`, this.problems, this.throwAtOnce, this.origins));
   }
 
   /** Keys of a mapping whose entries are read with `child`. */
@@ -368,7 +441,7 @@ function isNatsUrl(s: string): boolean {
   }
 }
 
-function parseDurationMs(v: unknown): number | undefined {
+export function parseDurationMs(v: unknown): number | undefined {
   if (typeof v === 'number') return v >= 0 ? v : undefined;
   const m = typeof v === 'string' ? DURATION_RE.exec(v) : null;
   return m ? Number(m[1]) * DURATION_MS[m[2] as keyof typeof DURATION_MS] : undefined;

@@ -1,5 +1,6 @@
 /** marketprism-storage configuration: shape, defaults and validation. */
 import { ConfigReader, MAX_TIMER_MS, hasUserInfo, readYamlFile } from '../core/config.js';
+import type { Env } from '../core/env-overrides.js';
 import { LOG_LEVELS, type LogLevel } from '../core/logger.js';
 import { readNatsClientAuth, type NatsClientAuth } from '../core/nats.js';
 
@@ -50,8 +51,9 @@ export interface ColdConfig {
 
 const DB_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-export function loadStorageConfig(file: string): StorageConfig {
-  const root = new ConfigReader(file, readYamlFile(file));
+/** `env`: the daemon's environment, whose variables override keys of the file (core/env-overrides.ts). */
+export function loadStorageConfig(file: string, env: Env = process.env): StorageConfig {
+  const root = new ConfigReader(file, readYamlFile(file, { module: 'storage', env }));
   const tier = root.oneOf('tier', ['hot', 'cold'] as const, 'hot');
 
   const n = root.child('nats');

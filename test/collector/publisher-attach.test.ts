@@ -28,7 +28,9 @@ describe('JetStreamPublisher before its first connection', () => {
 
   it('holds the newest buffer_max records, drops and counts the rest, then publishes what it held once attached', async () => {
     const dropped: string[] = [];
-    const p = new JetStreamPublisher(undefined, { maxPending: 100, bufferMax: 2000 }, quietLog(), { dropped: (r) => dropped.push(String(r.data_type)) });
+    const p = new JetStreamPublisher(undefined, { maxPending: 100, bufferMax: 2000 }, quietLog(), {
+      dropped: (r, stage) => dropped.push(`${r.data_type}:${stage}`),
+    });
     const all = trades(50_000, { idPrefix: 'early-' });
     all.forEach((r) => p.publish(r));
     expect(p.attached).toBe(false);
@@ -36,6 +38,8 @@ describe('JetStreamPublisher before its first connection', () => {
     expect(p.pendingAcks).toBe(0);
     expect(p.dropped).toBe(48_000);
     expect(dropped).toHaveLength(48_000);
+    // Never sent (no connection yet): lost, not "may be stored".
+    expect(dropped.every((d) => d === 'trade:unsent')).toBe(true);
     // Memory is bounded too: the array behind the buffer does not keep what was dropped.
     const lanes = (p as unknown as { lanes: Map<string, { recs: unknown[] }> }).lanes;
     expect([...lanes.values()].reduce((n, l) => n + l.recs.length, 0)).toBeLessThanOrEqual(2 * 2000 + 1024 * lanes.size);

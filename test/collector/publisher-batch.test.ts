@@ -175,6 +175,40 @@ describe('JetStreamPublisher multi-record messages', () => {
       p.close();
       await pubConn.close();
     });
+
+    it("counts a full buffer's drop of a message sent without an ack as unacked: it may be stored", async () => {
+      await jsm.streams.purge('MARKET_DATA');
+      const pubConn = await connectNats({ servers: [`nats://127.0.0.1:${proxyPort}`], name: 'publisher' }, quietLog());
+      const failures: string[] = [];
+      const drops: { id: string; stage: string }[] = [];
+      const p = new JetStreamPublisher(
+        jetstream(pubConn),
+        { maxPending: 20, bufferMax: 400, ackTimeoutMs: 300, batch: { maxRecords: 100, maxBytes: 256 * 1024, lingerMs: 10 } },
+        quietLog(),
+        { failed: (e) => failures.push(e.message), dropped: (r, stage) => drops.push({ id: (r as TradeRecord).trade_id, stage }) },
+      );
+      deaf = true;
+      trades(400, { idPrefix: 'sent-' }).forEach((r) => p.publish(r));
+      await waitFor(
+        'the 400 stored, their acks lost and retried',
+        async () => (await readStream(jsm)).reduce((n, m) => n + m.records.length, 0) === 400 && failures.length >= 4,
+        20_000,
+        50,
+      );
+      // The buffer is full of sent, unacknowledged messages: new records push the oldest out, a message at a time.
+      trades(150, { idPrefix: 'new-' }).forEach((r) => p.publish(r));
+      const unacked = drops.filter((d) => d.stage === 'unacked');
+      expect(unacked.length).toBeGreaterThanOrEqual(150);
+      expect(unacked.every((d) => d.id.startsWith('sent-'))).toBe(true);
+      expect(p.dropped).toBe(drops.length);
+      // What the counter calls unacked is in the stream: dropped from the buffer, not lost.
+      const stored = new Set((await readStream(jsm)).flatMap((m) => m.records.map((r) => r.trade_id)));
+      expect(unacked.every((d) => stored.has(d.id))).toBe(true);
+      deaf = false;
+      for (const s of sockets) s.destroy();
+      p.close();
+      await pubConn.close();
+    });
   });
 });
 

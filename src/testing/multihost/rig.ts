@@ -1,0 +1,378 @@
+/**
+ * The deployment of docs/cluster.md on the hosts of scripts/e2e-multihost.sh: three
+ * marketprism-broker nodes (a NATS cluster, auth on, streams with 3 replicas), one
+ * marketprism-storage (embedded chDB), one marketprism-collector fed by marketprism-sim on
+ * the collector's loopback. Each host has its own directory (its config, the password files
+ * it would have copied, its store, its logs) and the standard ports, as a real host would;
+ * each knows the others only by the addresses in its config.
+ */
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import { parse, stringify } from 'yaml';
+import { ensureCredentials } from '../../cli/credentials.js';
+import { readPasswordFile } from '../../core/nats.js';
+import { natsServerBinary } from '../nats-server.js';
+import { waitFor } from '../ports.js';
+import { metricSum, ROOT, type Proc } from '../fault-suite/procs.js';
+import type { CollectorCounts } from '../fault-suite/rig.js';
+import { host, httpOn, runOn, spawnOn, type Host, type Topology } from './hosts.js';
+
+export const STREAM = 'MARKET_DATA';
+export const DLQ = 'MARKET_DATA_DLQ';
+const PORT = { nats: 4222, route: 6222, monitor: 8222, storage: 8085, health: 8087, metrics: 9093 };
+const ZERO: CollectorCounts = { out: 0, published: 0, dropped: 0, invalid: 0, problems: 0, buffered: 0, pendingAcks: 0 };
+const C = 'marketprism_collector_';
+
+export interface Broker {
+  host: Host;
+  config: string;
+  proc: Proc;
+  starts: number;
+}
+
+export interface MultiHostOptions {
+  /** The collector's nats.buffer_max_records: small enough that a 60 s cut overflows it. */
+  bufferMaxRecords: number;
+  say(msg: string): void;
+}
+
+export class MultiHostRig {
+  brokers: Broker[] = [];
+  storage!: Proc;
+  collector!: Proc;
+  sim!: Proc;
+  nc!: NatsConnection;
+  js!: JetStreamClient;
+  jsm!: JetStreamManager;
+  readonly st: Host;
+  readonly co: Host;
+  readonly ops: Host;
+  collectorDone: CollectorCounts = { ...ZERO };
+  collectorNow: CollectorCounts = { ...ZERO };
+  private starts = new Map<string, number>();
+
+  constructor(
+    readonly t: Topology,
+    private readonly o: MultiHostOptions,
+  ) {
+    this.st = host(t, 'st');
+    this.co = host(t, 'co');
+    this.ops = host(t, 'ops');
+    this.brokers = ['b1', 'b2', 'b3'].map((n) => ({ host: host(t, n), config: '', proc: undefined as unknown as Proc, starts: 0 }));
+  }
+
+  dirOf(h: Host): string {
+    const d = join(this.t.dir, h.name);
+    mkdirSync(d, { recursive: true });
+    return d;
+  }
+
+  /** Every broker's client URL: the seeds the collector, storage and the driver connect to. */
+  get servers(): string[] {
+    return this.brokers.map((b) => `nats://${b.host.addr}:${PORT.nats}`);
+  }
+
+  /** Which role passwords each host holds, copied from one set (docs/cluster.md step 1; security.md). */
+  private writeCredentials(): void {
+    const set = join(this.t.dir, 'credentials');
+    ensureCredentials(set);
+    const give = (h: Host, roles: string[]) => {
+      const d = join(this.dirOf(h), 'nats');
+      mkdirSync(d, { recursive: true, mode: 0o750 });
+      for (const r of roles) copyFileSync(join(set, `${r}.password`), join(d, `${r}.password`));
+    };
+    for (const b of this.brokers) give(b.host, ['admin', 'collector', 'storage', 'route']);
+    give(this.st, ['storage']);
+    give(this.co, ['collector']);
+    give(this.ops, ['admin']);
+  }
+
+  async start(): Promise<void> {
+    this.writeCredentials();
+    this.writeBrokerConfigs();
+    for (const b of this.brokers) this.startBroker(b);
+    this.nc = await waitFor(
+      'a broker accepting the driver (admin)',
+      () =>
+        connect({
+          servers: this.servers,
+          name: 'multihost-driver',
+          user: 'admin',
+          pass: readPasswordFile(join(this.dirOf(this.ops), 'nats/admin.password')),
+          maxReconnectAttempts: -1,
+          reconnectTimeWait: 250,
+          timeout: 5000,
+        }).catch(() => undefined),
+      90_000,
+      500,
+    );
+    this.js = jetstream(this.nc);
+    this.jsm = await jetstreamManager(this.nc, { checkAPI: false });
+    for (const s of [STREAM, DLQ]) await this.replicasCurrent(s, 120_000);
+    this.o.say(`cluster formed: ${STREAM} and ${DLQ} with 3 current replicas`);
+    this.writeStorageConfig();
+    await this.startStorage();
+    await this.startSim();
+    await this.startCollector();
+    await waitFor('the collector publishing acked records', async () => (await this.readCollector())?.published, 90_000, 500);
+  }
+
+  private writeBrokerConfigs(): void {
+    const streams = parse(readFileSync(join(ROOT, 'config/streams.yaml'), 'utf8')) as { streams: Record<string, unknown>[] };
+    for (const s of streams.streams) s.max_bytes = s.name === STREAM ? '2GB' : '256MB';
+    const routes = this.brokers.map((b) => `${b.host.addr}:${PORT.route}`);
+    for (const b of this.brokers) {
+      const d = this.dirOf(b.host);
+      writeFileSync(join(d, 'streams.yaml'), stringify(streams));
+      b.config = join(d, 'broker.yaml');
+      writeFileSync(
+        b.config,
+        [
+          'nats_server:',
+          `  binary: ${natsServerBinary()}`,
+          `  server_name: ${b.host.name}`,
+          '  host: 0.0.0.0',
+          `  port: ${PORT.nats}`,
+          `  monitor_port: ${PORT.monitor}`,
+          `  store_dir: ${join(d, 'jetstream')}`,
+          '  max_file_store: 4GB',
+          '  restart_backoff_ms: { initial: 300, max: 2000 }',
+          '  auth:',
+          ...['admin', 'collector', 'storage'].map((r) => `    ${r}_password_file: nats/${r}.password`),
+          '  cluster:',
+          '    name: marketprism',
+          `    host: ${b.host.addr}`,
+          `    port: ${PORT.route}`,
+          `    routes: [${routes.join(', ')}]`,
+          '    password_file: nats/route.password',
+          'streams_file: streams.yaml',
+          'log_level: info',
+          '',
+        ].join('\n'),
+      );
+    }
+  }
+
+  private logFile(h: Host, daemon: string): string {
+    const key = `${h.name}/${daemon}`;
+    const n = (this.starts.get(key) ?? 0) + 1;
+    this.starts.set(key, n);
+    return join(this.dirOf(h), `${daemon}.${n}.log`);
+  }
+
+  startBroker(b: Broker): void {
+    b.starts++;
+    b.proc = spawnOn(b.host, 'broker', 'bin/marketprism-broker.js', ['--config', b.config], this.logFile(b.host, 'broker'));
+  }
+
+  /** PID of the nats-server the broker runs now (its last "nats-server started"). */
+  natsPid(b: Broker): number | undefined {
+    const pids = [...b.proc.log().matchAll(/"pid":(\d+),"binary"[^\n]*"msg":"nats-server started"/g)];
+    return pids.length ? Number(pids.at(-1)![1]) : undefined;
+  }
+
+  /** The stream's leader and replicas, each current or not (as JetStream reports them). */
+  async placement(stream: string): Promise<{ leader: string; peers: { name: string; current: boolean; lag?: number }[] } | undefined> {
+    const i = await this.jsm.streams.info(stream).catch(() => undefined);
+    if (!i?.cluster?.leader) return undefined;
+    return { leader: i.cluster.leader, peers: [{ name: i.cluster.leader, current: true }, ...(i.cluster.replicas ?? [])] };
+  }
+
+  async replicasCurrent(stream: string, ms: number, including?: string): Promise<void> {
+    let last = '';
+    await waitFor(
+      `${stream} with 3 current replicas${including ? ` (${including} among them)` : ''}`,
+      async () => {
+        const p = await this.placement(stream);
+        last = JSON.stringify(p);
+        return p && p.peers.length === 3 && p.peers.every((r) => r.current) && (!including || p.peers.some((r) => r.name === including));
+      },
+      ms,
+      500,
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}; last: ${last}`);
+    });
+  }
+
+  private writeStorageConfig(): void {
+    const d = this.dirOf(this.st);
+    writeFileSync(
+      join(d, 'storage.yaml'),
+      [
+        'tier: hot',
+        'nats:',
+        `  servers: [${this.servers.join(', ')}]`,
+        '  password_file: nats/storage.password',
+        'clickhouse:',
+        '  engine: embedded',
+        `  embedded_path: ${join(d, 'chdb')}`,
+        'health:',
+        '  host: 127.0.0.1',
+        `  port: ${PORT.storage}`,
+        'log_level: info',
+        '',
+      ].join('\n'),
+    );
+  }
+
+  get storageConfig(): string {
+    return join(this.dirOf(this.st), 'storage.yaml');
+  }
+
+  async startStorage(): Promise<number> {
+    this.storage = spawnOn(this.st, 'storage', 'bin/marketprism-storage.js', ['--config', this.storageConfig], this.logFile(this.st, 'storage'));
+    const at = Date.now();
+    const s = this.storage;
+    await waitFor(
+      'storage /health 200',
+      async () => {
+        if (!s.alive()) throw new Error(`storage exited: ${s.log().slice(-2000)}`);
+        return (await httpOn(this.st, PORT.storage, '/health')) !== undefined;
+      },
+      120_000,
+      500,
+    );
+    return at;
+  }
+
+  /** One read-only statement through `marketprism query` on the storage host (the daemon's /query). */
+  async query<T = Record<string, unknown>>(sql: string): Promise<T[]> {
+    const out = await runOn(
+      this.st,
+      process.execPath,
+      [join(ROOT, 'bin/marketprism.js'), 'query', '--config', this.storageConfig, '--format', 'JSONEachRow', sql],
+      60_000,
+    );
+    return out
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l) as T);
+  }
+
+  private simVenues: Record<string, { ws_url: string; rest_url: string }> = {};
+  private async startSim(): Promise<void> {
+    this.sim = spawnOn(
+      this.co,
+      'sim',
+      'bin/marketprism-sim.js',
+      ['generate', '--venue=binance-usdm,okx', '--symbols=BTC-USDT,ETH-USDT', '--rate=4', '--levels=30', '--periodic-ms=1000', '--seed=7'],
+      this.logFile(this.co, 'sim'),
+    );
+    const line = await waitFor(
+      'the simulator listening',
+      () => {
+        if (!this.sim.alive()) throw new Error(`simulator exited: ${this.sim.log().slice(-2000)}`);
+        return this.sim
+          .log()
+          .split('\n')
+          .find((l) => l.startsWith('{') && l.includes('"ws_url"') && !l.includes('"level"'));
+      },
+      30_000,
+    );
+    this.simVenues = JSON.parse(line) as typeof this.simVenues;
+  }
+
+  async startCollector(): Promise<void> {
+    const types: Record<string, string> = {
+      binance_derivatives: 'orderbook, trade, funding_rate, open_interest, liquidation, lsr_top_position, lsr_all_account',
+      okx_spot: 'orderbook, trade',
+      okx_derivatives: 'orderbook, trade, funding_rate, open_interest',
+    };
+    const file = join(this.dirOf(this.co), 'collector.yaml');
+    writeFileSync(
+      file,
+      [
+        `nats: { servers: [${this.servers.join(', ')}], password_file: nats/collector.password, buffer_max_records: ${this.o.bufferMaxRecords}, max_pending_acks: 500 }`,
+        `health: { host: 127.0.0.1, port: ${PORT.health} }`,
+        `metrics: { host: 127.0.0.1, port: ${PORT.metrics} }`,
+        'orderbook: { depth: 20, publish_interval_ms: 250 }',
+        'venues:',
+        ...Object.entries(types).flatMap(([v, t]) => [
+          `  ${v}:`,
+          '    symbols: [BTC-USDT, ETH-USDT]',
+          `    data_types: [${t}]`,
+          `    ws_url: ${this.simVenues[v]!.ws_url}`,
+          `    rest_url: ${this.simVenues[v]!.rest_url}`,
+        ]),
+        'log_level: info',
+        '',
+      ].join('\n'),
+    );
+    this.collectorNow = { ...ZERO };
+    this.collector = spawnOn(this.co, 'collector', 'bin/marketprism-collector.js', ['--config', file], this.logFile(this.co, 'collector'));
+    const c = this.collector;
+    await waitFor(
+      'the collector /metrics',
+      async () => {
+        if (!c.alive()) throw new Error(`collector exited: ${c.log().slice(-2000)}`);
+        return (await this.readCollector()) !== undefined;
+      },
+      60_000,
+      500,
+    );
+  }
+
+  /** The collector's counters of this process lifetime (kept as its last reading); undefined when it does not answer. */
+  async readCollector(): Promise<CollectorCounts | undefined> {
+    const text = await httpOn(this.co, PORT.metrics, '/metrics');
+    if (text === undefined) return undefined;
+    const m: CollectorCounts = {
+      out: metricSum(text, `${C}records_out_total`),
+      published: metricSum(text, `${C}records_published_total`),
+      dropped: metricSum(text, `${C}dropped_records_total`),
+      invalid: metricSum(text, `${C}invalid_records_total`),
+      problems: metricSum(text, `${C}problems_total`),
+      buffered: metricSum(text, `${C}publish_buffer_records`),
+      pendingAcks: metricSum(text, `${C}pending_acks`),
+    };
+    this.collectorNow = m;
+    return m;
+  }
+
+  /** The collector's /health document (nats.connected, buffered, dropped). */
+  async collectorHealth(): Promise<{ nats?: { connected?: boolean; buffered?: number; dropped?: number } } | undefined> {
+    const text = await httpOn(this.co, PORT.health, '/health');
+    return text === undefined ? undefined : (JSON.parse(text) as { nats?: { connected?: boolean } });
+  }
+
+  /** The collector's process lifetime ended: its last reading joins the totals. */
+  collectorEnded(): void {
+    for (const k of ['out', 'published', 'dropped', 'invalid', 'problems'] as const) this.collectorDone[k] += this.collectorNow[k];
+    this.collectorNow = { ...ZERO };
+  }
+
+  collectorTotals(): CollectorCounts {
+    const t = { ...this.collectorDone };
+    for (const k of ['out', 'published', 'dropped', 'invalid', 'problems'] as const) t[k] += this.collectorNow[k];
+    return t;
+  }
+
+  /** The named server's JetStream view of `stream` (its own copy), from its monitoring port on its own host. */
+  async jszStream(b: Broker, stream: string): Promise<{ messages: number; last_seq: number } | undefined> {
+    const text = await httpOn(b.host, PORT.monitor, '/jsz?accounts=true&streams=true');
+    if (!text) return undefined;
+    const j = JSON.parse(text) as { account_details?: { stream_detail?: { name: string; state: { messages: number; last_seq: number } }[] }[] };
+    for (const a of j.account_details ?? []) for (const s of a.stream_detail ?? []) if (s.name === stream) return s.state;
+    return undefined;
+  }
+
+  /** Whether the collector holds a client connection to this broker (its /connz). */
+  async collectorOn(b: Broker): Promise<boolean> {
+    const text = await httpOn(b.host, PORT.monitor, '/connz');
+    return (
+      text !== undefined && (JSON.parse(text) as { connections?: { name?: string }[] }).connections?.some((c) => c.name === 'marketprism-collector') === true
+    );
+  }
+
+  async close(): Promise<void> {
+    const stops = [this.collector, this.sim, this.storage].filter(Boolean).map((p) => {
+      if (p.alive()) process.kill(p.pid, 'SIGCONT');
+      return p.stop('SIGTERM', 15_000);
+    });
+    await Promise.all(stops);
+    await this.nc?.close().catch(() => undefined);
+    await Promise.all(this.brokers.filter((b) => b.proc).map((b) => b.proc.stop('SIGTERM', 20_000)));
+  }
+}
