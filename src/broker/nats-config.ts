@@ -2,7 +2,9 @@
  * Renders nats-server's own config file from broker.yaml: listeners, JetStream, and (with
  * nats_server.auth) one user per role with what that role may publish and subscribe:
  *   admin      everything (the broker's stream reconcile, `marketprism streams ensure`, operators)
- *   collector  publish market data only, and receive the JetStream acks of its publishes
+ *   collector  publish market data only, and receive the JetStream acks of its publishes; on the
+ *              key-value buckets (fleet leases): write keys and watch them (an ordered consumer),
+ *              nothing else of the JetStream API
  *   storage    the JetStream API calls of its durable pull consumers, acks, the dead-letter
  *              subjects; never market data, never a stream or consumer deletion
  * The file holds the passwords: the broker writes it 0600.
@@ -29,9 +31,11 @@ export const MARKET_SUBJECTS = DATA_TYPES.map(subjectFilter);
 /** What each role but admin may do, for the streams in streams.yaml. */
 export function rolePermissions(streams: StreamSpec[]): Record<Exclude<Role, 'admin'>, RolePermissions> {
   const market = new Set(MARKET_SUBJECTS);
+  const buckets = streams.filter((s) => s.kv);
+  const plain = streams.filter((s) => !s.kv);
   // The dead-letter subjects: those of the streams that carry no market data.
-  const deadLetter = streams.filter((s) => !s.subjects.some((x) => market.has(x))).flatMap((s) => s.subjects);
-  const api = streams.flatMap((s) => [
+  const deadLetter = plain.filter((s) => !s.subjects.some((x) => market.has(x))).flatMap((s) => s.subjects);
+  const api = plain.flatMap((s) => [
     `$JS.API.STREAM.INFO.${s.name}`,
     `$JS.API.CONSUMER.CREATE.${s.name}.>`,
     `$JS.API.CONSUMER.DURABLE.CREATE.${s.name}.>`,
@@ -39,8 +43,19 @@ export function rolePermissions(streams: StreamSpec[]): Record<Exclude<Role, 'ad
     `$JS.API.CONSUMER.MSG.NEXT.${s.name}.>`,
     `$JS.ACK.${s.name}.>`,
   ]);
+  // Keys written with create/compare-and-swap (a publish with an expected last sequence), read by
+  // watching: an ordered consumer, which creates, reads, asks about and replaces its own ephemeral consumer.
+  const kv = buckets.flatMap((s) => [
+    ...s.subjects,
+    `$JS.API.STREAM.INFO.${s.name}`,
+    `$JS.API.CONSUMER.CREATE.${s.name}`,
+    `$JS.API.CONSUMER.CREATE.${s.name}.>`,
+    `$JS.API.CONSUMER.INFO.${s.name}.>`,
+    `$JS.API.CONSUMER.DELETE.${s.name}.>`,
+    `$JS.API.CONSUMER.MSG.NEXT.${s.name}.>`,
+  ]);
   return {
-    collector: { publish: [...MARKET_SUBJECTS], subscribe: [INBOX] },
+    collector: { publish: [...MARKET_SUBJECTS, ...kv], subscribe: [INBOX] },
     storage: { publish: ['$JS.API.INFO', ...api, ...deadLetter], subscribe: [INBOX] },
   };
 }

@@ -2,6 +2,7 @@
  * marketprism-collector configuration: shape, defaults and validation. All defaults
  * are here; every error names the key and the bad value; unknown keys are errors.
  */
+import { hostname } from 'node:os';
 import { ConfigReader, readYamlFile } from '../core/config.js';
 import type { Env } from '../core/env-overrides.js';
 import { LOG_LEVELS, type LogLevel } from '../core/logger.js';
@@ -41,6 +42,20 @@ export interface VenueConfig {
   max_symbols: number;
 }
 
+/** Several collectors sharing this configuration split its (venue, symbol) set through leases (docs/collector.md, Fleet). */
+export interface FleetConfig {
+  enabled: boolean;
+  /** The JetStream key-value bucket (config/streams.yaml kv_buckets). */
+  bucket: string;
+  /** A member or lease not renewed for this long expires (whole seconds: JetStream counts TTLs in seconds). */
+  lease_ttl_ms: number;
+  renew_ms: number;
+  /** This collector's name among the members: letters, digits, _ and -. */
+  member_id: string;
+  /** Also keep each symbol's feed in sync on its second-ranked member, which takes over without a gap. */
+  standby: boolean;
+}
+
 export interface CollectorConfig {
   nats: { servers: string[]; auth: NatsClientAuth; max_pending_acks: number; buffer_max_records: number; ack_timeout_ms: number };
   /** Multi-record messages: per subject, at most max_records records / max_bytes bytes, sent after linger_ms at the latest. */
@@ -51,6 +66,7 @@ export interface CollectorConfig {
   /** Health: a data type × venue with no record for longer than this is stale (ms). */
   freshness_ms: Record<DataType, number>;
   venues: VenueConfig[];
+  fleet: FleetConfig;
   log_level: LogLevel;
 }
 
@@ -124,9 +140,43 @@ export function loadCollectorConfig(file: string, env: Env = process.env): Colle
   const venues = CONFIG_VENUES.filter((name) => v.has(name)).map((name) => readVenue(v.child(name), name));
   v.done();
 
+  const fleet = readFleet(root.child('fleet'));
+
   const log_level = root.oneOf('log_level', LOG_LEVELS, 'info');
   root.done();
-  return { nats, publish, health, metrics, orderbook, freshness_ms, venues, log_level };
+  return { nats, publish, health, metrics, orderbook, freshness_ms, venues, fleet, log_level };
+}
+
+const MEMBER_RE = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** This host's name and the process id, as a member id can hold them. */
+export function defaultMemberId(): string {
+  return `${hostname()
+    .replace(/[^A-Za-z0-9_-]/g, '_')
+    .slice(0, 50)}-${process.pid}`;
+}
+
+function readFleet(r: ConfigReader): FleetConfig {
+  const fleet: FleetConfig = {
+    enabled: r.bool('enabled', false),
+    bucket: r.string('bucket', 'marketprism_leases'),
+    lease_ttl_ms: r.durationMs('lease_ttl', '6s'),
+    renew_ms: r.durationMs('renew', '2s'),
+    member_id: r.string('member_id', defaultMemberId()),
+    standby: r.bool('standby', true),
+  };
+  if (!/^[A-Za-z0-9_-]+$/.test(fleet.bucket))
+    r.fail('bucket', `expected letters, digits, _ and - (a JetStream bucket name), got ${JSON.stringify(fleet.bucket)}`);
+  if (!MEMBER_RE.test(fleet.member_id)) r.fail('member_id', `expected 1 to 64 letters, digits, _ and -, got ${JSON.stringify(fleet.member_id)}`);
+  if (fleet.lease_ttl_ms < 2000 || fleet.lease_ttl_ms % 1000 !== 0)
+    r.fail('lease_ttl', `expected whole seconds, at least 2s (JetStream counts TTLs in seconds), got ${fleet.lease_ttl_ms} ms`);
+  if (fleet.renew_ms < 100 || fleet.renew_ms * 2 > fleet.lease_ttl_ms)
+    r.fail(
+      'renew',
+      `expected at least 100ms and at most half of lease_ttl (${fleet.lease_ttl_ms} ms), so one lost renewal does not lose the lease; got ${fleet.renew_ms} ms`,
+    );
+  r.done();
+  return fleet;
 }
 
 function readVenue(r: ConfigReader, name: ConfigVenue): VenueConfig {

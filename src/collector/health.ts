@@ -11,6 +11,8 @@
  *   healthy:  otherwise.
  * `reasons` says what is degraded, in words; the systemd status line (`statusLine`)
  * says the same. Liquidations are sparse (none for hours is normal): reported, never degrading.
+ * In a fleet, `fleet` says who this member is, which members it sees and which (venue, symbol)
+ * leases it holds; a venue none of whose symbols this member collects is `idle`, not degraded.
  */
 import type { HealthStatus } from '../core/http.js';
 import type { DataType } from '../core/model.js';
@@ -29,7 +31,10 @@ export interface HealthInput {
     rest_pending: number;
     /** Where the venue needs contract sizes: how many instruments are known, and why none yet. */
     instruments?: { count: number; error: string | undefined };
+    /** Fleet: this member collects none of the venue's symbols (the others do). */
+    idle?: boolean;
   }[];
+  fleet?: { member: string; members: string[]; owned: string[]; standby: number; error?: string };
   /** connecting: the first connection attempt is under way (none failed yet). */
   nats: { connected: boolean; connecting?: boolean; since: number; pending_acks: number; buffered: number; dropped: number };
 }
@@ -46,6 +51,7 @@ export function collectorHealth(h: HealthInput) {
   let feedsUp = 0;
   let feedsAll = 0;
   const venues = h.venues.map((v) => {
+    if (v.idle) return { venue: v.name, idle: true, feeds_connected: '0/0', rest_pending: v.rest_pending, data_types: {} as Record<string, never> };
     const stale: DataType[] = [];
     const types = Object.fromEntries(
       v.types.map((t) => {
@@ -90,6 +96,11 @@ export function collectorHealth(h: HealthInput) {
     retrying = true;
     reasons.push(`NATS unreachable for ${Math.round((h.now - h.nats.since) / 1000)} s`);
   }
+  if (h.fleet?.error) {
+    degraded = true;
+    retrying = true;
+    reasons.push(`fleet: ${h.fleet.error}`);
+  }
   if (h.nats.dropped > 0) reasons.push(`${h.nats.dropped} records dropped (publish buffer full)`);
   const grace = Math.min(...Object.values(h.freshnessMs));
   const startingUp = h.now - h.startedAt <= grace;
@@ -111,6 +122,7 @@ export function collectorHealth(h: HealthInput) {
       buffered: h.nats.buffered,
       dropped: h.nats.dropped,
     },
+    ...(h.fleet ? { fleet: h.fleet } : {}),
     venues,
   };
 }

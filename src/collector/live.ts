@@ -3,6 +3,12 @@
  * (snapshots and polls within the venue's weight budget), its pollers, and the
  * session that turns frames into records. Used by the daemon and by `record`
  * (which adds a CaptureWriter and ignores the records).
+ *
+ * In a fleet (`LiveOptions.fleet`) the venue starts no symbol by itself: the fleet member
+ * gives each symbol a role at run time (`setRole`): `publish`, `standby` (collected and in
+ * sync, books not published, the other records held back for a take-over), or none. Each
+ * symbol then has feeds of its own, so adding or removing one never touches another's
+ * connections or books.
  */
 import type { CaptureWriter } from '../capture/format.js';
 import type { Logger } from '../core/logger.js';
@@ -18,6 +24,18 @@ import { ProblemLog } from './problems.js';
 import { pollTargets } from './rest/pollers.js';
 import { RestScheduler } from './rest/scheduler.js';
 import { VenueSession } from './session.js';
+import { StandbyBuffer } from './fleet/standby-buffer.js';
+
+/** What a fleet member does with a symbol it collects. */
+export type SymbolRole = 'publish' | 'standby';
+
+/** The connections and poll timers of some symbols (all of them, or one in a fleet). */
+interface FeedGroup {
+  feeds: Feed[];
+  timers: NodeJS.Timeout[];
+  /** Sockets opened by these feeds and not closed since (their books reset when the group stops). */
+  conns: Set<string>;
+}
 
 export interface LiveHooks {
   record(r: MarketRecord): void;
@@ -35,6 +53,8 @@ export interface LiveOptions {
   publishIntervalMs: number;
   /** Spacing of connection starts (OKX allows 3 connection requests per second per IP). */
   connectSpacingMs?: number;
+  /** Fleet: symbols start only through setRole; a standby holds its non-book records this long. */
+  fleet?: { standbyKeepMs: number };
 }
 
 /** Capture time: seconds with sub-millisecond precision, as cryptofeed writes it. */
@@ -45,10 +65,10 @@ export function feedSpecs(cfg: VenueConfig): FeedSpec[] {
 }
 
 export class LiveVenue {
-  /** The connections; empty until the symbols are known (patterns resolve once the instrument list loaded). */
-  feeds: Feed[] = [];
   /** The venue's symbols: the configured ones, patterns resolved. */
   symbols: string[];
+  /** Fleet: the symbols are known (patterns resolved, instrument list loaded) and roles can be given. */
+  symbolsKnown = false;
   readonly scheduler: RestScheduler;
   readonly session: VenueSession;
   lastMessageAt = 0;
@@ -61,10 +81,19 @@ export class LiveVenue {
   private readonly timers: NodeJS.Timeout[] = [];
   private allowed: (r: MarketRecord) => boolean;
   private readonly patterns: boolean;
+  /** '' holds every symbol; in a fleet, one group per symbol collected. */
+  private readonly groups = new Map<string, FeedGroup>();
+  private nextStartAt = 0;
+  private readonly roles = new Map<string, SymbolRole>();
+  /** Fleet: symbols whose first book (or first record, without books) came since they got a role. */
+  private readonly synced = new Set<string>();
+  private readonly standby: StandbyBuffer | undefined;
+  /** A record's symbol -> the configured symbol (Deribit: BTC-USD -> BTC). */
+  private configSymbol = new Map<string, string>();
 
   constructor(
     readonly cfg: VenueConfig,
-    opts: LiveOptions,
+    private readonly opts: LiveOptions,
     private readonly log: Logger,
     private readonly hooks: LiveHooks,
   ) {
@@ -106,7 +135,7 @@ export class LiveVenue {
       {
         clock: Date.now,
         record: (r) => {
-          if (this.allowed(r)) hooks.record(r);
+          if (this.allowed(r)) this.route(r);
         },
         snapshot: (req) => {
           void this.scheduler.get(req.key, req.url, req.weight).then(
@@ -114,7 +143,7 @@ export class LiveVenue {
             (err: Error) => this.session.adapter.onSnapshotFailed(req.key, err),
           );
         },
-        send: (conn, text) => this.feeds.find((f) => conn.startsWith(`${f.spec.name}#`))?.send(conn, text),
+        send: (conn, text) => this.feeds.find((f) => conn.startsWith(`${f.spec.name}#`))?.send(conn, text), // feed names are unique
         resync: (symbol, reason) => {
           hooks.resync?.(reason);
           log.debug({ venue: cfg.name, symbol, reason }, 'book resync');
@@ -123,6 +152,63 @@ export class LiveVenue {
       },
     );
     this.spacing = opts.connectSpacingMs ?? 500;
+    this.standby = opts.fleet && new StandbyBuffer(opts.fleet.standbyKeepMs);
+    this.mapSymbols();
+  }
+
+  /** The connections of every symbol collected; empty until the symbols are known. */
+  get feeds(): Feed[] {
+    return [...this.groups.values()].flatMap((g) => g.feeds);
+  }
+
+  private mapSymbols(): void {
+    const spec = venueOf(this.cfg.name);
+    this.configSymbol = new Map(this.symbols.map((s) => [spec.recordSymbol?.(s) ?? s, s]));
+  }
+
+  /** A record of a configured symbol: published, or (fleet) published or held as the symbol's role says. */
+  private route(r: MarketRecord): void {
+    if (!this.opts.fleet) return this.hooks.record(r);
+    const symbol = this.configSymbol.get(r.symbol);
+    const role = symbol === undefined ? undefined : this.roles.get(symbol);
+    if (!role) return;
+    if (r.data_type === 'orderbook' || !this.cfg.data_types.includes('orderbook')) this.synced.add(symbol!);
+    if (role === 'publish') this.hooks.record(r);
+    else if (r.data_type !== 'orderbook') this.standby!.push(symbol!, r);
+  }
+
+  /**
+   * Fleet: what this collector does with `symbol` (one of `symbols`): publish it, keep it
+   * in sync as a standby, or (undefined) stop collecting it. A standby promoted to publish
+   * first hands over the records it held back.
+   */
+  setRole(symbol: string, role: SymbolRole | undefined): void {
+    const was = this.roles.get(symbol);
+    if (was === role || !this.opts.fleet || this.stopping.signal.aborted) return;
+    if (!role) {
+      this.roles.delete(symbol);
+      this.synced.delete(symbol);
+      this.standby!.drop(symbol);
+      this.stopGroup(symbol);
+      return;
+    }
+    this.roles.set(symbol, role);
+    if (!was) this.startGroup(symbol, [symbol]);
+    if (role === 'publish') for (const r of this.standby!.take(symbol)) this.hooks.record(r);
+  }
+
+  /** Fleet: the symbol has a role and its book is in sync (or its first record came, for a venue without books). */
+  inSync(symbol: string): boolean {
+    return this.roles.has(symbol) && this.synced.has(symbol);
+  }
+
+  /** Fleet: the symbols known and none of them collected here (another member has them all). */
+  get idle(): boolean {
+    return this.opts.fleet !== undefined && this.symbolsKnown && this.roles.size === 0;
+  }
+
+  roleOf(symbol: string): SymbolRole | undefined {
+    return this.roles.get(symbol);
   }
 
   /** The configured venue with its symbols resolved. */
@@ -130,34 +216,37 @@ export class LiveVenue {
     return { ...this.cfg, symbols: this.symbols };
   }
 
-  private buildFeeds(): Feed[] {
+  private buildFeeds(symbols: string[], group: FeedGroup, suffix: string): Feed[] {
     const { adapter } = this.session;
     const { cfg, log, hooks } = this;
     const capture = hooks.capture;
-    return feedSpecs(this.resolved).map(
-      (fs) =>
-        new Feed(fs, {
-          open: (conn, url) => {
-            capture?.open(url, captureNow());
-            log.info({ venue: cfg.name, feed: fs.name, conn }, 'connected');
-          },
-          message: (conn, text) => {
-            this.lastMessageAt = Date.now();
-            hooks.messageIn?.('ws');
-            capture?.recv(fs.url, captureNow(), text);
-            adapter.onMessage(conn, text);
-          },
-          sent: (_conn, url, text) => capture?.sent(url, captureNow(), text),
-          closed: (conn, planned, reason) => {
-            if (!planned) adapter.connectionLost(conn);
-            log[planned ? 'debug' : 'warn']({ venue: cfg.name, feed: fs.name, conn, reason }, planned ? 'connection closed' : 'connection lost');
-          },
-          retrying: (delayMs, reason) => {
-            hooks.reconnect?.(fs.name);
-            log.info({ venue: cfg.name, feed: fs.name, delay_ms: Math.round(delayMs), reason }, 'reconnecting');
-          },
-        }),
-    );
+    return feedSpecs({ ...this.resolved, symbols }).map((venueSpec) => {
+      // One symbol's feeds in a fleet: names made unique (sockets are told apart by them).
+      const fs = suffix ? { ...venueSpec, name: `${venueSpec.name}:${suffix}` } : venueSpec;
+      return new Feed(fs, {
+        open: (conn, url) => {
+          group.conns.add(conn);
+          capture?.open(url, captureNow());
+          log.info({ venue: cfg.name, feed: fs.name, conn }, 'connected');
+        },
+        message: (conn, text) => {
+          this.lastMessageAt = Date.now();
+          hooks.messageIn?.('ws');
+          capture?.recv(fs.url, captureNow(), text);
+          adapter.onMessage(conn, text);
+        },
+        sent: (_conn, url, text) => capture?.sent(url, captureNow(), text),
+        closed: (conn, planned, reason) => {
+          group.conns.delete(conn);
+          if (!planned) adapter.connectionLost(conn);
+          log[planned ? 'debug' : 'warn']({ venue: cfg.name, feed: fs.name, conn, reason }, planned ? 'connection closed' : 'connection lost');
+        },
+        retrying: (delayMs, reason) => {
+          hooks.reconnect?.(fs.name);
+          log.info({ venue: cfg.name, feed: fs.name, delay_ms: Math.round(delayMs), reason }, 'reconnecting');
+        },
+      });
+    });
   }
 
   /**
@@ -196,6 +285,7 @@ export class LiveVenue {
     const { symbols, leftOut } = resolve();
     this.symbols = symbols;
     this.allowed = recordFilter(this.resolved);
+    this.mapSymbols();
     this.log.info(
       { venue: this.cfg.name, patterns: this.cfg.symbols, symbols: symbols.length, left_out: leftOut },
       'symbols resolved from the instrument list',
@@ -219,19 +309,43 @@ export class LiveVenue {
 
   private startFeeds(): void {
     if (this.stopping.signal.aborted) return;
-    this.feeds = this.buildFeeds();
-    this.feeds.forEach((f, i) => this.timers.push(setTimeout(() => f.start(), i * this.spacing)));
     // publish_interval's trailing edge: a 25 ms tick is late by at most that much.
     this.timers.push(setInterval(() => this.session.emitter.tick(Date.now()), 25));
-    for (const t of pollTargets(this.resolved)) {
+    if (this.opts.fleet) this.symbolsKnown = true;
+    else this.startGroup('', this.symbols);
+  }
+
+  /** Connections (spaced `connectSpacingMs` apart, venue-wide) and polls for `symbols`. */
+  private startGroup(key: string, symbols: string[]): void {
+    const group: FeedGroup = { feeds: [], timers: [], conns: new Set() };
+    group.feeds = this.buildFeeds(symbols, group, key);
+    this.groups.set(key, group);
+    for (const f of group.feeds) {
+      const at = Math.max(Date.now(), this.nextStartAt);
+      this.nextStartAt = at + this.spacing;
+      group.timers.push(setTimeout(() => f.start(), at - Date.now()));
+    }
+    for (const t of pollTargets({ ...this.resolved, symbols })) {
       const poll = () =>
         this.scheduler.get(t.key, t.url, t.weight).then(
           (body) => this.polled(t.url, body),
           (err: Error) => this.log.warn({ venue: this.cfg.name, url: t.url, err: err.message }, 'poll failed'),
         );
       void poll();
-      this.timers.push(setInterval(() => void poll(), t.intervalMs));
+      group.timers.push(setInterval(() => void poll(), t.intervalMs));
     }
+  }
+
+  /** Closes a group's connections and drops the books they fed (a symbol collected again starts from a snapshot). */
+  private stopGroup(key: string): void {
+    const group = this.groups.get(key);
+    if (!group) return;
+    this.groups.delete(key);
+    for (const t of group.timers) clearTimeout(t);
+    const conns = [...group.conns];
+    void Promise.all(group.feeds.map((f) => f.stop())).then(() => {
+      for (const conn of conns) this.session.adapter.connectionLost(conn);
+    });
   }
 
   private polled(url: string, body: string): void {
@@ -242,7 +356,7 @@ export class LiveVenue {
       this.session.problems.report('malformed', { message: `${new URL(url).pathname}: ${(err as Error).message}` });
       return;
     }
-    for (const r of records ?? []) if (this.allowed(r)) this.hooks.record(r);
+    for (const r of records ?? []) if (this.allowed(r)) this.route(r);
   }
 
   get connectedFeeds(): number {
@@ -253,6 +367,7 @@ export class LiveVenue {
     this.stopping.abort();
     this.catalog?.stop();
     for (const t of this.timers) clearTimeout(t);
+    for (const g of this.groups.values()) for (const t of g.timers) clearTimeout(t);
     this.scheduler.stop();
     await Promise.all(this.feeds.map((f) => f.stop()));
     this.session.emitter.flush(Date.now());

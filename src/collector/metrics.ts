@@ -78,6 +78,20 @@ export function collectorMetrics(registry: Registry, lastRecordAt: LastRecordAt 
     }),
     connections: new Gauge({ name: 'marketprism_collector_connections', help: 'Open WebSocket feeds', labelNames: ['venue'], registers }),
     restPending: new Gauge({ name: 'marketprism_collector_rest_pending', help: 'REST requests queued or in flight', labelNames: ['venue'], registers }),
+    fleetOwned: new Gauge({ name: 'marketprism_collector_fleet_owned_symbols', help: 'Fleet: (venue, symbol) leases this collector holds', registers }),
+    fleetMembers: new Gauge({ name: 'marketprism_collector_fleet_members', help: 'Fleet: live members this collector sees, itself included', registers }),
+    fleetTakeovers: new Counter({
+      name: 'marketprism_collector_fleet_lease_takeovers_total',
+      help: 'Fleet: leases taken, by how: free (none held), expired (its holder died), handover (given by its holder)',
+      labelNames: ['how'],
+      registers,
+    }),
+    fleetReleases: new Counter({
+      name: 'marketprism_collector_fleet_lease_releases_total',
+      help: 'Fleet: leases given up, by how: handover (to the new owner, in sync), stop (deleted on leaving), lost (taken by another)',
+      labelNames: ['how'],
+      registers,
+    }),
   };
 }
 

@@ -22,6 +22,7 @@ import { logsFailure, retryUntil } from '../core/retry.js';
 import { notifyReady, notifyStatus, startWatchdog } from '../core/systemd.js';
 import { type InvalidRecordError, validateRecord } from '../core/validate.js';
 import type { CollectorConfig } from './config.js';
+import { startFleet, standbyKeepMs, type Fleet } from './fleet/index.js';
 import { collectorHealth, statusLine } from './health.js';
 import { LiveVenue } from './live.js';
 import { collectorMetrics } from './metrics.js';
@@ -42,6 +43,7 @@ export async function startCollector(config: CollectorConfig, log: Logger): Prom
   const invalidLog = new LogLimiter();
   const nats = { nc: undefined as NatsConnection | undefined, connected: false, since: startedAt };
   let stopping = false;
+  let fleet: Fleet | undefined;
 
   const handOver = (venue: string, r: MarketRecord, recordOut: (dataType: string) => void) => {
     try {
@@ -73,11 +75,14 @@ export async function startCollector(config: CollectorConfig, log: Logger): Prom
     publisher.publish(r);
   };
 
+  // In a fleet the venues collect only what the fleet member gives them (fleet/member.ts).
+  const fleetOptions = config.fleet.enabled ? { fleet: { standbyKeepMs: standbyKeepMs(config.fleet) } } : {};
+  const liveOptions = { depth: config.orderbook.depth, publishIntervalMs: config.orderbook.publish_interval_ms, ...fleetOptions };
   const venues = config.venues
     .filter((v) => v.enabled)
     .map((v) => {
       const recordOut = counterBy(metrics.recordsOut, { venue: v.name }, 'data_type');
-      return new LiveVenue(v, { depth: config.orderbook.depth, publishIntervalMs: config.orderbook.publish_interval_ms }, log, {
+      return new LiveVenue(v, liveOptions, log, {
         record: (r) => handOver(v.name, r, recordOut),
         messageIn: counterBy(metrics.messagesIn, { venue: v.name }, 'source'),
         problem: (problem) => metrics.problems.inc({ venue: v.name, problem }),
@@ -99,7 +104,9 @@ export async function startCollector(config: CollectorConfig, log: Logger): Prom
         feeds: v.feeds.map((f) => ({ name: f.spec.name, connected: f.connected })),
         rest_pending: v.scheduler.pending,
         instruments: v.catalog && { count: v.catalog.size, error: v.instrumentsError ?? v.catalog.lastError?.message },
+        idle: v.idle,
       })),
+      fleet: fleet?.health(),
       nats: {
         connected: nats.connected,
         connecting: !nats.nc && natsFailures === 0,
@@ -172,6 +179,7 @@ export async function startCollector(config: CollectorConfig, log: Logger): Prom
         if (up || nats.connected) Object.assign(nats, { connected: up, since: Date.now() });
       });
       publisher.attach(jetstream(nc));
+      if (config.fleet.enabled) fleet = startFleet(config.fleet, nc, venues, log, metrics);
       log.info({ buffered: publisher.queued }, 'NATS connected; publishing');
     },
     () => undefined, // stopped before NATS answered
@@ -215,8 +223,9 @@ export async function startCollector(config: CollectorConfig, log: Logger): Prom
       stopWatchdog();
       clearInterval(refresh);
       abort.abort();
-      await Promise.all(venues.map((v) => v.stop()));
       await startup;
+      await fleet?.stop(); // hands its symbols over while still collecting them
+      await Promise.all(venues.map((v) => v.stop()));
       if (!(await publisher.flush(publisher.attached ? 5000 : 0)))
         log.warn({ queued: publisher.queued, pending: publisher.pendingAcks, nats: nats.connected }, 'stopping with records not acknowledged');
       publisher.close();

@@ -2,6 +2,11 @@
  * JetStream streams as configured in streams.yaml, reconciled idempotently:
  * missing → add, different → update, same → nothing. A change JetStream cannot
  * make in place (storage type, retention) is reported, never forced by deleting data.
+ *
+ * Key-value buckets (`kv_buckets:`, the collector fleet's leases) are streams too, as
+ * NATS KV lays them out (`KV_<bucket>` on `$KV.<bucket>.>`, one message per key, direct
+ * get, rollups), with per-message TTLs and the server's delete markers when one expires:
+ * the same spec, the same reconcile, the same cluster replicas.
  */
 import { DiscardPolicy, JetStreamApiError, JetStreamApiCodes, RetentionPolicy, StorageType, jetstreamManager, type StreamConfig } from '@nats-io/jetstream';
 import { ConfigProblems, type ConfigReader } from './config.js';
@@ -19,7 +24,13 @@ export interface StreamSpec {
   max_msg_size: number;
   duplicate_window_ms: number;
   num_replicas: number;
+  /** A key-value bucket: the stream is `KV_<bucket>`; an expired key leaves a marker kept marker_ttl. */
+  kv?: { bucket: string; marker_ttl_ms: number };
 }
+
+/** The stream that holds a key-value bucket, and the subject prefix of its keys. */
+export const kvStreamName = (bucket: string) => `KV_${bucket}`;
+export const kvSubjectPrefix = (bucket: string) => `$KV.${bucket}.`;
 
 export function loadStreamSpecs(file: string): StreamSpec[] {
   const problems = new ConfigProblems();
@@ -60,13 +71,45 @@ export function readStreamSpecs(root: ConfigReader): StreamSpec[] {
     return spec;
   });
   if (specs.length === 0) root.fail('streams', 'no streams configured');
+  const buckets = root.list('kv_buckets').map((b): StreamSpec => {
+    const bucket = b.string('bucket');
+    if (!/^[A-Za-z0-9_-]+$/.test(bucket)) b.fail('bucket', `expected letters, digits, _ and - only, got ${JSON.stringify(bucket)}`);
+    const spec: StreamSpec = {
+      name: kvStreamName(bucket),
+      subjects: [`${kvSubjectPrefix(bucket)}>`],
+      storage: b.oneOf('storage', ['file', 'memory'] as const, 'file'),
+      retention: 'limits',
+      discard: 'old',
+      max_age_ms: 0,
+      max_msgs: -1,
+      max_bytes: b.bytes('max_bytes', -1),
+      max_msg_size: b.bytes('max_value_size', -1),
+      duplicate_window_ms: 120_000, // JetStream's default; leases carry no Nats-Msg-Id
+      num_replicas: b.int('num_replicas', 1, 1, 5),
+      kv: { bucket, marker_ttl_ms: b.durationMs('marker_ttl', '1m', JETSTREAM_MAX_DURATION_MS) },
+    };
+    if (spec.kv!.marker_ttl_ms < 1000) b.fail('marker_ttl', `must be at least 1s (JetStream counts TTLs in seconds), got ${spec.kv!.marker_ttl_ms} ms`);
+    b.done();
+    return spec;
+  });
   root.done();
-  return specs;
+  return [...specs, ...buckets];
 }
 
 const MS_TO_NS = 1_000_000;
 
 export function toStreamConfig(spec: StreamSpec): Partial<StreamConfig> & { name: string } {
+  const kv: Partial<StreamConfig> = spec.kv
+    ? {
+        // As NATS KV: the last value per key only, read directly, rolled up; and TTLs with markers.
+        max_msgs_per_subject: 1,
+        allow_rollup_hdrs: true,
+        deny_delete: true,
+        allow_direct: true,
+        allow_msg_ttl: true,
+        subject_delete_marker_ttl: spec.kv.marker_ttl_ms * MS_TO_NS,
+      }
+    : {};
   return {
     name: spec.name,
     subjects: spec.subjects,
@@ -79,6 +122,7 @@ export function toStreamConfig(spec: StreamSpec): Partial<StreamConfig> & { name
     max_msg_size: spec.max_msg_size,
     duplicate_window: spec.duplicate_window_ms * MS_TO_NS,
     num_replicas: spec.num_replicas,
+    ...kv,
   };
 }
 
@@ -108,6 +152,8 @@ const COMPARED = [
   'duplicate_window',
   'num_replicas',
 ] as const;
+/** Compared too on a key-value bucket's stream. */
+const COMPARED_KV = ['max_msgs_per_subject', 'allow_rollup_hdrs', 'deny_delete', 'allow_direct', 'allow_msg_ttl', 'subject_delete_marker_ttl'] as const;
 
 export async function ensureStreams(nc: NatsConnection, specs: StreamSpec[]): Promise<StreamResult[]> {
   const jsm = await jetstreamManager(nc, { timeout: 10_000 });
@@ -125,7 +171,7 @@ export async function ensureStreams(nc: NatsConnection, specs: StreamSpec[]): Pr
       results.push({ name: spec.name, action: 'created' });
       continue;
     }
-    const changed = COMPARED.filter((k) => JSON.stringify(current[k]) !== JSON.stringify(want[k]));
+    const changed = [...COMPARED, ...(spec.kv ? COMPARED_KV : [])].filter((k) => JSON.stringify(current[k]) !== JSON.stringify(want[k]));
     const blocked = changed.filter((k) => (IMMUTABLE as readonly string[]).includes(k));
     if (blocked.length > 0) {
       throw new StreamReconcileError(
