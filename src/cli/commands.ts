@@ -255,7 +255,9 @@ export function manPage(): string {
     'the config of each module',
     '.TP',
     '.I /etc/default/marketprism-<module>',
-    roff('environment overrides of the config (both storage tiers read /etc/default/marketprism-storage; the cold tier then /etc/default/marketprism-storage-cold)'),
+    roff(
+      'environment overrides of the config (both storage tiers read /etc/default/marketprism-storage; the cold tier then /etc/default/marketprism-storage-cold)',
+    ),
     '.SH SEE ALSO',
     'systemctl(1), journalctl(1); /usr/share/doc/marketprism-*/operations.md',
   ];
