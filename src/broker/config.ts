@@ -206,10 +206,14 @@ function checkStoreLimits(n: ConfigReader, streamsRoot: ConfigReader, c: BrokerC
     const key = storage === 'file' ? 'max_file_store' : 'max_memory_store';
     const store = c[key];
     if (store < 0) continue;
+    // streams.yaml's key of each spec: its streams first, then its key-value buckets (core/streams readStreamSpecs).
+    const streamCount = streams.filter((s) => !s.kv).length;
+    const keyOf = (s: StreamSpec, i: number) => (s.kv ? `kv_buckets[${i - streamCount}].max_bytes` : `streams[${i}].max_bytes`);
     const limited = streams.map((s, i) => ({ s, i })).filter(({ s }) => s.storage === storage && s.max_bytes > 0);
     for (const { s, i } of limited) {
       if (s.max_bytes > store) {
-        streamsRoot.fail(`streams[${i}].max_bytes`, `stream ${s.name}: ${s.max_bytes} bytes is more than nats_server.${key} (${store} bytes) in ${n.file}`);
+        const what = s.kv ? `bucket ${s.kv.bucket}` : `stream ${s.name}`;
+        streamsRoot.fail(keyOf(s, i), `${what}: ${s.max_bytes} bytes is more than nats_server.${key} (${store} bytes) in ${n.file}`);
       }
     }
     const total = limited.reduce((sum, { s }) => sum + s.max_bytes, 0);

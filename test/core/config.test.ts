@@ -193,6 +193,13 @@ describe('config: values that cannot work', () => {
     );
     const b4 = write('broker-mem-ok.yaml', `nats_server:\n  max_memory_store: 2GB\nstreams_file: ${mem}\n`);
     expect(loadBrokerConfig(b4).streams[0]!.storage).toBe('memory');
+
+    // A key-value bucket is named by its own key, not by its place among the streams.
+    const kv = write('streams-kv.yaml', STREAM('') + 'kv_buckets:\n  - { bucket: leases, max_bytes: 30GB }\n');
+    const b5 = write('broker-kv.yaml', `streams_file: ${kv}\n`);
+    expect(() => loadBrokerConfig(b5)).toThrow(
+      `${kv}: kv_buckets[0].max_bytes: bucket leases: 30000000000 bytes is more than nats_server.max_file_store (20000000000 bytes) in ${b5}`,
+    );
   });
 
   it('rejects a duplicate window longer than max_age, and messages larger than the stream', () => {
