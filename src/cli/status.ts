@@ -253,6 +253,8 @@ export interface HostStatus {
   jetstream?: JetStreamStatus;
   freshness: Freshness[];
   rates: TableRate[];
+  /** The collector's fleet view (its /health), when it runs in a fleet: this member, the members it sees, what it owns. */
+  fleet?: { member: string; members: string[]; owned: string[]; standby: number; error?: string };
   errors: { module: Module; error: string }[];
 }
 
@@ -319,7 +321,8 @@ export async function hostStatus(configDir?: string): Promise<HostStatus> {
     ...fresh.map((f) => f.state),
     ...(errors.length ? (['red'] as const) : []),
   ]);
-  return { time: new Date(now).toISOString(), state, units, health, jetstream, freshness: fresh, rates, errors };
+  const fleet = (health.find((h) => h.module === 'collector')?.body as { fleet?: HostStatus['fleet'] } | undefined)?.fleet;
+  return { time: new Date(now).toISOString(), state, units, health, jetstream, freshness: fresh, rates, ...(fleet ? { fleet } : {}), errors };
 }
 
 const COLOURS: Record<State, string> = { green: '\x1b[32m', yellow: '\x1b[33m', red: '\x1b[31m' };
@@ -332,6 +335,7 @@ export function formatDurationS(s: number): string {
 }
 
 function columns(rows: string[][]): string[] {
+  if (rows.length === 0) return [];
   const w = rows[0]!.map((_c, i) => Math.max(...rows.map((r) => stripAnsi(r[i] ?? '').length)));
   return rows.map((r) => '  ' + r.map((c, i) => (i === r.length - 1 ? c : c + ' '.repeat(w[i]! - stripAnsi(c).length))).join('  '));
 }
@@ -390,6 +394,12 @@ export function formatStatus(s: HostStatus, colour: boolean): string {
   if (s.rates.length) {
     out.push('', `rows per minute (last ${RATE_WINDOW_MIN} minutes)`);
     out.push(...columns(s.rates.map((r) => [r.table, String(r.rows_per_minute)])));
+  }
+  if (s.fleet) {
+    const f = s.fleet;
+    out.push('', `collector fleet: member ${f.member}, ${f.members.length} members (${f.members.join(', ')})`);
+    if (f.error) out.push(`  ${paint('yellow', f.error)}`);
+    out.push(`  owns ${f.owned.length}: ${f.owned.join(' ') || '-'}${f.standby ? `; standby for ${f.standby}` : ''}`);
   }
   for (const e of s.errors) out.push('', paint('red', `${e.module}: ${e.error}`));
   return out.join('\n') + '\n';

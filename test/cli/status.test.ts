@@ -3,7 +3,7 @@ import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { HostStatus } from '../../src/cli/status.js';
+import { formatStatus, type HostStatus } from '../../src/cli/status.js';
 import { cli } from '../helpers/cli.js';
 import { testHost, trade, type TestHost } from './host.js';
 
@@ -97,5 +97,23 @@ describe('marketprism status', () => {
     } finally {
       await host.env.nats.start();
     }
+  });
+});
+
+describe('marketprism status, a collector in a fleet', () => {
+  it('says which member this is, the members it sees and the symbols it owns', () => {
+    const s: HostStatus = {
+      time: '2026-12-01T00:00:00.000Z',
+      state: 'green',
+      units: [],
+      health: [],
+      freshness: [],
+      rates: [],
+      fleet: { member: 'c2', members: ['c1', 'c2', 'c3'], owned: ['binance_spot:BTC-USDT', 'binance_spot:ETH-USDT'], standby: 1 },
+      errors: [],
+    };
+    const text = formatStatus(s, false);
+    expect(text).toContain('collector fleet: member c2, 3 members (c1, c2, c3)');
+    expect(text).toContain('owns 2: binance_spot:BTC-USDT binance_spot:ETH-USDT; standby for 1');
   });
 });
