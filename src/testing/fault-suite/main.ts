@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import { DATA_TYPES } from '../../core/model.js';
 import { HttpEngine } from '../../storage/engines/http.js';
 import { waitFor } from '../ports.js';
-import { readDeadLetters, readTables, StreamAudit } from './audit.js';
+import { account, readDeadLetters, readTables, StreamAudit, type LimitPhase } from './audit.js';
 import { poisonSet, REFUSED_PREFIX, type Poison } from './poison.js';
 import { pidAlive } from './procs.js';
 import { Rig } from './rig.js';
@@ -75,7 +75,7 @@ let poisonRounds = 0;
  * The near-limit phases: sequences below `floor` were removed by the limits by the end of
  * the phase; `ackFloors` (per durable consumer) what storage had acknowledged when it stopped.
  */
-const limitPhases: { floor: number; ackFloors: Map<string, number> }[] = [];
+const limitPhases: LimitPhase[] = [];
 const limitReports: string[] = [];
 const dropsDuringCuts: number[] = [];
 const findings: string[] = [];
@@ -293,82 +293,26 @@ async function run(): Promise<boolean> {
   drained = drained && final.state.last_seq === lastSeq;
 
   // Accounting, sequence by sequence.
-  const poisonAt = new Map(poisons.map((x) => [x.seq, x.p]));
-  const storedKeys = new Set<string>();
-  let lost = 0;
-  let discarded = 0;
-  let resurrected = 0;
-  let deadCollector = 0;
-  let streamDuplicates = 0;
-  const keySeqs = new Map<string, number>();
-  const poisonFailures: string[] = [];
-  const lostSamples: string[] = [];
-  /** Records in the acknowledged messages (a multi-record message counts each of its records). */
-  let acknowledgedRecords = 0;
-  for (let seq = 1; seq <= lastSeq; seq++) {
-    const p = poisonAt.get(seq);
-    if (p) {
-      acknowledgedRecords++;
-      if (p.expect === 'dead_letter' && !dead.has(String(seq))) poisonFailures.push(`${p.cls} (seq ${seq}) not dead-lettered`);
-      if (p.expect === 'stored') {
-        const k = `${p.type}\t${p.key}`;
-        if (tables.raw.has(k)) storedKeys.add(k);
-        else poisonFailures.push(`${p.cls} (seq ${seq}) not stored${dead.has(String(seq)) ? `, dead-lettered: ${dead.get(String(seq))}` : ''}`);
-      }
-      continue;
-    }
-    // A message never read stands for one record of unknown key.
-    const records = auditor.seen.get(seq) ?? [undefined];
-    acknowledgedRecords += records.length;
-    for (const a of records) {
-      if (dead.has(String(seq)) || (a && dead.has(a.ref))) {
-        deadCollector++;
-        continue;
-      }
-      if (a && 'key' in a) {
-        const k = `${a.type}\t${a.key}`;
-        keySeqs.set(k, (keySeqs.get(k) ?? 0) + 1);
-        if (tables.raw.has(k)) {
-          storedKeys.add(k);
-          continue;
-        }
-      }
-      // Below a phase's floor the limits removed every message (whether JetStream shows it again after a crash or not);
-      // one storage had acknowledged before the phase is not excused.
-      const phase = limitPhases.find((ph) => seq < ph.floor);
-      const ackedBefore = phase && a && 'key' in a && seq <= (phase.ackFloors.get(`storage-hot-${a.type}`) ?? 0);
-      if (phase && !ackedBefore) {
-        discarded++;
-        if (seq >= final.state.first_seq) resurrected++;
-      } else {
-        lost++;
-        if (lostSamples.length < 5) lostSamples.push(`seq ${seq}: ${a ? JSON.stringify(a) : 'never read'}`);
-      }
-    }
-  }
-  for (const n of keySeqs.values()) if (n > 1) streamDuplicates += n - 1;
+  const counted = account({
+    lastSeq,
+    seen: auditor.seen,
+    dead,
+    tables,
+    poisons: new Map(poisons.map((x) => [x.seq, x.p])),
+    limits: { phases: limitPhases, firstSeq: final.state.first_seq },
+  });
+  const { acknowledged, stored, lost, lostSamples, discarded, resurrected, poisonFailures, streamDuplicates } = counted;
+  const deadCollector = counted.deadLettered;
   if (resurrected)
     findings.push(
       `${resurrected} records the limits had discarded were back in the stream after a nats-server crash (JetStream; storage's consumers are past them)`,
     );
   if (deadCollector) findings.push(`${deadCollector} collector records were dead-lettered (the collector emitted what storage refuses)`);
 
-  // Duplicates. A row beyond the acknowledged messages that carry its key is storage writing one
-  // message twice (exactly-once broken), whether FINAL would hide it (not yet merged) or not.
-  // A record JetStream acknowledged twice (the collector sent it again outside the duplicate
-  // window, e.g. its long/short-ratio backfill after a restart) is reported beside it: its
+  // Duplicates (audit.ts account). A record JetStream acknowledged twice (the collector sent it again outside the duplicate
+  // window, e.g. its long/short-ratio backfill after a restart) is reported beside storage writing one message twice: its
   // second row is a copy the ReplacingMergeTree collapses, and FINAL never shows it.
-  let unmerged = 0;
-  let distinct = 0;
-  let storedTwice = 0;
-  for (const [k, n] of tables.raw) {
-    distinct++;
-    unmerged += n - 1;
-    storedTwice += Math.max(0, n - Math.max(1, keySeqs.get(k) ?? 1));
-  }
-  let finalRows = 0;
-  for (const n of tables.final.values()) finalRows += n;
-  const duplicated = storedTwice + Math.max(0, finalRows - distinct);
+  const { distinct, unmerged, storedTwice, finalRows, duplicated } = counted;
   if (streamDuplicates) {
     findings.push(
       `${streamDuplicates} records were acknowledged twice (the collector sent them again: outside JetStream's duplicate window, or inside a multi-record message formed differently); ` +
@@ -377,7 +321,6 @@ async function run(): Promise<boolean> {
   }
   const collector = rig.collectorTotals();
   const published = collector.out + poisons.length;
-  const acknowledged = acknowledgedRecords;
   const deadLettered = dead.size;
   const deadPoison = poisons.filter((x) => dead.has(String(x.seq))).length;
 
@@ -399,7 +342,7 @@ async function run(): Promise<boolean> {
       `(during the proxy cuts: ${dropsDuringCuts.join(', ') || 'none'}; the rest while the broker or nats-server was down), ${collector.invalid} invalid records refused, ${collector.problems} problems counted`,
   );
   console.log(
-    `stream: ${lastSeq} messages acknowledged holding ${acknowledgedRecords} records, ${streamDuplicates} of them a record already in the stream (same natural key), first_seq at the end ${final.state.first_seq}, ${final.state.messages} held`,
+    `stream: ${lastSeq} messages acknowledged holding ${acknowledged} records, ${streamDuplicates} of them a record already in the stream (same natural key), first_seq at the end ${final.state.first_seq}, ${final.state.messages} held`,
   );
   console.log(
     `store near its limits: ${limitReports.join('; ') || 'not injected'}; ${discarded} acknowledged records discarded by the limits before storage read them`,
@@ -414,7 +357,7 @@ async function run(): Promise<boolean> {
   for (const f of findings) console.log(`finding: ${f}`);
   for (const f of failures) console.log(`FAILED: ${f}`);
   console.log(
-    `faults: ${injected} injected, published ${published}, acknowledged ${acknowledged}, stored ${storedKeys.size}, dead-lettered ${deadLettered}, lost ${lost}, duplicated ${duplicated}`,
+    `faults: ${injected} injected, published ${published}, acknowledged ${acknowledged}, stored ${stored.size}, dead-lettered ${deadLettered}, lost ${lost}, duplicated ${duplicated}`,
   );
   return failures.length === 0;
 }

@@ -22,9 +22,15 @@ export interface Proc {
   log(): string;
 }
 
-export function spawnProc(name: string, script: string, args: string[], logFile: string): Proc {
+/**
+ * A compiled entry point (`script`, from the repository root) as its own process logging to
+ * `logFile`. `prefix`: a command node runs under (`ip netns exec NAME`, setpriv ...); it must
+ * exec node, so that the child's pid is the daemon's.
+ */
+export function spawnProc(name: string, script: string, args: string[], logFile: string, prefix: readonly string[] = []): Proc {
   const fd = openSync(logFile, 'a');
-  const child = spawn(process.execPath, [resolve(ROOT, script), ...args], {
+  const argv = [...prefix, process.execPath, resolve(ROOT, script), ...args];
+  const child = spawn(argv[0]!, argv.slice(1), {
     cwd: ROOT,
     env: { ...process.env, JOURNAL_STREAM: '', NOTIFY_SOCKET: '' },
     stdio: ['ignore', fd, fd],

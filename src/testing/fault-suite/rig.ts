@@ -12,12 +12,29 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
-import { parse, stringify } from 'yaml';
 import { ensureCredentials } from '../../cli/credentials.js';
 import { startChdbHttp, type ChdbHttpServer } from '../chdb-http.js';
 import { natsServerBinary } from '../nats-server.js';
-import { freePort, waitFor } from '../ports.js';
-import { metricSum, pidAlive, ROOT, spawnProc, type Proc } from './procs.js';
+import { freePort } from '../ports.js';
+import {
+  addLifetime,
+  collectorCounts,
+  collectorYaml,
+  lifetimeTotals,
+  natsPidIn,
+  natsStartsIn,
+  SIM_ARGS,
+  SIM_SCRIPT,
+  simVenues,
+  stopDaemons,
+  testStreamsYaml,
+  whenPublishing,
+  whenReady,
+  ZERO_COUNTS,
+  type CollectorCounts,
+  type SimVenues,
+} from './deployment.js';
+import { pidAlive, spawnProc, type Proc } from './procs.js';
 import { startTcpProxy, type TcpProxy } from './proxy.js';
 
 export interface RigOptions {
@@ -26,19 +43,7 @@ export interface RigOptions {
   say(msg: string): void;
 }
 
-/** Collector counters of one process lifetime (they start at 0 with each process). */
-export interface CollectorCounts {
-  out: number;
-  published: number;
-  dropped: number;
-  invalid: number;
-  problems: number;
-  buffered: number;
-  pendingAcks: number;
-}
-
-const ZERO: CollectorCounts = { out: 0, published: 0, dropped: 0, invalid: 0, problems: 0, buffered: 0, pendingAcks: 0 };
-const C = 'marketprism_collector_';
+export type { CollectorCounts } from './deployment.js';
 
 export class Rig {
   dir = mkdtempSync(join(tmpdir(), 'mp-faults-'));
@@ -55,8 +60,8 @@ export class Rig {
   sim!: Proc;
   ports!: Record<'nats' | 'monitor' | 'proxy' | 'engine' | 'storage' | 'health' | 'metrics', number>;
   /** Counters of collector processes that ended (summed), and of the current one (last reading). */
-  collectorDone: CollectorCounts = { ...ZERO };
-  collectorNow: CollectorCounts = { ...ZERO };
+  collectorDone: CollectorCounts = { ...ZERO_COUNTS };
+  collectorNow: CollectorCounts = { ...ZERO_COUNTS };
   /** Called by the engine after an insert is stored and before it is answered (a crash there tests the de-duplication). */
   afterInsert: ((table: string) => void) | undefined;
   /** nats-server processes found alive after their broker was killed. */
@@ -104,14 +109,12 @@ export class Rig {
     await this.startStorage();
     await this.startSim();
     await this.startCollector();
-    await waitFor('the collector publishing acked records', async () => (await this.readCollector())?.published, 60_000, 500);
+    await whenPublishing(() => this.readCollector(), 60_000);
   }
 
   private writeBrokerConfig(): void {
     // The shipped streams, with store limits that fit a test machine.
-    const streams = parse(readFileSync(join(ROOT, 'config/streams.yaml'), 'utf8')) as { streams: Record<string, unknown>[] };
-    for (const s of streams.streams) s.max_bytes = s.name === 'MARKET_DATA' ? '2GB' : '256MB';
-    writeFileSync(join(this.dir, 'streams.yaml'), stringify(streams));
+    writeFileSync(join(this.dir, 'streams.yaml'), testStreamsYaml());
     writeFileSync(
       join(this.dir, 'broker.yaml'),
       [
@@ -136,25 +139,16 @@ export class Rig {
     const n = ++this.brokerStarts;
     this.broker = spawnProc('broker', 'bin/marketprism-broker.js', ['--config', join(this.dir, 'broker.yaml')], join(this.dir, `broker.${n}.log`));
     const b = this.broker;
-    await waitFor(
-      'the broker ready (streams reconciled)',
-      () => {
-        if (!b.alive()) throw new Error(`broker exited: ${b.log().slice(-2000)}`);
-        return b.log().includes('"msg":"streams reconciled"');
-      },
-      60_000,
-      200,
-    );
+    await whenReady('broker', b, 'the broker ready (streams reconciled)', () => b.log().includes('"msg":"streams reconciled"'), 60_000, 200);
   }
 
   /** PID of the nats-server the current broker runs now (its last "nats-server started"). */
   natsPid(): number | undefined {
-    const pids = [...this.broker.log().matchAll(/"pid":(\d+),"binary"[^\n]*"msg":"nats-server started"/g)];
-    return pids.length ? Number(pids.at(-1)![1]) : undefined;
+    return natsPidIn(this.broker.log());
   }
 
   natsStarts(): number {
-    return [...this.broker.log().matchAll(/"msg":"nats-server started"/g)].length;
+    return natsStartsIn(this.broker.log());
   }
 
   private writeStorageConfig(): void {
@@ -192,97 +186,47 @@ export class Rig {
   }
 
   async storageHealthy(ms: number): Promise<void> {
-    const s = this.storage;
-    await waitFor(
+    await whenReady(
+      'storage',
+      this.storage,
       'storage /health 200',
-      async () => {
-        if (!s.alive()) throw new Error(`storage exited: ${s.log().slice(-2000)}`);
-        return (await fetch(`http://127.0.0.1:${this.ports.storage}/health`, { signal: AbortSignal.timeout(2000) })).status === 200;
-      },
+      async () => (await fetch(`http://127.0.0.1:${this.ports.storage}/health`, { signal: AbortSignal.timeout(2000) })).status === 200,
       ms,
       250,
     );
   }
 
-  private simVenues: Record<string, { ws_url: string; rest_url: string }> = {};
+  private simVenues: SimVenues = {};
   private async startSim(): Promise<void> {
-    this.sim = spawnProc(
-      'sim',
-      'bin/marketprism-sim.js',
-      ['generate', '--venue=binance-usdm,okx', '--symbols=BTC-USDT,ETH-USDT', '--rate=4', '--levels=30', '--periodic-ms=1000', '--seed=7'],
-      join(this.dir, 'sim.log'),
-    );
-    const line = await waitFor(
-      'the simulator listening',
-      () => {
-        if (!this.sim.alive()) throw new Error(`simulator exited: ${this.sim.log().slice(-2000)}`);
-        return this.sim
-          .log()
-          .split('\n')
-          .find((l) => l.startsWith('{') && l.includes('"ws_url"') && !l.includes('"level"'));
-      },
-      30_000,
-    );
-    this.simVenues = JSON.parse(line) as typeof this.simVenues;
+    this.sim = spawnProc('sim', SIM_SCRIPT, SIM_ARGS, join(this.dir, 'sim.log'));
+    this.simVenues = await simVenues(this.sim);
   }
 
   private collectorStarts = 0;
   async startCollector(): Promise<void> {
-    const types: Record<string, string> = {
-      binance_derivatives: 'orderbook, trade, funding_rate, open_interest, liquidation, lsr_top_position, lsr_all_account',
-      okx_spot: 'orderbook, trade',
-      okx_derivatives: 'orderbook, trade, funding_rate, open_interest',
-    };
     const file = join(this.dir, 'collector.yaml');
     writeFileSync(
       file,
-      [
-        `nats: { servers: ["nats://127.0.0.1:${this.ports.proxy}"], password_file: nats/collector.password, buffer_max_records: ${this.o.bufferMaxRecords}, max_pending_acks: 500 }`,
-        `health: { host: 127.0.0.1, port: ${this.ports.health} }`,
-        `metrics: { host: 127.0.0.1, port: ${this.ports.metrics} }`,
-        'orderbook: { depth: 20, publish_interval_ms: 250 }',
-        'venues:',
-        ...Object.entries(types).flatMap(([v, t]) => [
-          `  ${v}:`,
-          '    symbols: [BTC-USDT, ETH-USDT]',
-          `    data_types: [${t}]`,
-          `    ws_url: ${this.simVenues[v]!.ws_url}`,
-          `    rest_url: ${this.simVenues[v]!.rest_url}`,
-        ]),
-        'log_level: info',
-        '',
-      ].join('\n'),
+      collectorYaml({
+        servers: [`nats://127.0.0.1:${this.ports.proxy}`],
+        bufferMaxRecords: this.o.bufferMaxRecords,
+        healthPort: this.ports.health,
+        metricsPort: this.ports.metrics,
+        venues: this.simVenues,
+      }),
     );
     const n = ++this.collectorStarts;
-    this.collectorNow = { ...ZERO };
+    this.collectorNow = { ...ZERO_COUNTS };
     this.collector = spawnProc('collector', 'bin/marketprism-collector.js', ['--config', file], join(this.dir, `collector.${n}.log`));
-    const c = this.collector;
-    await waitFor(
-      'the collector /metrics',
-      async () => {
-        if (!c.alive()) throw new Error(`collector exited: ${c.log().slice(-2000)}`);
-        return (await this.readCollector()) !== undefined;
-      },
-      60_000,
-      250,
-    );
+    await whenReady('collector', this.collector, 'the collector /metrics', async () => (await this.readCollector()) !== undefined, 60_000, 250);
   }
 
   /** Reads the current collector's counters (kept as its lifetime's last reading); undefined when it does not answer. */
   async readCollector(): Promise<CollectorCounts | undefined> {
     try {
       const text = await (await fetch(`http://127.0.0.1:${this.ports.metrics}/metrics`, { signal: AbortSignal.timeout(2000) })).text();
-      const m: CollectorCounts = {
-        out: metricSum(text, `${C}records_out_total`),
-        published: metricSum(text, `${C}records_published_total`),
-        dropped: metricSum(text, `${C}dropped_records_total`),
-        invalid: metricSum(text, `${C}invalid_records_total`),
-        problems: metricSum(text, `${C}problems_total`),
-        buffered: metricSum(text, `${C}publish_buffer_records`),
-        pendingAcks: metricSum(text, `${C}pending_acks`),
-      };
-      this.collectorNow = m;
-      return m;
+      this.collectorNow = collectorCounts(text);
+      return this.collectorNow;
     } catch {
       return undefined;
     }
@@ -290,25 +234,17 @@ export class Rig {
 
   /** The collector's process lifetime ended: its last reading joins the totals. */
   collectorEnded(): void {
-    for (const k of Object.keys(ZERO) as (keyof CollectorCounts)[]) {
-      if (k !== 'buffered' && k !== 'pendingAcks') this.collectorDone[k] += this.collectorNow[k];
-    }
-    this.collectorNow = { ...ZERO };
+    addLifetime(this.collectorDone, this.collectorNow);
+    this.collectorNow = { ...ZERO_COUNTS };
   }
 
   collectorTotals(): CollectorCounts {
-    const t = { ...this.collectorDone };
-    for (const k of ['out', 'published', 'dropped', 'invalid', 'problems'] as const) t[k] += this.collectorNow[k];
-    return t;
+    return lifetimeTotals(this.collectorDone, this.collectorNow);
   }
 
   /** Stops everything this rig started; keeps the directory (its logs) for the caller to remove. */
   async close(): Promise<void> {
-    const stops = [this.collector, this.sim, this.storage].filter(Boolean).map((p) => {
-      if (p.alive()) process.kill(p.pid, 'SIGCONT');
-      return p.stop('SIGTERM', 15_000);
-    });
-    await Promise.all(stops);
+    await stopDaemons([this.collector, this.sim, this.storage]);
     await this.nc?.close().catch(() => undefined);
     await this.broker?.stop('SIGTERM', 20_000);
     for (const pid of this.orphans) if (pidAlive(pid)) process.kill(pid, 'SIGKILL');

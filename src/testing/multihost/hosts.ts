@@ -3,11 +3,10 @@
  * its topology.json), and what the driver does to them: run a daemon on one, run a command
  * or an HTTP request on one's own loopback, pull or plug its network cable.
  */
-import { execFile, spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { ROOT, type Proc } from '../fault-suite/procs.js';
+import { ROOT, spawnProc, type Proc } from '../fault-suite/procs.js';
 
 const run = promisify(execFile);
 
@@ -43,33 +42,8 @@ export function host(t: Topology, name: string): Host {
 
 /** A compiled entry point (bin/*.js) on `h`, as its own process logging to `logFile`. */
 export function spawnOn(h: Host, name: string, script: string, args: string[], logFile: string): Proc {
-  const fd = openSync(logFile, 'a');
   // `ip netns exec` execs node in the namespace: the child's pid is the daemon's.
-  const child = spawn('ip', ['netns', 'exec', h.ns, process.execPath, resolve(ROOT, script), ...args], {
-    cwd: ROOT,
-    env: { ...process.env, JOURNAL_STREAM: '', NOTIFY_SOCKET: '' },
-    stdio: ['ignore', fd, fd],
-  });
-  closeSync(fd);
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  const alive = () => child.exitCode === null && child.signalCode === null;
-  return {
-    name: `${name}@${h.name}`,
-    logFile,
-    child,
-    get pid() {
-      return child.pid!;
-    },
-    alive,
-    async stop(signal = 'SIGTERM', ms = 30_000) {
-      if (!alive()) return;
-      child.kill(signal);
-      const t = setTimeout(() => alive() && child.kill('SIGKILL'), ms);
-      await exited;
-      clearTimeout(t);
-    },
-    log: () => readFileSync(logFile, 'utf8'),
-  };
+  return spawnProc(`${name}@${h.name}`, script, args, logFile, ['ip', 'netns', 'exec', h.ns]);
 }
 
 /** A command run on `h`; its stdout. */

@@ -16,11 +16,10 @@ import { parseArgs } from 'node:util';
 import { DeliverPolicy } from '@nats-io/jetstream';
 import { DATA_TYPES, type DataType } from '../../core/model.js';
 import { TABLES } from '../../storage/schema.js';
-import type { ChdbHttpServer } from '../chdb-http.js';
 import { waitFor } from '../ports.js';
-import { readDeadLetters, readTables, StreamAudit } from '../fault-suite/audit.js';
+import { account, readDeadLetters, readTables, StreamAudit } from '../fault-suite/audit.js';
 import { pidAlive } from '../fault-suite/procs.js';
-import type { CollectorCounts } from '../fault-suite/rig.js';
+import { natsStartsIn, type CollectorCounts } from '../fault-suite/deployment.js';
 import { readTopology, setLink } from './hosts.js';
 import { DLQ, MultiHostRig, STREAM, type Broker } from './rig.js';
 
@@ -259,7 +258,7 @@ async function natsServerKilled(): Promise<string> {
   );
 }
 
-const natsStarts = (b: Broker) => [...b.proc.log().matchAll(/"msg":"nats-server started"/g)].length;
+const natsStarts = (b: Broker) => natsStartsIn(b.proc.log());
 
 async function storageDown(): Promise<string> {
   const floors = await consumers();
@@ -335,73 +334,36 @@ async function nothingLost(): Promise<string> {
   await audit().stop();
   await sleep(2000);
   const dead = await readDeadLetters(rig.js, DLQ, (await rig.jsm.streams.info(DLQ)).state.last_seq);
-  // readTables asks only `query`: here the storage host's `marketprism query` (the daemon's /query).
-  const tables = await readTables({ query: (sql: string) => rig.query(sql) } as unknown as ChdbHttpServer, 'marketprism_hot');
+  // Rows read through the storage host's `marketprism query` (the daemon's /query).
+  const tables = await readTables(rig, 'marketprism_hot');
 
   // As the fault suite counts (docs/fault-suite.md, How it counts), without poison or store limits.
-  const stored = new Set<string>();
-  const keySeqs = new Map<string, number>();
-  let acknowledged = 0;
-  let lost = 0;
-  let deadLettered = 0;
-  const samples: string[] = [];
-  for (let seq = 1; seq <= end; seq++) {
-    const records = audit().seen.get(seq) ?? [undefined];
-    acknowledged += records.length;
-    for (const a of records) {
-      if (dead.has(String(seq)) || (a && dead.has(a.ref))) {
-        deadLettered++;
-        continue;
-      }
-      if (a && 'key' in a) {
-        const k = `${a.type}\t${a.key}`;
-        keySeqs.set(k, (keySeqs.get(k) ?? 0) + 1);
-        if (tables.raw.has(k)) {
-          stored.add(k);
-          continue;
-        }
-      }
-      lost++;
-      if (samples.length < 5) samples.push(`seq ${seq}: ${a ? JSON.stringify(a) : 'never read'}`);
-    }
-  }
-  let streamDuplicates = 0;
-  for (const n of keySeqs.values()) if (n > 1) streamDuplicates += n - 1;
-  let distinct = 0;
-  let storedTwice = 0;
-  let unmerged = 0;
-  for (const [k, n] of tables.raw) {
-    distinct++;
-    unmerged += n - 1;
-    storedTwice += Math.max(0, n - Math.max(1, keySeqs.get(k) ?? 1));
-  }
-  const finalRows = [...tables.final.values()].reduce((a, b) => a + b, 0);
-  const duplicated = storedTwice + Math.max(0, finalRows - distinct);
+  const c = account({ lastSeq: end, seen: audit().seen, dead, tables });
   const collector = rig.collectorTotals();
-  totals = { published: collector.out, acknowledged, stored: stored.size, lost, duplicated };
+  totals = { published: collector.out, acknowledged: c.acknowledged, stored: c.stored.size, lost: c.lost, duplicated: c.duplicated };
   console.log(
     `collector: ${collector.out} records out, ${collector.published} publishes acked (duplicates included), ${collector.dropped} dropped by its bounded buffer, ${collector.invalid} invalid, ${collector.problems} problems counted`,
   );
   console.log(
-    `stream: ${end} messages holding ${acknowledged} records, ${streamDuplicates} of them a record already in the stream (same natural key); ` +
-      `tables: ${distinct} distinct records, ${finalRows} rows with FINAL, ${unmerged} copies not yet merged (${storedTwice} from one message stored twice); ${deadLettered} records dead-lettered`,
+    `stream: ${end} messages holding ${c.acknowledged} records, ${c.streamDuplicates} of them a record already in the stream (same natural key); ` +
+      `tables: ${c.distinct} distinct records, ${c.finalRows} rows with FINAL, ${c.unmerged} copies not yet merged (${c.storedTwice} from one message stored twice); ${c.deadLettered} records dead-lettered`,
   );
   // A publish that reached JetStream but whose ack never came back (a cut link, a dead node) is retried, and
   // dropped whole when the bounded buffer needs its room: counted as dropped, yet stored.
-  const unacked = acknowledged - streamDuplicates - collector.published;
+  const unacked = c.acknowledged - c.streamDuplicates - collector.published;
   if (unacked > 0)
     console.log(
       `finding: ${unacked} records are in the stream that the collector never saw acknowledged (of its ${collector.dropped} counted as dropped, at most that many were really lost to the buffer: ${Math.max(0, collector.dropped - unacked)})`,
     );
   must(drained !== false, 'storage did not catch up within 180 s of the collector stopping');
   must(read, `the stream audit did not read up to seq ${end}`);
-  must(deadLettered === 0, `${deadLettered} collector records were dead-lettered`);
-  must(lost === 0, `${lost} acknowledged records not in the tables (${samples.join('; ')})`);
+  must(c.deadLettered === 0, `${c.deadLettered} collector records were dead-lettered`);
+  must(c.lost === 0, `${c.lost} acknowledged records not in the tables (${c.lostSamples.join('; ')})`);
   must(
-    duplicated === 0,
-    `${duplicated} rows stored twice from one message (${storedTwice} not yet merged, ${Math.max(0, finalRows - distinct)} read with FINAL)`,
+    c.duplicated === 0,
+    `${c.duplicated} rows stored twice from one message (${c.storedTwice} not yet merged, ${Math.max(0, c.finalRows - c.distinct)} read with FINAL)`,
   );
-  return `every acknowledged record in ClickHouse once by natural key: ${acknowledged} acknowledged, ${stored.size} stored, lost 0, duplicated 0`;
+  return `every acknowledged record in ClickHouse once by natural key: ${c.acknowledged} acknowledged, ${c.stored.size} stored, lost 0, duplicated 0`;
 }
 
 const CHECKS: [string, () => Promise<string>][] = [

@@ -6,24 +6,21 @@
  * it would have copied, its store, its logs) and the standard ports, as a real host would;
  * each knows the others only by the addresses in its config.
  */
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
-import { parse, stringify } from 'yaml';
 import { ensureCredentials } from '../../cli/credentials.js';
 import { readPasswordFile } from '../../core/nats.js';
 import { natsServerBinary } from '../nats-server.js';
 import { waitFor } from '../ports.js';
-import { metricSum, ROOT, type Proc } from '../fault-suite/procs.js';
-import type { CollectorCounts } from '../fault-suite/rig.js';
+import * as deployment from '../fault-suite/deployment.js';
+import { ROOT, type Proc } from '../fault-suite/procs.js';
 import { host, httpOn, runOn, spawnOn, type Host, type Topology } from './hosts.js';
 
 export const STREAM = 'MARKET_DATA';
 export const DLQ = 'MARKET_DATA_DLQ';
 const PORT = { nats: 4222, route: 6222, monitor: 8222, storage: 8085, health: 8087, metrics: 9093 };
-const ZERO: CollectorCounts = { out: 0, published: 0, dropped: 0, invalid: 0, problems: 0, buffered: 0, pendingAcks: 0 };
-const C = 'marketprism_collector_';
 
 export interface Broker {
   host: Host;
@@ -49,8 +46,8 @@ export class MultiHostRig {
   readonly st: Host;
   readonly co: Host;
   readonly ops: Host;
-  collectorDone: CollectorCounts = { ...ZERO };
-  collectorNow: CollectorCounts = { ...ZERO };
+  collectorDone: deployment.CollectorCounts = { ...deployment.ZERO_COUNTS };
+  collectorNow: deployment.CollectorCounts = { ...deployment.ZERO_COUNTS };
   private starts = new Map<string, number>();
 
   constructor(
@@ -116,16 +113,15 @@ export class MultiHostRig {
     await this.startStorage();
     await this.startSim();
     await this.startCollector();
-    await waitFor('the collector publishing acked records', async () => (await this.readCollector())?.published, 90_000, 500);
+    await deployment.whenPublishing(() => this.readCollector(), 90_000);
   }
 
   private writeBrokerConfigs(): void {
-    const streams = parse(readFileSync(join(ROOT, 'config/streams.yaml'), 'utf8')) as { streams: Record<string, unknown>[] };
-    for (const s of streams.streams) s.max_bytes = s.name === STREAM ? '2GB' : '256MB';
+    const streams = deployment.testStreamsYaml();
     const routes = this.brokers.map((b) => `${b.host.addr}:${PORT.route}`);
     for (const b of this.brokers) {
       const d = this.dirOf(b.host);
-      writeFileSync(join(d, 'streams.yaml'), stringify(streams));
+      writeFileSync(join(d, 'streams.yaml'), streams);
       b.config = join(d, 'broker.yaml');
       writeFileSync(
         b.config,
@@ -169,8 +165,7 @@ export class MultiHostRig {
 
   /** PID of the nats-server the broker runs now (its last "nats-server started"). */
   natsPid(b: Broker): number | undefined {
-    const pids = [...b.proc.log().matchAll(/"pid":(\d+),"binary"[^\n]*"msg":"nats-server started"/g)];
-    return pids.length ? Number(pids.at(-1)![1]) : undefined;
+    return deployment.natsPidIn(b.proc.log());
   }
 
   /** The stream's leader and replicas, each current or not (as JetStream reports them). */
@@ -224,13 +219,11 @@ export class MultiHostRig {
   async startStorage(): Promise<number> {
     this.storage = spawnOn(this.st, 'storage', 'bin/marketprism-storage.js', ['--config', this.storageConfig], this.logFile(this.st, 'storage'));
     const at = Date.now();
-    const s = this.storage;
-    await waitFor(
+    await deployment.whenReady(
+      'storage',
+      this.storage,
       'storage /health 200',
-      async () => {
-        if (!s.alive()) throw new Error(`storage exited: ${s.log().slice(-2000)}`);
-        return (await httpOn(this.st, PORT.storage, '/health')) !== undefined;
-      },
+      async () => (await httpOn(this.st, PORT.storage, '/health')) !== undefined,
       120_000,
       500,
     );
@@ -251,84 +244,35 @@ export class MultiHostRig {
       .map((l) => JSON.parse(l) as T);
   }
 
-  private simVenues: Record<string, { ws_url: string; rest_url: string }> = {};
+  private simVenues: deployment.SimVenues = {};
   private async startSim(): Promise<void> {
-    this.sim = spawnOn(
-      this.co,
-      'sim',
-      'bin/marketprism-sim.js',
-      ['generate', '--venue=binance-usdm,okx', '--symbols=BTC-USDT,ETH-USDT', '--rate=4', '--levels=30', '--periodic-ms=1000', '--seed=7'],
-      this.logFile(this.co, 'sim'),
-    );
-    const line = await waitFor(
-      'the simulator listening',
-      () => {
-        if (!this.sim.alive()) throw new Error(`simulator exited: ${this.sim.log().slice(-2000)}`);
-        return this.sim
-          .log()
-          .split('\n')
-          .find((l) => l.startsWith('{') && l.includes('"ws_url"') && !l.includes('"level"'));
-      },
-      30_000,
-    );
-    this.simVenues = JSON.parse(line) as typeof this.simVenues;
+    this.sim = spawnOn(this.co, 'sim', deployment.SIM_SCRIPT, deployment.SIM_ARGS, this.logFile(this.co, 'sim'));
+    this.simVenues = await deployment.simVenues(this.sim);
   }
 
   async startCollector(): Promise<void> {
-    const types: Record<string, string> = {
-      binance_derivatives: 'orderbook, trade, funding_rate, open_interest, liquidation, lsr_top_position, lsr_all_account',
-      okx_spot: 'orderbook, trade',
-      okx_derivatives: 'orderbook, trade, funding_rate, open_interest',
-    };
     const file = join(this.dirOf(this.co), 'collector.yaml');
     writeFileSync(
       file,
-      [
-        `nats: { servers: [${this.servers.join(', ')}], password_file: nats/collector.password, buffer_max_records: ${this.o.bufferMaxRecords}, max_pending_acks: 500 }`,
-        `health: { host: 127.0.0.1, port: ${PORT.health} }`,
-        `metrics: { host: 127.0.0.1, port: ${PORT.metrics} }`,
-        'orderbook: { depth: 20, publish_interval_ms: 250 }',
-        'venues:',
-        ...Object.entries(types).flatMap(([v, t]) => [
-          `  ${v}:`,
-          '    symbols: [BTC-USDT, ETH-USDT]',
-          `    data_types: [${t}]`,
-          `    ws_url: ${this.simVenues[v]!.ws_url}`,
-          `    rest_url: ${this.simVenues[v]!.rest_url}`,
-        ]),
-        'log_level: info',
-        '',
-      ].join('\n'),
+      deployment.collectorYaml({
+        servers: this.servers,
+        bufferMaxRecords: this.o.bufferMaxRecords,
+        healthPort: PORT.health,
+        metricsPort: PORT.metrics,
+        venues: this.simVenues,
+      }),
     );
-    this.collectorNow = { ...ZERO };
+    this.collectorNow = { ...deployment.ZERO_COUNTS };
     this.collector = spawnOn(this.co, 'collector', 'bin/marketprism-collector.js', ['--config', file], this.logFile(this.co, 'collector'));
-    const c = this.collector;
-    await waitFor(
-      'the collector /metrics',
-      async () => {
-        if (!c.alive()) throw new Error(`collector exited: ${c.log().slice(-2000)}`);
-        return (await this.readCollector()) !== undefined;
-      },
-      60_000,
-      500,
-    );
+    await deployment.whenReady('collector', this.collector, 'the collector /metrics', async () => (await this.readCollector()) !== undefined, 60_000, 500);
   }
 
   /** The collector's counters of this process lifetime (kept as its last reading); undefined when it does not answer. */
-  async readCollector(): Promise<CollectorCounts | undefined> {
+  async readCollector(): Promise<deployment.CollectorCounts | undefined> {
     const text = await httpOn(this.co, PORT.metrics, '/metrics');
     if (text === undefined) return undefined;
-    const m: CollectorCounts = {
-      out: metricSum(text, `${C}records_out_total`),
-      published: metricSum(text, `${C}records_published_total`),
-      dropped: metricSum(text, `${C}dropped_records_total`),
-      invalid: metricSum(text, `${C}invalid_records_total`),
-      problems: metricSum(text, `${C}problems_total`),
-      buffered: metricSum(text, `${C}publish_buffer_records`),
-      pendingAcks: metricSum(text, `${C}pending_acks`),
-    };
-    this.collectorNow = m;
-    return m;
+    this.collectorNow = deployment.collectorCounts(text);
+    return this.collectorNow;
   }
 
   /** The collector's /health document (nats.connected, buffered, dropped). */
@@ -339,14 +283,12 @@ export class MultiHostRig {
 
   /** The collector's process lifetime ended: its last reading joins the totals. */
   collectorEnded(): void {
-    for (const k of ['out', 'published', 'dropped', 'invalid', 'problems'] as const) this.collectorDone[k] += this.collectorNow[k];
-    this.collectorNow = { ...ZERO };
+    deployment.addLifetime(this.collectorDone, this.collectorNow);
+    this.collectorNow = { ...deployment.ZERO_COUNTS };
   }
 
-  collectorTotals(): CollectorCounts {
-    const t = { ...this.collectorDone };
-    for (const k of ['out', 'published', 'dropped', 'invalid', 'problems'] as const) t[k] += this.collectorNow[k];
-    return t;
+  collectorTotals(): deployment.CollectorCounts {
+    return deployment.lifetimeTotals(this.collectorDone, this.collectorNow);
   }
 
   /** The named server's JetStream view of `stream` (its own copy), from its monitoring port on its own host. */
@@ -367,11 +309,7 @@ export class MultiHostRig {
   }
 
   async close(): Promise<void> {
-    const stops = [this.collector, this.sim, this.storage].filter(Boolean).map((p) => {
-      if (p.alive()) process.kill(p.pid, 'SIGCONT');
-      return p.stop('SIGTERM', 15_000);
-    });
-    await Promise.all(stops);
+    await deployment.stopDaemons([this.collector, this.sim, this.storage]);
     await this.nc?.close().catch(() => undefined);
     await Promise.all(this.brokers.filter((b) => b.proc).map((b) => b.proc.stop('SIGTERM', 20_000)));
   }
