@@ -3,6 +3,7 @@
  * the bash completion (packaging/completion/marketprism.bash) and the man page
  * (packaging/man/marketprism.1) are all made from it, so they cannot disagree.
  */
+import { roff } from '../core/roff.js';
 import { DEFAULT_CREDENTIALS_DIR } from './credentials.js';
 import { MODULES } from './ops.js';
 import { QUERY_FORMATS } from './query-format.js';
@@ -221,12 +222,6 @@ complete -F _marketprism marketprism
 }
 
 /** roff text: escapes the characters that mean something at the start of a line or after a backslash. */
-function roff(s: string): string {
-  return s
-    .replace(/\\/g, '\\e')
-    .replace(/^([.'])/gm, '\\&$1')
-    .replace(/-/g, '\\-');
-}
 
 /** The man page marketprism(1); without the version, so a release does not change the shipped file. */
 export function manPage(): string {

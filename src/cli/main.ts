@@ -25,6 +25,7 @@ import { queryStorage } from './storage-rows.js';
 import { health, logs, moduleEnv } from './ops.js';
 import { bashCompletion, manPage, opt, parseCommand, usage, type ParsedArgs } from './commands.js';
 import { checkConfig } from './check-config.js';
+import { DAEMON_PAGES, daemonManPage } from '../core/daemon-help.js';
 import { status } from './status.js';
 import { integrity } from './integrity.js';
 
@@ -40,7 +41,12 @@ export async function main(argv: string[]): Promise<number> {
     }
     // Made from the command table, for the packages (packaging/completion, packaging/man).
     if (argv[0] === 'completion' && argv[1] === 'bash') return print(bashCompletion());
-    if (argv[0] === 'man') return print(manPage());
+    if (argv[0] === 'man') {
+      const page = argv[1] ?? 'marketprism';
+      const module = /^marketprism-(broker|collector|storage)$/.exec(page)?.[1] as keyof typeof DAEMON_PAGES | undefined;
+      if (page !== 'marketprism' && !module) throw new Error(`man: no page ${page} (marketprism, ${Object.keys(DAEMON_PAGES).map((m) => `marketprism-${m}`).join(', ')})`);
+      return print(module ? daemonManPage(module) : manPage());
+    }
     const p = parseCommand(argv);
     if (!p) {
       console.error(usage());

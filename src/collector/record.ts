@@ -7,12 +7,13 @@
 import { CaptureWriter } from '../capture/format.js';
 import { resolveConfigPath, ConfigReader } from '../core/config.js';
 import { takeOption } from '../core/daemon.js';
+import { DAEMON_PAGES } from '../core/daemon-help.js';
 import { createLogger } from '../core/logger.js';
 import { loadCollectorConfig } from './config.js';
 import { LiveVenue } from './live.js';
-import { isVenueKind, protocolOf, VENUE_KINDS, venueOf, venuesOfKind } from './venues/registry.js';
+import { isVenueKind, protocolOf, venueOf, venuesOfKind } from './venues/registry.js';
 
-export const RECORD_USAGE = `usage: marketprism-collector record --venue ${VENUE_KINDS.join('|')} --out DIR [--config FILE] [--symbols BTC-USDT,ETH-USDT] [--duration 10m]`;
+export const RECORD_USAGE = `usage: marketprism-collector ${DAEMON_PAGES.collector.commands.record!.synopsis}`;
 
 export async function recordCommand(argv: string[]): Promise<number> {
   const args = [...argv];

@@ -14,6 +14,7 @@
  * capture time instead.
  */
 import { readCaptureFiles } from '../capture/format.js';
+import { DAEMON_PAGES } from '../core/daemon-help.js';
 import { LineWriter } from '../core/line-writer.js';
 import type { MarketRecord } from '../core/model.js';
 import { recordJson } from '../core/record-json.js';
@@ -21,9 +22,9 @@ import { catalogFromCapture } from './instruments/capture.js';
 import type { InstrumentCatalog } from './instruments/catalog.js';
 import { ProblemLog } from './problems.js';
 import { VenueSession } from './session.js';
-import { isVenueKind, protocolOf, VENUE_KINDS, type VenueKind } from './venues/registry.js';
+import { isVenueKind, protocolOf, type VenueKind } from './venues/registry.js';
 
-export const REPLAY_USAGE = `usage: marketprism-collector replay --venue ${VENUE_KINDS.join('|')} [--depth N] [--publish-interval MS] FILE...`;
+export const REPLAY_USAGE = `usage: marketprism-collector ${DAEMON_PAGES.collector.commands.replay!.synopsis}`;
 
 export interface ReplayOptions {
   venue: VenueKind;

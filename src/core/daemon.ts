@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { ConfigError, resolveConfigPath, type Module } from './config.js';
+import { daemonUsage } from './daemon-help.js';
 import { createLogger, type LogLevel, type Logger } from './logger.js';
 import { notifyStatus, notifyStopping } from './systemd.js';
 
@@ -44,13 +45,7 @@ export async function runDaemon<C extends { log_level: LogLevel }>(spec: DaemonS
     return;
   }
   if (args.includes('--help') || args[0] === 'help') {
-    console.log(
-      `usage: ${name} [run] [--config FILE]\n       ${name} check-config [--config FILE]\n` +
-        Object.keys(spec.commands ?? {})
-          .map((c) => `       ${name} ${c} ...\n`)
-          .join('') +
-        `       ${name} --version`,
-    );
+    console.log(daemonUsage(spec.module));
     return;
   }
   const command = args[0] && !args[0].startsWith('--') ? args.shift()! : 'run';
