@@ -98,6 +98,8 @@ function renderNfpm(module) {
     `  - {src: app, dst: ${lib}/app, type: tree}`,
     `  - {src: node, dst: ${lib}/node, type: tree}`,
     `  - {src: lib-bin, dst: ${lib}/bin, type: tree}`,
+    `  - {src: lib-share, dst: ${lib}/share, type: tree}`,
+    `  - {src: man/${name}.1.gz, dst: /usr/share/man/man1/${name}.1.gz, file_info: ${f644}}`,
     `  - {src: bin/${name}, dst: /usr/bin/${name}, file_info: {mode: 0755}}`,
     // /usr/bin/marketprism is an alternative (update-alternatives in the maintainer scripts); rpm
     // lists the generic link and the ghost of its /etc/alternatives link, as rpm packages do.

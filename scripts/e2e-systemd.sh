@@ -179,6 +179,12 @@ check_installed() { # check_installed VERSION
   for f in $(git -C "$REPO" ls-files grafana prometheus); do
     inside cat "/usr/share/marketprism/$f" | cmp -s - "$REPO/$f" || die "/usr/share/marketprism/$f missing or not the checkout's"
   done
+  # Man pages: each daemon's from its package; marketprism(1) and the bash completion as slaves of the alternative.
+  for f in broker collector storage; do
+    inside zcat "/usr/share/man/man1/marketprism-$f.1.gz" | cmp -s - "$REPO/packaging/man/marketprism-$f.1" || die "marketprism-$f(1) missing or not the checkout's"
+  done
+  inside zcat /usr/share/man/man1/marketprism.1.gz | cmp -s - "$REPO/packaging/man/marketprism.1" || die "marketprism(1) (a slave of the alternative) missing"
+  inside cat /usr/share/bash-completion/completions/marketprism | cmp -s - "$REPO/packaging/completion/marketprism.bash" || die "the bash completion (a slave of the alternative) missing"
 }
 
 data_flows() { # data_flows LABEL: storage -> the provided ClickHouse, records in, rows out

@@ -88,6 +88,13 @@ for module in "${MODULES[@]}"; do
   for unit in $units $optional; do node packaging/render-packaging.mjs unit "${unit%.service}" "$dir/$unit"; done
   # /usr/share/marketprism (marketprism-broker): dashboards, provisioning, alert rules.
   for f in $(desc share_files); do install -D -m 0644 "$f" "$dir/share/$f"; done
+  # The daemon's man page (its own path), and the CLI's page and bash completion, which every package
+  # carries under its own lib/ and offers as slaves of the /usr/bin/marketprism alternative.
+  mkdir -p "$dir/man" "$dir/lib-share"
+  gzip -9n <"packaging/man/marketprism-$module.1" >"$dir/man/marketprism-$module.1.gz"
+  gzip -9n <packaging/man/marketprism.1 >"$dir/lib-share/marketprism.1.gz"
+  cp packaging/completion/marketprism.bash "$dir/lib-share/marketprism.bash"
+  chmod 0644 "$dir/man/"* "$dir/lib-share/"*
 
   for script in preinstall postinstall preremove postremove; do
     sed -e "s|@MODULE@|$module|g" -e "s|@UNITS@|$units|g" -e "s|@OPTIONAL_UNITS@|$optional|g" \

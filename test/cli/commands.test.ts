@@ -3,6 +3,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { COMMANDS, bashCompletion, manPage, parseCommand } from '../../src/cli/commands.js';
+import { DAEMON_PAGES, daemonManPage, daemonUsage } from '../../src/core/daemon-help.js';
+import { VENUE_KINDS } from '../../src/collector/venues/registry.js';
 import { cli } from '../helpers/cli.js';
 
 const COMPLETION = 'packaging/completion/marketprism.bash';
@@ -54,5 +56,17 @@ describe('the command table', () => {
     expect(parseCommand(['logs', 'collector', '-f', '--since', 'today'])!.rest).toEqual(['collector', '-f', '--since', 'today']);
     expect(await cli('status', '--jsno')).toEqual({ code: 1, out: 'marketprism: status: unknown option --jsno; try marketprism --help\n' });
     expect((await cli('nonsense')).code).toBe(2);
+  });
+
+  it('each daemon has a man page and a --help from one table, shipped as made; the venue list is the registry\'s', () => {
+    for (const m of ['broker', 'collector', 'storage'] as const) {
+      const file = `packaging/man/marketprism-${m}.1`;
+      expect(readFileSync(file, 'utf8')).toBe(daemonManPage(m));
+      const r = spawnSync('groff', ['-man', '-Tutf8', '-ww', '-z', file], { encoding: 'utf8', env: { ...process.env, LC_ALL: 'C.UTF-8' } });
+      expect(r.stderr).toBe('');
+      const help = execFileSync(process.execPath, [`bin/marketprism-${m}.js`, '--help'], { encoding: 'utf8' });
+      expect(help.trim()).toBe(daemonUsage(m));
+    }
+    for (const c of Object.values(DAEMON_PAGES.collector.commands)) expect(c.synopsis).toContain(`--venue ${VENUE_KINDS.join('|')} `);
   });
 });
