@@ -219,7 +219,8 @@ export function between(a: Reading, b: Reading) {
     sim_cpu_percent: cpuPercent(a.sim, b.sim, ms),
     nats_cpu_percent: Math.round(b.natsCpu),
     stored_rows_per_second: rate((r) => r.rows),
-    storage_behind_end: b.rows ? b.streamMessages - b.rows : 0,
+    // Records, not stream messages: a message carries several records since multi-record publishing.
+    storage_behind_end: b.rows ? b.metrics.sum(`${C}records_published_total`) - b.rows : 0,
     storage_process_rss_mb: b.rows ? b.selfRssMb : 0,
   };
 }
