@@ -281,7 +281,7 @@ export class MultiHostRig {
   }
 
   /** The simulator's URLs as seen from `h`. */
-  private venuesFrom(h: Host): deployment.SimVenues {
+  venuesFrom(h: Host): deployment.SimVenues {
     const at = h === this.co ? '127.0.0.1' : this.co.addr;
     const swap = (u: string) => u.replace('//0.0.0.0:', `//${at}:`);
     return Object.fromEntries(Object.entries(this.simVenues).map(([v, u]) => [v, { ws_url: swap(u.ws_url), rest_url: swap(u.rest_url) }]));
