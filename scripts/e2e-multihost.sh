@@ -6,7 +6,7 @@
 # driver (src/testing/multihost/) runs the checks and prints `ok - ...` / `not ok - ...`,
 # then: "multihost: N checks passed, published P, acknowledged A, stored S, lost L, duplicated U".
 #
-#   sudo ./scripts/e2e-multihost.sh           # the full form (CI): 60 s link cut, storage down 300 s (about 8 min)
+#   sudo ./scripts/e2e-multihost.sh           # the full form (CI): 60 s link cut, storage down 300 s (about 9 min)
 #   sudo ./scripts/e2e-multihost.sh --keep    # keep the run directory (configs, logs, stores) even when it passes
 #   sudo ./scripts/e2e-multihost.sh --clean   # only remove what an interrupted run left (namespaces, processes in them)
 # Shorter outages for development: MARKETPRISM_MH_CUT_S (default 60), MARKETPRISM_MH_STORAGE_DOWN_S (default 300).
