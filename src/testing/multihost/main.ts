@@ -8,6 +8,7 @@
  * last line: `multihost: N checks passed, published P, acknowledged A, stored S, lost L,
  * duplicated U`. Exit status 0 only when every check passed. What JetStream acknowledged is
  * read back as the fault suite reads it (fault-suite/audit.ts) and compared with the rows.
+ * Before that accounting, the collector fleet's checks (fleet.ts): three members on co, co2, co3.
  *
  * Environment: MARKETPRISM_MH_CUT_S (the collector's link cut, default 60),
  * MARKETPRISM_MH_STORAGE_DOWN_S (the storage host down, default 300).
@@ -85,7 +86,7 @@ function recordsBetween(from: number, to: number, type?: DataType): number {
   return n;
 }
 
-// ---- the checks, in order; a later one (a collector fleet) is one more entry ----
+// ---- the checks, in order (the collector fleet's come from fleet.ts) ----
 
 async function dataFlows(): Promise<string> {
   const want: DataType[] = ['orderbook', 'trade', 'funding_rate', 'open_interest'];
