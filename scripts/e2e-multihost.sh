@@ -6,7 +6,7 @@
 # driver (src/testing/multihost/) runs the checks and prints `ok - ...` / `not ok - ...`,
 # then: "multihost: N checks passed, published P, acknowledged A, stored S, lost L, duplicated U".
 #
-#   sudo ./scripts/e2e-multihost.sh           # the full form (CI): 60 s link cut, storage down 300 s (about 8 min)
+#   sudo ./scripts/e2e-multihost.sh           # the full form (CI): 60 s link cut, storage down 300 s (about 9 min)
 #   sudo ./scripts/e2e-multihost.sh --keep    # keep the run directory (configs, logs, stores) even when it passes
 #   sudo ./scripts/e2e-multihost.sh --clean   # only remove what an interrupted run left (namespaces, processes in them)
 # Shorter outages for development: MARKETPRISM_MH_CUT_S (default 60), MARKETPRISM_MH_STORAGE_DOWN_S (default 300).
@@ -24,8 +24,8 @@ NET="${MARKETPRISM_MH_NET:-10.213.0}"
 SW="$PREFIX-sw"
 # name:last octet. ops runs the driver (an operator's host); b1..b3 the brokers; st storage;
 # co the collector with the simulator beside it (the venue on its loopback, so cutting the
-# host's link to the brokers leaves the venue feeding it). A collector fleet adds co2, co3.
-HOSTS=(ops:10 b1:11 b2:12 b3:13 st:21 co:31)
+# host's link to the brokers leaves the venue feeding it). co2, co3: the collector fleet's other members.
+HOSTS=(ops:10 b1:11 b2:12 b3:13 st:21 co:31 co2:32 co3:33)
 
 keep=0
 clean_only=0

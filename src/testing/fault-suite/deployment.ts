@@ -111,15 +111,24 @@ export interface CollectorYamlOptions {
   healthPort: number;
   metricsPort: number;
   venues: SimVenues;
+  /** A fleet member (docs/collector.md, Fleet): its member_id; the leases of the default bucket, lease_ttl 6 s, renew 2 s, standby on. */
+  fleetMember?: string;
 }
+
+/** The collector's orderbook.publish_interval_ms. */
+export const BOOK_INTERVAL_MS = 250;
+
+/** The collector's venues (config keys) and the data types it collects of each, and the symbols of every venue. */
+export const COLLECTOR_TYPES: Readonly<Record<string, string>> = {
+  binance_derivatives: 'orderbook, trade, funding_rate, open_interest, liquidation, lsr_top_position, lsr_all_account',
+  okx_spot: 'orderbook, trade',
+  okx_derivatives: 'orderbook, trade, funding_rate, open_interest',
+};
+export const COLLECTOR_SYMBOLS: readonly string[] = ['BTC-USDT', 'ETH-USDT'];
 
 /** The collector's config: every venue of the simulator, both symbols, each venue's data types; password from nats/collector.password. */
 export function collectorYaml(o: CollectorYamlOptions): string {
-  const types: Record<string, string> = {
-    binance_derivatives: 'orderbook, trade, funding_rate, open_interest, liquidation, lsr_top_position, lsr_all_account',
-    okx_spot: 'orderbook, trade',
-    okx_derivatives: 'orderbook, trade, funding_rate, open_interest',
-  };
+  const types = COLLECTOR_TYPES;
   const venue = (v: string) => {
     const u = o.venues[v];
     if (!u) throw new Error(`the simulator serves no venue ${v} (it serves ${Object.keys(o.venues).join(', ')})`);
@@ -129,11 +138,12 @@ export function collectorYaml(o: CollectorYamlOptions): string {
     `nats: { servers: ${JSON.stringify(o.servers)}, password_file: nats/collector.password, buffer_max_records: ${o.bufferMaxRecords}, max_pending_acks: 500 }`,
     `health: { host: 127.0.0.1, port: ${o.healthPort} }`,
     `metrics: { host: 127.0.0.1, port: ${o.metricsPort} }`,
-    'orderbook: { depth: 20, publish_interval_ms: 250 }',
+    `orderbook: { depth: 20, publish_interval_ms: ${BOOK_INTERVAL_MS} }`,
+    ...(o.fleetMember ? [`fleet: { enabled: true, member_id: ${o.fleetMember}, lease_ttl: 6s, renew: 2s }`] : []),
     'venues:',
     ...Object.entries(types).flatMap(([v, t]) => [
       `  ${v}:`,
-      '    symbols: [BTC-USDT, ETH-USDT]',
+      `    symbols: [${COLLECTOR_SYMBOLS.join(', ')}]`,
       `    data_types: [${t}]`,
       `    ws_url: ${venue(v).ws_url}`,
       `    rest_url: ${venue(v).rest_url}`,

@@ -2,7 +2,9 @@
  * The deployment of docs/cluster.md on the hosts of scripts/e2e-multihost.sh: three
  * marketprism-broker nodes (a NATS cluster, auth on, streams with 3 replicas), one
  * marketprism-storage (embedded chDB), one marketprism-collector fed by marketprism-sim on
- * the collector's loopback. Each host has its own directory (its config, the password files
+ * the collector's loopback; later a collector fleet: that collector and one on each of the
+ * hosts co2 and co3, all with one configuration but their member_id, all fed by that
+ * simulator (the others over the network). Each host has its own directory (its config, the password files
  * it would have copied, its store, its logs) and the standard ports, as a real host would;
  * each knows the others only by the addresses in its config.
  */
@@ -29,6 +31,28 @@ export interface Broker {
   starts: number;
 }
 
+/** A collector host: its process (none while stopped or before it starts) and its counters over process lifetimes. */
+export interface CollectorSlot {
+  host: Host;
+  proc: Proc | undefined;
+  /** The lifetimes that ended, and the current one's last reading. */
+  done: deployment.CollectorCounts;
+  now: deployment.CollectorCounts;
+}
+
+export interface FleetView {
+  member: string;
+  members: string[];
+  owned: string[];
+  standby: number;
+  error?: string;
+}
+
+export interface CollectorHealth {
+  nats?: { connected?: boolean; buffered?: number; dropped?: number };
+  fleet?: FleetView;
+}
+
 export interface MultiHostOptions {
   /** The collector's nats.buffer_max_records: small enough that a 60 s cut overflows it. */
   bufferMaxRecords: number;
@@ -38,7 +62,6 @@ export interface MultiHostOptions {
 export class MultiHostRig {
   brokers: Broker[] = [];
   storage!: Proc;
-  collector!: Proc;
   sim!: Proc;
   nc!: NatsConnection;
   js!: JetStreamClient;
@@ -46,8 +69,8 @@ export class MultiHostRig {
   readonly st: Host;
   readonly co: Host;
   readonly ops: Host;
-  collectorDone: deployment.CollectorCounts = { ...deployment.ZERO_COUNTS };
-  collectorNow: deployment.CollectorCounts = { ...deployment.ZERO_COUNTS };
+  /** co (with the simulator), then co2 and co3: the fleet's other hosts. */
+  readonly collectors: CollectorSlot[];
   private starts = new Map<string, number>();
 
   constructor(
@@ -57,6 +80,12 @@ export class MultiHostRig {
     this.st = host(t, 'st');
     this.co = host(t, 'co');
     this.ops = host(t, 'ops');
+    this.collectors = ['co', 'co2', 'co3'].map((n) => ({
+      host: host(t, n),
+      proc: undefined,
+      done: { ...deployment.ZERO_COUNTS },
+      now: { ...deployment.ZERO_COUNTS },
+    }));
     this.brokers = ['b1', 'b2', 'b3'].map((n) => ({ host: host(t, n), config: '', proc: undefined as unknown as Proc, starts: 0 }));
   }
 
@@ -82,7 +111,7 @@ export class MultiHostRig {
     };
     for (const b of this.brokers) give(b.host, ['admin', 'collector', 'storage', 'route']);
     give(this.st, ['storage']);
-    give(this.co, ['collector']);
+    for (const c of this.collectors) give(c.host, ['collector']);
     give(this.ops, ['admin']);
   }
 
@@ -245,13 +274,27 @@ export class MultiHostRig {
   }
 
   private simVenues: deployment.SimVenues = {};
+  /** The simulator listens on every address of co: its collector reaches it on co's loopback, the fleet's others at co's address. */
   private async startSim(): Promise<void> {
-    this.sim = spawnOn(this.co, 'sim', deployment.SIM_SCRIPT, deployment.SIM_ARGS, this.logFile(this.co, 'sim'));
+    this.sim = spawnOn(this.co, 'sim', deployment.SIM_SCRIPT, [...deployment.SIM_ARGS, '--host=0.0.0.0'], this.logFile(this.co, 'sim'));
     this.simVenues = await deployment.simVenues(this.sim);
   }
 
-  async startCollector(): Promise<void> {
-    const file = join(this.dirOf(this.co), 'collector.yaml');
+  /** The simulator's URLs as seen from `h`. */
+  venuesFrom(h: Host): deployment.SimVenues {
+    const at = h === this.co ? '127.0.0.1' : this.co.addr;
+    const swap = (u: string) => u.replace('//0.0.0.0:', `//${at}:`);
+    return Object.fromEntries(Object.entries(this.simVenues).map(([v, u]) => [v, { ws_url: swap(u.ws_url), rest_url: swap(u.rest_url) }]));
+  }
+
+  /** The collector on co, alone (not a fleet member). */
+  get collector(): CollectorSlot {
+    return this.collectors[0]!;
+  }
+
+  /** Starts the collector of `c` (by default co's); `fleet`: as a fleet member named after its host. */
+  async startCollector(c: CollectorSlot = this.collector, fleet = false): Promise<void> {
+    const file = join(this.dirOf(c.host), fleet ? 'collector-fleet.yaml' : 'collector.yaml');
     writeFileSync(
       file,
       deployment.collectorYaml({
@@ -259,36 +302,56 @@ export class MultiHostRig {
         bufferMaxRecords: this.o.bufferMaxRecords,
         healthPort: PORT.health,
         metricsPort: PORT.metrics,
-        venues: this.simVenues,
+        venues: this.venuesFrom(c.host),
+        ...(fleet ? { fleetMember: c.host.name } : {}),
       }),
     );
-    this.collectorNow = { ...deployment.ZERO_COUNTS };
-    this.collector = spawnOn(this.co, 'collector', 'bin/marketprism-collector.js', ['--config', file], this.logFile(this.co, 'collector'));
-    await deployment.whenReady('collector', this.collector, 'the collector /metrics', async () => (await this.readCollector()) !== undefined, 60_000, 500);
+    c.now = { ...deployment.ZERO_COUNTS };
+    const proc = spawnOn(c.host, 'collector', 'bin/marketprism-collector.js', ['--config', file], this.logFile(c.host, 'collector'));
+    c.proc = proc;
+    await deployment.whenReady(
+      `collector on ${c.host.name}`,
+      proc,
+      'the collector /metrics',
+      async () => (await this.readCollector(c)) !== undefined,
+      60_000,
+      500,
+    );
   }
 
-  /** The collector's counters of this process lifetime (kept as its last reading); undefined when it does not answer. */
-  async readCollector(): Promise<deployment.CollectorCounts | undefined> {
-    const text = await httpOn(this.co, PORT.metrics, '/metrics');
+  /** A collector's counters of this process lifetime (kept as its last reading); undefined when it does not answer. */
+  async readCollector(c: CollectorSlot = this.collector): Promise<deployment.CollectorCounts | undefined> {
+    const text = await httpOn(c.host, PORT.metrics, '/metrics');
     if (text === undefined) return undefined;
-    this.collectorNow = deployment.collectorCounts(text);
-    return this.collectorNow;
+    c.now = deployment.collectorCounts(text);
+    return c.now;
   }
 
-  /** The collector's /health document (nats.connected, buffered, dropped). */
-  async collectorHealth(): Promise<{ nats?: { connected?: boolean; buffered?: number; dropped?: number } } | undefined> {
-    const text = await httpOn(this.co, PORT.health, '/health');
-    return text === undefined ? undefined : (JSON.parse(text) as { nats?: { connected?: boolean } });
+  /** A collector's /health document (nats.connected, buffered, dropped; a member's fleet view). */
+  async collectorHealth(c: CollectorSlot = this.collector): Promise<CollectorHealth | undefined> {
+    const text = await httpOn(c.host, PORT.health, '/health');
+    if (text === undefined) return undefined;
+    try {
+      return JSON.parse(text) as CollectorHealth;
+    } catch {
+      return undefined;
+    }
   }
 
-  /** The collector's process lifetime ended: its last reading joins the totals. */
-  collectorEnded(): void {
-    deployment.addLifetime(this.collectorDone, this.collectorNow);
-    this.collectorNow = { ...deployment.ZERO_COUNTS };
+  /** Stops a collector (`signal`; its last reading taken first, since SIGKILL leaves none): that lifetime joins its totals. */
+  async stopCollector(c: CollectorSlot = this.collector, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    await this.readCollector(c);
+    await c.proc?.stop(signal, 30_000);
+    c.proc = undefined;
+    deployment.addLifetime(c.done, c.now);
+    c.now = { ...deployment.ZERO_COUNTS };
   }
 
+  /** Every collector's counters over all its lifetimes, added up. */
   collectorTotals(): deployment.CollectorCounts {
-    return deployment.lifetimeTotals(this.collectorDone, this.collectorNow);
+    const t = { ...deployment.ZERO_COUNTS };
+    for (const c of this.collectors) deployment.addLifetime(t, deployment.lifetimeTotals(c.done, c.now));
+    return t;
   }
 
   /** The named server's JetStream view of `stream` (its own copy), from its monitoring port on its own host. */
@@ -309,7 +372,7 @@ export class MultiHostRig {
   }
 
   async close(): Promise<void> {
-    await deployment.stopDaemons([this.collector, this.sim, this.storage]);
+    await deployment.stopDaemons([...this.collectors.map((c) => c.proc), this.sim, this.storage]);
     await this.nc?.close().catch(() => undefined);
     await Promise.all(this.brokers.filter((b) => b.proc).map((b) => b.proc.stop('SIGTERM', 20_000)));
   }
