@@ -44,7 +44,12 @@ export async function main(argv: string[]): Promise<number> {
     if (argv[0] === 'man') {
       const page = argv[1] ?? 'marketprism';
       const module = /^marketprism-(broker|collector|storage)$/.exec(page)?.[1] as keyof typeof DAEMON_PAGES | undefined;
-      if (page !== 'marketprism' && !module) throw new Error(`man: no page ${page} (marketprism, ${Object.keys(DAEMON_PAGES).map((m) => `marketprism-${m}`).join(', ')})`);
+      if (page !== 'marketprism' && !module)
+        throw new Error(
+          `man: no page ${page} (marketprism, ${Object.keys(DAEMON_PAGES)
+            .map((m) => `marketprism-${m}`)
+            .join(', ')})`,
+        );
       return print(module ? daemonManPage(module) : manPage());
     }
     const p = parseCommand(argv);

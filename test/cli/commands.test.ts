@@ -58,7 +58,7 @@ describe('the command table', () => {
     expect((await cli('nonsense')).code).toBe(2);
   });
 
-  it('each daemon has a man page and a --help from one table, shipped as made; the venue list is the registry\'s', () => {
+  it("each daemon has a man page and a --help from one table, shipped as made; the venue list is the registry's", () => {
     for (const m of ['broker', 'collector', 'storage'] as const) {
       const file = `packaging/man/marketprism-${m}.1`;
       expect(readFileSync(file, 'utf8')).toBe(daemonManPage(m));
