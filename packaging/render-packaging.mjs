@@ -98,8 +98,15 @@ function renderNfpm(module) {
     `  - {src: app, dst: ${lib}/app, type: tree}`,
     `  - {src: node, dst: ${lib}/node, type: tree}`,
     `  - {src: lib-bin, dst: ${lib}/bin, type: tree}`,
-    `  - {src: lib-share, dst: ${lib}/share, type: tree}`,
-    `  - {src: man/${name}.1.gz, dst: /usr/share/man/man1/${name}.1.gz, file_info: ${f644}}`,
+    // nfpm's deb leaves out entries of type doc: the man page is a plain file there, %doc in the rpm.
+    `  - {src: man/${name}.1.gz, dst: /usr/share/man/man1/${name}.1.gz, file_info: ${f644}, packager: deb}`,
+    `  - {src: man/${name}.1.gz, dst: /usr/share/man/man1/${name}.1.gz, type: doc, file_info: ${f644}, packager: rpm}`,
+    // marketprism(1) and the CLI's bash completion: on deb, slaves of the /usr/bin/marketprism
+    // alternative (dpkg refuses a path two packages ship); rpm lets packages share a path whose
+    // contents are identical, so each rpm ships them in place.
+    `  - {src: lib-share, dst: ${lib}/share, type: tree, packager: deb}`,
+    `  - {src: lib-share/marketprism.1.gz, dst: /usr/share/man/man1/marketprism.1.gz, type: doc, file_info: ${f644}, packager: rpm}`,
+    `  - {src: lib-share/marketprism.bash, dst: /usr/share/bash-completion/completions/marketprism, file_info: ${f644}, packager: rpm}`,
     `  - {src: bin/${name}, dst: /usr/bin/${name}, file_info: {mode: 0755}}`,
     // /usr/bin/marketprism is an alternative (update-alternatives in the maintainer scripts); rpm
     // lists the generic link and the ghost of its /etc/alternatives link, as rpm packages do.
@@ -116,7 +123,8 @@ function renderNfpm(module) {
     ...stateDirs(p).map((d) => `  - {dst: ${d}, type: dir, file_info: {mode: 0750, owner: marketprism, group: marketprism}}`),
     `  - {src: doc/copyright, dst: /usr/share/doc/${name}/copyright, file_info: ${f644}, packager: deb}`,
     `  - {src: doc/copyright, dst: /usr/share/licenses/${name}/copyright, type: license, file_info: ${f644}, packager: rpm}`,
-    `  - {src: doc/operations.md, dst: /usr/share/doc/${name}/operations.md, type: doc, file_info: ${f644}}`,
+    `  - {src: doc/operations.md, dst: /usr/share/doc/${name}/operations.md, file_info: ${f644}, packager: deb}`,
+    `  - {src: doc/operations.md, dst: /usr/share/doc/${name}/operations.md, type: doc, file_info: ${f644}, packager: rpm}`,
     ...(p.share_files?.length
       ? [
           '  - {dst: /usr/share/marketprism, type: dir, file_info: {mode: 0755}}',
