@@ -88,6 +88,9 @@ function renderNfpm(module) {
     'overrides:',
     '  rpm:',
     '    depends: ["libc.so.6()(64bit)", "libstdc++.so.6()(64bit)", "libgcc_s.so.1()(64bit)", "libsystemd.so.0()(64bit)", systemd, /usr/sbin/update-alternatives, util-linux]',
+    // The rpm's post-install registers the CLI's alternative without the deb's slaves (scripts/package.sh).
+    '    scripts:',
+    '      postinstall: scripts/postinstall-rpm.sh',
     'rpm:',
     `  summary: ${p.summary}`,
     '  group: System Environment/Daemons',

@@ -96,12 +96,17 @@ for module in "${MODULES[@]}"; do
   cp packaging/completion/marketprism.bash "$dir/lib-share/marketprism.bash"
   chmod 0644 "$dir/man/"* "$dir/lib-share/"*
 
-  for script in preinstall postinstall preremove postremove; do
+  # deb: marketprism(1) and the completion are slaves of the CLI's alternative; rpm: none (rpmlint
+  # wants an alternative's every name in the package; the rpms ship the two files in place).
+  slaves=" --slave /usr/share/man/man1/marketprism.1.gz marketprism.1.gz $lib/share/marketprism.1.gz --slave /usr/share/bash-completion/completions/marketprism marketprism.bash-completion $lib/share/marketprism.bash"
+  render_script() { # render_script NAME SLAVES OUT
     sed -e "s|@MODULE@|$module|g" -e "s|@UNITS@|$units|g" -e "s|@OPTIONAL_UNITS@|$optional|g" \
-        -e "s|@ALT_PRIORITY@|$priority|g" -e "s|@STATE_DIRS@|$state_dirs|g" \
+        -e "s|@ALT_PRIORITY@|$priority|g" -e "s|@ALT_SLAVES@|$2|g" -e "s|@STATE_DIRS@|$state_dirs|g" \
         -e "/@SYSUSERS@/{r systemd/marketprism.sysusers" -e "d}" \
-        "packaging/scripts/$script.sh" >"$dir/scripts/$script.sh"
-  done
+        "packaging/scripts/$1.sh" >"$3"
+  }
+  for script in preinstall postinstall preremove postremove; do render_script "$script" "$slaves" "$dir/scripts/$script.sh"; done
+  render_script postinstall "" "$dir/scripts/postinstall-rpm.sh"
 
   cp debian/copyright docs/operations.md "$dir/doc/"
   cp packaging/changelog.yaml "$dir/"

@@ -16,14 +16,9 @@ case "$1" in
   *) exit 0 ;;
 esac
 
-# The CLI; on deb with its man page and bash completion as slaves (the rpms ship those in place).
-if [ "$1" = configure ]; then
-  update-alternatives --quiet --install /usr/bin/marketprism marketprism "$LIB/bin/marketprism" @ALT_PRIORITY@ \
-    --slave /usr/share/man/man1/marketprism.1.gz marketprism.1.gz "$LIB/share/marketprism.1.gz" \
-    --slave /usr/share/bash-completion/completions/marketprism marketprism.bash-completion "$LIB/share/marketprism.bash"
-else
-  update-alternatives --quiet --install /usr/bin/marketprism marketprism "$LIB/bin/marketprism" @ALT_PRIORITY@
-fi
+# The CLI; the deb's script has its man page and bash completion as slaves (package.sh fills in
+# @ALT_SLAVES@: empty in the rpm's, whose packages ship those two files in place).
+update-alternatives --quiet --install /usr/bin/marketprism marketprism "$LIB/bin/marketprism" @ALT_PRIORITY@@ALT_SLAVES@
 
 # NATS passwords for a single host: each package creates the role files that are missing
 # (random, 0640 root:marketprism, in a 0750 directory), so any install order works; existing
