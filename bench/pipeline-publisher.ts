@@ -7,8 +7,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { jetstream } from '@nats-io/jetstream';
 import { DEFAULT_BATCH, JetStreamPublisher } from '../src/collector/publisher.js';
 import { createLogger } from '../src/core/logger.js';
-import type { TradeRecord } from '../src/core/model.js';
 import { connectNats } from '../src/core/nats.js';
+import { sampleTrade } from './records.js';
 
 export const SYMBOLS = ['BTC-USDT', 'ETH-USDT'];
 /** Throughput: the publisher's buffer is kept at most this full. */
@@ -22,25 +22,8 @@ export type Reply =
   | { cmd: 'stop'; offered: number; published: number }
   | { cmd: 'close' };
 
-export function trade(i: number, prefix: string, now: number): TradeRecord {
-  return {
-    data_type: 'trade',
-    exchange: 'binance',
-    market_type: 'spot',
-    symbol: SYMBOLS[i % SYMBOLS.length]!,
-    timestamp: now - 3,
-    local_timestamp: now,
-    trade_id: `${prefix}${i}`,
-    price: `${27000 + (i % 997)}.${String(i % 100).padStart(2, '0')}`,
-    quantity: `0.${String(i % 100000).padStart(5, '0')}`,
-    quantity_raw: `0.${String(i % 100000).padStart(5, '0')}`,
-    quantity_unit: 'base',
-    side: i % 2 ? 'buy' : 'sell',
-    is_maker: i % 3 === 0,
-    trade_time: now - 3,
-  };
-}
-
+/** Trade `i`, received now, on the symbols the bench reads back. */
+const benchTrade = (i: number, prefix: string, now: number) => sampleTrade(i, prefix, now, SYMBOLS[i % SYMBOLS.length]!);
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const tick = () => new Promise<void>((r) => setImmediate(r));
 
@@ -65,7 +48,7 @@ if (parentPort) {
             const due = Math.floor(((Date.now() - t0) * c.rate) / 1000);
             while (sent < due) {
               const now = Date.now();
-              const r = trade(sent++, 'lat-', now);
+              const r = benchTrade(sent++, 'lat-', now);
               receipts[r.symbol]!.push(now);
               publisher.publish(r);
             }
@@ -80,7 +63,8 @@ if (parentPort) {
           offering = (async () => {
             while (running) {
               const now = Date.now();
-              while (running && publisher.queued + publisher.pendingAcks * DEFAULT_BATCH.maxRecords < BACKLOG) publisher.publish(trade(offered++, 'tp-', now));
+              while (running && publisher.queued + publisher.pendingAcks * DEFAULT_BATCH.maxRecords < BACKLOG)
+                publisher.publish(benchTrade(offered++, 'tp-', now));
               await tick();
             }
           })();

@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { jetstream } from '@nats-io/jetstream';
+import { jetstream, type JetStreamManager, type StoredMsg } from '@nats-io/jetstream';
 import { JetStreamPublisher } from '../../src/collector/publisher.js';
 import { createLogger, type Logger } from '../../src/core/logger.js';
 import { connectNats, type NatsConnection } from '../../src/core/nats.js';
@@ -94,4 +94,29 @@ export async function startHealthyStorage(env: StorageEnv): Promise<() => Promis
     30_000,
   );
   return () => running.stop();
+}
+
+/** Dead letters as they arrive: each call waits for `n` more than were returned before and returns those. */
+export function deadLetterReader(jsm: JetStreamManager): (n: number) => Promise<StoredMsg[]> {
+  let seen = 0;
+  return async (n) => {
+    const info = await waitFor(`${n} new dead letters`, async () => {
+      const i = await jsm.streams.info('MARKET_DATA_DLQ');
+      return i.state.messages >= seen + n ? i : undefined;
+    });
+    const out: StoredMsg[] = [];
+    for (let seq = info.state.first_seq + seen; seq < info.state.first_seq + seen + n; seq++) {
+      out.push((await jsm.streams.getMessage('MARKET_DATA_DLQ', { seq }))!);
+    }
+    seen += n;
+    return out;
+  };
+}
+
+/** Resolves once the hot tier's consumer of `type` has nothing pending or unacknowledged. */
+export function consumerCaughtUp(jsm: JetStreamManager, type = 'trade'): Promise<unknown> {
+  return waitFor(`${type} consumer caught up`, async () => {
+    const i = await jsm.consumers.info('MARKET_DATA', `storage-hot-${type}`);
+    return i.num_pending === 0 && i.num_ack_pending === 0;
+  });
 }

@@ -6,13 +6,13 @@
  * real chDB behind its HTTP interface.
  */
 import { headers } from '@nats-io/transport-node';
-import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager, type JetStreamManager, type StoredMsg } from '@nats-io/jetstream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BATCH_COUNT_HEADER, BATCH_FORMAT, BATCH_FORMAT_HEADER, encodeBatch } from '../../src/core/batch.js';
 import { ORIGINAL_SEQ_HEADER, REASON_HEADER, RECORD_INDEX_HEADER } from '../../src/storage/dead-letter.js';
 import { waitFor } from '../../src/testing/ports.js';
 import { trades } from '../helpers/records.js';
-import { startHealthyStorage, storageEnv, type StorageEnv } from '../helpers/storage-env.js';
+import { consumerCaughtUp, deadLetterReader, startHealthyStorage, storageEnv, type StorageEnv } from '../helpers/storage-env.js';
 
 const SUBJECT = 'trade.binance.spot.BTC-USDT';
 const enc = new TextEncoder();
@@ -28,32 +28,17 @@ describe('multi-record messages in storage', () => {
   let env: StorageEnv;
   let jsm: JetStreamManager;
   let stop: () => Promise<void>;
-  let seen = 0;
+  let newDeadLetters: (n: number) => Promise<StoredMsg[]>;
   const count = async (where: string) => {
     const [r] = await env.chdb!.query<{ n: string }>(`SELECT count() AS n FROM marketprism_hot.trades WHERE ${where}`);
     return Number(r!.n);
   };
-  const newDeadLetters = async (n: number) => {
-    const info = await waitFor(`${n} new dead letters`, async () => {
-      const i = await jsm.streams.info('MARKET_DATA_DLQ');
-      return i.state.messages >= seen + n ? i : undefined;
-    });
-    const out = [];
-    for (let seq = info.state.first_seq + seen; seq < info.state.first_seq + seen + n; seq++) {
-      out.push((await jsm.streams.getMessage('MARKET_DATA_DLQ', { seq }))!);
-    }
-    seen += n;
-    return out;
-  };
-  const caughtUp = () =>
-    waitFor('trade consumer caught up', async () => {
-      const i = await jsm.consumers.info('MARKET_DATA', 'storage-hot-trade');
-      return i.num_pending === 0 && i.num_ack_pending === 0;
-    });
+  const caughtUp = () => consumerCaughtUp(jsm);
 
   beforeAll(async () => {
     env = await storageEnv({ engine: 'clickhouse', batch: { max_rows: 500, max_wait_ms: 200, ack_wait_ms: 20_000 } });
     jsm = await jetstreamManager(env.nc);
+    newDeadLetters = deadLetterReader(jsm);
     stop = await startHealthyStorage(env);
   });
   afterAll(async () => {

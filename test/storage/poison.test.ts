@@ -3,13 +3,13 @@
  * dead-letter stream with a one-line reason, and the consumer moves on. Real chDB
  * (behind its HTTP interface) is the judge of what ClickHouse refuses.
  */
-import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import { jetstreamManager, type JetStreamManager, type StoredMsg } from '@nats-io/jetstream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BODY_OMITTED_HEADER, MAX_REASON_CHARS, ORIGINAL_SUBJECT_HEADER, REASON_HEADER, sanitizeReason } from '../../src/storage/dead-letter.js';
 import { HttpEngine } from '../../src/storage/engines/http.js';
 import { waitFor } from '../../src/testing/ports.js';
 import { trades } from '../helpers/records.js';
-import { startHealthyStorage, storageEnv, type StorageEnv } from '../helpers/storage-env.js';
+import { consumerCaughtUp, deadLetterReader, startHealthyStorage, storageEnv, type StorageEnv } from '../helpers/storage-env.js';
 
 const DAY_MS = 86_400_000;
 
@@ -17,33 +17,17 @@ describe('poison messages never block a consumer', () => {
   let env: StorageEnv;
   let jsm: JetStreamManager;
   let stop: () => Promise<void>;
-  let seen = 0;
+  let newDeadLetters: (n: number) => Promise<StoredMsg[]>;
   const count = async (where: string) => {
     const [r] = await env.chdb!.query<{ n: string }>(`SELECT count() AS n FROM marketprism_hot.trades FINAL WHERE ${where}`);
     return Number(r!.n);
   };
-  /** Dead letters that arrived since the last call. */
-  const newDeadLetters = async (n: number) => {
-    const info = await waitFor(`${n} new dead letters`, async () => {
-      const i = await jsm.streams.info('MARKET_DATA_DLQ');
-      return i.state.messages >= seen + n ? i : undefined;
-    });
-    const out = [];
-    for (let seq = info.state.first_seq + seen; seq < info.state.first_seq + seen + n; seq++) {
-      out.push((await jsm.streams.getMessage('MARKET_DATA_DLQ', { seq }))!);
-    }
-    seen += n;
-    return out;
-  };
-  const caughtUp = () =>
-    waitFor('trade consumer caught up', async () => {
-      const i = await jsm.consumers.info('MARKET_DATA', 'storage-hot-trade');
-      return i.num_pending === 0 && i.num_ack_pending === 0;
-    });
+  const caughtUp = () => consumerCaughtUp(jsm);
 
   beforeAll(async () => {
     env = await storageEnv({ engine: 'clickhouse', batch: { max_rows: 500, max_wait_ms: 300, ack_wait_ms: 20_000 } });
     jsm = await jetstreamManager(env.nc);
+    newDeadLetters = deadLetterReader(jsm);
     stop = await startHealthyStorage(env);
   });
   afterAll(async () => {
