@@ -68,6 +68,13 @@ describe('metrics and SQL the dashboards and alerts query', () => {
       60_000,
       500,
     );
+    // The newest-record check below needs both of the rig's venues' trades stored, not just a first row.
+    await waitFor(
+      'trades of binance and okx stored',
+      async () => (await rig.chdb.query<{ n: string }>('SELECT uniqExact(exchange) AS n FROM marketprism_hot.trades').catch(() => [{ n: '0' }]))[0]?.n === '2',
+      60_000,
+      500,
+    );
 
     // Labels of our own metrics from the factories the daemons register them with (+ the `daemon` default label).
     const registry = createRegistry('test');
