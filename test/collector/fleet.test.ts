@@ -10,32 +10,22 @@
  *     (the new owner publishes before the old one lets go) and again owned exactly once;
  *   - one stopped (SIGTERM): it hands its symbols over the same way before it exits.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ranked } from '../../src/collector/fleet/rendezvous.js';
-import { splitMessage } from '../../src/core/batch.js';
-import type { MarketRecord } from '../../src/core/model.js';
 import { authOptions } from '../../src/core/nats.js';
 import { startExchangeSim, type ExchangeSim } from '../../src/sim/sim.js';
 import { freePort, waitFor } from '../../src/testing/ports.js';
 import { brokerEnv, type BrokerEnv } from '../helpers/broker-env.js';
-import { spawnDaemon, type DaemonProcess } from '../helpers/daemons.js';
+import type { DaemonProcess } from '../helpers/daemons.js';
+import { fleetHealth, readAllRecords, settledFleet, startFleetMember, tradeIdCoverage } from '../helpers/fleet-env.js';
 
 const SYMBOLS = ['BTC-USDT', 'ETH-USDT', 'SOL-USDT', 'XRP-USDT', 'ADA-USDT', 'DOT-USDT'];
 const INTERVAL = 100;
 const UNITS = SYMBOLS.map((s) => `binance_spot/${s}`).sort();
-
-interface FleetHealth {
-  member: string;
-  members: string[];
-  owned: string[];
-  standby: number;
-  error?: string;
-}
 
 describe('collector fleet: symbol leases in a JetStream KV bucket', () => {
   let broker: BrokerEnv;
@@ -48,53 +38,23 @@ describe('collector fleet: symbol leases in a JetStream KV bucket', () => {
 
   const start = async (member: string) => {
     if (!ports.has(member)) ports.set(member, await freePort());
-    const file = join(dir, `${member}.yaml`);
-    writeFileSync(
-      file,
-      [
-        'nats:',
-        `  servers: ["${broker.url}"]`,
-        `  password_file: ${broker.passwordFile('collector')}`,
-        `health: { host: 127.0.0.1, port: ${ports.get(member)} }`,
-        `metrics: { host: 127.0.0.1, port: ${ports.get(member)} }`,
-        `orderbook: { depth: 20, publish_interval_ms: ${INTERVAL} }`,
-        `fleet: { enabled: true, member_id: ${member}, lease_ttl: 6s, renew: 2s }`,
-        'venues:',
-        '  binance_spot:',
-        `    symbols: [${SYMBOLS.join(', ')}]`,
-        '    data_types: [orderbook, trade]',
-        `    ws_url: ${sim.wsUrl}`,
-        `    rest_url: ${sim.restUrl}`,
-        'log_level: info',
-      ].join('\n'),
-    );
-    const d = spawnDaemon('collector', ['run', '--config', file]);
+    const d = startFleetMember({
+      dir,
+      member,
+      port: ports.get(member)!,
+      natsUrl: broker.url,
+      passwordFile: broker.passwordFile('collector'),
+      sim,
+      symbols: SYMBOLS,
+      intervalMs: INTERVAL,
+    });
     running.set(member, d);
     all.push(d);
   };
 
-  const fleetOf = async (member: string): Promise<FleetHealth | undefined> => {
-    try {
-      const body = (await (await fetch(`http://127.0.0.1:${ports.get(member)}/health`)).json()) as { fleet?: FleetHealth };
-      return body.fleet;
-    } catch {
-      return undefined;
-    }
-  };
-
-  /**
-   * Every running member sees the running ones, and owns exactly the units rendezvous
-   * hashing gives it over them: every unit owned exactly once, and as balanced as it will get.
-   */
-  const settled = async () => {
-    const members = [...running.keys()].sort();
-    const views = await Promise.all(members.map(fleetOf));
-    if (views.some((v) => JSON.stringify(v?.members) !== JSON.stringify(members))) return undefined;
-    const owned = views.flatMap((v) => v!.owned).sort();
-    if (JSON.stringify(owned) !== JSON.stringify(UNITS)) return undefined;
-    const expected = (m: string) => UNITS.filter((u) => ranked(members, u.replace('/', '.'))[0] === m);
-    return views.every((v) => JSON.stringify(v!.owned) === JSON.stringify(expected(v!.member))) ? views : undefined;
-  };
+  const fleetOf = (member: string) => fleetHealth(ports.get(member)!);
+  /** Every running member sees the running ones, and owns exactly its rendezvous units: every unit owned exactly once. */
+  const settled = () => settledFleet(new Map([...running.keys()].map((m) => [m, ports.get(m)!])), UNITS);
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'mp-fleet-'));
@@ -211,21 +171,19 @@ describe('collector fleet: symbol leases in a JetStream KV bucket', () => {
     await new Promise((r) => setTimeout(r, 2000));
     const endAt = Date.now();
 
-    const records = await readAll(admin);
-    const trades = new Map<string, bigint[]>();
+    const records = await readAllRecords(admin);
+    const trades = tradeIdCoverage(records, SYMBOLS);
     const books = new Map<string, number[]>();
     for (const r of records) {
-      if (r.data_type === 'trade') trades.set(r.symbol, [...(trades.get(r.symbol) ?? []), BigInt(r.trade_id)]);
       if (r.data_type === 'orderbook' && r.local_timestamp >= rejoinAt && r.local_timestamp <= endAt)
         books.set(r.symbol, [...(books.get(r.symbol) ?? []), r.local_timestamp]);
     }
     let worst = 0;
     for (const s of SYMBOLS) {
       // Trades: from the first stored to the last, every id, across the kill and the rejoin.
-      const ids = [...new Set(trades.get(s) ?? [])].sort((a, b) => (a < b ? -1 : 1));
-      expect(ids.length, s).toBeGreaterThan(100);
-      const missing = ids.at(-1)! - ids[0]! + 1n - BigInt(ids.length);
-      expect(missing, `${s}: trade ids missing between ${ids[0]} and ${ids.at(-1)}`).toBe(0n);
+      const t = trades.get(s)!;
+      expect(t.ids, s).toBeGreaterThan(100);
+      expect(t.missing, `${s}: trade ids missing between ${t.first} and ${t.last}`).toBe(0n);
       // Books over the rejoin's hand-over: no gap beyond publish_interval and slack.
       const times = [...new Set(books.get(s) ?? [])].sort((a, b) => a - b);
       expect(times.length, s).toBeGreaterThan(20);
@@ -237,20 +195,3 @@ describe('collector fleet: symbol leases in a JetStream KV bucket', () => {
     console.log(`fleet: largest gap between a symbol's book records across the rejoin and the graceful stop: ${worst} ms`);
   }, 120_000);
 });
-
-/** Every record in MARKET_DATA, from an ordered consumer (batched messages split). */
-async function readAll(nc: NatsConnection): Promise<MarketRecord[]> {
-  const js = jetstream(nc);
-  const last = (await (await jetstreamManager(nc)).streams.info('MARKET_DATA')).state.last_seq;
-  const consumer = await js.consumers.get('MARKET_DATA', { deliver_policy: DeliverPolicy.All });
-  const out: MarketRecord[] = [];
-  const messages = await consumer.consume();
-  for await (const m of messages) {
-    const texts = splitMessage(m.string(), m.headers);
-    if (typeof texts === 'string') throw new Error(texts);
-    for (const t of texts) out.push(JSON.parse(t) as MarketRecord);
-    if (m.seq >= last) break;
-  }
-  await messages.close();
-  return out;
-}
