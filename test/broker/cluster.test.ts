@@ -37,8 +37,10 @@ describe('NATS cluster of three brokers', () => {
   let nc: NatsConnection | undefined;
   afterAll(async () => {
     await nc?.close().catch(() => undefined);
-    await Promise.all(nodes.map((n) => n.daemon?.stop('SIGKILL')));
-    rmSync(dir, { recursive: true, force: true });
+    // SIGTERM: each broker stops its nats-server and waits for it. (After a SIGKILL the server,
+    // told by PDEATHSIG, would still be writing its store while the directory is removed.)
+    await Promise.all(nodes.map((n) => n.daemon?.stop('SIGTERM')));
+    rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
   });
 
   it('replicates the streams 3 ways and loses nothing acknowledged when the leader dies', async () => {
