@@ -4,7 +4,7 @@
  * other daemon's read-only /query with the embedded engine):
  * - `summaries`: per window, row count and the sum of the natural keys' hashes, FINAL;
  * - `missingKeys`: the natural keys of one tier's rows in a time range the other lacks,
- *   by the same key SQL on both sides (natural-key.ts), in slices of at most MAX_KEYS
+ *   by the same key SQL on both sides (natural-key.ts), in slices of at most `maxKeys`
  *   rows (a range with more, or one /query refuses as too large, is split in halves);
  * - `copyRows`: those rows, read from the source in chunks of keys (a chunk /query
  *   refuses as too large is halved), inserted into the target through its engine's
@@ -21,10 +21,15 @@ import { sqlString, type ClickHouseEngine } from './engines/engine.js';
 import { keySql } from './natural-key.js';
 import { columnsOf } from './schema.js';
 
-/** Keys read per slice at most (well inside /query's 500 000 rows / 64 MiB). */
-export const MAX_KEYS = 100_000;
-/** Keys per row read: at most this many, and this much key text (the statement stays far below ClickHouse's max_query_size). */
-const CHUNK_KEYS = 1000;
+/** How much one read moves. */
+export interface BackfillLimits {
+  /** Keys read per slice at most (well inside /query's 500 000 rows / 64 MiB); a range with more is split. */
+  maxKeys: number;
+  /** Keys per row read at most (with at most CHUNK_KEY_BYTES of key text: the statement stays far below ClickHouse's max_query_size). */
+  chunkKeys: number;
+}
+
+export const BACKFILL_LIMITS: BackfillLimits = { maxKeys: 100_000, chunkKeys: 1000 };
 const CHUNK_KEY_BYTES = 100_000;
 
 /** A table of one tier and how to read it. */
@@ -68,18 +73,18 @@ async function keysOf(type: DataType, t: TierTable, from: number, to: number, li
 }
 
 /** The natural keys of `src`'s rows in [from, to) that `dst` lacks, oldest first. */
-export async function missingKeys(type: DataType, src: TierTable, dst: TierTable, from: number, to: number): Promise<RowKey[]> {
+export async function missingKeys(type: DataType, src: TierTable, dst: TierTable, from: number, to: number, { maxKeys } = BACKFILL_LIMITS): Promise<RowKey[]> {
   const out: RowKey[] = [];
   const slice = async (a: number, b: number): Promise<void> => {
-    const s = await keysOf(type, src, a, b, MAX_KEYS);
+    const s = await keysOf(type, src, a, b, maxKeys);
     // The target may hold more in the range (rows the source's TTL dropped, copies not merged yet): a wider bound.
-    const d = s && (await keysOf(type, dst, a, b, 2 * MAX_KEYS));
+    const d = s && (await keysOf(type, dst, a, b, 2 * maxKeys));
     if (s && d) {
       const have = new Set(d.map((r) => r.k));
       for (const r of s) if (!have.has(r.k)) out.push(r);
       return;
     }
-    if (b - a <= 1) throw new Error(`${src.table}: more than ${MAX_KEYS} rows in the millisecond ${new Date(a).toISOString()}: cannot compare it in slices`);
+    if (b - a <= 1) throw new Error(`${src.table}: more than ${maxKeys} rows in the millisecond ${new Date(a).toISOString()}: cannot compare it in slices`);
     const m = a + Math.floor((b - a) / 2);
     await slice(a, m);
     await slice(m, b);
@@ -89,7 +94,13 @@ export async function missingKeys(type: DataType, src: TierTable, dst: TierTable
 }
 
 /** Copies the rows of `keys` (missingKeys of `src` against this table) from `src` into `dst` through its engine; returns the rows inserted. */
-export async function copyRows(type: DataType, src: TierTable, dst: { engine: ClickHouseEngine; table: string }, keys: readonly RowKey[]): Promise<number> {
+export async function copyRows(
+  type: DataType,
+  src: TierTable,
+  dst: { engine: ClickHouseEngine; table: string },
+  keys: readonly RowKey[],
+  { chunkKeys } = BACKFILL_LIMITS,
+): Promise<number> {
   const cols = columnsOf(type)
     .map(([c]) => c)
     .join(', ');
@@ -114,10 +125,10 @@ export async function copyRows(type: DataType, src: TierTable, dst: { engine: Cl
     return rows.length;
   };
   let copied = 0;
-  for (let i = 0; i < keys.length; ) {
+  for (let i = 0; i < keys.length;) {
     let bytes = 0;
     let j = i;
-    while (j < keys.length && j - i < CHUNK_KEYS && bytes < CHUNK_KEY_BYTES) bytes += keys[j++]!.k.length + 4;
+    while (j < keys.length && j - i < chunkKeys && bytes < CHUNK_KEY_BYTES) bytes += keys[j++]!.k.length + 4;
     copied += await chunk(keys.slice(i, j));
     i = j;
   }

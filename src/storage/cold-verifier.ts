@@ -22,7 +22,7 @@
 import type { Logger } from '../core/logger.js';
 import { DATA_TYPES, type DataType } from '../core/model.js';
 import { logsFailure } from '../core/retry.js';
-import { copyRows, missingKeys, summaries, type Summary, type TierTable } from './cold-backfill.js';
+import { BACKFILL_LIMITS, copyRows, missingKeys, summaries, type BackfillLimits, type Summary, type TierTable } from './cold-backfill.js';
 import type { TierReader } from './cold-reader.js';
 import type { ColdConfig } from './config.js';
 import { advanceWatermark, readWatermarks, windowSql } from './cold-watermark.js';
@@ -40,6 +40,8 @@ export interface ColdVerifierOptions {
   hot: TierReader;
   /** The hot TTL guard's late days (`table/YYYYMMDD`, its /health), with the embedded engine: copied to cold each pass. */
   lateDays?: () => Promise<string[]>;
+  /** Rows moved per read (cold-backfill.ts); the defaults unless a test makes them small. */
+  limits?: BackfillLimits;
   hotDb: string;
   coldDb: string;
   cold: Pick<ColdConfig, 'window_minutes' | 'settle_minutes' | 'max_windows_per_pass' | 'max_lag_minutes'>;
@@ -73,8 +75,10 @@ export class ColdVerifier {
   private readonly tables = new Map<DataType, TableState>();
   private lastPassAt: number | null = null;
   private readonly now: () => number;
+  private readonly limits: BackfillLimits;
 
   constructor(private readonly o: ColdVerifierOptions) {
+    this.limits = o.limits ?? BACKFILL_LIMITS;
     this.windowMs = o.cold.window_minutes * MINUTE_MS;
     this.now = o.now ?? Date.now;
     for (const t of DATA_TYPES) {
@@ -139,11 +143,11 @@ export class ColdVerifier {
       const c = cs.get(w) ?? { n: 0, h: '0' };
       // Equal, or nothing in hot to lose (cold may hold more: rows hot's TTL already dropped).
       if ((h.n !== c.n || h.h !== c.h) && h.n > 0) {
-        const keys = await missingKeys(type, hot, cold, w, w + W);
+        const keys = await missingKeys(type, hot, cold, w, w + W, this.limits);
         const missing = keys.length;
         if (missing > 0) {
-          await copyRows(type, hot, { engine: this.o.engine, table: cold.table }, keys);
-          const left = (await missingKeys(type, hot, cold, w, w + W)).length;
+          await copyRows(type, hot, { engine: this.o.engine, table: cold.table }, keys, this.limits);
+          const left = (await missingKeys(type, hot, cold, w, w + W, this.limits)).length;
           if (left > 0) {
             failure = new Error(`${cold.table}: window ${new Date(w).toISOString()}: ${left} of ${h.n} hot rows still missing after the backfill`);
             break;
@@ -188,17 +192,22 @@ export class ColdVerifier {
     const from = Date.UTC(Number(d[1]), Number(d[2]) - 1, Number(d[3]));
     const hot: TierTable = { reader: this.o.hot, table: `${this.o.hotDb}.${TABLES[type]}` };
     const cold = { reader: this.o.engine, engine: this.o.engine, table: `${this.o.coldDb}.${TABLES[type]}` };
-    const keys = await missingKeys(type, hot, cold, from, from + DAY_MS);
+    const keys = await missingKeys(type, hot, cold, from, from + DAY_MS, this.limits);
     if (keys.length === 0) return 0;
-    const copied = await copyRows(type, hot, cold, keys);
+    const copied = await copyRows(type, hot, cold, keys, this.limits);
     this.o.metrics.backfilledRows.inc({ data_type: type }, copied);
-    this.o.log.warn({ data_type: type, day, rows: copied }, 'hot rows that arrived after their day was verified copied to cold (the hot TTL guard held the day)');
+    this.o.log.warn(
+      { data_type: type, day, rows: copied },
+      'hot rows that arrived after their day was verified copied to cold (the hot TTL guard held the day)',
+    );
     return copied;
   }
 
   /** The window holding hot's oldest row: where a table never verified starts. */
   private async firstHotWindow(hot: TierTable): Promise<number | null> {
-    const [r] = await hot.reader.query<{ n: string; ms: string }>(`SELECT count() AS n, toString(toUnixTimestamp64Milli(min(timestamp))) AS ms FROM ${hot.table}`);
+    const [r] = await hot.reader.query<{ n: string; ms: string }>(
+      `SELECT count() AS n, toString(toUnixTimestamp64Milli(min(timestamp))) AS ms FROM ${hot.table}`,
+    );
     if (!r || Number(r.n) === 0) return null;
     return Math.floor(Number(r.ms) / this.windowMs) * this.windowMs;
   }

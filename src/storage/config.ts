@@ -160,7 +160,10 @@ function readColdConfig(k: ConfigReader, clickhouse: StorageConfig['clickhouse']
   if (cold.verify && clickhouse.engine === 'embedded') {
     const key = tier === 'hot' ? 'hot_health_port' : 'cold_health_port';
     if (health.port !== cold[key]) {
-      k.fail(key, `is ${cold[key]}, but this ${tier} tier's health.port is ${health.port}: with the embedded engine the other tier reads this one's /query there; make them equal`);
+      k.fail(
+        key,
+        `is ${cold[key]}, but this ${tier} tier's health.port is ${health.port}: with the embedded engine the other tier reads this one's /query there; make them equal`,
+      );
     }
     if (!['127.0.0.1', '0.0.0.0', '::'].includes(health.host)) {
       k.fail('verify', `with the embedded engine the tiers read each other's /query on 127.0.0.1, but health.host is ${JSON.stringify(health.host)}`);
