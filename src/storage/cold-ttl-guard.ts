@@ -10,14 +10,20 @@
  * - the cold watermark of that table (cold_watermark in the cold database) has reached
  *   the day's end: every hot row of the day is in cold.
  * Right before a drop, the day's hot keys are checked against cold once more, and any cold
- * lacks (rows that reached hot after cold verified their window) are copied first.
+ * lacks (rows that reached hot after cold verified their window) are copied first — when
+ * both databases are on one server; with the embedded engine the hot daemon cannot write
+ * to cold, so the day is held and listed as `late_partitions` on /health, where the cold
+ * verifier reads it and copies the rows itself (cold-verifier.ts).
+ * Cold is read through `cold` (cold-reader.ts): the engine itself on one server, the cold
+ * daemon's /query with the embedded engine.
  * `ALTER TABLE ... DROP PARTITION` removes whole parts at once, as the TTL did. While the
- * watermark cannot be read (cold never migrated, ClickHouse errors), nothing is dropped.
+ * watermark cannot be read (cold never migrated or stopped, ClickHouse errors), nothing is dropped.
  */
 import type { Logger } from '../core/logger.js';
 import { DATA_TYPES, type DataType } from '../core/model.js';
 import { logsFailure } from '../core/retry.js';
-import { backfillSql, missingInCold } from './cold-verifier.js';
+import { copyRows, missingKeys, summaries, type TierTable } from './cold-backfill.js';
+import type { TierReader } from './cold-reader.js';
 import { readWatermarks } from './cold-watermark.js';
 import type { ClickHouseEngine } from './engines/engine.js';
 import type { TtlGuardMetrics } from './metrics.js';
@@ -27,7 +33,12 @@ const DAY_MS = 86_400_000;
 const DAY_PARTITION = /^(\d{4})(\d{2})(\d{2})$/;
 
 export interface TtlGuardOptions {
+  /** The hot tier's engine. */
   engine: ClickHouseEngine;
+  /** Read-only SQL on cold (watermarks, keys): `engine` when both databases are on one server, else the cold daemon's /query. */
+  cold: TierReader;
+  /** Where late rows are copied: `engine` on one server; absent (embedded): a day with late rows is held for the cold verifier. */
+  coldWriter?: ClickHouseEngine;
   hotDb: string;
   coldDb: string;
   ttlDays: number;
@@ -41,17 +52,21 @@ export interface TtlGuardOptions {
 export interface GuardPass {
   dropped: { table: string; partition: string }[];
   held: { table: string; partition: string; expiredAt: number }[];
+  /** Held because cold lacks rows of the day that hot got after cold verified it, and the guard cannot copy them (embedded). */
+  late: { table: string; partition: string }[];
 }
 
 const TYPE_OF_TABLE = new Map<string, DataType>(DATA_TYPES.map((t) => [TABLES[t], t]));
 
 export class TtlGuard {
   private readonly now: () => number;
-  private last: GuardPass = { dropped: [], held: [] };
+  private last: GuardPass = { dropped: [], held: [], late: [] };
   private lastPassAt: number | null = null;
   private error: string | null = null;
   private failures = 0;
   private watermarks = new Map<string, number>();
+  /** Late days already logged (embedded: held until the cold verifier copies them), so each is logged once. */
+  private readonly lateLogged = new Set<string>();
 
   constructor(private readonly o: TtlGuardOptions) {
     this.now = o.now ?? Date.now;
@@ -73,12 +88,12 @@ export class TtlGuard {
   }
 
   private async guard(): Promise<GuardPass> {
-    this.watermarks = await readWatermarks(this.o.engine, this.o.coldDb);
+    this.watermarks = await readWatermarks(this.o.cold, this.o.coldDb);
     const parts = await this.o.engine.query<{ table: string; partition_id: string }>(
       `SELECT table, partition_id FROM system.parts WHERE database = '${this.o.hotDb}' AND active GROUP BY table, partition_id ORDER BY table, partition_id`,
     );
     const now = this.now();
-    const out: GuardPass = { dropped: [], held: [] };
+    const out: GuardPass = { dropped: [], held: [], late: [] };
     const held = new Map<DataType, number>(DATA_TYPES.map((t) => [t, 0]));
     for (const { table, partition_id: partition } of parts) {
       const type = TYPE_OF_TABLE.get(table);
@@ -96,6 +111,7 @@ export class TtlGuard {
       // Rows that reached hot after cold verified their window (the verifier does not look back): copied now, never dropped unseen.
       const late = await this.copyLate(type, table, dayEnd);
       if (late < 0) {
+        if (!this.o.coldWriter) out.late.push({ table, partition });
         out.held.push({ table, partition, expiredAt });
         held.set(type, held.get(type)! + 1);
         continue;
@@ -109,19 +125,37 @@ export class TtlGuard {
     return out;
   }
 
-  /** Hot rows of the day cold lacks, copied to cold first: their number, or -1 when some are still missing after the copy. */
+  /**
+   * Hot rows of the day cold lacks, copied to cold first: their number, or -1 when some are
+   * still missing (after the copy; or, with no `coldWriter`, left for the cold verifier).
+   */
   private async copyLate(type: DataType, table: string, dayEnd: number): Promise<number> {
-    const [hot, cold, from] = [`${this.o.hotDb}.${table}`, `${this.o.coldDb}.${table}`, dayEnd - DAY_MS];
-    const missing = await missingInCold(this.o.engine, type, hot, cold, from, dayEnd);
-    if (missing === 0) return 0;
-    await this.o.engine.command(backfillSql(type, hot, cold, from, dayEnd));
-    const left = await missingInCold(this.o.engine, type, hot, cold, from, dayEnd);
+    const from = dayEnd - DAY_MS;
+    const hot: TierTable = { reader: this.o.engine, table: `${this.o.hotDb}.${table}` };
+    const cold: TierTable = { reader: this.o.cold, table: `${this.o.coldDb}.${table}` };
+    // The usual case first, one aggregate a side: cold has the day as hot has it.
+    const [h, c] = await Promise.all([summaries(type, hot, DAY_MS, from, dayEnd), summaries(type, cold, DAY_MS, from, dayEnd)]);
+    const [hs, cs] = [h.get(from), c.get(from)];
+    if (!hs || (cs && hs.n === cs.n && hs.h === cs.h)) return 0;
+    const keys = await missingKeys(type, hot, cold, from, dayEnd);
+    if (keys.length === 0) return 0;
+    const day = new Date(from).toISOString().slice(0, 10);
+    if (!this.o.coldWriter) {
+      const id = `${table}/${day}`;
+      if (!this.lateLogged.has(id)) {
+        this.lateLogged.add(id);
+        this.o.log.warn({ table, day, rows: keys.length }, 'TTL guard: cold lacks hot rows of a verified day; holding it until the cold verifier copies them');
+      }
+      return -1;
+    }
+    await copyRows(type, hot, { engine: this.o.coldWriter, table: cold.table }, keys);
+    const left = (await missingKeys(type, hot, cold, from, dayEnd)).length;
     this.o.log.warn(
-      { table, day: new Date(from).toISOString().slice(0, 10), rows: missing, still_missing: left },
+      { table, day, rows: keys.length, still_missing: left },
       'TTL guard: hot rows that arrived after cold verified their day copied to cold before the drop',
     );
-    this.o.metrics.lateRows.inc({ data_type: type }, missing - left);
-    return left > 0 ? -1 : missing;
+    this.o.metrics.lateRows.inc({ data_type: type }, keys.length - left);
+    return left > 0 ? -1 : keys.length;
   }
 
   health(): { reasons: string[]; report: Record<string, unknown> } {
@@ -139,8 +173,18 @@ export class TtlGuard {
         last_pass_at: this.lastPassAt === null ? null : new Date(this.lastPassAt).toISOString(),
         cold_watermarks: Object.fromEntries([...this.watermarks].map(([t, ms]) => [t, new Date(ms).toISOString()])),
         held_partitions: this.last.held.map((h) => `${h.table}/${h.partition}`),
+        // Read by the cold verifier (embedded engine): days it must check again and copy to cold.
+        late_partitions: this.last.late.map((h) => `${h.table}/${h.partition}`),
         last_error: this.error,
       },
     };
   }
+}
+
+/** The late days (`table/YYYYMMDD`) the hot daemon whose health port is `port` holds: its /health `ttl_guard.late_partitions`. */
+export async function guardLateDays(port: number): Promise<string[]> {
+  const res = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(10_000) });
+  const h = (await res.json()) as { ttl_guard?: { late_partitions?: unknown } };
+  const late = h.ttl_guard?.late_partitions;
+  return Array.isArray(late) ? late.filter((d): d is string => typeof d === 'string') : [];
 }

@@ -1,33 +1,47 @@
 /**
  * The cold tier's verifier: per table and time window (window_minutes, aligned to UTC
  * midnight, only windows that ended settle_minutes ago), compares hot and cold — row
- * count and a checksum of the natural keys, both with FINAL — and when cold lacks rows,
- * copies exactly those from hot (INSERT ... SELECT of the hot keys not in cold). A run of
+ * count and a checksum of the natural keys, both with FINAL, the same SQL on each side —
+ * and when cold lacks rows, copies exactly those from hot (cold-backfill.ts: the hot keys
+ * cold lacks, then their rows, inserted into cold through this daemon's engine). A run of
  * windows that all verified advances the table's watermark (cold-watermark.ts); a window
  * still short after its backfill stops the table there, and the next pass tries again.
  *
- * Re-running a window changes nothing: the backfill selects only keys cold lacks, and
+ * Re-running a window changes nothing: the backfill reads only keys cold lacks, and
  * verified windows are not read again. A crash between a backfill and the watermark
  * leaves the watermark where it was: the windows are compared again, now equal.
  *
- * Hot and cold are read through one engine: both databases on one ClickHouse server
- * (config.ts refuses cold.verify with the embedded engine, whose tiers are separate chDB
- * directories of separate processes).
+ * With the embedded engine the hot TTL guard cannot copy rows hot got after their day was
+ * verified; it holds the day and lists it as late on its /health (`lateDays`), and each
+ * pass copies the hot rows of those days cold lacks, by the same backfill.
+ *
+ * Hot is read through `hot` (cold-reader.ts): the engine itself when both databases are
+ * on one ClickHouse server, the hot daemon's /query with the embedded engine. Cold is
+ * always this daemon's engine.
  */
-import { NATURAL_KEYS } from '../core/fields.js';
 import type { Logger } from '../core/logger.js';
 import { DATA_TYPES, type DataType } from '../core/model.js';
 import { logsFailure } from '../core/retry.js';
+import { BACKFILL_LIMITS, copyRows, missingKeys, summaries, type BackfillLimits, type Summary, type TierTable } from './cold-backfill.js';
+import type { TierReader } from './cold-reader.js';
 import type { ColdConfig } from './config.js';
 import { advanceWatermark, readWatermarks, windowSql } from './cold-watermark.js';
 import type { ClickHouseEngine } from './engines/engine.js';
 import type { ColdMetrics } from './metrics.js';
-import { TABLES, columnsOf } from './schema.js';
+import { TABLES } from './schema.js';
 
 const MINUTE_MS = 60_000;
+const DAY_MS = 1440 * MINUTE_MS;
 
 export interface ColdVerifierOptions {
+  /** The cold tier's engine: cold is read and written through it. */
   engine: ClickHouseEngine;
+  /** Read-only SQL on hot: `engine` when both databases are on one server, else the hot daemon's /query. */
+  hot: TierReader;
+  /** The hot TTL guard's late days (`table/YYYYMMDD`, its /health), with the embedded engine: copied to cold each pass. */
+  lateDays?: () => Promise<string[]>;
+  /** Rows moved per read (cold-backfill.ts); the defaults unless a test makes them small. */
+  limits?: BackfillLimits;
   hotDb: string;
   coldDb: string;
   cold: Pick<ColdConfig, 'window_minutes' | 'settle_minutes' | 'max_windows_per_pass' | 'max_lag_minutes'>;
@@ -56,18 +70,15 @@ interface TableState {
   failures: number;
 }
 
-interface Summary {
-  n: number;
-  h: string;
-}
-
 export class ColdVerifier {
   private readonly windowMs: number;
   private readonly tables = new Map<DataType, TableState>();
   private lastPassAt: number | null = null;
   private readonly now: () => number;
+  private readonly limits: BackfillLimits;
 
   constructor(private readonly o: ColdVerifierOptions) {
+    this.limits = o.limits ?? BACKFILL_LIMITS;
     this.windowMs = o.cold.window_minutes * MINUTE_MS;
     this.now = o.now ?? Date.now;
     for (const t of DATA_TYPES) {
@@ -79,10 +90,13 @@ export class ColdVerifier {
   async pass(): Promise<Map<DataType, TablePass | Error>> {
     const out = new Map<DataType, TablePass | Error>();
     const marks = await readWatermarks(this.o.engine, this.o.coldDb).catch((err: Error) => err);
+    // The hot daemon away: no late days to learn of, the tables fail on reading hot below.
+    const late = (await this.o.lateDays?.().catch(() => [])) ?? [];
     for (const type of DATA_TYPES) {
       const st = this.tables.get(type)!;
       try {
         if (marks instanceof Error) throw marks;
+        for (const day of late) if (day.startsWith(`${TABLES[type]}/`)) st.rowsBackfilled += await this.copyLateDay(type, day);
         const r = await this.verifyTable(type, marks.get(TABLES[type]) ?? null, st);
         st.error = null;
         st.failures = 0;
@@ -102,8 +116,8 @@ export class ColdVerifier {
 
   private async verifyTable(type: DataType, watermarkMs: number | null, st: TableState): Promise<TablePass> {
     const table = TABLES[type];
-    const hot = `${this.o.hotDb}.${table}`;
-    const cold = `${this.o.coldDb}.${table}`;
+    const hot: TierTable = { reader: this.o.hot, table: `${this.o.hotDb}.${table}` };
+    const cold: TierTable = { reader: this.o.engine, table: `${this.o.coldDb}.${table}` };
     const W = this.windowMs;
     st.watermarkMs = watermarkMs;
     if (watermarkMs !== null) this.o.metrics.watermark.set({ data_type: type }, watermarkMs / 1000);
@@ -119,7 +133,7 @@ export class ColdVerifier {
 
     const [hs, cs] =
       from < end
-        ? await Promise.all([this.summaries(type, hot, from, end), this.summaries(type, cold, from, end)])
+        ? await Promise.all([summaries(type, hot, W, from, end), summaries(type, cold, W, from, end)])
         : [new Map<number, Summary>(), new Map<number, Summary>()];
     const pass = { windows: 0, backfilledWindows: 0, backfilledRows: 0, hotRows: 0 };
     let verifiedTo = from;
@@ -129,12 +143,13 @@ export class ColdVerifier {
       const c = cs.get(w) ?? { n: 0, h: '0' };
       // Equal, or nothing in hot to lose (cold may hold more: rows hot's TTL already dropped).
       if ((h.n !== c.n || h.h !== c.h) && h.n > 0) {
-        const missing = await this.missing(type, hot, cold, w);
+        const keys = await missingKeys(type, hot, cold, w, w + W, this.limits);
+        const missing = keys.length;
         if (missing > 0) {
-          await this.o.engine.command(this.backfillSql(type, hot, cold, w));
-          const left = await this.missing(type, hot, cold, w);
+          await copyRows(type, hot, { engine: this.o.engine, table: cold.table }, keys, this.limits);
+          const left = (await missingKeys(type, hot, cold, w, w + W, this.limits)).length;
           if (left > 0) {
-            failure = new Error(`${cold}: window ${new Date(w).toISOString()}: ${left} of ${h.n} hot rows still missing after the backfill`);
+            failure = new Error(`${cold.table}: window ${new Date(w).toISOString()}: ${left} of ${h.n} hot rows still missing after the backfill`);
             break;
           }
           pass.backfilledWindows++;
@@ -170,37 +185,40 @@ export class ColdVerifier {
     return { windows: pass.windows, backfilledWindows: pass.backfilledWindows, backfilledRows: pass.backfilledRows, watermarkMs: st.watermarkMs };
   }
 
+  /** The hot rows cold lacks of a day the hot TTL guard holds as late (`table/YYYYMMDD`), copied; their number. */
+  private async copyLateDay(type: DataType, day: string): Promise<number> {
+    const d = /^[a-z_]+\/(\d{4})(\d{2})(\d{2})$/.exec(day);
+    if (!d) return 0;
+    const from = Date.UTC(Number(d[1]), Number(d[2]) - 1, Number(d[3]));
+    const hot: TierTable = { reader: this.o.hot, table: `${this.o.hotDb}.${TABLES[type]}` };
+    const cold = { reader: this.o.engine, engine: this.o.engine, table: `${this.o.coldDb}.${TABLES[type]}` };
+    const keys = await missingKeys(type, hot, cold, from, from + DAY_MS, this.limits);
+    if (keys.length === 0) return 0;
+    const copied = await copyRows(type, hot, cold, keys, this.limits);
+    this.o.metrics.backfilledRows.inc({ data_type: type }, copied);
+    this.o.log.warn(
+      { data_type: type, day, rows: copied },
+      'hot rows that arrived after their day was verified copied to cold (the hot TTL guard held the day)',
+    );
+    return copied;
+  }
+
   /** The window holding hot's oldest row: where a table never verified starts. */
-  private async firstHotWindow(hot: string): Promise<number | null> {
-    const [r] = await this.o.engine.query<{ n: string; ms: string }>(`SELECT count() AS n, toString(toUnixTimestamp64Milli(min(timestamp))) AS ms FROM ${hot}`);
+  private async firstHotWindow(hot: TierTable): Promise<number | null> {
+    const [r] = await hot.reader.query<{ n: string; ms: string }>(
+      `SELECT count() AS n, toString(toUnixTimestamp64Milli(min(timestamp))) AS ms FROM ${hot.table}`,
+    );
     if (!r || Number(r.n) === 0) return null;
     return Math.floor(Number(r.ms) / this.windowMs) * this.windowMs;
   }
 
   /** The window of hot's first row in [fromMs, toMs); `toMs` when there is none. */
-  private async nextHotWindow(hot: string, fromMs: number, toMs: number): Promise<number> {
-    const [r] = await this.o.engine.query<{ n: string; ms: string }>(
-      `SELECT count() AS n, toString(toUnixTimestamp64Milli(min(timestamp))) AS ms FROM ${hot} WHERE ${windowSql(fromMs, toMs)}`,
+  private async nextHotWindow(hot: TierTable, fromMs: number, toMs: number): Promise<number> {
+    const [r] = await hot.reader.query<{ n: string; ms: string }>(
+      `SELECT count() AS n, toString(toUnixTimestamp64Milli(min(timestamp))) AS ms FROM ${hot.table} WHERE ${windowSql(fromMs, toMs)}`,
     );
     if (!r || Number(r.n) === 0) return toMs;
     return Math.max(fromMs, Math.floor(Number(r.ms) / this.windowMs) * this.windowMs);
-  }
-
-  /** Per window start (Unix ms): row count and sum of the natural keys' hashes, de-duplicated (FINAL). */
-  private async summaries(type: DataType, table: string, from: number, to: number): Promise<Map<number, Summary>> {
-    const rows = await this.o.engine.query<{ w: string; n: string; h: string }>(
-      `SELECT toString(intDiv(toUnixTimestamp64Milli(timestamp), ${this.windowMs}) * ${this.windowMs}) AS w, count() AS n, ` +
-        `sum(cityHash64(${NATURAL_KEYS[type].join(', ')})) AS h FROM ${table} FINAL WHERE ${windowSql(from, to)} GROUP BY w`,
-    );
-    return new Map(rows.map((r) => [Number(r.w), { n: Number(r.n), h: String(r.h) }]));
-  }
-
-  private missing(type: DataType, hot: string, cold: string, w: number): Promise<number> {
-    return missingInCold(this.o.engine, type, hot, cold, w, w + this.windowMs);
-  }
-
-  private backfillSql(type: DataType, hot: string, cold: string, w: number): string {
-    return backfillSql(type, hot, cold, w, w + this.windowMs);
   }
 
   /** For /health: per table watermark and lag, the last verification and error. */
@@ -227,26 +245,4 @@ export class ColdVerifier {
     }
     return { reasons, report: { last_pass_at: iso(this.lastPassAt), window_minutes: this.o.cold.window_minutes, tables } };
   }
-}
-
-/** The rows of `hot FINAL` in [fromMs, toMs) whose natural key `cold` lacks, as a WHERE clause. */
-function lackingSql(type: DataType, cold: string, fromMs: number, toMs: number): string {
-  const keys = NATURAL_KEYS[type].join(', ');
-  const win = windowSql(fromMs, toMs);
-  return `${win} AND (${keys}) NOT IN (SELECT ${keys} FROM ${cold} WHERE ${win})`;
-}
-
-/** How many hot rows of [fromMs, toMs) cold lacks. */
-export async function missingInCold(engine: ClickHouseEngine, type: DataType, hot: string, cold: string, fromMs: number, toMs: number): Promise<number> {
-  const [r] = await engine.query<{ n: string }>(`SELECT count() AS n FROM ${hot} FINAL WHERE ${lackingSql(type, cold, fromMs, toMs)}`);
-  return Number(r?.n ?? 0);
-}
-
-/** Copies into cold exactly the hot rows of [fromMs, toMs) whose natural key it lacks. */
-export function backfillSql(type: DataType, hot: string, cold: string, fromMs: number, toMs: number): string {
-  // Every column, by name (schema.ts; both tiers run the same migrations, tested against it).
-  const cols = columnsOf(type)
-    .map(([c]) => c)
-    .join(', ');
-  return `INSERT INTO ${cold} (${cols}) SELECT ${cols} FROM ${hot} FINAL WHERE ${lackingSql(type, cold, fromMs, toMs)}`;
 }

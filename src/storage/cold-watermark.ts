@@ -2,8 +2,10 @@
  * The cold tier's watermark: per table, the time before which every hot row is known to
  * be in cold (migrations/0003_cold_watermark.ts). Written by the cold verifier
  * (cold-verifier.ts) once a run of windows verified; read by it, by the hot tier's TTL
- * guard (cold-ttl-guard.ts) and for /health.
+ * guard (cold-ttl-guard.ts: from the cold engine, or with the embedded engine through the
+ * cold daemon's /query) and for /health.
  */
+import type { TierReader } from './cold-reader.js';
 import type { ClickHouseEngine } from './engines/engine.js';
 import { msToDateTime64 } from './rows.js';
 
@@ -19,9 +21,9 @@ export function windowSql(fromMs: number, toMs: number): string {
   return `timestamp >= ${msSql(fromMs)} AND timestamp < ${msSql(toMs)}`;
 }
 
-/** Each table's watermark (Unix ms); a table that was never verified is absent. */
-export async function readWatermarks(engine: ClickHouseEngine, coldDb: string): Promise<Map<string, number>> {
-  const rows = await engine.query<{ table: string; ms: string }>(
+/** Each table's watermark (Unix ms); a table that was never verified is absent. `cold`: the cold engine, or the cold daemon's /query. */
+export async function readWatermarks(cold: TierReader, coldDb: string): Promise<Map<string, number>> {
+  const rows = await cold.query<{ table: string; ms: string }>(
     `SELECT table, toString(toUnixTimestamp64Milli(max(watermark))) AS ms FROM ${coldDb}.${WATERMARK_TABLE} GROUP BY table`,
   );
   return new Map(rows.map((r) => [r.table, Number(r.ms)]));

@@ -47,6 +47,13 @@ export interface ColdConfig {
   max_windows_per_pass: number;
   /** /health is degraded when a table's watermark is further behind than this. */
   max_lag_minutes: number;
+  /**
+   * The embedded engine (each tier its own chDB directory): the other tier's health port on
+   * 127.0.0.1, whose read-only /query the verifier reads hot through (cold tier) and the TTL
+   * guard cold's watermark (hot tier). Unused with a ClickHouse server.
+   */
+  hot_health_port: number;
+  cold_health_port: number;
 }
 
 const DB_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -117,7 +124,7 @@ export function loadStorageConfig(file: string, env: Env = process.env): Storage
   const health = { host: h.string('host', '127.0.0.1'), port: h.int('port', tier === 'hot' ? 8085 : 8086, 1, 65535) };
   h.done();
 
-  const cold = readColdConfig(root.child('cold'), clickhouse);
+  const cold = readColdConfig(root.child('cold'), clickhouse, tier, health);
 
   const log_level = root.oneOf('log_level', LOG_LEVELS, 'info');
   root.done();
@@ -126,7 +133,7 @@ export function loadStorageConfig(file: string, env: Env = process.env): Storage
 
 const MINUTES_PER_DAY = 1440;
 
-function readColdConfig(k: ConfigReader, clickhouse: StorageConfig['clickhouse']): ColdConfig {
+function readColdConfig(k: ConfigReader, clickhouse: StorageConfig['clickhouse'], tier: Tier, health: StorageConfig['health']): ColdConfig {
   const cold: ColdConfig = {
     verify: k.bool('verify', false),
     window_minutes: k.int('window_minutes', 60, 1, MINUTES_PER_DAY),
@@ -134,6 +141,8 @@ function readColdConfig(k: ConfigReader, clickhouse: StorageConfig['clickhouse']
     interval_seconds: k.int('interval_seconds', 60, 1, 86_400),
     max_windows_per_pass: k.int('max_windows_per_pass', 48, 1, 100_000),
     max_lag_minutes: k.int('max_lag_minutes', 180, 1, 365 * MINUTES_PER_DAY),
+    hot_health_port: k.int('hot_health_port', 8085, 1, 65535),
+    cold_health_port: k.int('cold_health_port', 8086, 1, 65535),
   };
   if (MINUTES_PER_DAY % cold.window_minutes !== 0) {
     k.fail('window_minutes', `must divide a day (1440 minutes) so windows align to UTC midnight, got ${cold.window_minutes}`);
@@ -144,11 +153,21 @@ function readColdConfig(k: ConfigReader, clickhouse: StorageConfig['clickhouse']
       `must exceed settle_minutes + window_minutes (${cold.settle_minutes + cold.window_minutes}): a watermark is always that far behind`,
     );
   }
+  if (cold.hot_health_port === cold.cold_health_port) {
+    k.fail('cold_health_port', `must differ from cold.hot_health_port (${cold.hot_health_port}): the tiers' daemons each have their own`);
+  }
+  // The embedded engine: each tier reads the other through its /query on 127.0.0.1 (docs/cold-tier.md), so this daemon must be where the other looks.
   if (cold.verify && clickhouse.engine === 'embedded') {
-    k.fail(
-      'verify',
-      'needs both databases on one ClickHouse server (clickhouse.engine: clickhouse): the embedded engine keeps each tier in its own chDB directory, which only its own process can open',
-    );
+    const key = tier === 'hot' ? 'hot_health_port' : 'cold_health_port';
+    if (health.port !== cold[key]) {
+      k.fail(
+        key,
+        `is ${cold[key]}, but this ${tier} tier's health.port is ${health.port}: with the embedded engine the other tier reads this one's /query there; make them equal`,
+      );
+    }
+    if (!['127.0.0.1', '0.0.0.0', '::'].includes(health.host)) {
+      k.fail('verify', `with the embedded engine the tiers read each other's /query on 127.0.0.1, but health.host is ${JSON.stringify(health.host)}`);
+    }
   }
   if (cold.verify && clickhouse.cluster) k.fail('verify', 'is not supported with clickhouse.cluster yet (docs/cold-tier.md)');
   k.done();

@@ -27,7 +27,8 @@ import { createEngine } from './engines/index.js';
 import { MigrationError, migrate } from './migrations.js';
 import { coldMetrics, storageMetrics, ttlGuardMetrics } from './metrics.js';
 import { runEvery } from './cold-loop.js';
-import { TtlGuard } from './cold-ttl-guard.js';
+import { daemonReader } from './cold-reader.js';
+import { TtlGuard, guardLateDays } from './cold-ttl-guard.js';
 import { ColdVerifier } from './cold-verifier.js';
 import { engineIdentity, queryRoute } from './query.js';
 import { TABLES } from './schema.js';
@@ -107,11 +108,29 @@ export async function startStorage(config: StorageConfig, log: Logger): Promise<
   const abort = new AbortController();
   const consumers = new Map<DataType, TypeConsumer>();
   // With cold.verify: the cold tier verifies windows and backfills them; the hot tier drops only verified days.
+  // Both databases on one server: each side reads the other through the engine; embedded: through the other daemon's /query.
   const side = { engine, hotDb: config.clickhouse.hot_database, coldDb: config.clickhouse.cold_database, log: log.child({ part: 'cold' }) };
-  const verifier = config.cold.verify && config.tier === 'cold' ? new ColdVerifier({ ...side, cold: config.cold, metrics: coldMetrics(registry) }) : undefined;
+  const embedded = config.clickhouse.engine === 'embedded';
+  const verifier =
+    config.cold.verify && config.tier === 'cold'
+      ? new ColdVerifier({
+          ...side,
+          hot: embedded ? daemonReader(config.cold.hot_health_port, 'the hot storage daemon') : engine,
+          ...(embedded ? { lateDays: () => guardLateDays(config.cold.hot_health_port) } : {}),
+          cold: config.cold,
+          metrics: coldMetrics(registry),
+        })
+      : undefined;
   const guard =
     config.cold.verify && config.tier === 'hot'
-      ? new TtlGuard({ ...side, ttlDays: config.clickhouse.hot_ttl_days, maxLagMinutes: config.cold.max_lag_minutes, metrics: ttlGuardMetrics(registry) })
+      ? new TtlGuard({
+          ...side,
+          cold: embedded ? daemonReader(config.cold.cold_health_port, 'the cold storage daemon') : engine,
+          ...(embedded ? {} : { coldWriter: engine }),
+          ttlDays: config.clickhouse.hot_ttl_days,
+          maxLagMinutes: config.cold.max_lag_minutes,
+          metrics: ttlGuardMetrics(registry),
+        })
       : undefined;
   const state = {
     /** schema_error: migrations refused (MigrationError); storage serves /health and stores nothing until an operator acts. */

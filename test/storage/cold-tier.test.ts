@@ -77,7 +77,7 @@ describe('cold daemon killed between a backfill and its watermark', () => {
       req.on('end', () => {
         const body = Buffer.concat(chunks);
         const sql = `${new URL(req.url ?? '/', 'http://x').searchParams.get('query') ?? ''}\n${body.toString('utf8')}`;
-        const backfill = /INSERT INTO marketprism_cold\.trades \(.*\) SELECT /s.test(sql);
+        const backfill = /INSERT INTO marketprism_cold\.trades\s+FORMAT JSONEachRow/.test(sql);
         const up = request(env.chdb!.url + (req.url ?? '/'), { method: req.method, headers: req.headers }, (r) => {
           const out: Buffer[] = [];
           r.on('data', (c: Buffer) => out.push(c));

@@ -36,6 +36,7 @@ describe('cold verifier', () => {
   const verifier = (now: () => number = () => NOW, maxWindows = 1000) =>
     new ColdVerifier({
       engine,
+      hot: engine,
       hotDb: 'marketprism_hot',
       coldDb: 'marketprism_cold',
       cold: { window_minutes: 60, settle_minutes: 30, max_windows_per_pass: maxWindows, max_lag_minutes: 180 },
@@ -125,6 +126,7 @@ describe('cold verifier', () => {
   it('a failing table keeps its watermark and says why', async () => {
     const v = new ColdVerifier({
       engine,
+      hot: engine,
       hotDb: 'no_such_db',
       coldDb: 'marketprism_cold',
       cold: { window_minutes: 60, settle_minutes: 30, max_windows_per_pass: 10, max_lag_minutes: 180 },
@@ -156,6 +158,8 @@ describe('cold.* config', () => {
       interval_seconds: 60,
       max_windows_per_pass: 48,
       max_lag_minutes: 180,
+      hot_health_port: 8085,
+      cold_health_port: 8086,
     });
   });
 
@@ -165,10 +169,15 @@ describe('cold.* config', () => {
       expect(f).toThrow(ConfigError);
       expect(f).toThrow(msg);
     };
+    // The embedded engine: each tier must listen where the other reads its /query.
     bad(
-      'tier: cold\ncold: { verify: true }\n',
-      /storage\.yaml.*cold\.verify: needs both databases on one ClickHouse server \(clickhouse\.engine: clickhouse\)/s,
+      'tier: cold\nhealth: { port: 9086 }\ncold: { verify: true }\n',
+      /storage\.yaml.*cold\.cold_health_port: is 8086, but this cold tier's health\.port is 9086.*make them equal/s,
     );
+    bad('tier: hot\nhealth: { port: 9085 }\ncold: { verify: true, hot_health_port: 9085, cold_health_port: 9085 }\n', /cold\.cold_health_port: must differ/s);
+    bad('tier: hot\nhealth: { host: 10.1.2.3 }\ncold: { verify: true }\n', /cold\.verify: with the embedded engine .* health\.host is "10\.1\.2\.3"/s);
+    expect(load(dir, 'tier: cold\ncold: { verify: true }\n')().cold).toMatchObject({ verify: true, hot_health_port: 8085, cold_health_port: 8086 });
+    expect(load(dir, 'tier: hot\nhealth: { port: 9085 }\ncold: { verify: true, hot_health_port: 9085 }\n')().cold).toMatchObject({ hot_health_port: 9085 });
     bad('tier: cold\nclickhouse: { engine: clickhouse }\ncold: { window_minutes: 7 }\n', /cold\.window_minutes: must divide a day \(1440 minutes\).*got 7/s);
     bad(
       'tier: cold\nclickhouse: { engine: clickhouse }\ncold: { settle_minutes: 200 }\n',
@@ -235,6 +244,8 @@ describe('the hot TTL under the guard (migrate ttlGuard)', () => {
     const registry = createRegistry('test');
     const guard = new TtlGuard({
       engine,
+      cold: engine,
+      coldWriter: engine,
       hotDb: 'guarded_hot',
       coldDb: 'guarded_cold',
       ttlDays: 1,
