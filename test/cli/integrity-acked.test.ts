@@ -5,17 +5,25 @@
  * real storage daemon in chDB (behind its HTTP interface), then rows deleted, poison
  * dead-lettered, records published while storage is stopped and the stream's start purged.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { headers } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import { JetStreamPublisher } from '../../src/collector/publisher.js';
+import { connectNats } from '../../src/core/nats.js';
+import { loadStorageConfig } from '../../src/storage/config.js';
+import { startStorage } from '../../src/storage/service.js';
+import { freePort, waitFor } from '../../src/testing/ports.js';
 import type { AckedTable } from '../../src/cli/integrity-acked.js';
 import type { IntegrityReport } from '../../src/cli/integrity.js';
 import { BATCH_COUNT_HEADER, BATCH_FORMAT, BATCH_FORMAT_HEADER } from '../../src/core/batch.js';
 import type { FundingRateRecord } from '../../src/core/model.js';
-import { waitFor } from '../../src/testing/ports.js';
 import { cli } from '../helpers/cli.js';
 import { sampleRecords } from '../helpers/records.js';
-import { deadLetterReader } from '../helpers/storage-env.js';
+import { brokerEnv, type BrokerEnv } from '../helpers/broker-env.js';
+import { deadLetterReader, queryViaDaemon, quietLog } from '../helpers/storage-env.js';
 import { testHost, trade, type TestHost } from './host.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -182,5 +190,66 @@ describe('marketprism integrity: what JetStream acknowledged, per window', () =>
     expect(a.first_seq).toBe(first2);
     expect(byTable(r)['trades binance/spot']).toMatchObject({ acknowledged: 104, stored: 99, dead_lettered: 2, missing: 3 });
     expect(byTable(r)['funding_rates binance/perpetual']).toMatchObject({ acknowledged: 8, stored: 3, missing: 5 });
+  });
+});
+
+describe('marketprism integrity with the credentials of storage (nats_server.auth), no broker config on the host', () => {
+  let broker: BrokerEnv;
+  let dir: string;
+  let stop: () => Promise<void>;
+  let publisher: JetStreamPublisher;
+  beforeAll(async () => {
+    broker = await brokerEnv({ auth: true });
+    dir = mkdtempSync(join(tmpdir(), 'mp-integrity-'));
+    const healthPort = await freePort();
+    writeFileSync(
+      join(dir, 'storage.yaml'),
+      [
+        `nats: { servers: ["${broker.url}"], user: storage, password_file: ${broker.passwordFile('storage')} }`,
+        `clickhouse: { engine: embedded, embedded_path: ${join(dir, 'chdb')}, request_timeout_ms: 5000 }`,
+        'batch: { max_rows: 500, max_wait_ms: 200, ack_wait_ms: 20000 }',
+        `health: { host: 127.0.0.1, port: ${healthPort} }`,
+        'log_level: warn',
+      ].join('\n'),
+    );
+    stop = (await startStorage(loadStorageConfig(join(dir, 'storage.yaml')), quietLog('storage'))).stop;
+    const auth = { user: 'collector', password_file: broker.passwordFile('collector'), tls: undefined };
+    const nc = await connectNats({ servers: [broker.url], name: 'test-collector', auth }, quietLog());
+    publisher = new JetStreamPublisher(jetstream(nc), { maxPending: 100, bufferMax: 10_000 }, quietLog());
+    trades(range(1, 50)).forEach((r) => publisher.publish(r));
+    await publisher.flush();
+    // One the collector's user may publish and storage refuses.
+    await jetstream(nc).publish(SUBJECT, JSON.stringify({ ...trades([99])[0], side: 'up' }));
+    await waitFor('50 trades stored', async () => {
+      const [r] = await queryViaDaemon<{ n: string }>(healthPort, 'SELECT count() AS n FROM marketprism_hot.trades FINAL');
+      return Number(r!.n) === 50;
+    });
+    // The dead letter is published before the message is acked: once the consumer has acked everything it is there.
+    const adminNc = await connectNats(
+      { servers: [broker.url], name: 'test-admin', auth: { ...auth, user: 'admin', password_file: broker.passwordFile('admin') } },
+      quietLog(),
+    );
+    const admin = await jetstreamManager(adminNc);
+    await waitFor('the dead letter', async () => (await admin.streams.info('MARKET_DATA_DLQ')).state.messages === 1);
+    await adminNc.close();
+    await nc.close();
+  }, 90_000);
+  afterAll(async () => {
+    publisher?.close();
+    await stop?.();
+    await broker?.daemon.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('reads the stream and the dead letters as the storage user; the dead-letter stream by its shipped name', async () => {
+    const r = await cli('integrity', '--config-dir', dir, '--json', '--since', '10m');
+    const report = JSON.parse(r.out) as IntegrityReport;
+    expect(report.errors, r.out).toEqual([]);
+    expect(report.acknowledged!.tables).toEqual([
+      { table: 'trades', venue: 'binance/spot', acknowledged: 51, stored: 50, dead_lettered: 1, missing: 0, missing_unconsumed: 0, examples: [] },
+    ]);
+    expect(report.acknowledged!.dead_letter_stream).toMatchObject({ name: 'MARKET_DATA_DLQ', from: expect.stringContaining('the shipped streams.yaml') });
+    expect(report.problems.map((p) => p.kind)).toEqual(['dead_letter']);
+    expect(r.code).toBe(1);
   });
 });
