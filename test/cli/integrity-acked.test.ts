@@ -54,9 +54,9 @@ describe('marketprism integrity: what JetStream acknowledged, per window', () =>
   beforeAll(async () => {
     host = await testHost({ engine: 'clickhouse' });
     jsm = await jetstreamManager(host.env.nc);
-    // Window 1: 120 trades and 4 funding rates, all stored.
+    // Window 1: 4100 trades (three key lookups of at most 2000) and 4 funding rates, all stored.
     from1 = Date.now();
-    await host.store(trades(range(1, 120)), 'trades', 120);
+    await host.store(trades(range(1, 4100)), 'trades', 4100);
     const t = Date.now();
     await host.store(
       [0, 1, 2, 3].map((i) => funding(t + i)),
@@ -69,7 +69,7 @@ describe('marketprism integrity: what JetStream acknowledged, per window', () =>
 
     // Window 2: 100 trades and 3 funding rates stored ...
     from2 = Date.now();
-    await host.store(trades(range(1001, 1100)), 'trades', 220);
+    await host.store(trades(range(5001, 5100)), 'trades', 4200);
     const t2 = Date.now();
     await host.store(
       [0, 1, 2].map((i) => funding(t2 + i)),
@@ -78,18 +78,18 @@ describe('marketprism integrity: what JetStream acknowledged, per window', () =>
     );
     // ... a record storage refuses (alone in its message), and a batch of three with the middle one refused ...
     const js = jetstream(host.env.nc);
-    const [bad] = trades([1500]);
+    const [bad] = trades([5500]);
     await js.publish(SUBJECT, JSON.stringify({ ...bad, price: 'abc' }));
-    const batch = trades([2001, 2002, 2003]).map((r, i) => (i === 1 ? { ...r, price: '-1' } : r));
+    const batch = trades([6001, 6002, 6003]).map((r, i) => (i === 1 ? { ...r, price: '-1' } : r));
     const h = headers();
     h.set(BATCH_FORMAT_HEADER, BATCH_FORMAT);
     h.set(BATCH_COUNT_HEADER, '3');
     await js.publish(SUBJECT, batch.map((r) => JSON.stringify(r)).join('\n'), { headers: h });
     await deadLetterReader(jsm)(2);
-    await waitFor('the batch stored', async () => (await count('trades')) === 222);
+    await waitFor('the batch stored', async () => (await count('trades')) === 4202);
     // ... three stored trades deleted ...
-    await host.env.chdb!.query(`ALTER TABLE marketprism_hot.trades DELETE WHERE trade_id IN ('1010', '1050', '1090')`);
-    await waitFor('rows deleted', async () => (await count('trades')) === 219);
+    await host.env.chdb!.query(`ALTER TABLE marketprism_hot.trades DELETE WHERE trade_id IN ('5010', '5050', '5090')`);
+    await waitFor('rows deleted', async () => (await count('trades')) === 4199);
     // ... and five funding rates storage never consumed (stopped).
     await host.stopStorage();
     const t3 = Date.now();
@@ -110,9 +110,9 @@ describe('marketprism integrity: what JetStream acknowledged, per window', () =>
     const a = r.acknowledged!;
     expect(byTable(r)).toEqual({
       'funding_rates binance/perpetual': tally('funding_rates', 'binance/perpetual', { acknowledged: 4, stored: 4 }),
-      'trades binance/spot': tally('trades', 'binance/spot', { acknowledged: 120, stored: 120 }),
+      'trades binance/spot': tally('trades', 'binance/spot', { acknowledged: 4100, stored: 4100 }),
     });
-    expect(a.records).toBe(124);
+    expect(a.records).toBe(4104);
     // The trades went in multi-record messages: fewer messages than records.
     expect(a.messages).toBeLessThan(100);
     expect(a.first_seq).toBe(1);
@@ -129,7 +129,7 @@ describe('marketprism integrity: what JetStream acknowledged, per window', () =>
       'trades binance/spot': tally('trades', 'binance/spot', { acknowledged: 104, stored: 99, dead_lettered: 2, missing: 3 }),
     });
     const tradesMissing = r.acknowledged!.tables.find((t) => t.table === 'trades')!.examples;
-    expect(tradesMissing.map((e) => [e.subject, e.key])).toEqual(['1010', '1050', '1090'].map((id) => [SUBJECT, `binance|spot|BTC-USDT|${id}`]));
+    expect(tradesMissing.map((e) => [e.subject, e.key])).toEqual(['5010', '5050', '5090'].map((id) => [SUBJECT, `binance|spot|BTC-USDT|${id}`]));
     // Each example names the stream message that holds it.
     for (const e of tradesMissing) {
       const m = await jsm.streams.getMessage('MARKET_DATA', { seq: e.seq });
@@ -153,21 +153,21 @@ describe('marketprism integrity: what JetStream acknowledged, per window', () =>
     expect(text.code).toBe(1);
     expect(text.out).toMatch(/trades\s+binance\/spot\s+104\s+99\s+2\s+3/);
     expect(text.out).toContain('missing funding_rates binance/perpetual: 5 (5 not yet consumed by storage):');
-    expect(text.out).toContain(`seq ${tradesMissing[0]!.seq}  ${SUBJECT}  binance|spot|BTC-USDT|1010`);
+    expect(text.out).toContain(`seq ${tradesMissing[0]!.seq}  ${SUBJECT}  binance|spot|BTC-USDT|5010`);
   });
 
   it('--max-records: stops reading and says up to when the answer covers', async () => {
-    const { r } = await integrity('--from', iso(from1), '--to', iso(to2), '--max-records', '124');
+    const { r } = await integrity('--from', iso(from1), '--to', iso(to2), '--max-records', '4104');
     const a = r.acknowledged!;
-    expect(a.records).toBe(124);
+    expect(a.records).toBe(4104);
     expect(byTable(r)).toEqual({
       'funding_rates binance/perpetual': tally('funding_rates', 'binance/perpetual', { acknowledged: 4, stored: 4 }),
-      'trades binance/spot': tally('trades', 'binance/spot', { acknowledged: 120, stored: 120 }),
+      'trades binance/spot': tally('trades', 'binance/spot', { acknowledged: 4100, stored: 4100 }),
     });
     // Up to the first message not read: the second window's first.
     expect(Date.parse(a.covered_to)).toBeGreaterThanOrEqual(from2);
     expect(Date.parse(a.covered_to)).toBeLessThan(to2);
-    expect(a.partial).toEqual([`--max-records 124 reached: covers up to ${a.covered_to} only`]);
+    expect(a.partial).toEqual([`--max-records 4104 reached: covers up to ${a.covered_to} only`]);
     expect(r.problems.filter((p) => p.kind === 'missing')).toEqual([]);
     const bad = await cli('integrity', '--config-dir', host.configDir, '--max-records', '0');
     expect(bad).toMatchObject({ code: 1, out: expect.stringContaining('--max-records: expected a whole number of records, at least 1, got "0"') });
@@ -186,7 +186,7 @@ describe('marketprism integrity: what JetStream acknowledged, per window', () =>
     expect(a.partial).toEqual([
       `the stream's first message is of ${a.covered_from} (sequence ${first2}): older ones were removed (retention); what was acknowledged before is not known`,
     ]);
-    // The second window's tallies alone: the first window's 124 records are neither acknowledged here nor missing.
+    // The second window's tallies alone: the first window's 4104 records are neither acknowledged here nor missing.
     expect(a.first_seq).toBe(first2);
     expect(byTable(r)['trades binance/spot']).toMatchObject({ acknowledged: 104, stored: 99, dead_lettered: 2, missing: 3 });
     expect(byTable(r)['funding_rates binance/perpetual']).toMatchObject({ acknowledged: 8, stored: 3, missing: 5 });
