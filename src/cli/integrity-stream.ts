@@ -66,8 +66,11 @@ const msOf = (m: JsMsg) => Number(m.timestampNanos / 1_000_000n);
 export interface WindowRead {
   /** The stream held messages older than `from`, or none removed (first sequence 1): the whole range is there. */
   first_seq: number;
-  /** When retention (or a purge) removed the stream's older messages and its first is after `from`: that first message's time. */
-  retained_from_ms?: number;
+  /**
+   * When retention (or a purge) removed the stream's older messages and what it holds starts
+   * after `from`: from when it holds them (its first message's time; `to` when it holds none), and why.
+   */
+  retained?: { from_ms: number; note: string };
   /** Sequences read: from the first at or after `from`. */
   read_from_seq?: number;
   read_to_seq?: number;
@@ -94,7 +97,16 @@ export async function readWindow(
   const firstMs = Date.parse(state.first_ts);
   const out: WindowRead = { first_seq: state.first_seq, messages: 0, records: 0 };
   // A stream that never lost a message (first sequence 1) holds everything acknowledged; one that did, from its first message on.
-  if (state.first_seq > 1 && firstMs > range.from_ms) out.retained_from_ms = firstMs;
+  if (state.first_seq > 1 && state.messages === 0)
+    out.retained = {
+      from_ms: range.to_ms,
+      note: `the stream holds no message: all ${state.first_seq - 1} were removed (retention); what they were is not known`,
+    };
+  else if (state.first_seq > 1 && firstMs > range.from_ms)
+    out.retained = {
+      from_ms: firstMs,
+      note: `the stream's first message is of ${new Date(firstMs).toISOString()} (sequence ${state.first_seq}): older ones were removed (retention); what was acknowledged before is not known`,
+    };
   if (state.messages === 0 || Date.parse(state.last_ts) < range.from_ms) return out;
   const lastSeq = state.last_seq;
   const c = await js.consumers.get(stream, { deliver_policy: DeliverPolicy.StartTime, opt_start_time: new Date(range.from_ms).toISOString() });
@@ -106,7 +118,7 @@ export async function readWindow(
     for await (const m of pull) {
       got++;
       const ms = msOf(m);
-      if (ms >= range.to_ms) return out;
+      if (ms >= range.to_ms || m.seq > lastSeq) return out;
       const records = recordCountOf(m.headers);
       if (out.records > 0 && out.records + records > maxRecords) {
         out.stopped = { at_ms: ms, reason: `--max-records ${maxRecords} reached` };
@@ -118,7 +130,7 @@ export async function readWindow(
       out.records += records;
       lastMs = ms;
       await onMessage({ ...decodeMessage(m.seq, m.subject, m.string(), m.headers), ms });
-      if (m.seq >= lastSeq) return out;
+      if (m.seq === lastSeq) return out;
     }
     if (got > 0) {
       empty = 0;

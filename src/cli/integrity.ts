@@ -191,11 +191,8 @@ export async function ackedWindow(
     if (dead.truncated) partial.push(`more than ${opts.maxRecords} dead letters since ${new Date(range.from_ms).toISOString()}: only the first were matched`);
     const tally = new AckedTally(databaseOf(storage), dead.refs, consumed, (sql) => q.query<{ k: string }>(sql));
     const read = await readWindow(js, jsm, stream, range, opts.maxRecords, (m) => tally.add(m));
-    const coveredFrom = Math.max(range.from_ms, read.retained_from_ms ?? range.from_ms);
-    if (read.retained_from_ms !== undefined)
-      partial.push(
-        `the stream's first message is of ${new Date(read.retained_from_ms).toISOString()} (sequence ${read.first_seq}): older ones were removed (retention); what was acknowledged before is not known`,
-      );
+    const coveredFrom = Math.max(range.from_ms, read.retained?.from_ms ?? range.from_ms);
+    if (read.retained) partial.push(read.retained.note);
     const coveredTo = read.stopped ? Math.min(range.to_ms, read.stopped.at_ms) : range.to_ms;
     if (read.stopped) partial.push(`${read.stopped.reason}: covers up to ${new Date(coveredTo).toISOString()} only`);
     return {

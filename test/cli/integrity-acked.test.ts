@@ -190,6 +190,13 @@ describe('marketprism integrity: what JetStream acknowledged, per window', () =>
     expect(a.first_seq).toBe(first2);
     expect(byTable(r)['trades binance/spot']).toMatchObject({ acknowledged: 104, stored: 99, dead_lettered: 2, missing: 3 });
     expect(byTable(r)['funding_rates binance/perpetual']).toMatchObject({ acknowledged: 8, stored: 3, missing: 5 });
+
+    // Everything removed: nothing of the range covered, nothing reported missing.
+    const last = (await jsm.streams.info('MARKET_DATA')).state.last_seq;
+    await jsm.streams.purge('MARKET_DATA');
+    const none = (await integrity('--from', iso(from1), '--to', iso(to2))).r.acknowledged!;
+    expect(none).toMatchObject({ covered_from: iso(to2), covered_to: iso(to2), records: 0, tables: [] });
+    expect(none.partial).toEqual([`the stream holds no message: all ${last} were removed (retention); what they were is not known`]);
   });
 });
 
