@@ -76,9 +76,10 @@ _marketprism() {
         --from) COMPREPLY=($(true)); return ;;
         --to) COMPREPLY=($(true)); return ;;
         --bucket) COMPREPLY=($(true)); return ;;
+        --max-records) COMPREPLY=($(true)); return ;;
         --config-dir) COMPREPLY=($(compgen -d -- "$cur")); return ;;
       esac
-      COMPREPLY=($(compgen -W "--since --from --to --bucket --config-dir --json" -- "$cur") )
+      COMPREPLY=($(compgen -W "--since --from --to --bucket --max-records --config-dir --json" -- "$cur") )
       ;;
     "version")
       COMPREPLY=($(compgen -W "" -- "$cur") )

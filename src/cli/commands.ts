@@ -110,12 +110,13 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     words: ['integrity'],
     summary:
-      'is the data complete? rows per table and venue, trade-id gaps (Binance, OKX), empty time buckets, records dropped or dead-lettered, book resyncs; exit 1 on a problem',
+      'is the data complete? per table and venue, every record JetStream acknowledged in the range against the rows stored (missing, dead-lettered), trade-id gaps (Binance, OKX), empty time buckets, what the daemons counted since they started; exit 1 on a problem',
     options: [
       { name: '--since', value: 'DURATION', help: 'the range ends now and is this long (default 1h)' },
       { name: '--from', value: 'TIME', help: 'the range starts here (ISO 8601, UTC unless a zone is given)' },
       { name: '--to', value: 'TIME', help: 'the range ends here (default now)' },
       { name: '--bucket', value: 'DURATION', help: 'the time buckets checked for emptiness (default 1m)' },
+      { name: '--max-records', value: 'N', help: 'read at most this many acknowledged records (default 2000000); the answer then says up to when it covers' },
       CONFIG_DIR,
       JSON_OPTION,
     ],

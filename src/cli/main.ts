@@ -81,6 +81,7 @@ export async function main(argv: string[]): Promise<number> {
           from: opt(p, '--from'),
           to: opt(p, '--to'),
           bucket: opt(p, '--bucket'),
+          maxRecords: opt(p, '--max-records'),
           configDir: opt(p, '--config-dir'),
           json,
         });

@@ -4,10 +4,21 @@
  */
 import { createHash } from 'node:crypto';
 import { NATURAL_KEYS } from './fields.js';
-import type { DataType, MarketRecord } from './model.js';
+import { isDataType, type DataType, type MarketRecord } from './model.js';
 
 export function subjectOf(r: Pick<MarketRecord, 'data_type' | 'exchange' | 'market_type' | 'symbol'>): string {
   return `${r.data_type}.${r.exchange}.${r.market_type}.${r.symbol}`;
+}
+
+/**
+ * A market data subject's parts (the symbol is the rest, dots and all); undefined when it
+ * is not `{data_type}.{exchange}.{market_type}.{symbol}` of a known data type. The parts are
+ * the subject's, not checked against the venues the model knows.
+ */
+export function parseSubject(subject: string): { data_type: DataType; exchange: string; market_type: string; symbol: string } | undefined {
+  const [type, exchange, market_type, ...rest] = subject.split('.');
+  if (!isDataType(type) || !exchange || !market_type || rest.length === 0 || rest.includes('')) return undefined;
+  return { data_type: type, exchange, market_type, symbol: rest.join('.') };
 }
 
 /** Every subject of one data type, for a consumer's filter. */

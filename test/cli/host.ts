@@ -1,7 +1,8 @@
 /**
  * A host as `marketprism status` and `integrity` see it, from real parts: a nats-server
- * with the configured streams, the storage daemon (in this process, chDB embedded, so the
- * CLI reaches it through /query), and a config directory holding storage.yaml and a
+ * with the configured streams, the storage daemon (in this process; chDB embedded, so the
+ * CLI reaches it through /query, or `engine: 'clickhouse'`: chDB behind its HTTP interface,
+ * which the CLI and the test reach with storage stopped too), and a config directory holding storage.yaml and a
  * broker.yaml naming that nats-server (its monitoring port answers /healthz and /jsz).
  */
 import { writeFileSync } from 'node:fs';
@@ -17,11 +18,13 @@ export interface TestHost {
   configDir: string;
   /** Publish records and wait until storage holds `expected` rows of the table in total. */
   store(records: MarketRecord[], table: string, expected: number): Promise<void>;
+  /** Stops the storage daemon (close does too). */
+  stopStorage(): Promise<void>;
   close(): Promise<void>;
 }
 
-export async function testHost(): Promise<TestHost> {
-  const env = await storageEnv({ engine: 'embedded' });
+export async function testHost(opts: { engine?: 'embedded' | 'clickhouse' } = {}): Promise<TestHost> {
+  const env = await storageEnv({ engine: opts.engine ?? 'embedded' });
   writeFileSync(
     join(env.dir, 'broker.yaml'),
     [
@@ -33,7 +36,11 @@ export async function testHost(): Promise<TestHost> {
       '',
     ].join('\n'),
   );
-  const stop = await startHealthyStorage(env);
+  let stop: (() => Promise<void>) | undefined = await startHealthyStorage(env);
+  const stopStorage = async () => {
+    await stop?.();
+    stop = undefined;
+  };
   return {
     env,
     configDir: env.dir,
@@ -45,8 +52,9 @@ export async function testHost(): Promise<TestHost> {
         return Number(r!.n) === expected;
       });
     },
+    stopStorage,
     async close() {
-      await stop();
+      await stopStorage();
       await env.close();
     },
   };

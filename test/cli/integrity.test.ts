@@ -62,6 +62,9 @@ describe('marketprism integrity', () => {
     expect(r.out).toContain('binance/spot BTC-USDT: 1 ids missing in 1 gaps (29 → 31)');
     expect(r.out).toContain(`marketprism_hot.trades okx/spot ETH-USDT: 1 (${iso(BASE + 2 * MIN)})`);
     expect(r.out).toContain('2 problem(s):');
+    // By publish time the last hour holds every record the test published: each stored (id 30 was never published).
+    expect(r.out).toMatch(/^ {2}trades +binance\/spot +59 +59 +0 +0$/m);
+    expect(r.out).toMatch(/^ {2}trades +okx\/spot +8 +8 +0 +0$/m);
   });
 
   it('a bad range is an error naming the option', async () => {
