@@ -7,7 +7,7 @@
  * with its natural key (storage/natural-key.ts). And the dead letters (storage/dead-letter.ts
  * headers) of the records it holds, by original stream sequence.
  *
- * Bounded: messages are handed to the caller as they arrive (a pull of at most PULL_BYTES bytes),
+ * Bounded: messages are handed to the caller as they arrive (a pull of at most PULL_MESSAGES messages),
  * nothing is kept here; reading stops after `maxRecords` records.
  */
 import { DeliverPolicy, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
@@ -19,8 +19,13 @@ import { ORIGINAL_SEQ_HEADER, RECORD_INDEX_HEADER } from '../storage/dead-letter
 import { keyOfRecord } from '../storage/natural-key.js';
 import type { StreamSpec } from '../core/streams.js';
 
-/** One pull: at most this many bytes. */
-const PULL_BYTES = 16 * 2 ** 20;
+/**
+ * One pull: at most this many messages (each at most the server's max_payload, 1 MiB by
+ * default; a multi-record message of the collector about 100 KB). Not a byte bound: a fetch
+ * whose `max_bytes` fills ends with the server's 409 "Batch Completed", which nats.js fetch
+ * raises as an error (measured: 200,000 trades in multi-record messages).
+ */
+const PULL_MESSAGES = 100;
 /** A pull waits this long for messages; this many empty pulls in a row end the read (the stream gave nothing more). */
 const PULL_EXPIRES_MS = 2000;
 const EMPTY_PULLS = 3;
@@ -113,7 +118,7 @@ export async function readWindow(
   let empty = 0;
   let lastMs = range.from_ms;
   for (;;) {
-    const pull = await c.fetch({ max_bytes: PULL_BYTES, expires: PULL_EXPIRES_MS });
+    const pull = await c.fetch({ max_messages: PULL_MESSAGES, expires: PULL_EXPIRES_MS });
     let got = 0;
     for await (const m of pull) {
       got++;
@@ -163,7 +168,7 @@ export async function readDeadLetterRefs(
   const c = await js.consumers.get(stream, { deliver_policy: DeliverPolicy.StartTime, opt_start_time: new Date(fromMs).toISOString() });
   let empty = 0;
   for (;;) {
-    const pull = await c.fetch({ max_bytes: PULL_BYTES, expires: PULL_EXPIRES_MS });
+    const pull = await c.fetch({ max_messages: PULL_MESSAGES, expires: PULL_EXPIRES_MS });
     let got = 0;
     for await (const m of pull) {
       got++;
