@@ -38,6 +38,8 @@ export interface UnitEnvironment {
   origins: Record<string, string>;
   /** The files read (unit, drop-ins, environment files), as paths on the host (without root). */
   files: string[];
+  /** The EnvironmentFile= entries in effect, in order (a path may be a glob). */
+  environmentFiles: { path: string; optional: boolean }[];
   /** What would stop the unit from starting (a required EnvironmentFile= that is missing). */
   problems: { file: string; key: string; reason: string }[];
   /** Lines systemd ignores (with why), and a pending daemon-reload. */
@@ -334,8 +336,8 @@ export function parseUnitFile(text: string, file: string): UnitLine[] {
 }
 
 /** The unit file systemd loads for `unit`: the first on the search path, under `root`. */
-export function unitFragment(unit: string, root = '/'): string | undefined {
-  return UNIT_PATHS.map((d) => `${d}/${unit}`).find((p) => isFile(under(root, p)));
+export function unitFragment(unit: string, root = '/', searchPath: readonly string[] = UNIT_PATHS): string | undefined {
+  return searchPath.map((d) => `${d}/${unit}`).find((p) => isFile(under(root, p)));
 }
 
 /** The `.d/` directory names searched for `unit`'s drop-ins, most specific first: the unit, each dash prefix (`a-b-.service`, `a-.service`). */
@@ -352,9 +354,9 @@ function dropInNames(unit: string): string[] {
  * one of highest precedence (search path first, then the most specific `.d/` name, the
  * type's `service.d/` last), sorted by file name.
  */
-export function dropInFiles(unit: string, root = '/'): string[] {
+export function dropInFiles(unit: string, root = '/', searchPath: readonly string[] = UNIT_PATHS): string[] {
   const type = unit.slice(unit.lastIndexOf('.') + 1);
-  const dirs = [...UNIT_PATHS.flatMap((p) => dropInNames(unit).map((n) => `${p}/${n}.d`)), ...UNIT_PATHS.map((p) => `${p}/${type}.d`)];
+  const dirs = [...searchPath.flatMap((p) => dropInNames(unit).map((n) => `${p}/${n}.d`)), ...searchPath.map((p) => `${p}/${type}.d`)];
   const byName = new Map<string, string>();
   for (const d of dirs) {
     if (!isDir(under(root, d))) continue;
@@ -420,13 +422,31 @@ function originOfFile(file: string, fragment: string | undefined): string {
 }
 
 /** The unit's environment from its files (way 2 above). */
-export function unitEnvironmentFromFiles(unit: string, opts: { root?: string; defaultEnvFiles?: readonly string[] } = {}): UnitEnvironment {
+export interface UnitFilesOptions {
+  /** Prefixed to every path read (default /). */
+  root?: string;
+  /** The EnvironmentFiles read when there is no unit file. */
+  defaultEnvFiles?: readonly string[];
+  /** The unit search path, highest precedence first (default UNIT_PATHS). */
+  searchPath?: readonly string[];
+}
+
+export function unitEnvironmentFromFiles(unit: string, opts: UnitFilesOptions = {}): UnitEnvironment {
   const root = opts.root ?? '/';
-  const fragment = unitFragment(unit, root);
-  const result: UnitEnvironment = { unit, env: {}, origins: {}, files: [], problems: [], notes: [], via: fragment ? 'files' : 'defaults' };
+  const fragment = unitFragment(unit, root, opts.searchPath);
+  const result: UnitEnvironment = {
+    unit,
+    env: {},
+    origins: {},
+    files: [],
+    environmentFiles: [],
+    problems: [],
+    notes: [],
+    via: fragment ? 'files' : 'defaults',
+  };
   let envFiles: EnvFileRef[] = [];
   if (fragment) {
-    for (const file of [fragment, ...dropInFiles(unit, root)]) {
+    for (const file of [fragment, ...dropInFiles(unit, root, opts.searchPath)]) {
       result.files.push(file);
       const text = readFileSync(under(root, file), 'utf8');
       for (const l of parseUnitFile(text, file)) {
@@ -477,6 +497,7 @@ export function unitEnvironmentFromFiles(unit: string, opts: { root?: string; de
 
 /** Reads the EnvironmentFile= files in order into `result` (they override Environment=). */
 function readEnvFiles(result: UnitEnvironment, envFiles: readonly EnvFileRef[], root: string): void {
+  result.environmentFiles = envFiles.map((r) => ({ path: r.path, optional: r.optional }));
   for (const ref of envFiles) {
     const paths = expandGlob(ref.path, root).filter((p) => isFile(under(root, p)));
     if (paths.length === 0) {
@@ -529,6 +550,7 @@ export function unitEnvironmentFromShow(unit: string, show: Map<string, string[]
     env: {},
     origins: {},
     files: [...(show.get('FragmentPath') ?? []), ...(show.get('DropInPaths')?.join(' ').split(/\s+/) ?? [])].filter(Boolean),
+    environmentFiles: [],
     problems: [],
     notes: [],
     via: 'systemctl',
@@ -564,7 +586,7 @@ export function systemdRunning(): boolean {
  * The environment systemd gives `unit` (this module's comment): systemctl when root is /
  * and systemd has the unit loaded, else its files under `root`.
  */
-export function unitEnvironment(unit: string, opts: { root?: string; defaultEnvFiles?: readonly string[] } = {}): UnitEnvironment {
+export function unitEnvironment(unit: string, opts: UnitFilesOptions = {}): UnitEnvironment {
   const fromFiles = unitEnvironmentFromFiles(unit, opts);
   if ((opts.root ?? '/') !== '/' || !systemdRunning()) return fromFiles;
   const r = spawnSync('systemctl', ['show', '-p', 'LoadState,Environment,EnvironmentFiles,FragmentPath,DropInPaths,NeedDaemonReload', '--', unit], {
