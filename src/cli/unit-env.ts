@@ -337,7 +337,7 @@ export function parseUnitFile(text: string, file: string): UnitLine[] {
 
 /** The unit file systemd loads for `unit`: the first on the search path, under `root`. */
 export function unitFragment(unit: string, root = '/', searchPath: readonly string[] = UNIT_PATHS): string | undefined {
-  return searchPath.map((d) => `${d}/${unit}`).find((p) => isFile(under(root, p)));
+  return searchPath.map((d) => `${d}/${unit}`).find((p) => isFile(under(root, p)) || readableEmpty(under(root, p)));
 }
 
 /** The `.d/` directory names searched for `unit`'s drop-ins, most specific first: the unit, each dash prefix (`a-b-.service`, `a-.service`). */
@@ -445,10 +445,20 @@ export function unitEnvironmentFromFiles(unit: string, opts: UnitFilesOptions = 
     via: fragment ? 'files' : 'defaults',
   };
   let envFiles: EnvFileRef[] = [];
+  if (fragment && readableEmpty(under(root, fragment))) {
+    result.notes.push(`${fragment} links to /dev/null: ${unit} is masked, systemd will not start it (systemctl unmask ${unit})`);
+    return result;
+  }
   if (fragment) {
     for (const file of [fragment, ...dropInFiles(unit, root, opts.searchPath)]) {
       result.files.push(file);
-      const text = readFileSync(under(root, file), 'utf8');
+      let text: string;
+      try {
+        text = readFileSync(under(root, file), 'utf8');
+      } catch (err) {
+        result.problems.push({ file, key: '', reason: `cannot read: ${(err as Error).message}` });
+        continue;
+      }
       for (const l of parseUnitFile(text, file)) {
         if (l.section !== 'Service') continue;
         const at = `${l.file}:${l.line}`;

@@ -8,7 +8,7 @@ import { loadCollectorConfig } from '../../src/collector/config.js';
 import { loadStorageConfig } from '../../src/storage/config.js';
 import { traceConfig } from '../../src/core/config.js';
 import { CONFIG_SECTIONS } from '../../src/core/env-overrides.js';
-import { cli } from '../helpers/cli.js';
+import { checkConfigRow, cli } from '../helpers/cli.js';
 import { spawnDaemon } from '../helpers/daemons.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mp-cli-env-'));
@@ -117,12 +117,7 @@ describe('marketprism check-config', () => {
     const r = await cli('check-config', collectorFile, '--env-file', envFile);
     expect(r.code).toBe(0);
     expect(r.out).toContain(`collector: ${collectorFile} + ${envFile}: valid`);
-    const line = (key: string) =>
-      r.out
-        .split('\n')
-        .find((l) => l.trim().startsWith(`${key} `))
-        ?.trim()
-        .split(/\s{2,}/);
+    const line = (key: string) => checkConfigRow(r.out, key);
     expect(line('health.port')).toEqual(['health.port', '9011', `env HEALTH_CHECK_PORT (--env-file ${envFile})`]);
     expect(line('metrics.port')).toEqual(['metrics.port', '9193', 'file']);
     expect(line('orderbook.depth')).toEqual(['orderbook.depth', '400', 'default']);

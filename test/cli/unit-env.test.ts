@@ -17,7 +17,7 @@ import {
   unitEnvironmentFromFiles,
   unitEnvironmentFromShow,
 } from '../../src/cli/unit-env.js';
-import { cli } from '../helpers/cli.js';
+import { checkConfigRow, cli } from '../helpers/cli.js';
 
 const roots: string[] = [];
 afterAll(() => roots.forEach((r) => rmSync(r, { recursive: true, force: true })));
@@ -130,6 +130,13 @@ describe('the unit environment from its files', () => {
     mkdirSync(join(r, `/etc/systemd/system/${UNIT}.d`), { recursive: true });
     symlinkSync('/dev/null', join(r, `/etc/systemd/system/${UNIT}.d/10-vendor.conf`));
     expect(unitEnvironmentFromFiles(UNIT, { root: r }).env).toEqual({});
+    // The unit itself linked to /dev/null in /etc: masked, the packaged file below is not read.
+    symlinkSync('/dev/null', join(r, `/etc/systemd/system/${UNIT}`));
+    const masked = unitEnvironmentFromFiles(UNIT, { root: r });
+    expect([masked.files, masked.notes]).toEqual([
+      [],
+      [`/etc/systemd/system/${UNIT} links to /dev/null: ${UNIT} is masked, systemd will not start it (systemctl unmask ${UNIT})`],
+    ]);
   });
 
   it('an empty Environment= resets what came before; the unit file /etc overrides the packaged one', () => {
@@ -237,12 +244,7 @@ describe('marketprism check-config --root', () => {
     });
     const out = await cli('check-config', 'collector', '--config', file, '--root', r);
     expect(out.code, out.out).toBe(0);
-    const row = (key: string) =>
-      out.out
-        .split('\n')
-        .find((l) => l.trim().startsWith(`${key} `))
-        ?.trim()
-        .split(/\s{2,}/);
+    const row = (key: string) => checkConfigRow(out.out, key);
     expect(row('health.port')).toEqual(['health.port', '9101', `env HEALTH_CHECK_PORT (drop-in /etc/systemd/system/${UNIT}.d/port.conf)`]);
     expect(row('metrics.port')).toEqual(['metrics.port', '9301', 'env METRICS_PORT (EnvironmentFile /etc/default/marketprism-collector)']);
     expect(row('log_level')).toEqual(['log_level', 'debug', `env MARKETPRISM_LOG_LEVEL (drop-in /etc/systemd/system/${UNIT}.d/port.conf)`]);
