@@ -188,7 +188,7 @@ export function between(a: Reading, b: Reading) {
   const ms = b.at - a.at;
   const rate = (f: (r: Reading) => number) => Math.round((f(b) - f(a)) / (ms / 1000));
   const lat = (q: number) =>
-    Math.round(quantile(q, a.metrics.buckets(`${C}publish_latency_seconds`), b.metrics.buckets(`${C}publish_latency_seconds`)) * 10_000) / 10;
+    Math.round(quantile(q, a.metrics.buckets(`${C}publish_duration_seconds`), b.metrics.buckets(`${C}publish_duration_seconds`)) * 10_000) / 10;
   return {
     seconds: Math.round(ms / 100) / 10,
     frames_sent_per_second: rate((r) => r.simFramesSent),

@@ -50,8 +50,9 @@ _marketprism() {
     "health")
       case "$prev" in
         --config) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --root) COMPREPLY=($(compgen -d -- "$cur")); return ;;
       esac
-      COMPREPLY=($(compgen -W "--config --json" -- "$cur") $(compgen -W "broker collector storage storage-cold" -- "$cur"))
+      COMPREPLY=($(compgen -W "--config --root --json" -- "$cur") $(compgen -W "broker collector storage storage-cold" -- "$cur"))
       ;;
     "logs")
       COMPREPLY=($(compgen -W "" -- "$cur") $(compgen -W "broker collector storage storage-cold" -- "$cur"))
@@ -61,14 +62,16 @@ _marketprism() {
         --config) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --module) COMPREPLY=($(compgen -W "broker collector storage storage-cold" -- "$cur")); return ;;
         --env-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --root) COMPREPLY=($(compgen -d -- "$cur")); return ;;
       esac
-      COMPREPLY=($(compgen -W "--config --module --env-file --json" -- "$cur") $(compgen -f -- "$cur"))
+      COMPREPLY=($(compgen -W "--config --module --env-file --root --json" -- "$cur") $(compgen -f -- "$cur"))
       ;;
     "status")
       case "$prev" in
         --config-dir) COMPREPLY=($(compgen -d -- "$cur")); return ;;
+        --root) COMPREPLY=($(compgen -d -- "$cur")); return ;;
       esac
-      COMPREPLY=($(compgen -W "--config-dir --color --json" -- "$cur") )
+      COMPREPLY=($(compgen -W "--config-dir --root --color --json" -- "$cur") )
       ;;
     "integrity")
       case "$prev" in

@@ -1,8 +1,9 @@
 /**
- * `marketprism check-config [module|FILE] [--env-file FILE] [--json]`: loads each config
- * as its daemon does (the file, then the overrides of the unit's EnvironmentFile), reports
- * every problem (file, key, value) and prints the effective value of each key with where it
- * came from: the file, an environment variable, or the default.
+ * `marketprism check-config [module|FILE] [--env-file FILE] [--root DIR] [--json]`: loads each
+ * config as its daemon does (the file, then the overrides of the unit's environment: its
+ * Environment= and EnvironmentFile= lines and those of its drop-ins, ops.ts moduleEnv),
+ * reports every problem (file, key, value) and prints the effective value of each key with
+ * where it came from: the file, an environment variable and the file that set it, or the default.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
@@ -14,8 +15,12 @@ import { MODULES, configOf, daemonOf, loadModuleConfig, moduleEnv, parseModule, 
 export interface ConfigCheck {
   module: Module;
   file: string;
-  /** The EnvironmentFile read, if there was one. */
+  /** The unit files, drop-ins and environment files read (comma-separated), if any. */
   env_file: string | undefined;
+  /** Where each environment variable was set: `drop-in <file>`, `unit <file>`, `EnvironmentFile <file>`, `--env-file <file>`. */
+  env_origins: Record<string, string>;
+  /** Unit lines systemd ignores, a pending daemon-reload. */
+  notes: string[];
   valid: boolean;
   problems: { file: string; key: string; reason: string }[];
   keys: TracedKey[];
@@ -41,15 +46,17 @@ export function moduleOfFile(file: string): Module {
   return m;
 }
 
-export function checkModuleConfig(module: Module, file: string, envFile?: string): ConfigCheck {
-  const { env, file: env_file } = moduleEnv(module, envFile);
+export function checkModuleConfig(module: Module, file: string, envFile?: string, root?: string): ConfigCheck {
+  const { env, file: env_file, origins, problems: unitProblems, notes } = moduleEnv(module, envFile, root);
   const traced = traceConfig(() => loadModuleConfig(module, file, env));
   const err = traced.error;
-  const problems = err instanceof ConfigErrors ? err.problems : err ? [err] : [];
+  const problems = [...unitProblems, ...(err instanceof ConfigErrors ? err.problems : err ? [err] : [])];
   return {
     module,
     file,
     env_file,
+    env_origins: origins,
+    notes,
     valid: problems.length === 0,
     problems: problems.map((p) => ({ file: p.file, key: p.key, reason: p.reason })),
     keys: dedupe(traced.keys),
@@ -74,7 +81,8 @@ export function showValue(v: unknown): string {
 function sourceText(c: ConfigCheck, k: TracedKey): string {
   if (k.source === 'file') return k.file === c.file ? 'file' : k.file;
   if (k.source === 'default') return 'default';
-  return `env ${k.source}${c.env_file ? ` (${c.env_file})` : ''}`;
+  const origin = c.env_origins[k.source];
+  return `env ${k.source}${origin ? ` (${origin})` : ''}`;
 }
 
 export function formatCheck(c: ConfigCheck): string {
@@ -86,11 +94,12 @@ export function formatCheck(c: ConfigCheck): string {
   if (rows.length) lines.push(`  ${'key'.padEnd(w0)}  ${'value'.padEnd(w1)}  from`);
   for (const [k, v, s] of rows) lines.push(`  ${k.padEnd(w0)}  ${v.padEnd(w1)}  ${s}`);
   for (const v of c.ignored) lines.push(`  ignored: ${v} (its first level is no top-level key of ${daemonOf(c.module)}.yaml)`);
+  for (const n of c.notes) lines.push(`  note: ${n}`);
   return lines.join('\n') + '\n';
 }
 
-/** `marketprism check-config [module|FILE] [--module M] [--env-file FILE] [--json]`: exit 1 when any config has a problem. */
-export function checkConfig(args: string[], opts: { config?: string; envFile?: string; module?: string; json: boolean }): number {
+/** `marketprism check-config [module|FILE] [--module M] [--env-file FILE] [--root DIR] [--json]`: exit 1 when any config has a problem. */
+export function checkConfig(args: string[], opts: { config?: string; envFile?: string; module?: string; root?: string; json: boolean }): number {
   const target = args[0];
   if (args.length > 1) throw new Error(`check-config: unexpected ${args.slice(1).join(' ')}`);
   let todo: { module: Module; file: string }[];
@@ -105,7 +114,7 @@ export function checkConfig(args: string[], opts: { config?: string; envFile?: s
     if (todo.length === 0) throw new Error('no module configured on this host (no /etc/marketprism/<module>.yaml); name a module or a file');
   }
   if (opts.envFile && todo.length > 1) throw new Error('--env-file needs one module or file');
-  const checks = todo.map((t) => checkModuleConfig(t.module, t.file, opts.envFile));
+  const checks = todo.map((t) => checkModuleConfig(t.module, t.file, opts.envFile, opts.root));
   process.stdout.write(opts.json ? JSON.stringify(checks, null, 2) + '\n' : checks.map(formatCheck).join('\n'));
   return checks.every((c) => c.valid) ? 0 : 1;
 }

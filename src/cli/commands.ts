@@ -37,8 +37,14 @@ const CONFIG_DIR: OptionSpec = { name: '--config-dir', value: 'DIR', help: "wher
 const ENV_FILE: OptionSpec = {
   name: '--env-file',
   value: 'FILE',
-  help: "the unit's environment file (default /etc/default/marketprism-<module>)",
+  help: "read this environment file instead of the unit's Environment= and EnvironmentFile= (default: the unit, its drop-ins, /etc/default/marketprism-<module>)",
   complete: 'file',
+};
+const ROOT: OptionSpec = {
+  name: '--root',
+  value: 'DIR',
+  help: 'read the units, their drop-ins and environment files under DIR instead of / (as systemctl --root)',
+  complete: 'dir',
 };
 const config = (what: string): OptionSpec => ({
   name: '--config',
@@ -78,7 +84,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     args: `[${MODULES.join('|')}]`,
     completeArgs: MODULES,
     summary: "each configured module's /health (the broker: nats-server's /healthz); exit 1 unless every one asked is healthy",
-    options: [{ ...config('<module>.yaml'), help: 'the config file of the module named' }, JSON_OPTION],
+    options: [{ ...config('<module>.yaml'), help: 'the config file of the module named' }, ROOT, JSON_OPTION],
   },
   {
     words: ['logs'],
@@ -98,6 +104,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       config('<module>.yaml'),
       { name: '--module', value: 'MODULE', help: 'the module FILE is for (default: told by its keys)', complete: MODULES },
       ENV_FILE,
+      ROOT,
       JSON_OPTION,
     ],
   },
@@ -105,7 +112,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     words: ['status'],
     summary:
       'this host at a glance: units, /health, JetStream streams and consumer lag, newest record per data type x venue against the freshness thresholds, rows per minute; exit 1 when anything is red',
-    options: [CONFIG_DIR, { name: '--color', help: 'colours even when not on a terminal' }, JSON_OPTION],
+    options: [CONFIG_DIR, ROOT, { name: '--color', help: 'colours even when not on a terminal' }, JSON_OPTION],
   },
   {
     words: ['integrity'],

@@ -7,7 +7,8 @@
  *   health, logs, check-config, status, integrity, version: the operator's verbs (docs/operations.md)
  *
  * A module's config is loaded as its unit runs it: the file, then the overrides of the
- * unit's EnvironmentFile (/etc/default/marketprism-<module>, or --env-file; ops.ts moduleEnv).
+ * unit's environment (Environment= of the unit and its drop-ins, its EnvironmentFiles such
+ * as /etc/default/marketprism-<module>; or --env-file; ops.ts moduleEnv, unit-env.ts).
  */
 import { ConfigError, resolveConfigPath } from '../core/config.js';
 import { packageVersion } from '../core/daemon.js';
@@ -68,13 +69,13 @@ export async function main(argv: string[]): Promise<number> {
       case 'credentials ensure':
         return credentialsEnsure(p);
       case 'health':
-        return await health(p.rest, opt(p, '--config'), json);
+        return await health(p.rest, opt(p, '--config'), json, opt(p, '--root'));
       case 'logs':
         return await logs(p.rest);
       case 'check-config':
-        return checkConfig(p.rest, { config: opt(p, '--config'), envFile: opt(p, '--env-file'), module: opt(p, '--module'), json });
+        return checkConfig(p.rest, { config: opt(p, '--config'), envFile: opt(p, '--env-file'), module: opt(p, '--module'), root: opt(p, '--root'), json });
       case 'status':
-        return await status(p.rest, { configDir: opt(p, '--config-dir'), json, colour: p.options['--color'] === true });
+        return await status(p.rest, { configDir: opt(p, '--config-dir'), root: opt(p, '--root'), json, colour: p.options['--color'] === true });
       case 'integrity':
         return await integrity(p.rest, {
           since: opt(p, '--since'),

@@ -11,8 +11,9 @@ import { join, resolve } from 'node:path';
 import { loadBrokerConfig, type BrokerConfig } from '../broker/config.js';
 import { loadCollectorConfig, type CollectorConfig } from '../collector/config.js';
 import { ConfigError, resolveConfigPath, type Module as DaemonModule } from '../core/config.js';
-import { parseEnvironmentFile, type Env } from '../core/env-overrides.js';
+import type { Env } from '../core/env-overrides.js';
 import { loadStorageConfig, type StorageConfig } from '../storage/config.js';
+import { parseEnvironmentFile, unitEnvironment, type UnitEnvironment } from './unit-env.js';
 
 export const MODULES = ['broker', 'collector', 'storage', 'storage-cold'] as const;
 export type Module = (typeof MODULES)[number];
@@ -38,24 +39,46 @@ export function defaultEnvFiles(module: Module): string[] {
   return module === 'storage-cold' ? [shared, '/etc/default/marketprism-storage-cold'] : [shared];
 }
 
+/** A module's systemd unit: `marketprism-<module>.service` (the cold tier: marketprism-storage-cold.service). */
+export function unitOf(module: Module): string {
+  return `marketprism-${module}.service`;
+}
+
+export interface ModuleEnv {
+  env: Env;
+  /** The files read (the unit, its drop-ins, its EnvironmentFiles; or --env-file), comma-separated. */
+  file: string | undefined;
+  /** Where each variable was set: `drop-in <file>`, `unit <file>`, `EnvironmentFile <file>`. */
+  origins: Record<string, string>;
+  /** What would stop the unit from starting (a required EnvironmentFile= missing). */
+  problems: UnitEnvironment['problems'];
+  /** Lines systemd ignores, a pending daemon-reload. */
+  notes: string[];
+}
+
 /**
- * The environment a module's daemon sees under systemd, as far as the CLI can know it:
- * its unit's EnvironmentFiles (`envFile`, else the defaults; a missing default file is no
- * variables). The shell's own environment is not used: the CLI answers for the unit.
- * `file` names the files read, comma-separated.
+ * The environment a module's daemon sees under systemd, as far as the CLI can know it
+ * (unit-env.ts): its unit's Environment= and EnvironmentFile= lines, with every drop-in
+ * (`systemctl edit`), as systemctl reports them when systemd runs, else read from the
+ * files under `root` (default /; without a unit file, the packaged unit's EnvironmentFiles).
+ * `envFile` replaces all that with one file (to check a file before installing it). The
+ * shell's own environment is not used: the CLI answers for the unit.
  */
-export function moduleEnv(module: Module, envFile?: string): { env: Env; file: string | undefined } {
-  if (envFile && !existsSync(envFile)) throw new Error(`--env-file ${envFile}: no such file`);
-  const files = (envFile ? [envFile] : defaultEnvFiles(module)).filter((f) => existsSync(f));
-  const env: Env = {};
-  for (const file of files) {
+export function moduleEnv(module: Module, envFile?: string, root?: string): ModuleEnv {
+  if (envFile) {
+    if (!existsSync(envFile)) throw new Error(`--env-file ${envFile}: no such file`);
+    let text: string;
     try {
-      Object.assign(env, parseEnvironmentFile(readFileSync(file, 'utf8')));
+      text = readFileSync(envFile, 'utf8');
     } catch (err) {
-      throw new ConfigError(file, '', `cannot read: ${(err as Error).message}`);
+      throw new ConfigError(envFile, '', `cannot read: ${(err as Error).message}`);
     }
+    const notes: string[] = [];
+    const env = parseEnvironmentFile(text, (why) => notes.push(`${envFile}: ${why}, ignored (as systemd does)`));
+    return { env, file: envFile, origins: Object.fromEntries(Object.keys(env).map((k) => [k, `--env-file ${envFile}`])), problems: [], notes };
   }
-  return { env, file: files.length ? files.join(', ') : undefined };
+  const u = unitEnvironment(unitOf(module), { root, defaultEnvFiles: defaultEnvFiles(module) });
+  return { env: u.env, file: u.files.length ? u.files.join(', ') : undefined, origins: u.origins, problems: u.problems, notes: u.notes };
 }
 
 export type ModuleConfig =
@@ -86,10 +109,15 @@ export function reachableHost(h: string): string {
  * given) and their configs as the daemons load them; a config that does not load is an error
  * naming the module, not an exception, so a report can show the rest.
  */
-export function hostModules(configDir?: string): {
+export function hostModules(
+  configDir?: string,
+  root?: string,
+): {
   modules: Module[];
   fileOf: (m: Module) => string;
   loaded: Map<Module, ModuleConfig>;
+  /** The environment each module's unit gives its daemon (moduleEnv). */
+  envs: Map<Module, Env>;
   errors: { module: Module; error: string }[];
 } {
   const fileOf = (m: Module) => (configDir ? join(configDir, `${m}.yaml`) : configOf(m, undefined));
@@ -97,14 +125,16 @@ export function hostModules(configDir?: string): {
   if (modules.length === 0) throw new Error(`no module configured on this host (no ${configDir ?? '/etc/marketprism'}/<module>.yaml)`);
   const errors: { module: Module; error: string }[] = [];
   const loaded = new Map<Module, ModuleConfig>();
+  const envs = new Map<Module, Env>();
   for (const m of modules) {
     try {
-      loaded.set(m, loadModuleConfig(m, fileOf(m), moduleEnv(m).env));
+      envs.set(m, moduleEnv(m, undefined, root).env);
+      loaded.set(m, loadModuleConfig(m, fileOf(m), envs.get(m)!));
     } catch (err) {
       errors.push({ module: m, error: `invalid config: ${(err as Error).message}` });
     }
   }
-  return { modules, fileOf, loaded, errors };
+  return { modules, fileOf, loaded, envs, errors };
 }
 
 /** Where a module's health answers, from its config. */
@@ -147,12 +177,14 @@ export async function moduleHealth(module: Module, file: string, env: Env = modu
 }
 
 /** `marketprism health [module] [--config FILE] [--json]`: exit 0 only when every module asked is healthy. */
-export async function health(args: string[], explicitConfig: string | undefined, json: boolean): Promise<number> {
+export async function health(args: string[], explicitConfig: string | undefined, json: boolean, root?: string): Promise<number> {
   const named = args[0] === undefined || args[0] === 'all' ? undefined : parseModule(args[0]);
   if (explicitConfig && !named) throw new Error('--config needs a module: marketprism health <module> --config FILE');
   const modules = named ? [named] : MODULES.filter((m) => existsSync(configOf(m, undefined)));
   if (modules.length === 0) throw new Error('no module configured on this host (no /etc/marketprism/<module>.yaml)');
-  const results = await Promise.all(modules.map((m) => moduleHealth(m, configOf(m, m === named ? explicitConfig : undefined))));
+  const results = await Promise.all(
+    modules.map((m) => moduleHealth(m, configOf(m, m === named ? explicitConfig : undefined), moduleEnv(m, undefined, root).env)),
+  );
   if (json) console.log(JSON.stringify(results, null, 2));
   else
     for (const r of results) {

@@ -267,13 +267,13 @@ function healthState(status: string): State {
 }
 
 /** Everything `status` shows, for the modules configured in `configDir` (default: as the daemons find their files). */
-export async function hostStatus(configDir?: string): Promise<HostStatus> {
+export async function hostStatus(configDir?: string, root?: string): Promise<HostStatus> {
   const now = Date.now();
-  const { modules, fileOf, loaded, errors } = hostModules(configDir);
+  const { modules, fileOf, loaded, envs, errors } = hostModules(configDir, root);
   const units = modules.map(unitStatus);
   const health = await Promise.all(
     [...loaded.keys()].map(async (m) => {
-      const h = await moduleHealth(m, fileOf(m));
+      const h = await moduleHealth(m, fileOf(m), envs.get(m));
       return { ...h, state: healthState(h.status) };
     }),
   );
@@ -410,9 +410,9 @@ function mb(bytes: number): string {
 }
 
 /** `marketprism status [--config-dir DIR] [--color] [--json]`: exit 1 when anything is red. */
-export async function status(args: string[], opts: { configDir?: string; json: boolean; colour?: boolean }): Promise<number> {
+export async function status(args: string[], opts: { configDir?: string; root?: string; json: boolean; colour?: boolean }): Promise<number> {
   if (args.length > 0) throw new Error(`status: unexpected ${args.join(' ')}`);
-  const s = await hostStatus(opts.configDir);
+  const s = await hostStatus(opts.configDir, opts.root);
   const colour = opts.colour || (Boolean(process.stdout.isTTY) && !process.env.NO_COLOR);
   process.stdout.write(opts.json ? JSON.stringify(s, null, 2) + '\n' : formatStatus(s, colour));
   return s.state === 'red' ? 1 : 0;

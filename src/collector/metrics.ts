@@ -1,4 +1,9 @@
-/** The collector's Prometheus metrics (port 9093). Event-loop lag comes with the default metrics. */
+/**
+ * The collector's Prometheus metrics (port 9093). Event-loop lag comes with the default
+ * metrics. Names follow Prometheus' conventions: base units (`_seconds`, Unix times
+ * `_timestamp_seconds`, durations `_duration_seconds`), counters `_total`, gauges named for
+ * what they count (`_records`, `_levels`, `_requests`).
+ */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { PROBLEMS } from './adapter.js';
 
@@ -63,7 +68,7 @@ export function collectorMetrics(registry: Registry, lastRecordAt: LastRecordAt 
       registers,
     }),
     publishLatency: new Histogram({
-      name: 'marketprism_collector_publish_latency_seconds',
+      name: 'marketprism_collector_publish_duration_seconds',
       help: 'From hand-over to the publisher to the JetStream ack',
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers,
@@ -77,7 +82,12 @@ export function collectorMetrics(registry: Registry, lastRecordAt: LastRecordAt 
       registers,
     }),
     connections: new Gauge({ name: 'marketprism_collector_connections', help: 'Open WebSocket feeds', labelNames: ['venue'], registers }),
-    restPending: new Gauge({ name: 'marketprism_collector_rest_pending', help: 'REST requests queued or in flight', labelNames: ['venue'], registers }),
+    restPending: new Gauge({
+      name: 'marketprism_collector_rest_pending_requests',
+      help: 'REST requests queued or in flight',
+      labelNames: ['venue'],
+      registers,
+    }),
     fleetOwned: new Gauge({ name: 'marketprism_collector_fleet_owned_symbols', help: 'Fleet: (venue, symbol) leases this collector holds', registers }),
     fleetMembers: new Gauge({ name: 'marketprism_collector_fleet_members', help: 'Fleet: live members this collector sees, itself included', registers }),
     fleetTakeovers: new Counter({

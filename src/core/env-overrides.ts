@@ -169,22 +169,3 @@ export function originOf(origins: ReadonlyMap<string, string> | undefined, key: 
   }
   return undefined;
 }
-
-/**
- * A systemd EnvironmentFile (`/etc/default/marketprism-*`): `NAME=value` lines, `#` and
- * `;` comments, values optionally in single or double quotes. Enough for what operators
- * write there; systemd's line continuations and escapes are not interpreted.
- */
-export function parseEnvironmentFile(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const raw of text.split('\n')) {
-    const line = raw.trim();
-    if (!line || line.startsWith('#') || line.startsWith(';')) continue;
-    const m = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line);
-    if (!m) continue;
-    let value = m[2]!.trim();
-    if (value.length >= 2 && (value[0] === '"' || value[0] === "'") && value.at(-1) === value[0]) value = value.slice(1, -1);
-    out[m[1]!] = value;
-  }
-  return out;
-}

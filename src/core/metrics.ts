@@ -1,10 +1,13 @@
-/** One Prometheus registry per daemon, with Node's process and event-loop metrics. */
+/**
+ * One Prometheus registry per daemon, with Node's process and event-loop metrics. Every
+ * series carries `daemon` (collector, storage) and any `labels` given (storage: its `tier`).
+ */
 import { Registry, collectDefaultMetrics, type Counter } from 'prom-client';
 import type { Route } from './http.js';
 
-export function createRegistry(daemon: string): Registry {
+export function createRegistry(daemon: string, labels: Readonly<Record<string, string>> = {}): Registry {
   const registry = new Registry();
-  registry.setDefaultLabels({ daemon });
+  registry.setDefaultLabels({ daemon, ...labels });
   collectDefaultMetrics({ register: registry, prefix: 'marketprism_' });
   return registry;
 }

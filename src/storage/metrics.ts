@@ -1,5 +1,23 @@
-/** Prometheus metrics of marketprism-storage. */
+/**
+ * Prometheus metrics of marketprism-storage. Names follow Prometheus' conventions: base
+ * units (`_seconds`, Unix times `_timestamp_seconds`), counters `_total`. Every series has
+ * `daemon="storage"` and `tier="hot"|"cold"` (storageRegistry), so `sum by (tier)` separates
+ * the tiers and `{daemon="storage"}` selects both (docs/operations.md, Metrics).
+ */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { createRegistry } from '../core/metrics.js';
+import type { Tier } from './config.js';
+
+/** The labels on every series of a storage daemon of `tier` (its registry's default labels). */
+export function storageLabels(tier: Tier): { daemon: 'storage'; tier: Tier } {
+  return { daemon: 'storage', tier };
+}
+
+/** A storage daemon's registry: process metrics and what the factories below register, all labelled with storageLabels. */
+export function storageRegistry(tier: Tier): Registry {
+  const { daemon, ...labels } = storageLabels(tier);
+  return createRegistry(daemon, labels);
+}
 
 export interface StorageMetrics {
   rows: Counter<'data_type' | 'outcome'>;
@@ -32,7 +50,7 @@ export function storageMetrics(registry: Registry): StorageMetrics {
       registers,
     }),
     insertSeconds: new Histogram({
-      name: 'marketprism_storage_insert_seconds',
+      name: 'marketprism_storage_insert_duration_seconds',
       help: 'ClickHouse insert latency per batch',
       labelNames: ['data_type'],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
@@ -67,7 +85,7 @@ export function coldMetrics(registry: Registry): ColdMetrics {
   const labelNames = ['data_type'] as const;
   return {
     watermark: new Gauge({
-      name: 'marketprism_storage_cold_watermark_seconds',
+      name: 'marketprism_storage_cold_watermark_timestamp_seconds',
       help: 'Unix time before which every hot row of the table is verified to be in cold',
       labelNames,
       registers,

@@ -15,7 +15,7 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { Running } from '../core/daemon.js';
 import { healthReply, startHttpServer, type HealthStatus } from '../core/http.js';
 import type { Logger } from '../core/logger.js';
-import { createRegistry, metricsRoute } from '../core/metrics.js';
+import { metricsRoute } from '../core/metrics.js';
 import { DATA_TYPES, type DataType } from '../core/model.js';
 import { connectNats, onConnectionChange, type NatsConnection } from '../core/nats.js';
 import { logsFailure, retryUntil } from '../core/retry.js';
@@ -25,7 +25,7 @@ import { TypeConsumer } from './consumer.js';
 import { DeadLetters, sanitizeReason } from './dead-letter.js';
 import { createEngine } from './engines/index.js';
 import { MigrationError, migrate } from './migrations.js';
-import { coldMetrics, storageMetrics, ttlGuardMetrics } from './metrics.js';
+import { coldMetrics, storageMetrics, storageRegistry, ttlGuardMetrics } from './metrics.js';
 import { runEvery } from './cold-loop.js';
 import { daemonReader } from './cold-reader.js';
 import { TtlGuard, guardLateDays } from './cold-ttl-guard.js';
@@ -102,7 +102,7 @@ export function storageStatusLine(s: StorageState, db: string, engine: string): 
 
 export async function startStorage(config: StorageConfig, log: Logger): Promise<Running> {
   const db = databaseOf(config);
-  const registry = createRegistry(`storage-${config.tier}`);
+  const registry = storageRegistry(config.tier);
   const metrics = storageMetrics(registry);
   const engine = createEngine(config.clickhouse);
   const abort = new AbortController();

@@ -7,8 +7,8 @@ import { loadBrokerConfig } from '../../src/broker/config.js';
 import { loadCollectorConfig } from '../../src/collector/config.js';
 import { loadStorageConfig } from '../../src/storage/config.js';
 import { traceConfig } from '../../src/core/config.js';
-import { CONFIG_SECTIONS, parseEnvironmentFile } from '../../src/core/env-overrides.js';
-import { cli } from '../helpers/cli.js';
+import { CONFIG_SECTIONS } from '../../src/core/env-overrides.js';
+import { checkConfigRow, cli } from '../helpers/cli.js';
 import { spawnDaemon } from '../helpers/daemons.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mp-cli-env-'));
@@ -100,10 +100,6 @@ describe('environment overrides', () => {
     expect(message).not.toContain('hunter2');
   });
 
-  it('reads systemd EnvironmentFile syntax', () => {
-    expect(parseEnvironmentFile('# c\n; c\nA=1\nB="two words"\nexport C=\'x\'\n\nnot a line\n')).toEqual({ A: '1', B: 'two words', C: 'x' });
-  });
-
   it('the daemon binary applies its own environment (as systemd passes /etc/default/marketprism-*)', async () => {
     const d = spawnDaemon('collector', ['check-config', '--config', collectorFile], { HEALTH_CHECK_PORT: '70000' });
     expect(await new Promise((r) => d.child.once('exit', r))).toBe(1);
@@ -121,16 +117,11 @@ describe('marketprism check-config', () => {
     const r = await cli('check-config', collectorFile, '--env-file', envFile);
     expect(r.code).toBe(0);
     expect(r.out).toContain(`collector: ${collectorFile} + ${envFile}: valid`);
-    const line = (key: string) =>
-      r.out
-        .split('\n')
-        .find((l) => l.trim().startsWith(`${key} `))
-        ?.trim()
-        .split(/\s{2,}/);
-    expect(line('health.port')).toEqual(['health.port', '9011', `env HEALTH_CHECK_PORT (${envFile})`]);
+    const line = (key: string) => checkConfigRow(r.out, key);
+    expect(line('health.port')).toEqual(['health.port', '9011', `env HEALTH_CHECK_PORT (--env-file ${envFile})`]);
     expect(line('metrics.port')).toEqual(['metrics.port', '9193', 'file']);
     expect(line('orderbook.depth')).toEqual(['orderbook.depth', '400', 'default']);
-    expect(line('log_level')).toEqual(['log_level', 'warn', `env MARKETPRISM_LOG_LEVEL (${envFile})`]);
+    expect(line('log_level')).toEqual(['log_level', 'warn', `env MARKETPRISM_LOG_LEVEL (--env-file ${envFile})`]);
     expect(r.out).toContain('ignored: MARKETPRISM_HELTH__PORT');
   });
 

@@ -102,7 +102,7 @@ describe('marketprism-collector with a real nats-server', () => {
     for (const name of [
       'marketprism_collector_messages_in_total',
       'marketprism_collector_records_out_total',
-      'marketprism_collector_publish_latency_seconds',
+      'marketprism_collector_publish_duration_seconds',
       'marketprism_collector_pending_acks',
       'marketprism_collector_book_depth_levels',
       'marketprism_nodejs_eventloop_lag_seconds',

@@ -9,7 +9,7 @@ import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { collectorMetrics } from '../../src/collector/metrics.js';
-import { storageMetrics } from '../../src/storage/metrics.js';
+import { storageLabels, storageMetrics } from '../../src/storage/metrics.js';
 import { promqlNames } from '../ops/promql.js';
 
 const rules = parse(readFileSync('prometheus/alerts.yml', 'utf8')) as { groups: { rules: { alert: string; expr: string }[] }[] };
@@ -31,8 +31,10 @@ describe('alert rules', () => {
         if (!name.startsWith('marketprism_')) continue;
         const metric = registry.getSingleMetric(name) as unknown as { labelNames: string[] } | undefined;
         expect(metric, `${r.alert}: ${name} is not exported`).toBeDefined();
+        // The registry's default labels: `daemon` on every series, storage's `tier` on storage's.
+        const defaults = name.startsWith('marketprism_storage_') ? Object.keys(storageLabels('hot')) : ['daemon'];
         for (const l of [...labels, ...groupingLabels].filter((x) => !TARGET_LABELS.includes(x))) {
-          expect(metric!.labelNames, `${r.alert}: ${name} has no label ${l}`).toContain(l);
+          expect([...metric!.labelNames, ...defaults], `${r.alert}: ${name} has no label ${l}`).toContain(l);
         }
         checked++;
       }

@@ -10,3 +10,12 @@ export function cli(...args: string[]): Promise<{ code: number; out: string }> {
     (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, out: e.stdout + e.stderr }),
   );
 }
+
+/** The row of `key` in `check-config`'s table (key, value, from), or undefined. */
+export function checkConfigRow(out: string, key: string): string[] | undefined {
+  return out
+    .split('\n')
+    .find((l) => l.trim().startsWith(`${key} `))
+    ?.trim()
+    .split(/\s{2,}/);
+}

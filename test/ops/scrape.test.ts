@@ -13,7 +13,7 @@ import { parse } from 'yaml';
 import { collectorMetrics } from '../../src/collector/metrics.js';
 import { createRegistry } from '../../src/core/metrics.js';
 import { DASHBOARDS } from '../../src/ops/dashboards/index.js';
-import { storageMetrics } from '../../src/storage/metrics.js';
+import { storageLabels, storageMetrics } from '../../src/storage/metrics.js';
 import { Rig } from '../../src/testing/fault-suite/rig.js';
 import { waitFor } from '../../src/testing/ports.js';
 import { JSZ_QUERY, jszMetricNames, varzMetricNames } from './nats-exporter.js';
@@ -52,6 +52,7 @@ describe('metrics and SQL the dashboards and alerts query', () => {
   const rig = new Rig({ bufferMaxRecords: 100_000, say: () => undefined });
   /** metric name → its label names (undefined: the label set is not known from the source, any is accepted). */
   const exported = new Map<string, string[] | undefined>();
+  let storageText = '';
 
   beforeAll(async () => {
     await rig.start();
@@ -76,16 +77,19 @@ describe('metrics and SQL the dashboards and alerts query', () => {
       500,
     );
 
-    // Labels of our own metrics from the factories the daemons register them with (+ the `daemon` default label).
+    // Labels of our own metrics from the factories the daemons register them with (+ the registry's default
+    // labels: `daemon`, and storage's `tier`).
     const registry = createRegistry('test');
     collectorMetrics(registry);
     storageMetrics(registry);
     const ours = (name: string) => {
       const base = name.replace(/_(bucket|sum|count)$/, '');
       const m = (registry.getSingleMetric(name) ?? registry.getSingleMetric(base)) as unknown as { labelNames?: string[] } | undefined;
-      return m ? [...(m.labelNames ?? []), 'daemon', ...(name.endsWith('_bucket') ? ['le'] : [])] : undefined;
+      const defaults = name.startsWith('marketprism_storage_') ? Object.keys(storageLabels('hot')) : ['daemon'];
+      return m ? [...(m.labelNames ?? []), ...defaults, ...(name.endsWith('_bucket') ? ['le'] : [])] : undefined;
     };
-    for (const text of [await get(`http://127.0.0.1:${rig.ports.metrics}/metrics`), await scrapeStorage()]) {
+    storageText = await scrapeStorage();
+    for (const text of [await get(`http://127.0.0.1:${rig.ports.metrics}/metrics`), storageText]) {
       for (const name of exposedNames(text)) exported.set(name, ours(name));
     }
     const monitor = `http://127.0.0.1:${rig.ports.monitor}`;
@@ -126,6 +130,9 @@ describe('metrics and SQL the dashboards and alerts query', () => {
     ]) {
       expect(exported.has(n), n).toBe(true);
     }
+    // Storage's series carry the daemon and its tier (the dashboards and alerts group by tier).
+    expect(storageText).toMatch(/^marketprism_storage_messages_total\{[^}]*daemon="storage",tier="hot"\} \d+$/m);
+    expect(storageText).toMatch(/^marketprism_process_resident_memory_bytes\{daemon="storage",tier="hot"\} \d+$/m);
     // A name no one exports is not found (the check can fail).
     expect(checkExpr('probe', 'rate(marketprism_collector_no_such_total[5m])')).toEqual(['probe: marketprism_collector_no_such_total is not exported']);
     expect(checkExpr('probe', 'sum by (symbol) (marketprism_storage_consumer_lag_messages)')).toHaveLength(1);

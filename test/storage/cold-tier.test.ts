@@ -124,8 +124,8 @@ describe('cold daemon killed between a backfill and its watermark', () => {
     expect(await n('SELECT count() AS n FROM marketprism_cold.trades')).toBe(300);
     expect(await n('SELECT uniqExact(trade_id) AS n FROM marketprism_cold.trades')).toBe(300);
     const m = await (await fetch(`http://127.0.0.1:${direct.port}/metrics`)).text();
-    expect(m).toMatch(/marketprism_storage_cold_watermark_seconds\{data_type="trade",daemon="storage-cold"\} \d{10}/);
-    expect(m).toMatch(/marketprism_storage_cold_verified_windows_total\{data_type="trade",daemon="storage-cold"\} [1-9]/);
+    expect(m).toMatch(/marketprism_storage_cold_watermark_timestamp_seconds\{data_type="trade",daemon="storage",tier="cold"\} \d{10}/);
+    expect(m).toMatch(/marketprism_storage_cold_verified_windows_total\{data_type="trade",daemon="storage",tier="cold"\} [1-9]/);
   });
 });
 
@@ -186,7 +186,7 @@ describe('TTL guard: the hot TTL waits for the cold watermark', () => {
     const h = await health(hot.port);
     expect(h.ttl_guard.held_partitions).toEqual([]);
     expect(await (await fetch(`http://127.0.0.1:${hot.port}/metrics`)).text()).toMatch(
-      /marketprism_storage_ttl_guard_dropped_partitions_total\{data_type="trade",daemon="storage-hot"\} 1\b/,
+      /marketprism_storage_ttl_guard_dropped_partitions_total\{data_type="trade",daemon="storage",tier="hot"\} 1\b/,
     );
     // The young rows stay: inside the TTL.
     expect(Number((await env.chdb!.query<{ n: string }>("SELECT count() AS n FROM marketprism_hot.trades WHERE trade_id LIKE 'young-%'"))[0]!.n)).toBe(50);

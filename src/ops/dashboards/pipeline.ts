@@ -1,8 +1,9 @@
 /**
  * "MarketPrism pipeline": the Prometheus metrics of the three daemons (collector :9093,
  * storage :8085/:8086, both `marketprism_*`) and of nats-server as prometheus-nats-exporter
- * names them (`-varz -jsz=all`: `gnatsd_varz_*`, `jetstream_*`). docs/operations.md#dashboards
- * says what each panel means; test/ops/scrape.test.ts checks every metric here is exported.
+ * names them (`-varz -jsz=all`: `gnatsd_varz_*`, `jetstream_*`). The storage panels keep the
+ * tiers apart by the `tier` label (hot, cold). docs/operations.md#dashboards says what each
+ * panel means; test/ops/scrape.test.ts checks every metric and label here is exported.
  */
 import { DashboardBuilder, RowBuilder, type Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
 import { PanelBuilder as TimeseriesBuilder } from '@grafana/grafana-foundation-sdk/timeseries';
@@ -74,8 +75,8 @@ export function pipelineDashboard(): Dashboard {
         'Publish latency',
         'From hand-over to the publisher to the JetStream ack: median and 99th percentile.',
         's',
-        prom(`histogram_quantile(0.5, sum by (le) (rate(marketprism_collector_publish_latency_seconds_bucket${R})))`, 'p50'),
-        prom(`histogram_quantile(0.99, sum by (le) (rate(marketprism_collector_publish_latency_seconds_bucket${R})))`, 'p99'),
+        prom(`histogram_quantile(0.5, sum by (le) (rate(marketprism_collector_publish_duration_seconds_bucket${R})))`, 'p50'),
+        prom(`histogram_quantile(0.99, sum by (le) (rate(marketprism_collector_publish_duration_seconds_bucket${R})))`, 'p99'),
       ),
     )
     .withPanel(
@@ -102,7 +103,7 @@ export function pipelineDashboard(): Dashboard {
         'Open WebSocket feeds per venue, REST requests queued or in flight, and REST throttling answers (429/418).',
         'short',
         prom('sum by (venue) (marketprism_collector_connections)', 'feeds {{venue}}'),
-        prom('sum by (venue) (marketprism_collector_rest_pending)', 'REST pending {{venue}}'),
+        prom('sum by (venue) (marketprism_collector_rest_pending_requests)', 'REST pending {{venue}}'),
         prom(`sum by (venue) (increase(marketprism_collector_rest_throttled_total${R}))`, 'throttled {{venue}}'),
       ),
     )
@@ -139,9 +140,9 @@ export function pipelineDashboard(): Dashboard {
     .withPanel(
       graph(
         'Messages stored',
-        'JetStream messages storage finished, per second, by data type and outcome (stored, already_stored after a redelivery, dead_letter).',
+        'JetStream messages storage finished, per second, by tier, data type and outcome (stored, already_stored after a redelivery, dead_letter).',
         'mps',
-        prom(`sum by (data_type, outcome) (rate(marketprism_storage_messages_total${R}))`, '{{data_type}} {{outcome}}'),
+        prom(`sum by (tier, data_type, outcome) (rate(marketprism_storage_messages_total${R}))`, '{{tier}} {{data_type}} {{outcome}}'),
       ),
     )
     .withPanel(
@@ -149,7 +150,7 @@ export function pipelineDashboard(): Dashboard {
         'Consumer lag',
         "Messages each storage consumer is behind the stream's end (MarketPrismConsumerLagGrowing when it keeps growing).",
         'short',
-        prom('sum by (instance, data_type) (marketprism_storage_consumer_lag_messages)', '{{instance}} {{data_type}}'),
+        prom('sum by (instance, tier, data_type) (marketprism_storage_consumer_lag_messages)', '{{tier}} {{data_type}} {{instance}}'),
       ),
     )
     .withPanel(
@@ -157,7 +158,7 @@ export function pipelineDashboard(): Dashboard {
         'Dead letters',
         'Messages storage could not store and sent to MARKET_DATA_DLQ with their reason (MarketPrismDeadLetters).',
         'short',
-        prom(`sum by (data_type) (increase(marketprism_storage_messages_total{outcome="dead_letter"}${R}))`, '{{data_type}}'),
+        prom(`sum by (tier, data_type) (increase(marketprism_storage_messages_total{outcome="dead_letter"}${R}))`, '{{tier}} {{data_type}}'),
       ),
     )
     .withPanel(
@@ -165,8 +166,11 @@ export function pipelineDashboard(): Dashboard {
         'Insert latency and errors',
         '99th percentile of a ClickHouse insert, and failed inserts (retried) per second.',
         's',
-        prom(`histogram_quantile(0.99, sum by (le, data_type) (rate(marketprism_storage_insert_seconds_bucket${R})))`, 'p99 {{data_type}}'),
-        prom(`sum by (data_type) (rate(marketprism_storage_insert_errors_total${R}))`, 'errors/s {{data_type}}'),
+        prom(
+          `histogram_quantile(0.99, sum by (le, tier, data_type) (rate(marketprism_storage_insert_duration_seconds_bucket${R})))`,
+          'p99 {{tier}} {{data_type}}',
+        ),
+        prom(`sum by (tier, data_type) (rate(marketprism_storage_insert_errors_total${R}))`, 'errors/s {{tier}} {{data_type}}'),
       ),
     )
     .withPanel(
@@ -174,7 +178,7 @@ export function pipelineDashboard(): Dashboard {
         'Since last insert',
         'Seconds since storage last inserted rows of the type (MarketPrismStorageNotInserting for books and trades).',
         's',
-        prom('time() - max by (instance, data_type) (marketprism_storage_last_insert_timestamp_seconds)', '{{instance}} {{data_type}}'),
+        prom('time() - max by (instance, tier, data_type) (marketprism_storage_last_insert_timestamp_seconds)', '{{tier}} {{data_type}} {{instance}}'),
       ),
     )
     .withPanel(
@@ -182,7 +186,7 @@ export function pipelineDashboard(): Dashboard {
         'Redeliveries',
         'Messages JetStream delivered again (storage restarted or an ack timed out), per second.',
         'mps',
-        prom(`sum by (data_type) (rate(marketprism_storage_redelivered_total${R}))`, '{{data_type}}'),
+        prom(`sum by (tier, data_type) (rate(marketprism_storage_redelivered_total${R}))`, '{{tier}} {{data_type}}'),
       ),
     )
 
@@ -192,7 +196,7 @@ export function pipelineDashboard(): Dashboard {
         'Resident memory',
         'Resident set size of each daemon (Node.js process metrics).',
         'bytes',
-        prom('marketprism_process_resident_memory_bytes', '{{daemon}} {{instance}}'),
+        prom('marketprism_process_resident_memory_bytes', '{{daemon}} {{tier}} {{instance}}'),
       ),
     )
     .withPanel(
@@ -200,7 +204,7 @@ export function pipelineDashboard(): Dashboard {
         'Event loop lag p99',
         "99th percentile of each daemon's event loop delay: a busy or blocked daemon (the watchdog stops past its limit).",
         's',
-        prom('marketprism_nodejs_eventloop_lag_p99_seconds', '{{daemon}} {{instance}}'),
+        prom('marketprism_nodejs_eventloop_lag_p99_seconds', '{{daemon}} {{tier}} {{instance}}'),
       ),
     )
     .withPanel(
@@ -208,7 +212,7 @@ export function pipelineDashboard(): Dashboard {
         'CPU',
         'CPU seconds per second used by each daemon.',
         'percentunit',
-        prom(`rate(marketprism_process_cpu_seconds_total${R})`, '{{daemon}} {{instance}}'),
+        prom(`rate(marketprism_process_cpu_seconds_total${R})`, '{{daemon}} {{tier}} {{instance}}'),
       ),
     )
     .build();
