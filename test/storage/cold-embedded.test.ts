@@ -157,7 +157,7 @@ describe('cold verification with the embedded engine (hot and cold each their ow
     expect(wm).toBeLessThanOrEqual(Date.now() - 30 * 60_000);
     expect(await count(p.cold.port, `SELECT count() AS n FROM ${COLD} WHERE trade_id LIKE 'recent-%'`)).toBe(0);
     const m = await (await fetch(`http://127.0.0.1:${p.cold.port}/metrics`)).text();
-    expect(m).toMatch(/marketprism_storage_cold_backfilled_rows_total\{data_type="trade",daemon="storage-cold"\} 221\b/);
+    expect(m).toMatch(/marketprism_storage_cold_backfilled_rows_total\{data_type="trade",daemon="storage",tier="cold"\} 221\b/);
 
     // Verified again from scratch (the watermark table emptied): the same rows, nothing copied.
     const before = await queryDaemon(p.cold.port, `SELECT * FROM ${COLD} ORDER BY trade_id`);
@@ -351,7 +351,7 @@ describe('cold verification with the embedded engine (hot and cold each their ow
     expect(h.ttl_guard).toMatchObject({ held_partitions: [], late_partitions: [], last_error: null });
     expect(Object.keys(h.ttl_guard.cold_watermarks)).toContain('trades');
     expect(await (await fetch(`http://127.0.0.1:${p.hot.port}/metrics`)).text()).toMatch(
-      /marketprism_storage_ttl_guard_dropped_partitions_total\{data_type="trade",daemon="storage-hot"\} 2\b/,
+      /marketprism_storage_ttl_guard_dropped_partitions_total\{data_type="trade",daemon="storage",tier="hot"\} 2\b/,
     );
     expect(dayOf(late[0]!.timestamp)).not.toBe(dayOf(old[0]!.timestamp));
     expect(await count(p.hot.port, `SELECT count() AS n FROM ${HOT} WHERE trade_id LIKE 'young-%'`)).toBe(50);
