@@ -19,6 +19,7 @@ command -v curl >/dev/null || need_apt+=(curl)
 command -v ip >/dev/null || need_apt+=(iproute2) # ip netns: scripts/e2e-multihost.sh
 command -v promtool >/dev/null || need_apt+=(prometheus) # promtool: the alert rules' tests
 command -v groff >/dev/null || need_apt+=(groff-base) # the man page test (test/cli/commands.test.ts)
+[ -x /lib/systemd/systemd ] || need_apt+=(systemd) # systemd --test: the unit reading oracle (test/cli/unit-env-systemd.test.ts)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "install-deps: apt-get install ${need_apt[*]}"
   as_root apt-get update -qq
