@@ -43,13 +43,17 @@ export function compareDecimal(a: string, b: string): number {
   return fa === fb ? 0 : fa < fb ? -1 : 1;
 }
 
-const isZero = (q: string) => /^0*(\.0*)?$/.test(q);
+/** Whether a level's quantity text is zero (the level is removed). */
+export const isZero = (q: string) => /^0*(\.0*)?$/.test(q);
+
+/** One side's best `depth` levels (price → quantity, as received), best first: bids `descending`. */
+export function bestLevels(side: Map<string, string>, depth: number, descending: boolean): [string, string][] {
+  return [...side].sort(([a], [b]) => (descending ? compareDecimal(b, a) : compareDecimal(a, b))).slice(0, depth);
+}
 
 /** One side's top `depth` levels as `price:quantity,...` (normalized decimals), best first. */
-function top(side: Map<string, string>, depth: number, descending: boolean): string {
-  return [...side]
-    .sort(([a], [b]) => (descending ? compareDecimal(b, a) : compareDecimal(a, b)))
-    .slice(0, depth)
+export function top(side: Map<string, string>, depth: number, descending: boolean): string {
+  return bestLevels(side, depth, descending)
     .map(([p, q]) => `${normalizeDecimal(p)}:${normalizeDecimal(q)}`)
     .join(',');
 }
