@@ -36,6 +36,18 @@ function rebuild(instIds = INSTRUMENTS): OkxBookRebuild {
 const generated = (okxMode: '2025' | '2026') =>
   startExchangeSim({ venue: 'okx', source: { generate: { seed: 11, symbols: ['BTC-USDT', 'ETH-USDT'], ratePerSec: 20, bookLevels: 60, okxMode } } });
 
+/** A generated OKX market and two rebuilds of it in sync, b begun 700 ms after a (from another snapshot). */
+async function twoRebuilds(okxMode: '2025' | '2026'): Promise<{ a: OkxBookRebuild; b: OkxBookRebuild }> {
+  sim = await generated(okxMode);
+  const a = rebuild();
+  const b = rebuild();
+  await a.start();
+  await sleep(700);
+  await b.start();
+  await waitFor('both in sync', () => a.synced && b.synced, 10_000, 50);
+  return { a, b };
+}
+
 /** a began earlier than b: they agree at every seqId both hold, and a holds ones from before b began. */
 function agree(a: OkxBookRebuild, b: OkxBookRebuild): void {
   for (const i of INSTRUMENTS) {
@@ -87,15 +99,9 @@ describe('OkxBookRebuild', () => {
   });
 
   it("OKX's current protocol (no snapshot pushed, checksum 0): REST snapshot and seqId chain; two rebuilds agree; a REST snapshot's id lies inside a push; a dropped update is a break", async () => {
-    sim = await generated('2026');
-    const a = rebuild();
-    const b = rebuild();
-    await a.start();
-    await sleep(700);
-    await b.start();
-    await waitFor('both in sync', () => a.synced && b.synced, 10_000, 50);
+    const { a, b } = await twoRebuilds('2026');
     // A REST snapshot as another client (the collector) takes it: its seqId falls strictly inside a push a applies next.
-    const body = (await (await fetch(`${sim.restUrl}/api/v5/market/books?instId=BTC-USDT-SWAP&sz=400`)).json()) as { data: { seqId: number }[] };
+    const body = (await (await fetch(`${sim!.restUrl}/api/v5/market/books?instId=BTC-USDT-SWAP&sz=400`)).json()) as { data: { seqId: number }[] };
     const restId = body.data[0]!.seqId;
     await sleep(1500);
     agree(a, b);
@@ -108,13 +114,7 @@ describe('OkxBookRebuild', () => {
   });
 
   it("OKX's earlier protocol (snapshot pushed, CRC32 checksum): every checksum verified; a later snapshot's seqId is one the first rebuild holds; a dropped update is a break", async () => {
-    sim = await generated('2025');
-    const a = rebuild();
-    const b = rebuild();
-    await a.start();
-    await sleep(700);
-    await b.start();
-    await waitFor('both in sync', () => a.synced && b.synced, 10_000, 50);
+    const { a, b } = await twoRebuilds('2025');
     await sleep(1500);
     agree(a, b);
     // The simulator pushes what is pending to the others before a snapshot: it ends where their push did.
