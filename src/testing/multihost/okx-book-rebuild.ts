@@ -28,7 +28,7 @@ import { crc32 } from 'node:zlib';
 import WebSocket from 'ws';
 import { multiplyDecimal } from '../../core/decimal-math.js';
 import { Backoff } from '../../core/retry.js';
-import { bestLevels, isZero, top } from './book-rebuild.js';
+import { bestLevels, isZero, openStream, top } from './book-rebuild.js';
 
 type WireLevel = [string, string, ...unknown[]];
 
@@ -133,19 +133,13 @@ export class OkxBookRebuild {
   }
 
   async start(): Promise<void> {
-    const ws = new WebSocket(this.wsUrl);
+    const ws = await openStream(
+      this.wsUrl,
+      'the books stream',
+      (text) => this.onMessage(text),
+      (why) => !this.stopped && this.breaks.push(why),
+    );
     this.ws = ws;
-    ws.on('message', (raw) => this.onMessage((raw as Buffer).toString('utf8')));
-    ws.on('error', (e) => {
-      if (!this.stopped) this.breaks.push(`the books stream: ${e.message}`);
-    });
-    ws.on('close', () => {
-      if (!this.stopped) this.breaks.push('the books stream closed');
-    });
-    await new Promise<void>((resolve, reject) => {
-      ws.once('open', () => resolve());
-      ws.once('error', reject);
-    });
     this.send('subscribe', this.instIds);
     const ping = setInterval(() => ws.readyState === WebSocket.OPEN && ws.send('ping'), PING_MS);
     this.timers.add(ping);
