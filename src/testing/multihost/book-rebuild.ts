@@ -43,15 +43,35 @@ export function compareDecimal(a: string, b: string): number {
   return fa === fb ? 0 : fa < fb ? -1 : 1;
 }
 
-const isZero = (q: string) => /^0*(\.0*)?$/.test(q);
+/** Whether a level's quantity text is zero (the level is removed). */
+export const isZero = (q: string) => /^0*(\.0*)?$/.test(q);
+
+/** One side's best `depth` levels (price → quantity, as received), best first: bids `descending`. */
+export function bestLevels(side: Map<string, string>, depth: number, descending: boolean): [string, string][] {
+  return [...side].sort(([a], [b]) => (descending ? compareDecimal(b, a) : compareDecimal(a, b))).slice(0, depth);
+}
 
 /** One side's top `depth` levels as `price:quantity,...` (normalized decimals), best first. */
-function top(side: Map<string, string>, depth: number, descending: boolean): string {
-  return [...side]
-    .sort(([a], [b]) => (descending ? compareDecimal(b, a) : compareDecimal(a, b)))
-    .slice(0, depth)
+export function top(side: Map<string, string>, depth: number, descending: boolean): string {
+  return bestLevels(side, depth, descending)
     .map(([p, q]) => `${normalizeDecimal(p)}:${normalizeDecimal(q)}`)
     .join(',');
+}
+
+/**
+ * A rebuild's venue stream, open: each text message to `onMessage`; an error or the close to
+ * `broken` (a break, unless the rebuild stopped), named `name`.
+ */
+export async function openStream(url: string, name: string, onMessage: (text: string) => void, broken: (why: string) => void): Promise<WebSocket> {
+  const ws = new WebSocket(url);
+  ws.on('message', (raw) => onMessage((raw as Buffer).toString('utf8')));
+  ws.on('error', (e) => broken(`${name}: ${e.message}`));
+  ws.on('close', () => broken(`${name} closed`));
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+  return ws;
 }
 
 export class BinanceBookRebuild {
@@ -81,22 +101,15 @@ export class BinanceBookRebuild {
 
   async start(): Promise<void> {
     const streams = this.symbols.map((s) => `${s.toLowerCase()}@depth@100ms`).join('/');
-    const ws = new WebSocket(`${this.wsBase}/public/stream?streams=${streams}`);
-    this.ws = ws;
-    ws.on('message', (raw) => {
-      const d = (JSON.parse((raw as Buffer).toString('utf8')) as { data?: Diff }).data;
-      if (d && this.books.has(d.s)) this.onDiff(d);
-    });
-    ws.on('error', (e) => {
-      if (!this.stopped) this.breaks.push(`the diff stream: ${e.message}`);
-    });
-    ws.on('close', () => {
-      if (!this.stopped) this.breaks.push('the diff stream closed');
-    });
-    await new Promise<void>((resolve, reject) => {
-      ws.once('open', () => resolve());
-      ws.once('error', reject);
-    });
+    this.ws = await openStream(
+      `${this.wsBase}/public/stream?streams=${streams}`,
+      'the diff stream',
+      (text) => {
+        const d = (JSON.parse(text) as { data?: Diff }).data;
+        if (d && this.books.has(d.s)) this.onDiff(d);
+      },
+      (why) => !this.stopped && this.breaks.push(why),
+    );
     for (const s of this.symbols) await this.snapshot(s);
   }
 

@@ -9,21 +9,39 @@
  *     further from the one before than publish_interval + 900 ms across the hand-over;
  *   - trades continuous: every trade id of every symbol stored, from the steady state to
  *     after the rejoin (the simulator's ids are sequential per instrument: SymbolMarket);
- *   - every stored Binance USDⓈ-M book record from the kill to after the rejoin equals the
- *     driver's own rebuild of that book at its last_update_id (book-rebuild.ts); the OKX
- *     books are not rebuilt.
+ *   - every stored book record of Binance USDⓈ-M, OKX spot and OKX swaps from the kill to
+ *     after the rejoin equals the driver's own rebuild of that book at its last_update_id
+ *     (book-rebuild.ts, okx-book-rebuild.ts), but a new owner's first book from its REST
+ *     snapshot (an id inside a push: a state the stream never shows).
  * Books and trades are read from ClickHouse (the storage host's `marketprism query`).
  */
 import { ranked } from '../../collector/fleet/rendezvous.js';
 import { BOOK_INTERVAL_MS, COLLECTOR_SYMBOLS, COLLECTOR_TYPES } from '../fault-suite/deployment.js';
-import { normalizeDecimal } from '../../storage/natural-key.js';
 import { waitFor } from '../ports.js';
+import { compareStoredBooks, storedBooksSql, type RebuiltMarket, type StoredBookRow } from './book-compare.js';
 import { BinanceBookRebuild } from './book-rebuild.js';
+import { OkxBookRebuild } from './okx-book-rebuild.js';
 import type { CollectorSlot, FleetView, MultiHostRig } from './rig.js';
 
 /** Book records of a symbol further apart than this across a hand-over are a gap (test/collector/fleet.test.ts: publish_interval + 900 ms). */
 export const BOOK_GAP_LIMIT_MS = BOOK_INTERVAL_MS + 900;
 const TAKEOVER_LIMIT_MS = 10_000;
+
+type RebuiltBooks = Pick<RebuiltMarket, 'exchange' | 'marketType' | 'instrument'>;
+/** Per collector venue whose books the driver rebuilds on its own: what its stored books are. */
+const REBUILDS: Record<string, RebuiltBooks> = {
+  binance_derivatives: { exchange: 'binance', marketType: 'perpetual', instrument: (s) => s.replace('-', '') },
+  okx_spot: { exchange: 'okx', marketType: 'spot', instrument: (s) => s },
+  okx_derivatives: { exchange: 'okx', marketType: 'perpetual', instrument: (s) => `${s}-SWAP` },
+};
+/** The rebuilt books of the configuration: every venue of it collecting books has a rebuild. */
+const REBUILT_BOOKS = Object.entries(COLLECTOR_TYPES)
+  .filter(([, types]) => types.split(', ').includes('orderbook'))
+  .map(([venue]) => {
+    const g = REBUILDS[venue];
+    if (!g) throw new Error(`fleet checks: the collector's books of ${venue} have no independent rebuild`);
+    return g;
+  });
 
 /** Every (venue, symbol) of the configuration, as /health names it. */
 const UNITS = Object.keys(COLLECTOR_TYPES)
@@ -67,15 +85,30 @@ export function fleetChecks({ rig, say, must }: FleetContext): [string, () => Pr
   };
   const ownedBy = (vs: FleetView[]) => vs.map((v) => `${v.member} ${v.owned.length} (standby for ${v.standby})`).join(', ');
 
-  let rebuild: BinanceBookRebuild | undefined;
-  const REBUILT = COLLECTOR_SYMBOLS.map((s) => s.replace('-', ''));
   const DEPTH = 20;
+  /** The driver's own books, from the steady state on (the simulator's URLs are known once the rig started). */
+  let binance: BinanceBookRebuild | undefined;
+  let okx: OkxBookRebuild | undefined;
 
   async function steady(): Promise<string> {
-    const venue = rig.venuesFrom(rig.ops).binance_derivatives!;
-    rebuild = new BinanceBookRebuild(venue.ws_url, venue.rest_url, REBUILT, DEPTH);
-    await rebuild.start();
-    await waitFor('the driver its own Binance USDⓈ-M books in sync', () => rebuild!.synced, 30_000, 200);
+    const venues = rig.venuesFrom(rig.ops);
+    const okxUrls = venues.okx_spot ?? venues.okx_derivatives!;
+    binance = new BinanceBookRebuild(
+      venues.binance_derivatives!.ws_url,
+      venues.binance_derivatives!.rest_url,
+      COLLECTOR_SYMBOLS.map((s) => s.replace('-', '')),
+      DEPTH,
+    );
+    okx = new OkxBookRebuild(
+      okxUrls.ws_url,
+      okxUrls.rest_url,
+      REBUILT_BOOKS.filter((g) => g.exchange === 'okx').flatMap((g) => COLLECTOR_SYMBOLS.map(g.instrument)),
+      DEPTH,
+    );
+    await binance.start();
+    await okx.loadContractSizes();
+    await okx.start();
+    await waitFor('the driver its own Binance USDⓈ-M and OKX books in sync', () => binance!.synced && okx!.synced, 30_000, 200);
     say('collector fleet: co restarted as a fleet member, co2 and co3 join (fleet.enabled, lease_ttl 6 s, renew 2 s)');
     if (rig.collector.proc) await rig.stopCollector(rig.collector);
     const startAt = Date.now();
@@ -214,45 +247,46 @@ export function fleetChecks({ rig, say, must }: FleetContext): [string, () => Pr
   }
 
   async function rebuilt(): Promise<string> {
-    must(seen.endAt !== undefined && rebuild !== undefined, 'not run: no rejoin');
-    const r = rebuild!;
-    r.stop();
-    const text = (levels: string) => `arrayStringConcat(arrayMap(x -> concat(toString(x.1), ':', toString(x.2)), arraySlice(${levels}, 1, ${DEPTH})), ',')`;
-    const rows = await rig.query<{ s: string; id: string; b: string; a: string }>(
-      `SELECT DISTINCT symbol AS s, toString(last_update_id) AS id, ${text('bids')} AS b, ${text('asks')} AS a FROM marketprism_hot.orderbooks ` +
-        `WHERE exchange = 'binance' AND market_type = 'perpetual' AND local_timestamp BETWEEN ${ms(seen.killedAt!)} AND ${ms(seen.endAt!)}`,
+    must(seen.endAt !== undefined && binance !== undefined && okx !== undefined, 'not run: no rejoin');
+    const [bn, ox] = [binance!, okx!];
+    bn.stop();
+    ox.stop();
+    const markets: RebuiltMarket[] = REBUILT_BOOKS.map((g) =>
+      g.exchange === 'okx' ? { ...g, rebuild: ox, contractSize: (i) => ox.contractSizes.get(i) } : { ...g, rebuild: bn },
     );
-    const norm = (side: string) =>
-      side
-        .split(',')
-        .filter((l) => l !== '')
-        .map((l) => l.split(':').map(normalizeDecimal).join(':'))
-        .join(',');
-    let equal = 0;
-    let inWindow = 0;
-    const missing: string[] = [];
-    const differ: string[] = [];
-    for (const row of rows) {
-      const want = r.tops.get(row.s.replace('-', ''))?.get(Number(row.id));
-      const got = `${norm(row.b)}|${norm(row.a)}`;
-      // A new owner's first book after its REST snapshot carries the snapshot's id, which falls inside a push
-      // window (U <= id < u): a true state of the venue, but one the diff stream never shows, so none to compare with.
-      if (want === undefined && r.insideWindow(row.s.replace('-', ''), Number(row.id))) inWindow++;
-      else if (want === undefined) missing.push(`${row.s}@${row.id}`);
-      else if (want !== got) differ.push(`${row.s}@${row.id}: stored ${got.slice(0, 160)}, rebuilt ${want.slice(0, 160)}`);
-      else equal++;
+    const rows = await rig.query<StoredBookRow>(storedBooksSql(markets, DEPTH, `local_timestamp BETWEEN ${ms(seen.killedAt!)} AND ${ms(seen.endAt!)}`));
+    const problems: string[] = [];
+    const counts: string[] = [];
+    for (const [g, t] of compareStoredBooks(rows, markets)) {
+      const label = `${g.exchange}/${g.marketType}`;
+      const bad = t.missing.length + t.differ.length;
+      counts.push(
+        `${label} ${t.stored} stored: ${t.equal} equal, ${t.inWindow} not comparable${bad ? `, ${t.missing.length} at an id never reached, ${t.differ.length} differing` : ''}`,
+      );
+      if (t.symbols.size !== COLLECTOR_SYMBOLS.length || t.equal <= 50)
+        problems.push(`${label}: only ${t.equal} stored book records of ${t.symbols.size} symbols equal to the rebuild from the kill to after the rejoin`);
+      if (t.missing.length)
+        problems.push(`${label}: ${t.missing.length} stored book records at an update id the rebuild never reached: ${t.missing.slice(0, 5).join(', ')}`);
+      // At most one snapshot-state record per symbol for each time a member began collecting it (the take-over and the hand-back).
+      if (t.inWindow > 4 * COLLECTOR_SYMBOLS.length)
+        problems.push(`${label}: ${t.inWindow} stored book records at an id inside a push: more than new owners' first books explain`);
+      if (t.differ.length)
+        problems.push(`${label}: ${t.differ.length} of ${t.stored} stored book records differ from the rebuild: ${t.differ.slice(0, 3).join('; ')}`);
     }
-    const symbols = new Set(rows.map((x) => x.s)).size;
-    must(symbols === REBUILT.length && equal > 50, `only ${equal} stored Binance USDⓈ-M book records of ${symbols} symbols from the kill to after the rejoin`);
-    must(r.breaks.length === 0, `the rebuild's own diff chain broke (${r.breaks.join('; ')}): it cannot vouch for every update id`);
-    must(missing.length === 0, `${missing.length} stored book records at an update id the rebuild never reached: ${missing.slice(0, 5).join(', ')}`);
-    // At most one snapshot-state record per symbol for each time a member began collecting it (the take-over and the hand-back).
-    must(inWindow <= 4 * REBUILT.length, `${inWindow} stored book records at an id inside a push window: more than new owners' first books explain`);
-    must(differ.length === 0, `${differ.length} of ${rows.length} stored book records differ from the rebuild: ${differ.slice(0, 3).join('; ')}`);
+    for (const [name, r] of [
+      ['Binance USDⓈ-M', bn],
+      ['OKX', ox],
+    ] as const)
+      if (r.breaks.length) problems.push(`the ${name} rebuild broke (${r.breaks.slice(0, 5).join('; ')}): it cannot vouch for every update id`);
+    const checksums =
+      `OKX checksums: ${ox.checksums.verified} verified against the rebuilt book, ${ox.checksums.zero} pushes with checksum 0` +
+      (ox.checksums.zero > 0 ? " (OKX's protocol since 2026: deprecated, the seqId chain is the check)" : '');
+    const summary = `${counts.join('; ')} (not comparable: at an id inside a push, a new owner's first book from its REST snapshot); ${checksums}`;
+    must(problems.length === 0, `${problems.join('; ')} [${summary}]`);
     return (
-      `${equal} distinct stored book records of binance/perpetual ${COLLECTOR_SYMBOLS.join(', ')} from the kill to after the rejoin (taken over by the others, handed back), ` +
-      `each equal to the driver's own rebuild of that book (snapshot and diff chain from the simulator) at its last_update_id, top ${DEPTH} levels a side; ` +
-      `${inWindow} more at an id inside a diff's window (a new owner's first book, from its REST snapshot) not comparable; the OKX books are not rebuilt`
+      `stored book records from the kill to after the rejoin (taken over by the others, handed back), each compared with the driver's own rebuild ` +
+      `(snapshot and update chain from the simulator) at its last_update_id, top ${DEPTH} levels a side (OKX swaps in contracts as OKX sends them, ` +
+      `each stored base quantity = contracts × ctVal): ${summary}`
     );
   }
 
