@@ -196,6 +196,44 @@ data_flows() { # data_flows LABEL: storage -> the provided ClickHouse, records i
   wait_for 90 "collector trades in ClickHouse ($1)" rows_above "$((before + 50))"
 }
 
+# The operator's commands on a systemd host (docs/operations.md): status through systemctl,
+# logs through journalctl, check-config seeing a `systemctl edit` drop-in as the daemon does,
+# integrity of a range against what JetStream acknowledged. $FLOW_FROM: a time after storage
+# moved to the ClickHouse server (what the embedded engine stored before is not there).
+operator_cli() {
+  local out code dropin=/etc/systemd/system/marketprism-collector.service.d/e2e-metrics.conf to
+  out=$(inside marketprism status --json) || true
+  node -e '
+    const s = JSON.parse(require("fs").readFileSync(0, "utf8"));
+    const bad = ["broker", "collector", "storage"].filter((m) => {
+      const u = s.units.find((x) => x.module === m);
+      return !u || !u.systemd || u.active !== "active" || !(u.uptime_s >= 0);
+    });
+    if (bad.length) { console.error("units not active with an uptime in marketprism status: " + bad + " " + JSON.stringify(s.units)); process.exit(1); }
+    if (!s.jetstream || !s.jetstream.streams.some((x) => x.name === "MARKET_DATA")) { console.error("no MARKET_DATA in status"); process.exit(1); }
+  ' <<<"$out" || die "marketprism status --json"
+  out=$(inside marketprism logs collector -n 5 --no-pager -o cat) || die "marketprism logs collector"
+  grep -q '"level":' <<<"$out" || die "marketprism logs collector shows no journal line: $out"
+  inside sh -c "mkdir -p ${dropin%/*} && printf '[Service]\nEnvironment=METRICS_PORT=9393\n' > $dropin && systemctl daemon-reload"
+  out=$(inside marketprism check-config collector) || { echo "$out"; die "check-config collector with a drop-in"; }
+  grep -Eq "^ +metrics\.port +9393 +env METRICS_PORT \(.*e2e-metrics\.conf" <<<"$out" || { echo "$out"; die "check-config does not show the drop-in's METRICS_PORT"; }
+  inside timeout 60 systemctl restart marketprism-collector || die "restart the collector with the drop-in"
+  wait_for 30 "the collector's metrics on the drop-in's port 9393" inside curl -sf -o /dev/null http://127.0.0.1:9393/metrics
+  inside sh -c "rm $dropin && systemctl daemon-reload && timeout 60 systemctl restart marketprism-collector" || die "remove the drop-in"
+  wait_for 30 "the collector's metrics back on 9093" inside curl -sf -o /dev/null http://127.0.0.1:9093/metrics
+  sleep 15
+  to=$(date -u -d '-8 seconds' +%Y-%m-%dT%H:%M:%SZ)
+  code=0; out=$(inside marketprism integrity --from "$FLOW_FROM" --to "$to" --json) || code=$?
+  node -e '
+    const r = JSON.parse(require("fs").readFileSync(0, "utf8"));
+    const a = r.acknowledged;
+    if (!a || a.records === 0) { console.error("integrity read nothing JetStream acknowledged: " + JSON.stringify(r.errors)); process.exit(1); }
+    const missing = a.tables.filter((t) => t.missing > 0);
+    if (missing.length) { console.error("integrity: acknowledged records missing: " + JSON.stringify(missing)); process.exit(1); }
+    console.log(`integrity ${r.from} .. ${r.to}: ${a.records} records acknowledged in ${a.messages} messages, ` + a.tables.map((t) => `${t.table} ${t.venue} ${t.stored}/${t.acknowledged}`).join(", ") + `; problems: ${r.problems.map((p) => p.kind).join(", ") || "none"}`);
+  ' <<<"$out" || { echo "$out" | head -c 3000; die "marketprism integrity (exit $code)"; }
+}
+
 journal_priorities() {
   local u=marketprism-collector conf=/etc/marketprism/collector.yaml run warn info
   run=_SYSTEMD_INVOCATION_ID=$(prop "$u" InvocationID) # this run of the unit only
@@ -441,7 +479,8 @@ grep -q 'marketprism-broker: JetStream streams: not done now' <<<"$out" || { ech
 point_collector_at_sim
 check_installed "$VERSION"
 pass "deb install: units active with status lines"
-STEP="deb: data flow"; start_clickhouse deb; data_flows deb; pass "deb data in ClickHouse"
+STEP="deb: data flow"; start_clickhouse deb; data_flows deb; FLOW_FROM=$(date -u +%Y-%m-%dT%H:%M:%SZ); pass "deb data in ClickHouse"
+STEP="deb: operator CLI"; operator_cli; pass "marketprism status, logs, check-config (a drop-in), integrity on systemd"
 STEP="deb: security"; security_checks; pass "NATS credentials 0640 root:marketprism, auth enforced, no password in ps or journal"
 STEP="deb: degraded start"; degraded_start
 STEP="deb: journald"; journal_priorities; pass "journald priorities"
