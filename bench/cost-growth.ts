@@ -20,7 +20,7 @@ import { between, startLiveRig, symbolList, type LiveOptions, type Reading } fro
 import { fmt, load1 } from './measure.js';
 import { byMode, type BenchMode } from './mode.js';
 import type { Bench, BenchResult } from './registry.js';
-import { lineChart } from './svg.js';
+import { lineChart } from '../src/testing/svg-chart.js';
 
 const TOTAL_PUSHES = 600;
 const MAX_RATE = 100;

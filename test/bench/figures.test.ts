@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { latestFigures } from '../../bench/latest.js';
 import { growth } from '../../bench/memory-soak.js';
 import { fitLine, median } from '../../bench/stats.js';
-import { lineChart } from '../../bench/svg.js';
+import { lineChart } from '../../src/testing/svg-chart.js';
 
 describe('latest.json figures', () => {
   it('nests collector, pipeline and memory figures by the shape issue 9 asks for, each part only when its bench ran', () => {
@@ -91,6 +91,16 @@ describe('SVG line chart', () => {
     expect(svg.match(/<circle /g)).toHaveLength(5);
     expect(svg.match(/<polyline /g)).toHaveLength(2);
     expect(svg).toContain('stroke-dasharray');
+    expect(svg).not.toContain('NaN');
+  });
+
+  it('draws a dense series with round x ticks and no point markers', () => {
+    const points = Array.from({ length: 61 }, (_v, i): [number, number] => [i * 5.03, i * 190]);
+    const svg = lineChart({ title: 't', xLabel: 's', logX: false, series: true, panelWidth: 760, panels: [{ title: 'p', yLabel: 'n', points }] });
+    expect(svg).toContain('width="760"');
+    expect(svg).not.toContain('<circle ');
+    const xLabels = [...svg.matchAll(/<text x="[\d.]+" y="266" text-anchor="middle">([^<]+)<\/text>/g)].map((m) => m[1]);
+    expect(xLabels).toEqual(['0', '100', '200', '300']);
     expect(svg).not.toContain('NaN');
   });
 });

@@ -11,13 +11,16 @@
  * Before that accounting, the collector fleet's checks (fleet.ts): three members on co, co2, co3.
  *
  * Environment: MARKETPRISM_MH_CUT_S (the collector's link cut, default 60),
- * MARKETPRISM_MH_STORAGE_DOWN_S (the storage host down, default 300).
+ * MARKETPRISM_MH_STORAGE_DOWN_S (the storage host down, default 300), MARKETPRISM_MH_PLOT (an SVG
+ * file for the plot of that outage's backlog, docs/img/storage-outage.svg; none by default).
  */
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DeliverPolicy } from '@nats-io/jetstream';
 import { DATA_TYPES, type DataType } from '../../core/model.js';
 import { TABLES } from '../../storage/schema.js';
 import { waitFor } from '../ports.js';
+import { lineChart } from '../svg-chart.js';
 import { account, readDeadLetters, readTables, StreamAudit } from '../fault-suite/audit.js';
 import { pidAlive } from '../fault-suite/procs.js';
 import { natsStartsIn, type CollectorCounts } from '../fault-suite/deployment.js';
@@ -37,6 +40,8 @@ function seconds(name: string, dflt: number): number {
 }
 const CUT_S = seconds('MARKETPRISM_MH_CUT_S', 60);
 const STORAGE_DOWN_S = seconds('MARKETPRISM_MH_STORAGE_DOWN_S', 300);
+/** Where to write the plot of the storage outage's backlog (SVG), e.g. docs/img/storage-outage.svg; none when unset. */
+const PLOT = process.env.MARKETPRISM_MH_PLOT;
 /** The collector's nats.buffer_max_records: about 20 s of its records here, so the cut overflows it. */
 const BUFFER_MAX = Math.min(1000, Math.max(200, CUT_S * 15));
 /** The longest pause between acks after a node dies that still counts as "publishing continues" (test/broker/cluster.test.ts). */
@@ -78,6 +83,9 @@ async function consumers(): Promise<Map<DataType, { ackFloor: number; pending: n
   }
   return out;
 }
+
+/** Messages not yet acknowledged by the consumers (pending and in flight), summed. */
+const waitingOf = (m: Map<DataType, { pending: number; ackPending: number }>) => [...m.values()].reduce((a, c) => a + c.pending + c.ackPending, 0);
 
 /** Records of type `type` in stream messages seq (from, to], as the audit read them. */
 function recordsBetween(from: number, to: number, type?: DataType): number {
@@ -270,7 +278,13 @@ async function storageDown(): Promise<string> {
   await rig.storage.stop('SIGKILL');
   const downAt = Date.now();
   const floorsAtDown = await consumers();
-  await sleep(STORAGE_DOWN_S * 1000);
+  // The backlog over time (messages waiting for storage's consumers), for the plot (MARKETPRISM_MH_PLOT).
+  const curve: [number, number][] = [[0, waitingOf(floorsAtDown)]];
+  const sample = async () => void curve.push([(Date.now() - downAt) / 1000, waitingOf(await consumers())]);
+  for (const until = downAt + STORAGE_DOWN_S * 1000; Date.now() < until;) {
+    await sleep(Math.min(5000, until - Date.now()));
+    await sample();
+  }
   const held = await rig.jsm.streams.info(STREAM);
   const pending = await consumers();
   const lowest = Math.min(...[...floorsAtDown.values()].map((c) => c.ackFloor));
@@ -286,6 +300,7 @@ async function storageDown(): Promise<string> {
     'storage through the backlog',
     async () => {
       const now = await consumers();
+      curve.push([(Date.now() - downAt) / 1000, waitingOf(now)]);
       return [...targets].every(([type, seq]) => (now.get(type)?.ackFloor ?? 0) >= seq) ? Date.now() : undefined;
     },
     Math.max(300_000, STORAGE_DOWN_S * 1000),
@@ -293,7 +308,7 @@ async function storageDown(): Promise<string> {
   ).catch(() => undefined);
   let backlog = 0;
   for (const type of DATA_TYPES) backlog += recordsBetween(floorsAtDown.get(type)?.ackFloor ?? 0, target, type);
-  const waiting = [...pending.values()].reduce((a, c) => a + c.pending + c.ackPending, 0);
+  const waiting = waitingOf(pending);
   must(
     held.state.first_seq <= lowest + 1,
     `the stream dropped messages storage had not acknowledged (first_seq ${held.state.first_seq}, lowest ack floor ${lowest})`,
@@ -301,10 +316,26 @@ async function storageDown(): Promise<string> {
   must(waiting > 0, 'no backlog built up while storage was down');
   must(drainedAt !== undefined, `storage did not work through the backlog (to seq ${target}) within ${Math.max(300, STORAGE_DOWN_S)} s`);
   const s = (drainedAt! - startedAt) / 1000;
+  if (PLOT) writeOutagePlot(PLOT, curve, (startedAt - downAt) / 1000, backlog, s);
   return (
     `${STORAGE_DOWN_S} s down: JetStream kept the backlog (${held.state.messages} messages held, first_seq ${held.state.first_seq}, ${waiting} messages waiting for storage's consumers), ` +
     `drained on return: ${backlog} records in ${s.toFixed(1)} s from the daemon's start, ${Math.round(backlog / s)} records/s`
   );
+}
+
+/** The backlog while the storage host was down and while it drained, as docs/operations.md shows it. */
+function writeOutagePlot(file: string, curve: [number, number][], backAtS: number, records: number, drainS: number): void {
+  const svg = lineChart({
+    title: `Storage host down ${STORAGE_DOWN_S} s: the backlog JetStream keeps, then the drain`,
+    xLabel: 'seconds since the storage host went down',
+    logX: false,
+    series: true,
+    panelWidth: 760,
+    note: `${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, scripts/e2e-multihost.sh (3-node NATS cluster, storage on chDB): storage back at ${Math.round(backAtS)} s, ${records} records drained in ${drainS.toFixed(1)} s`,
+    panels: [{ title: "messages waiting for storage's consumers", yLabel: 'messages', points: curve }],
+  });
+  writeFileSync(file, svg);
+  say(`plot of the outage written to ${file}`);
 }
 
 interface Totals {

@@ -1,7 +1,7 @@
 /**
  * Line charts as SVG text, no plotting tool: panels side by side, each with its own
  * y axis, a logarithmic or linear x axis, points joined by a line, and optional
- * horizontal target lines. Enough for the benchmark plots in docs/img.
+ * horizontal target lines. Enough for the plots in docs/img (the benchmarks, the multi-host run).
  */
 
 export interface Panel {
@@ -19,9 +19,17 @@ export interface Chart {
   panels: Panel[];
   /** A line of small print under the chart (machine, date, mode). */
   note?: string;
+  /**
+   * A dense series (a time line of many samples): x ticks at round values from 0, the points
+   * joined without markers or value labels. Otherwise every point is marked, labelled and
+   * ticked (a few measured sizes).
+   */
+  series?: boolean;
+  /** Width of each panel, px (default 420). */
+  panelWidth?: number;
 }
 
-const W = 420;
+const PANEL_W = 420;
 const H = 300;
 const M = { left: 80, right: 24, top: 40, bottom: 50 };
 
@@ -39,6 +47,7 @@ function yTicks(max: number): number[] {
 }
 
 export function lineChart(c: Chart): string {
+  const W = c.panelWidth ?? PANEL_W;
   const width = W * c.panels.length;
   const height = H + (c.note ? 20 : 0);
   const xs = c.panels.flatMap((p) => p.points.map(([x]) => x));
@@ -66,7 +75,8 @@ export function lineChart(c: Chart): string {
       parts.push(`<line x1="${ox + M.left - 4}" y1="${Y(t)}" x2="${ox + M.left + pw}" y2="${Y(t)}" stroke="#ddd"/>`);
       parts.push(`<text x="${ox + M.left - 6}" y="${Y(t) + 4}" text-anchor="end">${num(t)}</text>`);
     }
-    for (const x of [...new Set(p.points.map(([x]) => x))]) {
+    const xTicks = c.series && !c.logX ? yTicks(xMax).filter((t) => t >= xMin && t <= xMax) : [...new Set(p.points.map(([x]) => x))];
+    for (const x of xTicks) {
       parts.push(`<line x1="${X(x)}" y1="${M.top + ph}" x2="${X(x)}" y2="${M.top + ph + 4}" stroke="black"/>`);
       parts.push(`<text x="${X(x)}" y="${M.top + ph + 16}" text-anchor="middle">${num(x)}</text>`);
     }
@@ -80,7 +90,7 @@ export function lineChart(c: Chart): string {
     parts.push(
       `<polyline fill="none" stroke="#2a6ebb" stroke-width="2" points="${sorted.map(([x, y]) => `${X(x).toFixed(1)},${Y(y).toFixed(1)}`).join(' ')}"/>`,
     );
-    for (const [x, y] of sorted) {
+    for (const [x, y] of c.series ? [] : sorted) {
       parts.push(`<circle cx="${X(x).toFixed(1)}" cy="${Y(y).toFixed(1)}" r="3.5" fill="#2a6ebb"/>`);
       parts.push(`<text x="${X(x).toFixed(1)}" y="${(Y(y) - 8).toFixed(1)}" text-anchor="middle" font-size="10">${num(y)}</text>`);
     }
