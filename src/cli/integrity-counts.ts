@@ -36,7 +36,12 @@ function isCountsMessage(x: unknown): x is CountsMessage {
   return !!m && m.v === 1 && typeof m.daemon === 'string' && typeof m.id === 'string' && typeof m.counts === 'object' && !!m.counts;
 }
 
-export async function readCounts(js: JetStreamClient, jsm: JetStreamManager, stream: string, range: { from_ms: number; to_ms: number }): Promise<CountedWindow> {
+export async function readCounts(
+  js: JetStreamClient,
+  jsm: JetStreamManager,
+  stream: string,
+  range: { from_ms: number; to_ms: number },
+): Promise<CountedWindow> {
   const out: CountedWindow = { stream, messages: 0, sources: [], edges: [], unreadable: 0, counted: [] };
   const { state } = await jsm.streams.info(stream);
   if (state.messages === 0 || Date.parse(state.last_ts) < range.from_ms) return out;
@@ -50,13 +55,13 @@ export async function readCounts(js: JetStreamClient, jsm: JetStreamManager, str
     } catch {
       msg = undefined;
     }
-    if (!isCountsMessage(msg)) return void out.unreadable++, false;
+    if (!isCountsMessage(msg)) return (void out.unreadable++, false);
     const from = Date.parse(msg.from);
     const to = Date.parse(msg.to);
-    if (!(from < to)) return void out.unreadable++, false;
+    if (!(from < to)) return (void out.unreadable++, false);
     if (to <= range.from_ms || from >= range.to_ms) return false;
-    if (from < range.from_ms) return void edge.start++, false;
-    if (to > range.to_ms) return void edge.end++, false;
+    if (from < range.from_ms) return (void edge.start++, false);
+    if (to > range.to_ms) return (void edge.end++, false);
     out.messages++;
     sources.add(`${msg.daemon}/${msg.id}`);
     for (const [scope, sections] of Object.entries(msg.counts))
@@ -70,10 +75,16 @@ export async function readCounts(js: JetStreamClient, jsm: JetStreamManager, str
         }
     return false;
   });
-  if (edge.start) out.edges.push(`${edge.start} interval(s) starting before ${new Date(range.from_ms).toISOString()} not counted (the range's start is not a whole interval)`);
-  if (edge.end) out.edges.push(`${edge.end} interval(s) ending after ${new Date(range.to_ms).toISOString()} not counted (the range's end is not a whole interval)`);
+  if (edge.start)
+    out.edges.push(
+      `${edge.start} interval(s) starting before ${new Date(range.from_ms).toISOString()} not counted (the range's start is not a whole interval)`,
+    );
+  if (edge.end)
+    out.edges.push(`${edge.end} interval(s) ending after ${new Date(range.to_ms).toISOString()} not counted (the range's end is not a whole interval)`);
   out.sources = [...sources].sort();
-  out.counted = [...sums.values()].sort((a, b) => [a.daemon, a.scope, a.section, a.key].join('\0').localeCompare([b.daemon, b.scope, b.section, b.key].join('\0')));
+  out.counted = [...sums.values()].sort((a, b) =>
+    [a.daemon, a.scope, a.section, a.key].join('\0').localeCompare([b.daemon, b.scope, b.section, b.key].join('\0')),
+  );
   return out;
 }
 

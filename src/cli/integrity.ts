@@ -235,7 +235,8 @@ function countedProblems(w: CountedWindow): Problem[] {
   for (const c of w.counted) {
     if (c.daemon !== 'collector' || c.count <= 0) continue;
     const venue = c.scope === '*' ? 'collector' : c.scope;
-    if (c.section === 'dropped') out.push({ kind: 'dropped', venue, count: c.count, detail: `${c.count} records dropped (publish buffer full, stage ${c.key}) in the range` });
+    if (c.section === 'dropped')
+      out.push({ kind: 'dropped', venue, count: c.count, detail: `${c.count} records dropped (publish buffer full, stage ${c.key}) in the range` });
     if (c.section === 'problems') out.push({ kind: 'sequence', venue, count: c.count, detail: `${c.count} ${c.key} problems counted in the range` });
     if (c.section === 'resyncs' && c.key !== 'reconnect')
       out.push({ kind: 'resync', venue, count: c.count, detail: `${c.count} book resyncs (${c.key}) in the range` });

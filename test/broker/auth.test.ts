@@ -192,9 +192,9 @@ describe('NATS authentication and permissions (broker with nats_server.auth)', (
       await waitFor(
         'the collector counts, read as storage',
         async () =>
-          (await readCounts(jetstream(nc, { timeout: 3000 }), await jetstreamManager(nc), 'MARKETPRISM_COUNTS', { from_ms: 0, to_ms: Date.now() })).sources.includes(
-            'collector/auth-pipeline',
-          ),
+          (
+            await readCounts(jetstream(nc, { timeout: 3000 }), await jetstreamManager(nc), 'MARKETPRISM_COUNTS', { from_ms: 0, to_ms: Date.now() })
+          ).sources.includes('collector/auth-pipeline'),
         30_000,
       );
       const health = await (await fetch(`http://127.0.0.1:${healthPort}/health`)).text();

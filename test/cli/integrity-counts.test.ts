@@ -121,7 +121,9 @@ describe('integrity: what the collector counted in the range', () => {
     await jsm.streams.delete('MARKETPRISM_COUNTS');
     const { code, r, out } = await integrity(startedAt - 60_000, Date.now());
     expect(r.counted).toBeUndefined();
-    expect(r.counted_error).toMatch(/^cannot read what the daemons counted in the range: .*stream not found.*the collector's counters since it started stand in$/i);
+    expect(r.counted_error).toMatch(
+      /^cannot read what the daemons counted in the range: .*stream not found.*the collector's counters since it started stand in$/i,
+    );
     expect(r.counters.find((c) => c.metric === 'marketprism_collector_book_resyncs_total' && c.labels.reason === 'gap')?.value, out).toBe(1);
     expect(r.problems.find((p) => p.kind === 'resync')?.detail).toBe('1 book resyncs (gap) since the collector started');
     expect(code).toBe(1);
