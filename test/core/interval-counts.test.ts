@@ -28,7 +28,7 @@ describe('IntervalCounts', () => {
     const registry = new Registry();
     const resyncs = new Counter({ name: 'r', help: 'r', labelNames: ['venue', 'reason'], registers: [registry] });
     resyncs.inc({ venue: 'okx_spot', reason: 'gap' }, 5); // before the start: not counted
-    let js: JetStreamClient | undefined;
+    const conn: { js?: JetStreamClient } = {};
     let failures = 0;
     const counts = new IntervalCounts(
       {
@@ -37,7 +37,7 @@ describe('IntervalCounts', () => {
         intervalMs: 60_000,
         ackTimeoutMs: 2000,
         metrics: [{ counter: resyncs, place: (l) => [String(l.venue), 'resyncs', String(l.reason)] }],
-        js: () => js,
+        js: () => conn.js,
         failed: () => failures++,
       },
       quietLog(),
@@ -48,7 +48,7 @@ describe('IntervalCounts', () => {
     await counts.tick(60_000); // no NATS yet: kept
     expect(failures).toBe(1);
     resyncs.inc({ venue: 'okx_spot', reason: 'checksum' });
-    js = jetstream(nc);
+    conn.js = jetstream(nc);
     await counts.tick(120_000);
     expect(await last()).toEqual({
       v: 1,
