@@ -18,7 +18,7 @@ describe('IntervalCounts', () => {
   });
   afterAll(async () => {
     await nc?.close();
-    await nats?.stop();
+    await nats?.dispose();
   });
 
   const last = async (): Promise<CountsMessage> =>
