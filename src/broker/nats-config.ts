@@ -2,17 +2,20 @@
  * Renders nats-server's own config file from broker.yaml: listeners, JetStream, and (with
  * nats_server.auth) one user per role with what that role may publish and subscribe:
  *   admin      everything (the broker's stream reconcile, `marketprism streams ensure`, operators)
- *   collector  publish market data only, and receive the JetStream acks of its publishes; on the
- *              key-value buckets (fleet leases): write keys and watch them (an ordered consumer),
- *              nothing else of the JetStream API
+ *   collector  publish market data only, and receive the JetStream acks of its publishes; its
+ *              per-interval counts (marketprism.counts.collector.*); on the key-value buckets
+ *              (fleet leases): write keys and watch them (an ordered consumer), nothing else of
+ *              the JetStream API
  *   storage    the JetStream API calls of its durable pull consumers, acks, the dead-letter
- *              subjects; never market data, never a stream or consumer deletion
+ *              subjects; reading the counts stream (an ordered consumer: `marketprism integrity`
+ *              uses storage's credentials), never publishing on it; never market data, never a
+ *              stream or consumer deletion
  * The file holds the passwords: the broker writes it 0600.
  */
 import { DATA_TYPES } from '../core/model.js';
 import { readPasswordFile } from '../core/nats.js';
 import type { StreamSpec } from '../core/streams.js';
-import { subjectFilter } from '../core/subjects.js';
+import { countsSubject, isCountsStream, subjectFilter } from '../core/subjects.js';
 import { ROLES, type BrokerCluster, type BrokerConfig, type Role } from './config.js';
 
 const quote = (s: string) => JSON.stringify(s);
@@ -33,8 +36,8 @@ export function rolePermissions(streams: StreamSpec[]): Record<Exclude<Role, 'ad
   const market = new Set(MARKET_SUBJECTS);
   const buckets = streams.filter((s) => s.kv);
   const plain = streams.filter((s) => !s.kv);
-  // The dead-letter subjects: those of the streams that carry no market data.
-  const deadLetter = plain.filter((s) => !s.subjects.some((x) => market.has(x))).flatMap((s) => s.subjects);
+  // The dead-letter subjects: those of the streams that carry no market data (nor the daemons' counts).
+  const deadLetter = plain.filter((s) => !s.subjects.some((x) => market.has(x)) && !isCountsStream(s.subjects)).flatMap((s) => s.subjects);
   const api = plain.flatMap((s) => [
     `$JS.API.STREAM.INFO.${s.name}`,
     `$JS.API.CONSUMER.CREATE.${s.name}.>`,
@@ -55,7 +58,7 @@ export function rolePermissions(streams: StreamSpec[]): Record<Exclude<Role, 'ad
     `$JS.API.CONSUMER.MSG.NEXT.${s.name}.>`,
   ]);
   return {
-    collector: { publish: [...MARKET_SUBJECTS, ...kv], subscribe: [INBOX] },
+    collector: { publish: [...MARKET_SUBJECTS, countsSubject('collector', '*'), ...kv], subscribe: [INBOX] },
     storage: { publish: ['$JS.API.INFO', ...api, ...deadLetter], subscribe: [INBOX] },
   };
 }

@@ -114,40 +114,57 @@ export async function readWindow(
     };
   if (state.messages === 0 || Date.parse(state.last_ts) < range.from_ms) return out;
   const lastSeq = state.last_seq;
-  const c = await js.consumers.get(stream, { deliver_policy: DeliverPolicy.StartTime, opt_start_time: new Date(range.from_ms).toISOString() });
-  let empty = 0;
   let lastMs = range.from_ms;
+  const ended = await pullSince(js, stream, range.from_ms, lastSeq, async (m) => {
+    const ms = msOf(m);
+    if (ms >= range.to_ms) return true;
+    const records = recordCountOf(m.headers);
+    if (out.records > 0 && out.records + records > maxRecords) {
+      out.stopped = { at_ms: ms, reason: `--max-records ${maxRecords} reached` };
+      return true;
+    }
+    out.read_from_seq ??= m.seq;
+    out.read_to_seq = m.seq;
+    out.messages++;
+    out.records += records;
+    lastMs = ms;
+    await onMessage({ ...decodeMessage(m.seq, m.subject, m.string(), m.headers), ms });
+    return false;
+  });
+  if (ended === 'silent')
+    out.stopped = {
+      at_ms: lastMs + 1,
+      reason: `the stream delivered nothing past sequence ${out.read_to_seq ?? '-'} (its last was ${lastSeq} when the read began)`,
+    };
+  return out;
+}
+
+/**
+ * The reading loop of every read here: the stream's messages from the first published at or
+ * after `fromMs`, through an ordered consumer, in pulls of at most PULL_MESSAGES, each handed
+ * to `onMessage` (awaited) until it returns true ('stopped'), the message of sequence
+ * `lastSeq` was handed over ('last'), or EMPTY_PULLS pulls in a row gave nothing ('silent').
+ */
+export async function pullSince(
+  js: JetStreamClient,
+  stream: string,
+  fromMs: number,
+  lastSeq: number,
+  onMessage: (m: JsMsg) => Promise<boolean> | boolean,
+): Promise<'stopped' | 'last' | 'silent'> {
+  const c = await js.consumers.get(stream, { deliver_policy: DeliverPolicy.StartTime, opt_start_time: new Date(fromMs).toISOString() });
+  let empty = 0;
   for (;;) {
     const pull = await c.fetch({ max_messages: PULL_MESSAGES, expires: PULL_EXPIRES_MS });
     let got = 0;
     for await (const m of pull) {
       got++;
-      const ms = msOf(m);
-      if (ms >= range.to_ms || m.seq > lastSeq) return out;
-      const records = recordCountOf(m.headers);
-      if (out.records > 0 && out.records + records > maxRecords) {
-        out.stopped = { at_ms: ms, reason: `--max-records ${maxRecords} reached` };
-        return out;
-      }
-      out.read_from_seq ??= m.seq;
-      out.read_to_seq = m.seq;
-      out.messages++;
-      out.records += records;
-      lastMs = ms;
-      await onMessage({ ...decodeMessage(m.seq, m.subject, m.string(), m.headers), ms });
-      if (m.seq === lastSeq) return out;
+      if (m.seq > lastSeq) return 'last';
+      if (await onMessage(m)) return 'stopped';
+      if (m.seq === lastSeq) return 'last';
     }
-    if (got > 0) {
-      empty = 0;
-      continue;
-    }
-    if (++empty >= EMPTY_PULLS) {
-      out.stopped = {
-        at_ms: lastMs + 1,
-        reason: `the stream delivered nothing past sequence ${out.read_to_seq ?? '-'} (its last was ${lastSeq} when the read began)`,
-      };
-      return out;
-    }
+    if (got > 0) empty = 0;
+    else if (++empty >= EMPTY_PULLS) return 'silent';
   }
 }
 
@@ -165,24 +182,17 @@ export async function readDeadLetterRefs(
   const refs = new Set<string>();
   const { state } = await jsm.streams.info(stream);
   if (state.messages === 0 || Date.parse(state.last_ts) < fromMs) return { refs, truncated: false };
-  const c = await js.consumers.get(stream, { deliver_policy: DeliverPolicy.StartTime, opt_start_time: new Date(fromMs).toISOString() });
-  let empty = 0;
-  for (;;) {
-    const pull = await c.fetch({ max_messages: PULL_MESSAGES, expires: PULL_EXPIRES_MS });
-    let got = 0;
-    for await (const m of pull) {
-      got++;
-      const seq = Number(m.headers?.get(ORIGINAL_SEQ_HEADER));
-      if (Number.isSafeInteger(seq) && seq > 0) {
-        const index = m.headers?.has(RECORD_INDEX_HEADER) ? m.headers.get(RECORD_INDEX_HEADER) : undefined;
-        refs.add(index === undefined ? String(seq) : `${seq}:${index}`);
-        if (refs.size >= max) return { refs, truncated: true };
-      }
-      if (m.seq >= state.last_seq) return { refs, truncated: false };
+  let truncated = false;
+  await pullSince(js, stream, fromMs, state.last_seq, (m) => {
+    const seq = Number(m.headers?.get(ORIGINAL_SEQ_HEADER));
+    if (Number.isSafeInteger(seq) && seq > 0) {
+      const index = m.headers?.has(RECORD_INDEX_HEADER) ? m.headers.get(RECORD_INDEX_HEADER) : undefined;
+      refs.add(index === undefined ? String(seq) : `${seq}:${index}`);
+      if (refs.size >= max) return (truncated = true);
     }
-    if (got > 0) empty = 0;
-    else if (++empty >= EMPTY_PULLS) return { refs, truncated: false };
-  }
+    return false;
+  });
+  return { refs, truncated };
 }
 
 /** True when `subject` is one a stream subject (with `*` and `>` wildcards) takes. */

@@ -13,15 +13,16 @@
  *   ids missing between two stored trades of one symbol;
  * - empty time buckets of books and trades: a bucket with no row for a symbol that has
  *   rows before and after it in the range;
- * - what the daemons counted since they started (their /metrics; not per range): the
- *   collector's records handed over, acknowledged by JetStream, dropped (buffer full) and
- *   invalid, its book resyncs by reason and sequence problems; storage's records stored and
- *   dead-lettered.
+ * - what the collector counted in the range (the counts stream, integrity-counts.ts; whole
+ *   intervals only, the edges said): records handed over and acknowledged, dropped (by
+ *   stage) and invalid, book resyncs by reason and sequence problems, per venue; when the
+ *   counts stream does not exist or cannot be read, its counters since it started (/metrics),
+ *   said so; storage's records stored and dead-lettered since it started (/metrics).
  *
  * A problem: an acknowledged record neither stored nor dead-lettered, a record of the range
- * dead-lettered, a trade-id gap, an empty bucket, records the collector dropped since it
- * started (they never reached JetStream), or a book resync for a reason other than a
- * reconnect. Exit 1 when there is one, or when a part could not be checked.
+ * dead-lettered, a trade-id gap, an empty bucket, records the collector dropped, a sequence
+ * problem it counted, or a book resync for a reason other than a reconnect (in the range, or
+ * since it started when the counts stream cannot be read). Exit 1 when there is one, or when a part could not be checked.
  */
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { DATA_TYPES, type DataType } from '../core/model.js';
@@ -29,10 +30,11 @@ import { parseDurationMs } from '../core/config.js';
 import { createLogger } from '../core/logger.js';
 import { connectNats, type NatsConnection } from '../core/nats.js';
 import type { StreamSpec } from '../core/streams.js';
-import { deadLetterSubject } from '../core/subjects.js';
+import { deadLetterSubject, isCountsStream } from '../core/subjects.js';
 import { databaseOf, durableName, type StorageConfig } from '../storage/config.js';
 import { TABLES } from '../storage/schema.js';
 import { AckedTally, type AckedTable } from './integrity-acked.js';
+import { readCounts, SHIPPED_COUNTS_STREAM, type CountedWindow } from './integrity-counts.js';
 import { deadLetterStream, readDeadLetterRefs, readWindow } from './integrity-stream.js';
 import { hostModules, reachableHost, type Module } from './ops.js';
 import { fetchMetrics, samples } from './prom-text.js';
@@ -53,7 +55,7 @@ export interface Range {
 }
 
 export interface Problem {
-  kind: 'missing' | 'trade_id_gap' | 'empty_buckets' | 'dropped' | 'dead_letter' | 'resync';
+  kind: 'missing' | 'trade_id_gap' | 'empty_buckets' | 'dropped' | 'dead_letter' | 'resync' | 'sequence';
   table?: string;
   venue: string;
   symbol?: string;
@@ -89,6 +91,9 @@ export interface IntegrityReport {
   rows: { table: string; venue: string; rows: number }[];
   trade_id_gaps: { venue: string; symbol: string; gaps: number; missing: number; examples: [string, string][] }[];
   empty_buckets: { table: string; venue: string; symbol: string; empty: number; examples: string[] }[];
+  /** What the daemons counted in the range (the counts stream); absent when it could not be read (counted_error says why). */
+  counted?: CountedWindow;
+  counted_error?: string;
   /** Counted by the daemons since they started (not per range), from their /metrics. */
   counters: { module: Module; metric: string; labels: Record<string, string>; value: number }[];
   problems: Problem[];
@@ -212,6 +217,33 @@ export async function ackedWindow(
   }
 }
 
+/** What the daemons counted in the range, from the counts stream (named by the broker's streams when this host has them). */
+export async function countedWindow(range: Range, storage: StorageConfig, specs: readonly StreamSpec[] | undefined): Promise<CountedWindow> {
+  let nc: NatsConnection | undefined;
+  try {
+    nc = await connectNats({ servers: storage.nats.servers, name: 'marketprism-integrity', auth: storage.nats.auth, connectTimeoutMs: 5000 }, quietLog);
+    const stream = specs?.find((s) => isCountsStream(s.subjects))?.name ?? SHIPPED_COUNTS_STREAM;
+    return await readCounts(jetstream(nc, { timeout: 10_000 }), await jetstreamManager(nc, { timeout: 10_000 }), stream, range);
+  } finally {
+    await nc?.close().catch(() => undefined);
+  }
+}
+
+/** Problems in what the collector counted in the range: drops, sequence problems, resyncs other than reconnects. */
+function countedProblems(w: CountedWindow): Problem[] {
+  const out: Problem[] = [];
+  for (const c of w.counted) {
+    if (c.daemon !== 'collector' || c.count <= 0) continue;
+    const venue = c.scope === '*' ? 'collector' : c.scope;
+    if (c.section === 'dropped')
+      out.push({ kind: 'dropped', venue, count: c.count, detail: `${c.count} records dropped (publish buffer full, stage ${c.key}) in the range` });
+    if (c.section === 'problems') out.push({ kind: 'sequence', venue, count: c.count, detail: `${c.count} ${c.key} problems counted in the range` });
+    if (c.section === 'resyncs' && c.key !== 'reconnect')
+      out.push({ kind: 'resync', venue, count: c.count, detail: `${c.count} book resyncs (${c.key}) in the range` });
+  }
+  return out;
+}
+
 export async function integrityReport(range: Range, opts: { configDir?: string; bucketS: number; maxRecords?: number }): Promise<IntegrityReport> {
   const { fileOf, loaded, errors } = hostModules(opts.configDir);
   const storage = loaded.get('storage');
@@ -302,8 +334,15 @@ export async function integrityReport(range: Range, opts: { configDir?: string; 
         errors.push({ module, error: `cannot read ${url}: ${(err as Error).message}` });
       }
     };
+    try {
+      report.counted = await countedWindow(range, storage.config, broker?.module === 'broker' ? broker.config.streams : undefined);
+      report.problems.push(...countedProblems(report.counted));
+    } catch (err) {
+      report.counted_error = `cannot read what the daemons counted in the range: ${(err as Error).message}; the collector's counters since it started stand in`;
+    }
     const collector = loaded.get('collector');
-    if (collector?.module === 'collector') {
+    // Since-start counters of the collector only when its per-range counts could not be read.
+    if (collector?.module === 'collector' && !report.counted) {
       const m = collector.config.metrics;
       await scrape('collector', `http://${reachableHost(m.host)}:${m.port}/metrics`, COLLECTOR_COUNTERS);
     }
@@ -356,6 +395,8 @@ export function formatIntegrity(r: IntegrityReport): string {
   if (!r.empty_buckets.length) out.push('  none');
   for (const b of r.empty_buckets)
     out.push(`  ${b.table} ${b.venue} ${b.symbol}: ${b.empty} (${b.examples.join(', ')}${b.empty > b.examples.length ? ', ...' : ''})`);
+  if (r.counted) out.push('', ...formatCounted(r.counted));
+  if (r.counted_error) out.push('', r.counted_error);
   if (r.counters.length) {
     out.push('', 'counted since the daemons started (/metrics; not per range)');
     for (const c of r.counters)
@@ -369,6 +410,15 @@ export function formatIntegrity(r: IntegrityReport): string {
   out.push('', r.problems.length ? `${r.problems.length} problem(s):` : 'no problem found');
   for (const p of r.problems) out.push(`  ${p.kind}: ${[p.table, p.venue, p.symbol].filter(Boolean).join(' ')}: ${p.detail}`);
   return out.join('\n') + '\n';
+}
+
+function formatCounted(w: CountedWindow): string[] {
+  const out = [`counted in the range (${w.stream}: ${w.messages} whole intervals from ${w.sources.join(', ') || 'no daemon'})`];
+  for (const e of w.edges) out.push(`  partly covered: ${e}`);
+  if (w.unreadable) out.push(`  ${w.unreadable} messages not readable as counts (skipped)`);
+  if (!w.counted.length) out.push('  none');
+  for (const c of w.counted) out.push(`  ${c.daemon}  ${c.scope}  ${c.section}  ${c.key}  ${c.count}`);
+  return out;
 }
 
 function formatAcked(a: AckedWindow): string[] {

@@ -67,6 +67,8 @@ export interface CollectorConfig {
   freshness_ms: Record<DataType, number>;
   venues: VenueConfig[];
   fleet: FleetConfig;
+  /** What it counted per interval (core/interval-counts.ts), published every interval_ms, aligned to the clock. */
+  counts: { interval_ms: number };
   log_level: LogLevel;
 }
 
@@ -142,9 +144,15 @@ export function loadCollectorConfig(file: string, env: Env = process.env): Colle
 
   const fleet = readFleet(root.child('fleet'));
 
+  const c = root.child('counts');
+  const counts = { interval_ms: c.durationMs('interval', '60s', 3_600_000) };
+  if (counts.interval_ms < 1000 || counts.interval_ms % 1000 !== 0)
+    c.fail('interval', `expected whole seconds, at least 1s (60s: one message a UTC minute), got ${counts.interval_ms} ms`);
+  c.done();
+
   const log_level = root.oneOf('log_level', LOG_LEVELS, 'info');
   root.done();
-  return { nats, publish, health, metrics, orderbook, freshness_ms, venues, fleet, log_level };
+  return { nats, publish, health, metrics, orderbook, freshness_ms, venues, fleet, counts, log_level };
 }
 
 const MEMBER_RE = /^[A-Za-z0-9_-]{1,64}$/;

@@ -5,6 +5,7 @@
  * what they count (`_records`, `_levels`, `_requests`).
  */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { DAEMON_SCOPE, type CountedMetric } from '../core/interval-counts.js';
 import { PROBLEMS } from './adapter.js';
 
 /** When each venue last handed over a record of each type, ms (the service keeps it; read at scrape time only). */
@@ -67,6 +68,11 @@ export function collectorMetrics(registry: Registry, lastRecordAt: LastRecordAt 
       labelNames: ['data_type', 'stage'],
       registers,
     }),
+    countsFailed: new Counter({
+      name: 'marketprism_collector_counts_publish_failures_total',
+      help: 'Per-interval counts messages not published (kept and added to the next interval)',
+      registers,
+    }),
     publishLatency: new Histogram({
       name: 'marketprism_collector_publish_duration_seconds',
       help: 'From hand-over to the publisher to the JetStream ack',
@@ -106,3 +112,17 @@ export function collectorMetrics(registry: Registry, lastRecordAt: LastRecordAt 
 }
 
 export type CollectorMetrics = ReturnType<typeof collectorMetrics>;
+
+/** The counters the per-interval counts message carries (core/interval-counts.ts), and where each sample goes. */
+export function countedMetrics(m: CollectorMetrics): CountedMetric[] {
+  const s = (v: string | number | undefined) => String(v ?? '');
+  return [
+    { counter: m.resyncs, place: (l) => [s(l.venue), 'resyncs', s(l.reason)] },
+    { counter: m.problems, place: (l) => [s(l.venue), 'problems', s(l.problem)] },
+    { counter: m.invalid, place: (l) => [s(l.venue), 'invalid', s(l.data_type)] },
+    { counter: m.recordsOut, place: (l) => [s(l.venue), 'records_out', s(l.data_type)] },
+    // The publish buffer is the daemon's, not a venue's: its drops and acks have no venue label.
+    { counter: m.dropped, place: (l) => [DAEMON_SCOPE, 'dropped', s(l.stage)] },
+    { counter: m.published, place: (l) => [DAEMON_SCOPE, 'published', s(l.data_type)] },
+  ] as CountedMetric[];
+}

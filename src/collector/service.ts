@@ -15,6 +15,7 @@ import type { Running } from '../core/daemon.js';
 import { healthReply, startHttpServer, type HttpServer, type Route } from '../core/http.js';
 import { LogLimiter } from '../core/log-limit.js';
 import type { Logger } from '../core/logger.js';
+import { IntervalCounts } from '../core/interval-counts.js';
 import { counterBy, createRegistry, metricsRoute } from '../core/metrics.js';
 import type { DataType, MarketRecord } from '../core/model.js';
 import { connectNats, onConnectionChange, type NatsConnection } from '../core/nats.js';
@@ -25,7 +26,7 @@ import type { CollectorConfig } from './config.js';
 import { startFleet, standbyKeepMs, type Fleet } from './fleet/index.js';
 import { collectorHealth, statusLine } from './health.js';
 import { LiveVenue } from './live.js';
-import { collectorMetrics } from './metrics.js';
+import { collectorMetrics, countedMetrics } from './metrics.js';
 import { JetStreamPublisher } from './publisher.js';
 
 /** The NATS connect retry loop: backoff between attempts (each bounded by connectNats' own timeout). */
@@ -153,6 +154,23 @@ export async function startCollector(config: CollectorConfig, log: Logger): Prom
     },
   );
 
+  // What it counted per interval, into the counts stream (best effort; kept while NATS is away).
+  let countsJs: ReturnType<typeof jetstream> | undefined;
+  const counts = new IntervalCounts(
+    {
+      daemon: 'collector',
+      id: config.fleet.member_id,
+      intervalMs: config.counts.interval_ms,
+      ackTimeoutMs: config.nats.ack_timeout_ms,
+      metrics: countedMetrics(metrics),
+      js: () => countsJs,
+      failed: () => metrics.countsFailed.inc(),
+    },
+    log,
+    startedAt,
+  );
+  await counts.start();
+
   // NATS and the venues independently: neither waits for the other, nor READY for either.
   const abort = new AbortController();
   let natsAttemptAt = Date.now();
@@ -181,6 +199,7 @@ export async function startCollector(config: CollectorConfig, log: Logger): Prom
         if (up || nats.connected) Object.assign(nats, { connected: up, since: Date.now() });
       });
       publisher.attach(jetstream(nc));
+      countsJs = jetstream(nc);
       if (config.fleet.enabled) fleet = startFleet(config.fleet, nc, venues, log, metrics);
       log.info({ buffered: publisher.queued }, 'NATS connected; publishing');
     },
@@ -230,6 +249,7 @@ export async function startCollector(config: CollectorConfig, log: Logger): Prom
       await Promise.all(venues.map((v) => v.stop()));
       if (!(await publisher.flush(publisher.attached ? 5000 : 0)))
         log.warn({ queued: publisher.queued, pending: publisher.pendingAcks, nats: nats.connected }, 'stopping with records not acknowledged');
+      await counts.stop(); // the interval so far, after the last acks were counted
       publisher.close();
       await nats.nc?.drain().catch(() => undefined);
       await Promise.all(servers.map((s) => s.close()));

@@ -48,3 +48,14 @@ export function msgIdOf(r: MarketRecord): string {
 export function batchMsgId(first: MarketRecord, count: number, body: Uint8Array): string {
   return `${msgIdOf(first)}+${count}:${createHash('sha256').update(body).digest('base64url').slice(0, 22)}`;
 }
+
+/** Who publishes what it counted per interval (core/interval-counts.ts), on a subject of its own. */
+export type CountingDaemon = 'collector' | 'storage';
+/** Every daemon's counts, for the stream (streams.yaml MARKETPRISM_COUNTS). */
+export const COUNTS_SUBJECTS = 'marketprism.counts.>';
+/** One daemon's counts, `marketprism.counts.collector.<member id>`; `*` as the id: every one of that daemon (a permission). */
+export function countsSubject(daemon: CountingDaemon, id: string): string {
+  return `marketprism.counts.${daemon}.${id}`;
+}
+/** True when `subjects` (a stream's) are the counts subjects. */
+export const isCountsStream = (subjects: readonly string[]) => subjects.includes(COUNTS_SUBJECTS);

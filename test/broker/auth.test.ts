@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readCounts } from '../../src/cli/integrity-counts.js';
 import { loadCollectorConfig } from '../../src/collector/config.js';
 import { startCollector } from '../../src/collector/service.js';
 import type { Running } from '../../src/core/daemon.js';
@@ -109,6 +110,27 @@ describe('NATS authentication and permissions (broker with nats_server.auth)', (
     expect((await admin.streams.info('MARKET_DATA')).state.messages).toBe(1);
   });
 
+  it('counts: the collector publishes its own, storage reads them (integrity), only admin deletes', async () => {
+    const collectorNc = await as('collector');
+    const collector = jetstream(collectorNc, { timeout: 3000 });
+    const message = { v: 1, daemon: 'collector', id: 'auth-test', from: new Date(0).toISOString(), to: new Date(60_000).toISOString(), counts: {} };
+    expect((await collector.publish('marketprism.counts.collector.auth-test', JSON.stringify(message))).stream).toBe('MARKETPRISM_COUNTS');
+    await expect(collector.publish('marketprism.counts.storage.auth-test', '{}')).rejects.toThrow(/permissions violation/i);
+    const storageNc = await as('storage');
+    const storage = jetstream(storageNc, { timeout: 3000 });
+    // The ordered consumer integrity reads the stream with, as storage's user.
+    const read = await readCounts(storage, await jetstreamManager(storageNc), 'MARKETPRISM_COUNTS', { from_ms: 0, to_ms: 120_000 });
+    expect(read).toMatchObject({ messages: 1, sources: ['collector/auth-test'], unreadable: 0 });
+    await expect(storage.publish('marketprism.counts.collector.auth-test', '{}')).rejects.toThrow(/permissions violation/i);
+    for (const nc of [storageNc, collectorNc]) {
+      await refused(nc, '$JS.API.STREAM.DELETE.MARKETPRISM_COUNTS');
+      await refused(nc, '$JS.API.STREAM.PURGE.MARKETPRISM_COUNTS');
+      await refused(nc, '$JS.API.STREAM.MSG.DELETE.MARKETPRISM_COUNTS');
+    }
+    const admin = await jetstreamManager(await as('admin'));
+    expect((await admin.streams.info('MARKETPRISM_COUNTS')).state.messages).toBe(1);
+  });
+
   describe('the pipeline with each daemon as its own user', () => {
     let collector: Running;
     let storage: Running;
@@ -143,6 +165,8 @@ describe('NATS authentication and permissions (broker with nats_server.auth)', (
           '    data_types: [trade, orderbook]',
           `    ws_url: ${sim.wsUrl}`,
           `    rest_url: ${sim.restUrl}`,
+          'counts: { interval: 1s }',
+          'fleet: { member_id: auth-pipeline }',
           'log_level: warn',
         ].join('\n'),
       );
@@ -163,6 +187,16 @@ describe('NATS authentication and permissions (broker with nats_server.auth)', (
           60_000,
         );
       }
+      // Its per-interval counts, published as the collector user, read back as storage's.
+      const nc = await as('storage');
+      await waitFor(
+        'the collector counts, read as storage',
+        async () =>
+          (
+            await readCounts(jetstream(nc, { timeout: 3000 }), await jetstreamManager(nc), 'MARKETPRISM_COUNTS', { from_ms: 0, to_ms: Date.now() })
+          ).sources.includes('collector/auth-pipeline'),
+        30_000,
+      );
       const health = await (await fetch(`http://127.0.0.1:${healthPort}/health`)).text();
       for (const role of ['collector', 'storage'] as const) expect(health).not.toContain(readPasswordFile(broker.passwordFile(role)));
     });

@@ -43,7 +43,10 @@ describe('marketprism-broker', () => {
   it('`marketprism streams ensure` is idempotent, updates what may change and refuses what may not', async () => {
     const server = ['--config', broker.configFile, '--server', broker.url];
     let r = await cli('streams', 'ensure', ...server);
-    expect(r).toEqual({ code: 0, out: 'stream MARKET_DATA: unchanged\nstream MARKET_DATA_DLQ: unchanged\nstream KV_marketprism_leases: unchanged\n' });
+    expect(r).toEqual({
+      code: 0,
+      out: 'stream MARKET_DATA: unchanged\nstream MARKET_DATA_DLQ: unchanged\nstream MARKETPRISM_COUNTS: unchanged\nstream KV_marketprism_leases: unchanged\n',
+    });
 
     const original = readFileSync(broker.streamsFile, 'utf8');
     writeFileSync(broker.streamsFile, original.replace('max_age: 48h', 'max_age: 24h'));

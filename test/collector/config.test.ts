@@ -20,6 +20,7 @@ describe('collector config', () => {
     expect(c.orderbook).toEqual({ depth: 400, publish_interval_ms: 100 });
     expect(c.health.port).toBe(8087);
     expect(c.metrics.port).toBe(9093);
+    expect(c.counts).toEqual({ interval_ms: 60_000 });
     expect(c.venues[0]!.rotate_after_ms).toBe(23 * 3600_000);
     expect(c.venues.every((v) => v.rest_spacing_ms === 50)).toBe(true);
     expect(loadCollectorConfig(write('venues:\n  okx_spot:\n    rest_spacing: 1s\n')).venues[0]!.rest_spacing_ms).toBe(1000);
@@ -34,6 +35,8 @@ describe('collector config', () => {
     ['orderbook:\n  depht: 10', /orderbook\.depht: unknown key/],
     ['venues:\n  okx_derivatives:\n    lsr_period: 3m', /lsr_period: expected one of/],
     ['venues:\n  okx_spot:\n    rest_spacing: 11s', /venues\.okx_spot\.rest_spacing: "11s" is longer than the limit of 10s/],
+    ['counts:\n  interval: 1500ms', /counts\.interval: expected whole seconds, at least 1s \(60s: one message a UTC minute\), got 1500 ms/],
+    ['counts:\n  interval: 2h', /counts\.interval: "2h" is longer than the limit/],
   ])('rejects %j', (yaml, message) => {
     expect(() => loadCollectorConfig(write(yaml))).toThrow(message);
   });

@@ -89,6 +89,13 @@ describe('the lease bucket in streams.yaml', () => {
     ]);
     expect([...perms.storage.publish, ...perms.storage.subscribe].filter((s) => s.includes('KV'))).toEqual([]);
   });
+
+  it('lets the collector publish its counts, storage read but not publish them', () => {
+    const perms = rolePermissions(loadStreamSpecs('config/streams.yaml'));
+    expect(perms.collector.publish.filter((s) => s.includes('counts') || s.includes('COUNTS'))).toEqual(['marketprism.counts.collector.*']);
+    expect(perms.storage.publish.filter((s) => s.includes('counts'))).toEqual([]);
+    expect(perms.storage.publish).toContain('$JS.API.CONSUMER.CREATE.MARKETPRISM_COUNTS.>');
+  });
 });
 
 describe('rendezvous hashing', () => {
