@@ -39,7 +39,7 @@ export const ENV_PREFIX = 'MARKETPRISM_';
 /** The top-level keys of each daemon's file: the first level of a MARKETPRISM_ name must be one of them. */
 export const CONFIG_SECTIONS: Record<Module, readonly string[]> = {
   broker: ['nats_server', 'streams_file', 'log_level'],
-  collector: ['nats', 'publish', 'health', 'metrics', 'orderbook', 'freshness', 'venues', 'fleet', 'log_level'],
+  collector: ['nats', 'publish', 'health', 'metrics', 'orderbook', 'freshness', 'venues', 'fleet', 'counts', 'log_level'],
   storage: ['tier', 'nats', 'clickhouse', 'batch', 'health', 'cold', 'log_level'],
 };
 

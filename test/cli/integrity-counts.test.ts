@@ -107,7 +107,21 @@ describe('integrity: what the collector counted in the range', () => {
   });
 
   it('a range whose edges cut intervals says so, and counts whole intervals only', async () => {
-    const mid = Math.floor(Date.now() / 1000) * 1000 - 3500; // half-way through a 1 s interval, 3.5 s ago
+    // Messages are sent only for intervals in which something changed: find three consecutive
+    // 1 s intervals that each have one, and cut the range half-way through the first and the last.
+    const jsm = await jetstreamManager(host.env.nc);
+    const consecutive = async () => {
+      const last = (await jsm.streams.info('MARKETPRISM_COUNTS')).state.last_seq;
+      const starts = new Set<number>();
+      for (let seq = 1; seq <= last; seq++) {
+        const m = await jsm.streams.getMessage('MARKETPRISM_COUNTS', { seq }).catch(() => undefined);
+        const j = m?.json<{ from: string; to: string }>();
+        if (j && Date.parse(j.to) - Date.parse(j.from) === 1000) starts.add(Date.parse(j.from));
+      }
+      return [...starts].sort((x, y) => x - y).find((t) => starts.has(t + 1000) && starts.has(t + 2000));
+    };
+    const a = await waitFor('three consecutive 1 s intervals with counts in the stream', consecutive, 20_000, 500);
+    const mid = a + 500;
     const { r } = await integrity(mid, mid + 2000);
     expect(r.counted!.edges).toEqual([
       `1 interval(s) starting before ${iso(mid)} not counted (the range's start is not a whole interval)`,

@@ -25,7 +25,7 @@ describe('config', () => {
     const b = loadBrokerConfig('config/broker.yaml');
     expect(b.nats_server.port).toBe(4222);
     expect(b.nats_server.monitor_port).toBe(8222);
-    expect(b.streams.map((x) => x.name)).toEqual(['MARKET_DATA', 'MARKET_DATA_DLQ', 'KV_marketprism_leases']);
+    expect(b.streams.map((x) => x.name)).toEqual(['MARKET_DATA', 'MARKET_DATA_DLQ', 'MARKETPRISM_COUNTS', 'KV_marketprism_leases']);
     expect(b.streams[0]!.duplicate_window_ms).toBe(300_000);
     expect(b.streams[0]!.max_age_ms).toBe(48 * 3600_000);
   });
