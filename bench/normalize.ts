@@ -25,7 +25,6 @@ import { readCaptureFiles } from '../src/capture/format.js';
 import type { OrderbookRecord } from '../src/core/model.js';
 import { catalogFromCapture } from '../src/collector/instruments/capture.js';
 import type { InstrumentCatalog } from '../src/collector/instruments/catalog.js';
-import { ProblemLog } from '../src/collector/problems.js';
 import { VenueSession } from '../src/collector/session.js';
 import { protocolOf, type VenueKind } from '../src/collector/venues/registry.js';
 import { capturesDir } from './captures.js';
@@ -65,11 +64,11 @@ export const SESSIONS: [string, VenueKind, string[]][] = [
 export async function loadCapture(venue: VenueKind, files: string[]): Promise<Capture> {
   const catalog = protocolOf(venue).needsInstruments ? await catalogFromCapture(venue, files) : undefined;
   // A throwaway adapter only to tell snapshot URLs from other REST bodies.
-  const probe = new VenueSession(venue, settings(venue), new ProblemLog(undefined, venue), {
-    clock: () => 0,
-    record: () => undefined,
-    snapshot: () => undefined,
-    send: () => undefined,
+  const probe = new VenueSession({
+    venue,
+    settings: settings(venue),
+    env: { now: () => 0, requestSnapshot: () => undefined, send: () => undefined, instrument: () => undefined },
+    events: { record: () => undefined },
   }).adapter;
   const messages: Msg[] = [];
   for await (const ev of readCaptureFiles(files)) {
@@ -107,23 +106,28 @@ export function oursPass(c: Capture): { books: Map<string, OrderbookRecord>; rec
   let now = 0;
   let records = 0;
   const books = new Map<string, OrderbookRecord>();
-  const problems = new ProblemLog(undefined, c.venue);
   const captured = new Map<string, string[]>();
   const waiting = new Set<string>();
   const deliveries: { key: string; body: string }[] = [];
-  const { adapter, emitter } = new VenueSession(c.venue, settings(c.venue), problems, {
-    clock: () => now,
-    record: (r) => {
-      records++;
-      if (r.data_type === 'orderbook') books.set(tardisSymbolOf(r), r);
+  const { adapter, emitter, problems } = new VenueSession({
+    venue: c.venue,
+    settings: settings(c.venue),
+    env: {
+      now: () => now,
+      requestSnapshot: (req) => {
+        const body = captured.get(req.key)?.shift();
+        if (body !== undefined) deliveries.push({ key: req.key, body });
+        else waiting.add(req.key);
+      },
+      send: () => undefined,
+      instrument: (wire) => c.catalog?.get(wire),
     },
-    snapshot: (req) => {
-      const body = captured.get(req.key)?.shift();
-      if (body !== undefined) deliveries.push({ key: req.key, body });
-      else waiting.add(req.key);
+    events: {
+      record: (r) => {
+        records++;
+        if (r.data_type === 'orderbook') books.set(tardisSymbolOf(r), r);
+      },
     },
-    send: () => undefined,
-    instrument: (wire) => c.catalog?.get(wire),
   });
   for (const m of c.messages) {
     now = m.at;

@@ -18,9 +18,9 @@ import { DAEMON_PAGES } from '../core/daemon-help.js';
 import { LineWriter } from '../core/line-writer.js';
 import type { MarketRecord } from '../core/model.js';
 import { recordJson } from '../core/record-json.js';
+import type { VenueEvents } from './adapter.js';
 import { catalogFromCapture } from './instruments/capture.js';
 import type { InstrumentCatalog } from './instruments/catalog.js';
-import { ProblemLog } from './problems.js';
 import { VenueSession } from './session.js';
 import { isVenueKind, protocolOf, type VenueKind } from './venues/registry.js';
 
@@ -47,7 +47,6 @@ export interface ReplaySummary {
 /** Replays `files`, handing each record to `out` in order. */
 export async function replay(opts: ReplayOptions, out: (r: MarketRecord) => void | Promise<void>): Promise<ReplaySummary> {
   let now = 0;
-  const problems = new ProblemLog(undefined, opts.venue);
   const records: Record<string, number> = {};
   const outQueue: MarketRecord[] = [];
   const captured = new Map<string, string[]>(); // snapshot key -> bodies received and not yet used
@@ -64,23 +63,24 @@ export async function replay(opts: ReplayOptions, out: (r: MarketRecord) => void
     });
   }
 
-  const session = new VenueSession(
-    opts.venue,
-    {
+  const events: VenueEvents = {
+    record: (r) => {
+      records[r.data_type] = (records[r.data_type] ?? 0) + 1;
+      outQueue.push(r);
+    },
+  };
+  const { adapter, emitter, problems } = new VenueSession({
+    venue: opts.venue,
+    settings: {
       depth: opts.depth ?? 400,
       restUrl: protocolOf(opts.venue).defaultRestUrl,
       snapshotLimit: 1000,
       tickerIntervalMs: 0,
       publishIntervalMs: opts.publishIntervalMs ?? 0,
     },
-    problems,
-    {
-      clock: () => now,
-      record: (r) => {
-        records[r.data_type] = (records[r.data_type] ?? 0) + 1;
-        outQueue.push(r);
-      },
-      snapshot: (req) => {
+    env: {
+      now: () => now,
+      requestSnapshot: (req) => {
         const body = captured.get(req.key)?.shift();
         if (body !== undefined) deliveries.push({ key: req.key, body });
         else waiting.add(req.key);
@@ -88,8 +88,8 @@ export async function replay(opts: ReplayOptions, out: (r: MarketRecord) => void
       send: () => undefined, // a replay cannot talk back to the venue
       instrument: (wire) => catalog?.get(wire),
     },
-  );
-  const { adapter, emitter } = session;
+    events,
+  });
   const opened = new Set<string>();
 
   const drain = async () => {
@@ -114,10 +114,7 @@ export async function replay(opts: ReplayOptions, out: (r: MarketRecord) => void
         else captured.set(key, [...(captured.get(key) ?? []), ev.body]);
       } else {
         try {
-          adapter.restRecords(ev.url, ev.body)?.forEach((r) => {
-            records[r.data_type] = (records[r.data_type] ?? 0) + 1;
-            outQueue.push(r);
-          });
+          for (const r of adapter.restRecords(ev.url, ev.body) ?? []) events.record(r);
         } catch (err) {
           problems.report('malformed', { message: `${ev.url}: ${(err as Error).message}` }, now);
         }
