@@ -23,6 +23,7 @@ import { join } from 'node:path';
 import { normalizeBookChanges, normalizeTrades, OrderBook as TardisBook } from 'tardis-dev';
 import { readCaptureFiles } from '../src/capture/format.js';
 import type { OrderbookRecord } from '../src/core/model.js';
+import { CapturedSnapshots } from '../src/collector/captured-snapshots.js';
 import { catalogFromCapture } from '../src/collector/instruments/capture.js';
 import type { InstrumentCatalog } from '../src/collector/instruments/catalog.js';
 import { VenueSession } from '../src/collector/session.js';
@@ -106,19 +107,13 @@ export function oursPass(c: Capture): { books: Map<string, OrderbookRecord>; rec
   let now = 0;
   let records = 0;
   const books = new Map<string, OrderbookRecord>();
-  const captured = new Map<string, string[]>();
-  const waiting = new Set<string>();
-  const deliveries: { key: string; body: string }[] = [];
+  const snapshots = new CapturedSnapshots();
   const { adapter, emitter, problems } = new VenueSession({
     venue: c.venue,
     settings: settings(c.venue),
     env: {
       now: () => now,
-      requestSnapshot: (req) => {
-        const body = captured.get(req.key)?.shift();
-        if (body !== undefined) deliveries.push({ key: req.key, body });
-        else waiting.add(req.key);
-      },
+      requestSnapshot: snapshots.request,
       send: () => undefined,
       instrument: (wire) => c.catalog?.get(wire),
     },
@@ -133,9 +128,8 @@ export function oursPass(c: Capture): { books: Map<string, OrderbookRecord>; rec
     now = m.at;
     emitter.tick(now);
     if (m.snapshotKey === undefined) adapter.onMessage(m.conn, m.text);
-    else if (waiting.delete(m.snapshotKey)) deliveries.push({ key: m.snapshotKey, body: m.text });
-    else captured.set(m.snapshotKey, [...(captured.get(m.snapshotKey) ?? []), m.text]);
-    for (let d = deliveries.shift(); d; d = deliveries.shift()) adapter.onSnapshot(d.key, d.body);
+    else snapshots.received(m.snapshotKey, m.text);
+    snapshots.deliver(adapter);
   }
   emitter.flush(now);
   return { books, records, problems: Object.fromEntries(problems.counts) };
