@@ -8,7 +8,6 @@
  */
 import { catalogFromBodies, type InstrumentCatalog } from '../src/collector/instruments/catalog.js';
 import type { SnapshotRequest } from '../src/collector/adapter.js';
-import { ProblemLog } from '../src/collector/problems.js';
 import { VenueSession } from '../src/collector/session.js';
 import { protocolOf, type VenueKind } from '../src/collector/venues/registry.js';
 import { okxBookSource, usdmBookSource, type BookSource } from './book-frames.js';
@@ -46,13 +45,12 @@ function runCase(kind: VenueKind, src: BookSource, books: number, steps: number,
   let now = Date.now();
   let records = 0;
   const asked: SnapshotRequest[] = [];
-  const problems = new ProblemLog(undefined, kind);
-  const { adapter, emitter } = new VenueSession(
-    kind,
-    { depth: LEVELS, restUrl: 'http://sim', snapshotLimit: kind === 'okx' ? 400 : 1000, tickerIntervalMs: 0, publishIntervalMs: PUBLISH_INTERVAL_MS },
-    problems,
-    { clock: () => now, record: () => records++, snapshot: (r) => asked.push(r), send: () => undefined, instrument: (w) => catalog?.get(w) },
-  );
+  const { adapter, emitter, problems } = new VenueSession({
+    venue: kind,
+    settings: { depth: LEVELS, restUrl: 'http://sim', snapshotLimit: kind === 'okx' ? 400 : 1000, tickerIntervalMs: 0, publishIntervalMs: PUBLISH_INTERVAL_MS },
+    env: { now: () => now, requestSnapshot: (r) => asked.push(r), send: () => undefined, instrument: (w) => catalog?.get(w) },
+    events: { record: () => records++ },
+  });
   const frameMs = PUSH_MS / books;
   const feed = (frames: string[]) => {
     for (const f of frames) {

@@ -23,9 +23,9 @@ import { join } from 'node:path';
 import { normalizeBookChanges, normalizeTrades, OrderBook as TardisBook } from 'tardis-dev';
 import { readCaptureFiles } from '../src/capture/format.js';
 import type { OrderbookRecord } from '../src/core/model.js';
+import { CapturedSnapshots } from '../src/collector/captured-snapshots.js';
 import { catalogFromCapture } from '../src/collector/instruments/capture.js';
 import type { InstrumentCatalog } from '../src/collector/instruments/catalog.js';
-import { ProblemLog } from '../src/collector/problems.js';
 import { VenueSession } from '../src/collector/session.js';
 import { protocolOf, type VenueKind } from '../src/collector/venues/registry.js';
 import { capturesDir } from './captures.js';
@@ -65,11 +65,11 @@ export const SESSIONS: [string, VenueKind, string[]][] = [
 export async function loadCapture(venue: VenueKind, files: string[]): Promise<Capture> {
   const catalog = protocolOf(venue).needsInstruments ? await catalogFromCapture(venue, files) : undefined;
   // A throwaway adapter only to tell snapshot URLs from other REST bodies.
-  const probe = new VenueSession(venue, settings(venue), new ProblemLog(undefined, venue), {
-    clock: () => 0,
-    record: () => undefined,
-    snapshot: () => undefined,
-    send: () => undefined,
+  const probe = new VenueSession({
+    venue,
+    settings: settings(venue),
+    env: { now: () => 0, requestSnapshot: () => undefined, send: () => undefined, instrument: () => undefined },
+    events: { record: () => undefined },
   }).adapter;
   const messages: Msg[] = [];
   for await (const ev of readCaptureFiles(files)) {
@@ -107,31 +107,29 @@ export function oursPass(c: Capture): { books: Map<string, OrderbookRecord>; rec
   let now = 0;
   let records = 0;
   const books = new Map<string, OrderbookRecord>();
-  const problems = new ProblemLog(undefined, c.venue);
-  const captured = new Map<string, string[]>();
-  const waiting = new Set<string>();
-  const deliveries: { key: string; body: string }[] = [];
-  const { adapter, emitter } = new VenueSession(c.venue, settings(c.venue), problems, {
-    clock: () => now,
-    record: (r) => {
-      records++;
-      if (r.data_type === 'orderbook') books.set(tardisSymbolOf(r), r);
+  const snapshots = new CapturedSnapshots();
+  const { adapter, emitter, problems } = new VenueSession({
+    venue: c.venue,
+    settings: settings(c.venue),
+    env: {
+      now: () => now,
+      requestSnapshot: snapshots.request,
+      send: () => undefined,
+      instrument: (wire) => c.catalog?.get(wire),
     },
-    snapshot: (req) => {
-      const body = captured.get(req.key)?.shift();
-      if (body !== undefined) deliveries.push({ key: req.key, body });
-      else waiting.add(req.key);
+    events: {
+      record: (r) => {
+        records++;
+        if (r.data_type === 'orderbook') books.set(tardisSymbolOf(r), r);
+      },
     },
-    send: () => undefined,
-    instrument: (wire) => c.catalog?.get(wire),
   });
   for (const m of c.messages) {
     now = m.at;
     emitter.tick(now);
     if (m.snapshotKey === undefined) adapter.onMessage(m.conn, m.text);
-    else if (waiting.delete(m.snapshotKey)) deliveries.push({ key: m.snapshotKey, body: m.text });
-    else captured.set(m.snapshotKey, [...(captured.get(m.snapshotKey) ?? []), m.text]);
-    for (let d = deliveries.shift(); d; d = deliveries.shift()) adapter.onSnapshot(d.key, d.body);
+    else snapshots.received(m.snapshotKey, m.text);
+    snapshots.deliver(adapter);
   }
   emitter.flush(now);
   return { books, records, problems: Object.fromEntries(problems.counts) };

@@ -1,8 +1,8 @@
 /**
  * The contract between a venue adapter (pure normalization and book sync, no I/O)
  * and what drives it: the live feeds, `record`, and `replay`. The same adapter code
- * runs in all three; only the context differs (where records go, how snapshots are
- * fetched, what "now" is).
+ * runs in all three; only the environment (how snapshots are fetched, what "now" is)
+ * and the sink (where records and events go) differ.
  */
 import type { MarketRecord, OrderbookRecord } from '../core/model.js';
 import type { InstrumentInfo } from './instruments/types.js';
@@ -34,25 +34,63 @@ export interface SnapshotRequest {
   weight: number;
 }
 
-export interface AdapterContext {
+/** What a problem report says besides its kind. */
+export interface ProblemDetail {
+  symbol?: string;
+  message: string;
+}
+
+/** Why a book was dropped and is being rebuilt. */
+export type ResyncReason = Problem | 'reconnect';
+
+/**
+ * Everything that flows out of a venue: its records and the events the daemon counts.
+ * The one sink between an adapter and the publisher: the daemon (metrics, publisher),
+ * `record` and `replay` each give one to the venue, and each layer on the way replaces
+ * only what it adds and hands the rest on as it is (VenueSession: the problem log and
+ * resync lines; LiveVenue: the symbol filter and fleet routing of records).
+ *
+ * A plain object of functions: they are passed on detached, never called through `this`.
+ */
+export interface VenueEvents {
+  /** A finished record (a book as publish_interval lets it out, a trade, funding, ...). */
+  record(r: MarketRecord): void;
+  /** Something wrong with venue data; the session has counted and (rate-limited) logged it. */
+  problem?(kind: Problem, detail: ProblemDetail): void;
+  /** A book was dropped and is being rebuilt (after a gap, crossing, checksum or reconnect). */
+  resync?(symbol: string, reason: ResyncReason): void;
+  /** Live: a frame (`ws`) or REST body (`rest`) came in. */
+  messageIn?(source: 'ws' | 'rest'): void;
+  /** Live: the feed `feed` is reconnecting. */
+  reconnect?(feed: string): void;
+  /** Live: the venue answered a REST call with this status to slow down (418, 429). */
+  throttled?(status: number): void;
+}
+
+/**
+ * The environment a venue runs in, kept apart from the sink: what "now" is, and the
+ * venue's side of the conversation (snapshots, frames sent, instrument metadata).
+ * A plain object of functions, as VenueEvents.
+ */
+export interface VenueEnv {
   /** Local receipt time of what is being handled, ms (capture time in replay). */
   now(): number;
-  /** A finished record (trades, funding, ...). */
-  emit(record: MarketRecord): void;
+  /** Fetch a REST snapshot; the answer comes back through VenueAdapter.onSnapshot (or onSnapshotFailed). */
+  requestSnapshot(req: SnapshotRequest): void;
+  /** Send a frame on a connection (e.g. Deribit resubscribe after a gap). */
+  send(conn: string, text: string): void;
+  /** Metadata of a venue instrument (by its wire name), or undefined while unknown. */
+  instrument(wire: string): InstrumentInfo | undefined;
+}
+
+/** What an adapter calls: its environment, the sink's venue-data part, and book changes (publish_interval). */
+export interface AdapterContext extends VenueEnv, Required<Pick<VenueEvents, 'record' | 'problem' | 'resync'>> {
   /**
    * The book behind `key` changed at a message boundary. `build` is called now or
    * later (publish_interval) and returns the current state, or undefined if the book
    * is no longer in sync.
    */
   bookChanged(key: string, build: () => OrderbookRecord | undefined): void;
-  requestSnapshot(req: SnapshotRequest): void;
-  /** Metadata of a venue instrument (by its wire name), or undefined while unknown. */
-  instrument(wire: string): InstrumentInfo | undefined;
-  /** Send a frame on a connection (e.g. Deribit resubscribe after a gap). */
-  send(conn: string, text: string): void;
-  problem(kind: Problem, detail: { symbol?: string; message: string }): void;
-  /** A book was dropped and is being rebuilt (after a gap, crossing, checksum or reconnect). */
-  resync(symbol: string, reason: Problem | 'reconnect'): void;
 }
 
 export interface VenueAdapter {

@@ -1,8 +1,9 @@
 /**
  * One configured venue, live: its feeds (sharded connections), its REST scheduler
  * (snapshots and polls within the venue's weight budget), its pollers, and the
- * session that turns frames into records. Used by the daemon and by `record`
- * (which adds a CaptureWriter and ignores the records).
+ * session that turns frames into records, handed to the caller's sink (VenueEvents)
+ * through the symbol filter (and, in a fleet, the routing below). Used by the daemon and
+ * by `record` (which adds a CaptureWriter and only counts the records).
  *
  * In a fleet (`LiveOptions.fleet`) the venue starts no symbol by itself: the fleet member
  * gives each symbol a role at run time (`setRole`): `publish`, `standby` (collected and in
@@ -13,14 +14,13 @@
 import type { CaptureWriter } from '../capture/format.js';
 import type { Logger } from '../core/logger.js';
 import type { DataType, MarketRecord, MarketType } from '../core/model.js';
-import type { Problem } from './adapter.js';
+import type { VenueEvents } from './adapter.js';
 import type { VenueConfig } from './config.js';
 import { protocolOf, venueOf } from './venues/registry.js';
 import { Feed, type FeedSpec } from './feeds/feed.js';
 import { logsFailure, retryUntil } from '../core/retry.js';
 import { isSymbolPattern, resolveSymbols } from './symbol-patterns.js';
 import { InstrumentCatalog } from './instruments/catalog.js';
-import { ProblemLog } from './problems.js';
 import { pollTargets } from './rest/pollers.js';
 import { RestScheduler } from './rest/scheduler.js';
 import { VenueSession } from './session.js';
@@ -37,17 +37,6 @@ interface FeedGroup {
   conns: Set<string>;
 }
 
-export interface LiveHooks {
-  record(r: MarketRecord): void;
-  messageIn?(source: 'ws' | 'rest'): void;
-  problem?(kind: Problem): void;
-  resync?(reason: Problem | 'reconnect'): void;
-  reconnect?(feed: string): void;
-  throttled?(status: number): void;
-  /** Record mode: raw frames and bodies go here. */
-  capture?: CaptureWriter;
-}
-
 export interface LiveOptions {
   depth: number;
   publishIntervalMs: number;
@@ -55,6 +44,8 @@ export interface LiveOptions {
   connectSpacingMs?: number;
   /** Fleet: symbols start only through setRole; a standby holds its non-book records this long. */
   fleet?: { standbyKeepMs: number };
+  /** Record mode: raw frames and bodies go here. */
+  capture?: CaptureWriter;
 }
 
 /** Capture time: seconds with sub-millisecond precision, as cryptofeed writes it. */
@@ -95,7 +86,7 @@ export class LiveVenue {
     readonly cfg: VenueConfig,
     private readonly opts: LiveOptions,
     private readonly log: Logger,
-    private readonly hooks: LiveHooks,
+    private readonly events: VenueEvents,
   ) {
     const spec = venueOf(cfg.name);
     // Spot markets count the base asset: only derivatives need the contract sizes.
@@ -103,54 +94,49 @@ export class LiveVenue {
     this.symbols = this.patterns ? [] : [...cfg.symbols];
     // Symbol patterns resolve against the instrument list too.
     const needsInstruments = this.patterns || (spec.market !== 'spot' && protocolOf(spec.kind).needsInstruments);
-    const capture = hooks.capture;
+    const capture = opts.capture;
     this.scheduler = new RestScheduler(
       { weightPerMinute: cfg.rest_weight_per_minute, spacingMs: cfg.rest_spacing_ms, timeoutMs: 15_000 },
       {
         fetched: (url, body) => {
-          hooks.messageIn?.('rest');
+          events.messageIn?.('rest');
           capture?.http(url, captureNow(), body);
         },
         throttled: (status, pauseMs) => {
-          hooks.throttled?.(status);
+          events.throttled?.(status);
           log.warn({ venue: cfg.name, status, pause_ms: pauseMs }, 'venue asked to slow down; pausing REST');
         },
       },
     );
-    const problems = new ProblemLog(log, cfg.name, hooks.problem);
     this.catalog = needsInstruments
       ? new InstrumentCatalog(spec.kind, { restUrl: cfg.rest_url, logger: log, onBody: capture && ((url, body) => capture.http(url, captureNow(), body)) })
       : undefined;
     this.allowed = recordFilter(this.resolved);
-    this.session = new VenueSession(
-      spec.kind,
-      {
+    this.session = new VenueSession({
+      venue: spec.kind,
+      name: cfg.name,
+      settings: {
         depth: opts.depth,
         restUrl: cfg.rest_url,
         snapshotLimit: cfg.snapshot_limit,
         tickerIntervalMs: cfg.ticker_interval_ms,
         publishIntervalMs: opts.publishIntervalMs,
       },
-      problems,
-      {
-        clock: Date.now,
-        record: (r) => {
-          if (this.allowed(r)) this.route(r);
-        },
-        snapshot: (req) => {
+      env: {
+        now: Date.now,
+        requestSnapshot: (req) => {
           void this.scheduler.get(req.key, req.url, req.weight).then(
             (body) => this.session.adapter.onSnapshot(req.key, body),
             (err: Error) => this.session.adapter.onSnapshotFailed(req.key, err),
           );
         },
         send: (conn, text) => this.feeds.find((f) => conn.startsWith(`${f.spec.name}#`))?.send(conn, text), // feed names are unique
-        resync: (symbol, reason) => {
-          hooks.resync?.(reason);
-          log.debug({ venue: cfg.name, symbol, reason }, 'book resync');
-        },
         instrument: (wire) => this.catalog?.get(wire),
       },
-    );
+      // The caller's sink, with its records passed through the filter and the routing.
+      events: { ...events, record: this.collected },
+      log,
+    });
     this.spacing = opts.connectSpacingMs ?? 500;
     this.standby = opts.fleet && new StandbyBuffer(opts.fleet.standbyKeepMs);
     this.mapSymbols();
@@ -166,14 +152,19 @@ export class LiveVenue {
     this.configSymbol = new Map(this.symbols.map((s) => [spec.recordSymbol?.(s) ?? s, s]));
   }
 
+  /** A record from the venue (stream or poll): routed if it is of a configured symbol and type. */
+  private readonly collected = (r: MarketRecord): void => {
+    if (this.allowed(r)) this.route(r);
+  };
+
   /** A record of a configured symbol: published, or (fleet) published or held as the symbol's role says. */
   private route(r: MarketRecord): void {
-    if (!this.opts.fleet) return this.hooks.record(r);
+    if (!this.opts.fleet) return this.events.record(r);
     const symbol = this.configSymbol.get(r.symbol);
     const role = symbol === undefined ? undefined : this.roles.get(symbol);
     if (!role) return;
     if (r.data_type === 'orderbook' || !this.cfg.data_types.includes('orderbook')) this.synced.add(symbol!);
-    if (role === 'publish') this.hooks.record(r);
+    if (role === 'publish') this.events.record(r);
     else if (r.data_type !== 'orderbook') this.standby!.push(symbol!, r);
   }
 
@@ -194,7 +185,7 @@ export class LiveVenue {
     }
     this.roles.set(symbol, role);
     if (!was) this.startGroup(symbol, [symbol]);
-    if (role === 'publish') for (const r of this.standby!.take(symbol)) this.hooks.record(r);
+    if (role === 'publish') for (const r of this.standby!.take(symbol)) this.events.record(r);
   }
 
   /** Fleet: the symbol has a role and its book is in sync (or its first record came, for a venue without books). */
@@ -218,8 +209,8 @@ export class LiveVenue {
 
   private buildFeeds(symbols: string[], group: FeedGroup, suffix: string): Feed[] {
     const { adapter } = this.session;
-    const { cfg, log, hooks } = this;
-    const capture = hooks.capture;
+    const { cfg, log, events } = this;
+    const capture = this.opts.capture;
     return feedSpecs({ ...this.resolved, symbols }).map((venueSpec) => {
       // One symbol's feeds in a fleet: names made unique (sockets are told apart by them).
       const fs = suffix ? { ...venueSpec, name: `${venueSpec.name}:${suffix}` } : venueSpec;
@@ -231,7 +222,7 @@ export class LiveVenue {
         },
         message: (conn, text) => {
           this.lastMessageAt = Date.now();
-          hooks.messageIn?.('ws');
+          events.messageIn?.('ws');
           capture?.recv(fs.url, captureNow(), text);
           adapter.onMessage(conn, text);
         },
@@ -242,7 +233,7 @@ export class LiveVenue {
           log[planned ? 'debug' : 'warn']({ venue: cfg.name, feed: fs.name, conn, reason }, planned ? 'connection closed' : 'connection lost');
         },
         retrying: (delayMs, reason) => {
-          hooks.reconnect?.(fs.name);
+          events.reconnect?.(fs.name);
           log.info({ venue: cfg.name, feed: fs.name, delay_ms: Math.round(delayMs), reason }, 'reconnecting');
         },
       });
@@ -356,7 +347,7 @@ export class LiveVenue {
       this.session.problems.report('malformed', { message: `${new URL(url).pathname}: ${(err as Error).message}` });
       return;
     }
-    for (const r of records ?? []) if (this.allowed(r)) this.route(r);
+    for (const r of records ?? []) this.collected(r);
   }
 
   get connectedFeeds(): number {

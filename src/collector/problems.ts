@@ -6,7 +6,7 @@
  */
 import { LogLimiter } from '../core/log-limit.js';
 import type { Logger } from '../core/logger.js';
-import type { Problem } from './adapter.js';
+import type { Problem, ProblemDetail, VenueEvents } from './adapter.js';
 
 /** A venue's symbol text as logged and keyed: bounded (a hostile frame can name anything). */
 const SYMBOL_MAX = 64;
@@ -18,12 +18,13 @@ export class ProblemLog {
   constructor(
     private readonly log: Logger | undefined,
     private readonly venue: string,
-    private readonly onProblem?: (kind: Problem) => void,
+    /** The sink's `problem`, told of every occurrence after it is counted. */
+    private readonly onProblem?: VenueEvents['problem'],
   ) {}
 
-  report(kind: Problem, detail: { symbol?: string; message: string }, now = Date.now()): void {
+  report(kind: Problem, detail: ProblemDetail, now = Date.now()): void {
     this.counts.set(kind, (this.counts.get(kind) ?? 0) + 1);
-    this.onProblem?.(kind);
+    this.onProblem?.(kind, detail);
     if (!this.log) return;
     const symbol = detail.symbol?.slice(0, SYMBOL_MAX);
     const level = kind === 'unsupported' ? 'info' : 'warn';

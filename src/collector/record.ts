@@ -61,9 +61,8 @@ export async function recordCommand(argv: string[]): Promise<number> {
   let records = 0;
   const live = venues.map((v) => {
     writer.config(JSON.stringify({ venue: v.name, symbols: v.symbols, data_types: v.data_types }));
-    return new LiveVenue(v, { depth: config.orderbook.depth, publishIntervalMs: config.orderbook.publish_interval_ms }, log, {
+    return new LiveVenue(v, { depth: config.orderbook.depth, publishIntervalMs: config.orderbook.publish_interval_ms, capture: writer }, log, {
       record: () => records++,
-      capture: writer,
     });
   });
   live.forEach((l) => l.start());

@@ -18,9 +18,10 @@ import { DAEMON_PAGES } from '../core/daemon-help.js';
 import { LineWriter } from '../core/line-writer.js';
 import type { MarketRecord } from '../core/model.js';
 import { recordJson } from '../core/record-json.js';
+import type { VenueEvents } from './adapter.js';
+import { CapturedSnapshots } from './captured-snapshots.js';
 import { catalogFromCapture } from './instruments/capture.js';
 import type { InstrumentCatalog } from './instruments/catalog.js';
-import { ProblemLog } from './problems.js';
 import { VenueSession } from './session.js';
 import { isVenueKind, protocolOf, type VenueKind } from './venues/registry.js';
 
@@ -47,12 +48,9 @@ export interface ReplaySummary {
 /** Replays `files`, handing each record to `out` in order. */
 export async function replay(opts: ReplayOptions, out: (r: MarketRecord) => void | Promise<void>): Promise<ReplaySummary> {
   let now = 0;
-  const problems = new ProblemLog(undefined, opts.venue);
   const records: Record<string, number> = {};
   const outQueue: MarketRecord[] = [];
-  const captured = new Map<string, string[]>(); // snapshot key -> bodies received and not yet used
-  const waiting = new Set<string>(); // keys asked for, not yet answered
-  const deliveries: { key: string; body: string }[] = [];
+  const snapshots = new CapturedSnapshots();
   // Contract sizes from the capture's own instrument responses, classified as live does.
   const instrumentVenue = protocolOf(opts.venue).needsInstruments ? opts.venue : undefined;
   let catalog: InstrumentCatalog | undefined;
@@ -64,36 +62,33 @@ export async function replay(opts: ReplayOptions, out: (r: MarketRecord) => void
     });
   }
 
-  const session = new VenueSession(
-    opts.venue,
-    {
+  const events: VenueEvents = {
+    record: (r) => {
+      records[r.data_type] = (records[r.data_type] ?? 0) + 1;
+      outQueue.push(r);
+    },
+  };
+  const { adapter, emitter, problems } = new VenueSession({
+    venue: opts.venue,
+    settings: {
       depth: opts.depth ?? 400,
       restUrl: protocolOf(opts.venue).defaultRestUrl,
       snapshotLimit: 1000,
       tickerIntervalMs: 0,
       publishIntervalMs: opts.publishIntervalMs ?? 0,
     },
-    problems,
-    {
-      clock: () => now,
-      record: (r) => {
-        records[r.data_type] = (records[r.data_type] ?? 0) + 1;
-        outQueue.push(r);
-      },
-      snapshot: (req) => {
-        const body = captured.get(req.key)?.shift();
-        if (body !== undefined) deliveries.push({ key: req.key, body });
-        else waiting.add(req.key);
-      },
+    env: {
+      now: () => now,
+      requestSnapshot: snapshots.request,
       send: () => undefined, // a replay cannot talk back to the venue
       instrument: (wire) => catalog?.get(wire),
     },
-  );
-  const { adapter, emitter } = session;
+    events,
+  });
   const opened = new Set<string>();
 
   const drain = async () => {
-    for (let d = deliveries.shift(); d; d = deliveries.shift()) adapter.onSnapshot(d.key, d.body);
+    snapshots.deliver(adapter);
     for (const r of outQueue.splice(0)) await out(r);
   };
 
@@ -109,15 +104,10 @@ export async function replay(opts: ReplayOptions, out: (r: MarketRecord) => void
       adapter.onMessage(ev.url, ev.text);
     } else if (ev.kind === 'http') {
       const key = adapter.snapshotKeyOf(ev.url);
-      if (key !== undefined) {
-        if (waiting.delete(key)) deliveries.push({ key, body: ev.body });
-        else captured.set(key, [...(captured.get(key) ?? []), ev.body]);
-      } else {
+      if (key !== undefined) snapshots.received(key, ev.body);
+      else {
         try {
-          adapter.restRecords(ev.url, ev.body)?.forEach((r) => {
-            records[r.data_type] = (records[r.data_type] ?? 0) + 1;
-            outQueue.push(r);
-          });
+          for (const r of adapter.restRecords(ev.url, ev.body) ?? []) events.record(r);
         } catch (err) {
           problems.report('malformed', { message: `${ev.url}: ${(err as Error).message}` }, now);
         }
@@ -128,7 +118,7 @@ export async function replay(opts: ReplayOptions, out: (r: MarketRecord) => void
   emitter.flush(now);
   await drain();
   const instruments = instrumentVenue ? { instruments: catalog?.size ?? 0, ...(instrumentsError ? { instruments_error: instrumentsError } : {}) } : {};
-  return { records, problems: Object.fromEntries(problems.counts), unanswered_snapshots: [...waiting], ...instruments };
+  return { records, problems: Object.fromEntries(problems.counts), unanswered_snapshots: [...snapshots.waiting], ...instruments };
 }
 
 /** The CLI subcommand. Exit code 0 after a full replay, 2 on bad arguments. */

@@ -87,7 +87,7 @@ export async function startCollector(config: CollectorConfig, log: Logger): Prom
         record: (r) => handOver(v.name, r, recordOut),
         messageIn: counterBy(metrics.messagesIn, { venue: v.name }, 'source'),
         problem: (problem) => metrics.problems.inc({ venue: v.name, problem }),
-        resync: (reason) => metrics.resyncs.inc({ venue: v.name, reason }),
+        resync: (_symbol, reason) => metrics.resyncs.inc({ venue: v.name, reason }),
         reconnect: (feed) => metrics.reconnects.inc({ venue: v.name, feed }),
         throttled: (status) => metrics.throttled.inc({ venue: v.name, status: String(status) }),
       });

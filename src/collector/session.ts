@@ -1,46 +1,48 @@
 /**
- * One venue adapter with its context: the clock, where records go, how snapshots
- * are asked for, problem accounting and publish_interval. Live, record and replay
- * each build a session and differ only in the hooks they pass.
+ * One venue adapter with what it runs in: its environment (clock, snapshots, send,
+ * instruments), the sink its records and events go to (VenueEvents), and what the
+ * session adds between the two: publish_interval (BookEmitter), problem accounting
+ * (ProblemLog) and resync log lines. Live, record and replay each build a session and
+ * differ only in the environment and the sink they pass.
  */
-import type { MarketRecord } from '../core/model.js';
-import type { AdapterContext, Problem, SnapshotRequest, VenueAdapter } from './adapter.js';
+import type { Logger } from '../core/logger.js';
+import type { AdapterContext, VenueAdapter, VenueEnv, VenueEvents } from './adapter.js';
 import { BookEmitter } from './book/emitter.js';
-import type { InstrumentInfo } from './instruments/types.js';
-import type { ProblemLog } from './problems.js';
+import { ProblemLog } from './problems.js';
 import { protocolOf, type AdapterSettings, type VenueKind } from './venues/registry.js';
 
-export interface SessionHooks {
-  /** The time of what is being handled, ms. */
-  clock(): number;
-  record(r: MarketRecord): void;
-  snapshot(req: SnapshotRequest): void;
-  send(conn: string, text: string): void;
-  resync?(symbol: string, reason: Problem | 'reconnect'): void;
-  /** Instrument metadata by the venue's instrument name (contract sizes). */
-  instrument?(wire: string): InstrumentInfo | undefined;
+export interface SessionOptions {
+  venue: VenueKind;
+  /** The configured venue (e.g. binance_spot) that log lines name; the kind when not given. */
+  name?: string;
+  settings: AdapterSettings & { publishIntervalMs: number };
+  env: VenueEnv;
+  events: VenueEvents;
+  /** Problem lines (rate-limited) and resync lines; none in replay. */
+  log?: Logger;
 }
 
 export class VenueSession {
+  readonly venue: VenueKind;
   readonly adapter: VenueAdapter;
   readonly emitter: BookEmitter;
+  readonly problems: ProblemLog;
 
-  constructor(
-    readonly venue: VenueKind,
-    settings: AdapterSettings & { publishIntervalMs: number },
-    readonly problems: ProblemLog,
-    hooks: SessionHooks,
-  ) {
-    this.emitter = new BookEmitter(settings.publishIntervalMs, (r) => hooks.record(r));
+  constructor({ venue, name = venue, settings, env, events, log }: SessionOptions) {
+    this.venue = venue;
+    this.problems = new ProblemLog(log, name, events.problem);
+    this.emitter = new BookEmitter(settings.publishIntervalMs, events.record);
+    const problems = this.problems;
+    const emitter = this.emitter;
     const ctx: AdapterContext = {
-      now: () => hooks.clock(),
-      emit: (r) => hooks.record(r),
-      bookChanged: (key, build) => this.emitter.changed(key, build, hooks.clock()),
-      requestSnapshot: (req) => hooks.snapshot(req),
-      send: (conn, text) => hooks.send(conn, text),
-      instrument: (wire) => hooks.instrument?.(wire),
-      problem: (kind, detail) => problems.report(kind, detail, hooks.clock()),
-      resync: (symbol, reason) => hooks.resync?.(symbol, reason),
+      ...env, // now, requestSnapshot, send, instrument: as they are
+      record: events.record,
+      problem: (kind, detail) => problems.report(kind, detail, env.now()),
+      resync: (symbol, reason) => {
+        events.resync?.(symbol, reason);
+        log?.debug({ venue: name, symbol, reason }, 'book resync');
+      },
+      bookChanged: (key, build) => emitter.changed(key, build, env.now()),
     };
     this.adapter = protocolOf(venue).createAdapter(ctx, settings);
   }

@@ -42,7 +42,7 @@ beforeAll(async () => {
   const cfg = loadCollectorConfig(file).venues[0]!;
   const writer = new CaptureWriter(join(dir, 'capture'), 'BINANCE_DELIVERY');
   const records: MarketRecord[] = [];
-  const venue = new LiveVenue(cfg, { depth: DEPTH, publishIntervalMs: 0 }, quietLog('collector'), { record: (r) => records.push(r), capture: writer });
+  const venue = new LiveVenue(cfg, { depth: DEPTH, publishIntervalMs: 0, capture: writer }, quietLog('collector'), { record: (r) => records.push(r) });
   venue.start();
   await waitFor(
     'books, trades, funding, open interest and liquidations of both contracts',

@@ -1,7 +1,7 @@
-/** A recording AdapterContext for driving one adapter by hand in tests. */
+/** A recording AdapterContext (environment and sink in one) for driving one adapter by hand in tests. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AdapterContext, Problem, SnapshotRequest, VenueAdapter } from '../../src/collector/adapter.js';
+import type { AdapterContext, Problem, ProblemDetail, SnapshotRequest, VenueAdapter } from '../../src/collector/adapter.js';
 import { BookEmitter } from '../../src/collector/book/emitter.js';
 import { protocolOf, type VenueKind } from '../../src/collector/venues/registry.js';
 import type { MarketRecord, OrderbookRecord } from '../../src/core/model.js';
@@ -78,7 +78,7 @@ export class TestContext implements AdapterContext {
   now(): number {
     return this.time;
   }
-  emit(r: MarketRecord): void {
+  record(r: MarketRecord): void {
     this.records.push(r);
   }
   bookChanged(key: string, build: () => OrderbookRecord | undefined): void {
@@ -93,7 +93,7 @@ export class TestContext implements AdapterContext {
   send(conn: string, text: string): void {
     this.sent.push({ conn, text });
   }
-  problem(kind: Problem, detail: { symbol?: string; message: string }): void {
+  problem(kind: Problem, detail: ProblemDetail): void {
     this.problems.push({ kind, ...detail });
   }
   resync(symbol: string, reason: string): void {

@@ -12,7 +12,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
 import { CaptureWriter } from '../../src/capture/format.js';
 import { loadCollectorConfig, type VenueConfig } from '../../src/collector/config.js';
-import { LiveVenue, type LiveHooks } from '../../src/collector/live.js';
+import type { VenueEvents } from '../../src/collector/adapter.js';
+import { LiveVenue, type LiveOptions } from '../../src/collector/live.js';
 import { replay } from '../../src/collector/replay.js';
 import type { MarketRecord, OrderbookRecord, TradeRecord } from '../../src/core/model.js';
 import { validateRecord } from '../../src/core/validate.js';
@@ -41,7 +42,7 @@ interface Run {
   reconnects: number;
 }
 
-function run(cfg: VenueConfig, extra: Partial<LiveHooks> = {}, publishIntervalMs = 0): Run {
+function run(cfg: VenueConfig, extra: Partial<VenueEvents> = {}, options: Partial<LiveOptions> = {}): Run {
   const r: Run = {
     records: [],
     resyncs: [],
@@ -49,9 +50,9 @@ function run(cfg: VenueConfig, extra: Partial<LiveHooks> = {}, publishIntervalMs
     books: () => r.records.filter((x): x is OrderbookRecord => x.data_type === 'orderbook'),
     live: undefined as never,
   };
-  r.live = new LiveVenue(cfg, { depth: DEPTH, publishIntervalMs }, quietLog('collector'), {
+  r.live = new LiveVenue(cfg, { depth: DEPTH, publishIntervalMs: 0, ...options }, quietLog('collector'), {
     record: (rec) => r.records.push(rec),
-    resync: (reason) => r.resyncs.push(reason),
+    resync: (_symbol, reason) => r.resyncs.push(reason),
     reconnect: () => r.reconnects++,
     ...extra,
   });
@@ -164,7 +165,7 @@ describe('live Binance spot path against a local venue', () => {
     const { fake, cfg } = await setup();
     const dir = mkdtempSync(join(tmpdir(), 'mp-capture-'));
     const writer = new CaptureWriter(dir, 'BINANCE');
-    const r = run(cfg, { capture: writer });
+    const r = run(cfg, {}, { capture: writer });
     await waitFor('books', () => r.books().length >= 60);
     fake.dropNextDiff(); // a resync in the recording too
     await waitFor('a resync', () => r.resyncs.includes('gap'));

@@ -40,7 +40,7 @@ async function collect(venue: SimVenueKind, configVenue: string, yaml: string, g
   const resyncs: string[] = [];
   const live = new LiveVenue(cfg, { depth: 50, publishIntervalMs: 0 }, quietLog('collector'), {
     record: (r) => records.push(r),
-    resync: (reason) => resyncs.push(reason),
+    resync: (_symbol, reason) => resyncs.push(reason),
   });
   live.start();
   cleanup.push(() => live.stop());

@@ -315,7 +315,7 @@ export abstract class BaseAdapter<D> implements VenueAdapter {
 
   /** A finished record, checked against the data model first: one that fails is counted and dropped. */
   protected emit(r: MarketRecord): void {
-    if (this.valid(r, r.symbol)) this.ctx.emit(r);
+    if (this.valid(r, r.symbol)) this.ctx.record(r);
   }
 
   /** Books whose constant fields passed the data model (at most one per admitted instrument and unit). */
@@ -373,7 +373,7 @@ export abstract class BaseAdapter<D> implements VenueAdapter {
 
   protected trade(t: TradeRecord): void {
     // Checked first: an invalid copy must not use up the id a valid one may still bring.
-    if (this.valid(t, t.symbol) && this.trades.add(`${t.market_type}:${t.symbol}:${t.trade_id}`)) this.ctx.emit(t);
+    if (this.valid(t, t.symbol) && this.trades.add(`${t.market_type}:${t.symbol}:${t.trade_id}`)) this.ctx.record(t);
   }
 
   protected fault(err: unknown, symbol: string | undefined): void {
