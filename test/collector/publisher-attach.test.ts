@@ -7,23 +7,20 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JetStreamPublisher } from '../../src/collector/publisher.js';
 import { splitMessage } from '../../src/core/batch.js';
-import { connectNats, type NatsConnection } from '../../src/core/nats.js';
-import { ensureStreams, loadStreamSpecs } from '../../src/core/streams.js';
-import { startNatsServer, type TestNatsServer } from '../../src/testing/nats-server.js';
+import type { NatsConnection } from '../../src/core/nats.js';
 import { trades } from '../helpers/records.js';
 import { quietLog } from '../helpers/storage-env.js';
+import { natsWithStreams, type NatsEnv } from '../helpers/nats-env.js';
 
 describe('JetStreamPublisher before its first connection', () => {
-  let nats: TestNatsServer;
+  let env: NatsEnv;
   let nc: NatsConnection;
   beforeAll(async () => {
-    nats = await startNatsServer();
-    nc = await connectNats({ servers: [nats.url], name: 'test' }, quietLog());
-    await ensureStreams(nc, loadStreamSpecs('config/streams.yaml'));
+    env = await natsWithStreams();
+    ({ nc } = env);
   });
   afterAll(async () => {
-    await nc?.close();
-    await nats?.dispose();
+    await env?.close();
   });
 
   it('holds the newest buffer_max records, drops and counts the rest, then publishes what it held once attached', async () => {

@@ -3,22 +3,19 @@ import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jets
 import { Counter, Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IntervalCounts, nextBoundary, type CountsMessage } from '../../src/core/interval-counts.js';
-import { connectNats, type NatsConnection } from '../../src/core/nats.js';
-import { ensureStreams, loadStreamSpecs } from '../../src/core/streams.js';
-import { startNatsServer, type TestNatsServer } from '../../src/testing/nats-server.js';
+import type { NatsConnection } from '../../src/core/nats.js';
 import { quietLog } from '../helpers/storage-env.js';
+import { natsWithStreams, type NatsEnv } from '../helpers/nats-env.js';
 
 describe('IntervalCounts', () => {
-  let nats: TestNatsServer;
+  let env: NatsEnv;
   let nc: NatsConnection;
   beforeAll(async () => {
-    nats = await startNatsServer();
-    nc = await connectNats({ servers: [nats.url], name: 'test' }, quietLog());
-    await ensureStreams(nc, loadStreamSpecs('config/streams.yaml'));
+    env = await natsWithStreams();
+    ({ nc } = env);
   });
   afterAll(async () => {
-    await nc?.close();
-    await nats?.dispose();
+    await env?.close();
   });
 
   const last = async (): Promise<CountsMessage> =>
