@@ -102,24 +102,33 @@ export function divideDecimal(a: string, b: string, scale: number = DECIMAL_SCAL
 /** Below this, integer arithmetic on doubles is exact with room for one product (2^52). */
 const SAFE = 2 ** 52;
 
-/** Plain decimal text as integer units (below SAFE) and a scale, by one scan; undefined when larger or not plain. */
-function parseSmall(text: string): { units: number; scale: number; neg: boolean } | undefined {
+/** Scratch of `parseSmall` (one call at a time, nothing kept): the text's scale and sign. */
+let smallScale = 0;
+let smallNeg = false;
+
+/**
+ * Plain decimal text as integer units below SAFE, its scale and sign left in `smallScale` /
+ * `smallNeg`, by one scan without allocating; -1 when larger or not plain.
+ */
+function parseSmall(text: string): number {
   const n = text.length;
   const neg = text.charCodeAt(0) === 45;
   let i = neg ? 1 : 0;
-  if (i >= n || n - i > 16) return undefined;
+  if (i >= n || n - i > 16) return -1;
   let units = 0;
   let point = -1;
   for (; i < n; i++) {
     const c = text.charCodeAt(i);
     if (c === 46) {
-      if (point >= 0) return undefined;
+      if (point >= 0) return -1;
       point = i;
     } else if (c >= 48 && c <= 57) units = units * 10 + (c - 48);
-    else return undefined;
+    else return -1;
   }
-  if (point === n - 1 || point === (neg ? 1 : 0) || units >= SAFE) return undefined;
-  return { units, scale: point < 0 ? 0 : n - point - 1, neg };
+  if (point === n - 1 || point === (neg ? 1 : 0) || units >= SAFE) return -1;
+  smallScale = point < 0 ? 0 : n - point - 1;
+  smallNeg = neg;
+  return units;
 }
 
 /** ⌊n / d⌋ for integers below 2^53: the double quotient, corrected by one where it rounded across an integer. */
@@ -129,55 +138,68 @@ function floorDiv(n: number, d: number): number {
   return r < 0 ? q - 1 : r >= d ? q + 1 : q;
 }
 
+const POW10_DOUBLE: number[] = Array.from({ length: 23 }, (_, k) => 10 ** k);
+/** The fraction's digit chunks and their sizes (scratch of `divideSmall`: at most `scale` chunks). */
+const chunks = new Float64Array(64);
+const sizes = new Uint8Array(64);
+
 /**
  * divideDecimal by long division on doubles, for the common sizes (a book level's
  * quantity over its price): every intermediate is an integer below 2^53, so exact; the
  * same digits and the same half-even rounding as the BigInt path (test/core/decimal-math
  * compares the two). Undefined when the operands are too large (or not plain: the BigInt
- * path names the problem).
+ * path names the problem). Runs per converted book level: no allocation but the result.
  */
 function divideSmall(a: string, b: string, scale: number): string | undefined {
-  const x = parseSmall(a);
-  const y = parseSmall(b);
-  if (!x || !y || y.units === 0) return undefined;
-  let n = x.units;
-  let d = y.units;
+  let n = parseSmall(a);
+  if (n < 0) return undefined;
+  const xScale = smallScale;
+  const xNeg = smallNeg;
+  let d = parseSmall(b);
+  if (d <= 0 || scale > 64) return undefined;
   // a/b = (n / d) × 10^(ys - xs): bring both to one scale first.
-  const e = y.scale - x.scale;
+  const e = smallScale - xScale;
+  const neg = xNeg !== smallNeg;
   if (e > 15 || e < -15) return undefined;
-  if (e > 0) n *= 10 ** e;
-  else if (e < 0) d *= 10 ** -e;
+  if (e > 0) n *= POW10_DOUBLE[e]!;
+  else if (e < 0) d *= POW10_DOUBLE[-e]!;
   if (n >= SAFE || d >= SAFE / 10) return undefined;
   let int = floorDiv(n, d);
   let r = n - int * d;
   // The fraction's `scale` digits in chunks of `k`, each r × 10^k / d below 2^53 (r < d).
-  const k = Math.min(15, Math.floor(Math.log10((SAFE * 2) / d)) - 1);
+  let k = 0;
+  while (k < 15 && d * POW10_DOUBLE[k + 2]! <= SAFE * 2) k++;
   if (k < 1) return undefined;
-  const chunks: number[] = [];
-  const sizes: number[] = [];
+  let count = 0;
   for (let left = scale; left > 0; left -= k) {
     const size = Math.min(k, left);
-    r *= 10 ** size;
+    r *= POW10_DOUBLE[size]!;
     const q = floorDiv(r, d);
-    chunks.push(q);
-    sizes.push(size);
+    chunks[count] = q;
+    sizes[count++] = size;
     r -= q * d;
   }
   // Half-even on what is left: r / d against one half, the last digit's parity deciding a tie.
-  const last = chunks.length > 0 ? chunks[chunks.length - 1]! : int;
+  const last = count > 0 ? chunks[count - 1]! : int;
   if (2 * r > d || (2 * r === d && last % 2 === 1)) {
-    let i = chunks.length - 1;
-    while (i >= 0 && ++chunks[i]! === 10 ** sizes[i]!) chunks[i--] = 0;
+    let i = count - 1;
+    while (i >= 0 && ++chunks[i]! === POW10_DOUBLE[sizes[i]!]!) chunks[i--] = 0;
     if (i < 0) int++;
   }
   if (int >= SAFE) return undefined;
-  let frac = '';
-  for (let i = 0; i < chunks.length; i++) frac += String(chunks[i]).padStart(sizes[i]!, '0');
-  let end = frac.length;
-  while (end > 0 && frac.charCodeAt(end - 1) === 48) end--;
-  frac = frac.slice(0, end);
-  const text = frac === '' ? String(int) : `${int}.${frac}`;
-  return x.neg !== y.neg && text !== '0' ? `-${text}` : text;
+  // Trailing zero chunks are left out whole; the last one kept loses its trailing zeros.
+  while (count > 0 && chunks[count - 1] === 0) count--;
+  let text = String(int);
+  if (count > 0) {
+    let frac = '';
+    for (let i = 0; i < count - 1; i++) frac += String(chunks[i]).padStart(sizes[i]!, '0');
+    let tail = String(chunks[count - 1]).padStart(sizes[count - 1]!, '0');
+    let end = tail.length;
+    while (tail.charCodeAt(end - 1) === 48) end--;
+    tail = tail.slice(0, end);
+    text = `${text}.${frac}${tail}`;
+  }
+  return neg && text !== '0' ? `-${text}` : text;
 }
 
 /** a × 10^n on the digits (n may be negative), exact: string work only, no regex or BigInt (the per-level hot path). */

@@ -60,6 +60,37 @@ export function compareDecimal(a: string, b: string): number {
   return na ? -c : c;
 }
 
+/** 10^0 … 10^22: every one an exact double. */
+const EXACT_POW10: number[] = Array.from({ length: 23 }, (_, k) => 10 ** k);
+
+/**
+ * `Number(text)`, the same double, without the runtime's string-to-number conversion for
+ * short plain decimal text (a book orders its levels by it: one call per level of every
+ * snapshot and diff). With at most 15 digits the digits are an exact integer below 2^53
+ * and 10^scale an exact double, so one IEEE division rounds the decimal correctly: the
+ * double Number() gives. Anything else (signs other than "-", exponents, blanks, longer
+ * text) is Number()'s. test/core/decimal.test.ts holds the two equal.
+ */
+export function decimalToDouble(text: string): number {
+  const n = text.length;
+  if (n === 0 || n > 17) return Number(text);
+  const neg = text.charCodeAt(0) === 45; // '-'
+  let units = 0;
+  let point = -1;
+  let digits = 0;
+  for (let i = neg ? 1 : 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      units = units * 10 + (c - 48);
+      digits++;
+    } else if (c === 46 && point < 0) point = i;
+    else return Number(text);
+  }
+  if (digits === 0 || digits > 15) return Number(text);
+  const v = point < 0 ? units : units / EXACT_POW10[n - point - 1]!;
+  return neg ? -v : v;
+}
+
 export function isZero(a: string): boolean {
   // /^-?0*(?:\.0*)?$/ as a scan: it runs per book level.
   let i = a.charCodeAt(0) === 45 ? 1 : 0; // '-'

@@ -1,6 +1,9 @@
 /** The exact order book: ordering by value, not by text or by rounded doubles. */
 import { describe, expect, it } from 'vitest';
-import { OrderBook } from '../../src/collector/book/order-book.js';
+import { BookSide, OrderBook } from '../../src/collector/book/order-book.js';
+import { compareDecimal, isZero } from '../../src/core/decimal.js';
+import { multiplyDecimal } from '../../src/core/decimal-math.js';
+import type { QuantityRule } from '../../src/collector/units.js';
 
 describe('OrderBook', () => {
   it('orders bids descending and asks ascending by exact value, replacing equal prices written differently', () => {
@@ -41,5 +44,63 @@ describe('OrderBook', () => {
     expect(b.crossed()).toBe(false);
     b.bids.set('101', '1');
     expect(b.crossed()).toBe(true);
+  });
+
+  it('a side equals a plain sorted reference through random sets, removals, loads, trims and conversions', () => {
+    let seed = 11;
+    const rnd = (n: number) => Math.floor(((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * n);
+    // Prices from a small range so updates hit held levels, with texts that differ for one value ("5.10" / "5.1").
+    const price = () => {
+      const cents = 1 + rnd(900);
+      const t = (cents / 100).toFixed(2);
+      return rnd(5) === 0 ? t.replace(/0+$/, '').replace(/\.$/, '') : t;
+    };
+    const twice: QuantityRule = { unit: 'contracts', toBase: (raw) => multiplyDecimal(raw, '2') };
+    for (const descending of [true, false]) {
+      const side = new BookSide(descending);
+      let ref = new Map<string, [string, string]>(); // normalized price → level as last set
+      const key = (p: string) => (Number(p) * 100).toFixed(0);
+      const expected = () => [...ref.values()].sort((a, b) => (descending ? compareDecimal(b[0], a[0]) : compareDecimal(a[0], b[0])));
+      let converting = false;
+      for (let step = 0; step < 20_000; step++) {
+        const op = rnd(100);
+        if (op < 80) {
+          const p = price();
+          const q = rnd(4) === 0 ? '0' : String(1 + rnd(50));
+          side.set(p, q);
+          if (isZero(q)) ref.delete(key(p));
+          else ref.set(key(p), [p, q]);
+        } else if (op < 82) {
+          const n = rnd(300);
+          const levels = [...new Map(Array.from({ length: n }, () => [key(price()), 0])).keys()]
+            .map((k) => [(Number(k) / 100).toFixed(2), String(rnd(3))] as [string, string])
+            .sort((a, b) => (descending ? compareDecimal(b[0], a[0]) : compareDecimal(a[0], b[0])));
+          const zero = side.load(levels);
+          expect(zero).toBe(levels.filter((l) => l[1] === '0').length);
+          ref = new Map(levels.filter((l) => l[1] !== '0').map((l) => [key(l[0]), l]));
+        } else if (op < 83) {
+          const n = rnd(200);
+          side.trim(n);
+          ref = new Map(
+            expected()
+              .slice(0, n)
+              .map((l) => [key(l[0]), l]),
+          );
+        } else if (op < 84) converting = true;
+        const want = expected();
+        expect(side.size).toBe(want.length);
+        if (step % 50 === 0 || op >= 80) {
+          expect(side.top(want.length)).toEqual(want);
+          expect(side.best()).toEqual(want[0]);
+          expect(side.bestOrder()).toBe(want[0] ? Number(want[0][0]) : undefined);
+          if (converting) {
+            const n = rnd(want.length + 1);
+            const { levels, raw } = side.topInBase(n, twice);
+            expect(raw).toEqual(want.slice(0, n).map((l) => l[1]));
+            expect(levels).toEqual(want.slice(0, n).map((l) => [l[0], multiplyDecimal(l[1], '2')]));
+          }
+        }
+      }
+    }
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareDecimal, decimalProblem, toPlainDecimal } from '../../src/core/decimal.js';
+import { compareDecimal, decimalProblem, decimalToDouble, toPlainDecimal } from '../../src/core/decimal.js';
 
 describe('decimal', () => {
   it('accepts plain decimals within Decimal(38, 18)', () => {
@@ -33,5 +33,53 @@ describe('decimal', () => {
     expect(compareDecimal('-2', '-1')).toBe(-1);
     // 2^53 + 1 vs 2^53: equal as floats, not as decimals
     expect(compareDecimal('9007199254740993', '9007199254740992')).toBe(1);
+  });
+
+  it('decimalToDouble gives the double Number() gives, for every text', () => {
+    const edge = [
+      '0',
+      '-0',
+      '0.0',
+      '.5',
+      '5.',
+      '.',
+      '-',
+      '',
+      ' 1',
+      '1 ',
+      '+1',
+      '1e5',
+      '1.2.3',
+      '0x10',
+      'abc',
+      '007.50',
+      '-12.5',
+      '999999999999999',
+      '9999999999999999',
+      '123456789012345.6',
+      '0.000000000000001',
+      '0.1',
+      '0.3',
+      '30243.5',
+      '0.35210000',
+      '9007199254740993',
+      '1234567.890123456789',
+      '-0.000000000000001',
+      'Infinity',
+      '1_0',
+    ];
+    for (const t of edge) expect(Object.is(decimalToDouble(t), Number(t)), JSON.stringify(t)).toBe(true);
+    // Random plain decimals of 1–17 characters: every split of the digits, leading zeros, signs.
+    let seed = 7;
+    const rnd = (n: number) => Math.floor(((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * n);
+    for (let k = 0; k < 200_000; k++) {
+      let digits = '';
+      const len = 1 + rnd(16);
+      for (let i = 0; i < len; i++) digits += String(rnd(10));
+      const at = rnd(len + 1);
+      let t = at === len ? digits : `${digits.slice(0, at)}.${digits.slice(at)}`;
+      if (rnd(4) === 0) t = `-${t}`;
+      expect(decimalToDouble(t), t).toBe(Number(t));
+    }
   });
 });

@@ -4,7 +4,7 @@
  * the decimal texts decide, so two prices never merge and nothing is rounded.
  * Levels keep the venue's own text (OKX checksums are computed over it).
  */
-import { DECIMAL_INTEGER_DIGITS, DECIMAL_SCALE, compareDecimal, isZero } from '../../core/decimal.js';
+import { DECIMAL_INTEGER_DIGITS, DECIMAL_SCALE, compareDecimal, decimalToDouble, isZero } from '../../core/decimal.js';
 import { BadValueError } from '../mappers/wire.js';
 import type { Level } from '../../core/model.js';
 import type { QuantityRule } from '../units.js';
@@ -29,16 +29,25 @@ function storablePlain(q: string): boolean {
   return intDigits <= DECIMAL_INTEGER_DIGITS && (point < 0 || q.length - point - 1 <= DECIMAL_SCALE);
 }
 
+/** Doubles a side holds before its first growth (a snapshot sizes it to its levels). */
+const INITIAL_CAPACITY = 64;
+
 /**
  * One side of a book, best first, as parallel arrays: the level tuples as read from the
  * venue (shared, read-only, published as they are), their prices as doubles (ordering
- * only), and each level's base-unit form once converted. `top(n)` is one slice.
+ * only), and, once a record asked for base units, each level's base-unit form once
+ * converted. `top(n)` is one slice.
+ *
+ * An update in the middle of a side moves the levels behind it (a diff of 29 levels into a
+ * 400-level side inserts and removes a dozen): the doubles are a typed array moved by
+ * `copyWithin` (a memmove) and the conversions are kept only for a side that converts, so
+ * one array `splice` per insert or removal is left (docs/benchmarks.md, live collector).
  */
 export class BookSide {
   private levels: Level[] = [];
-  /** levels[i]'s price as a double, only for ordering. */
-  private fs: number[] = [];
-  /** levels[i] with its quantity in base by `rule`, converted on first use (conversions divide exactly: dear per level, and most levels stay put between records). */
+  /** levels[i]'s price as a double, only for ordering; capacity ≥ levels.length, the rest unused. */
+  private fs = new Float64Array(INITIAL_CAPACITY);
+  /** levels[i] with its quantity in base by `rule`, converted on first use (conversions divide exactly: dear per level, and most levels stay put between records); empty while `rule` is undefined. */
   private based: (Level | undefined)[] = [];
   private rule: QuantityRule | undefined;
   /**
@@ -57,7 +66,6 @@ export class BookSide {
 
   clear(): void {
     this.levels = [];
-    this.fs = [];
     this.based = [];
     this.limit = undefined;
   }
@@ -88,27 +96,36 @@ export class BookSide {
   /** `set` of a level tuple as read (kept and published as it is: Level is read-only). */
   setLevel(level: Level): void {
     const price = level[0];
-    const f = Number(price);
+    const f = decimalToDouble(price);
     const i = this.find(price, f);
     if (isZero(level[1])) {
       if (i >= 0) this.removeAt(i);
       return;
     }
+    const converts = this.rule !== undefined;
     if (i >= 0) {
       this.levels[i] = level;
-      this.based[i] = undefined;
+      if (converts) this.based[i] = undefined;
       return;
     }
     const index = ~i;
-    if (index === this.levels.length) {
+    const n = this.levels.length;
+    if (n === this.fs.length) this.grow(n * 2);
+    if (index === n) {
       this.levels.push(level);
-      this.fs.push(f);
-      this.based.push(undefined);
+      if (converts) this.based.push(undefined);
     } else {
+      this.fs.copyWithin(index + 1, index, n);
       this.levels.splice(index, 0, level);
-      this.fs.splice(index, 0, f);
-      this.based.splice(index, 0, undefined);
+      if (converts) this.based.splice(index, 0, undefined);
     }
+    this.fs[index] = f;
+  }
+
+  private grow(capacity: number): void {
+    const fs = new Float64Array(Math.max(INITIAL_CAPACITY, capacity));
+    fs.set(this.fs.subarray(0, Math.min(this.levels.length, fs.length)));
+    this.fs = fs;
   }
 
   /**
@@ -120,24 +137,24 @@ export class BookSide {
   load(levels: readonly Level[]): number {
     this.clear();
     const out: Level[] = [];
-    const fs: number[] = [];
+    if (this.fs.length < levels.length) this.fs = new Float64Array(Math.max(INITIAL_CAPACITY, levels.length * 2));
+    const fs = this.fs;
     let zero = 0;
     let prev = this.descending ? Infinity : -Infinity;
     for (let i = 0; i < levels.length; i++) {
       const l = levels[i]!;
-      const f = Number(l[0]);
+      const f = decimalToDouble(l[0]);
       if (this.descending ? !(f < prev) : !(f > prev)) return this.loadUnordered(levels);
       prev = f;
       if (isZero(l[1])) {
         zero++;
         continue;
       }
+      fs[out.length] = f;
       out.push(l);
-      fs.push(f);
     }
     this.levels = out;
-    this.fs = fs;
-    this.based = new Array<Level | undefined>(out.length).fill(undefined);
+    if (this.rule !== undefined) this.based = new Array<Level | undefined>(out.length).fill(undefined);
     return zero;
   }
 
@@ -152,14 +169,15 @@ export class BookSide {
   }
 
   private removeAt(index: number): void {
-    if (index === this.levels.length - 1) {
+    const converts = this.rule !== undefined;
+    const n = this.levels.length;
+    if (index === n - 1) {
       this.levels.pop();
-      this.fs.pop();
-      this.based.pop();
+      if (converts) this.based.pop();
     } else {
+      this.fs.copyWithin(index, index + 1, n);
       this.levels.splice(index, 1);
-      this.fs.splice(index, 1);
-      this.based.splice(index, 1);
+      if (converts) this.based.splice(index, 1);
     }
   }
 
@@ -167,13 +185,12 @@ export class BookSide {
   trim(n: number): void {
     if (this.levels.length > n) {
       this.levels.length = n;
-      this.fs.length = n;
-      this.based.length = n;
+      if (this.based.length > n) this.based.length = n;
     }
   }
 
   delete(price: string): void {
-    const i = this.find(price, Number(price));
+    const i = this.find(price, decimalToDouble(price));
     if (i >= 0) this.removeAt(i);
   }
 
@@ -189,7 +206,7 @@ export class BookSide {
    */
   topInBase(n: number, units: QuantityRule): { levels: Level[]; raw: string[] } {
     if (units !== this.rule) {
-      this.based.fill(undefined);
+      this.based = new Array<Level | undefined>(this.levels.length).fill(undefined);
       this.rule = units;
     }
     const end = Math.min(n, this.levels.length);
@@ -205,7 +222,7 @@ export class BookSide {
 
   /** The best price as a double (ordering only), or undefined when the side is empty. */
   bestOrder(): number | undefined {
-    return this.fs[0];
+    return this.levels.length > 0 ? this.fs[0] : undefined;
   }
 
   best(): Level | undefined {
@@ -217,7 +234,7 @@ export class BookSide {
     const fs = this.fs;
     const desc = this.descending;
     let lo = 0;
-    let hi = fs.length;
+    let hi = this.levels.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       const e = fs[mid]!;
@@ -252,7 +269,7 @@ export class OrderBook {
     const bf = this.bids.bestOrder();
     const af = this.asks.bestOrder();
     if (bf === undefined || af === undefined) return false;
-    // Number() of decimal text is monotonic: different doubles order the decimals too.
+    // Number() of decimal text (decimalToDouble) is monotonic: different doubles order the decimals too.
     if (bf !== af) return bf > af;
     return compareDecimal(this.bids.best()![0], this.asks.best()![0]) >= 0;
   }
