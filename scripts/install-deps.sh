@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-NATS_SERVER_VERSION="${NATS_SERVER_VERSION:-v2.12.3}"
+NATS_SERVER_VERSION="${NATS_SERVER_VERSION:-v2.15.2}"
 TOOLS="$PWD/.tools/bin"
 mkdir -p "$TOOLS"
 

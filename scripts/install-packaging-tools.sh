@@ -7,7 +7,7 @@
 set -euo pipefail
 
 NFPM_VERSION=v2.44.1
-NATS_SERVER_VERSION=v2.12.3
+NATS_SERVER_VERSION=v2.15.2
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BIN="$ROOT/.tools/bin"
 mkdir -p "$BIN"
