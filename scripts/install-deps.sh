@@ -5,7 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-NATS_SERVER_VERSION="${NATS_SERVER_VERSION:-v2.12.3}"
+. scripts/pins.sh
+NATS_SERVER_VERSION="${NATS_SERVER_VERSION:-$PINNED_NATS_SERVER_VERSION}"
 TOOLS="$PWD/.tools/bin"
 mkdir -p "$TOOLS"
 

@@ -7,8 +7,9 @@
 set -euo pipefail
 
 NFPM_VERSION=v2.44.1
-NATS_SERVER_VERSION=v2.12.3
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+. "$ROOT/scripts/pins.sh"
+NATS_SERVER_VERSION=$PINNED_NATS_SERVER_VERSION
 BIN="$ROOT/.tools/bin"
 mkdir -p "$BIN"
 
