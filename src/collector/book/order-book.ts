@@ -29,26 +29,30 @@ function storablePlain(q: string): boolean {
   return intDigits <= DECIMAL_INTEGER_DIGITS && (point < 0 || q.length - point - 1 <= DECIMAL_SCALE);
 }
 
-/** Doubles a side holds before its first growth (a snapshot sizes it to its levels). */
+/** Levels a side holds before its first growth (a snapshot sizes it to its levels). */
 const INITIAL_CAPACITY = 64;
 
 /**
- * One side of a book, best first, as parallel arrays: the level tuples as read from the
- * venue (shared, read-only, published as they are), their prices as doubles (ordering
- * only), and, once a record asked for base units, each level's base-unit form once
- * converted. `top(n)` is one slice.
- *
- * An update in the middle of a side moves the levels behind it (a diff of 29 levels into a
- * 400-level side inserts and removes a dozen): the doubles are a typed array moved by
- * `copyWithin` (a memmove) and the conversions are kept only for a side that converts, so
- * one array `splice` per insert or removal is left (docs/benchmarks.md, live collector).
+ * One side of a book, best first. The level tuples as read from the venue (shared,
+ * read-only, published as they are) stay in slots that never move; the order is two
+ * typed arrays, each level's slot and its price as a double (ordering only), so an
+ * insert or removal in the middle of a side moves numbers with `copyWithin` (a memmove)
+ * and never an array of objects (a diff of 29 levels into a 400-level side inserts and
+ * removes a dozen; moving object arrays was a quarter of the live collector's time:
+ * docs/benchmarks.md). Once a record asked for base units, each slot also keeps its
+ * level's base-unit form until the level changes.
  */
 export class BookSide {
-  private levels: Level[] = [];
-  /** levels[i]'s price as a double, only for ordering; capacity ≥ levels.length, the rest unused. */
-  private fs = new Float64Array(INITIAL_CAPACITY);
-  /** levels[i] with its quantity in base by `rule`, converted on first use (conversions divide exactly: dear per level, and most levels stay put between records); empty while `rule` is undefined. */
+  /** Level tuples by slot; a freed slot holds undefined until reused. */
+  private slots: (Level | undefined)[] = [];
+  /** slots[s] with its quantity in base by `rule`, converted on first use (conversions divide exactly: dear per level, and most levels stay put between records); empty while `rule` is undefined. */
   private based: (Level | undefined)[] = [];
+  /** Freed slots, reused before new ones. */
+  private free: number[] = [];
+  /** order[i]: the slot of the i-th best level; fs[i]: its price as a double. Capacity ≥ n. */
+  private order = new Int32Array(INITIAL_CAPACITY);
+  private fs = new Float64Array(INITIAL_CAPACITY);
+  private n = 0;
   private rule: QuantityRule | undefined;
   /**
    * The worst level a depth-limited snapshot covered, or undefined when this side is
@@ -61,12 +65,14 @@ export class BookSide {
   constructor(private readonly descending: boolean) {}
 
   get size(): number {
-    return this.levels.length;
+    return this.n;
   }
 
   clear(): void {
-    this.levels = [];
+    this.slots = [];
     this.based = [];
+    this.free = [];
+    this.n = 0;
     this.limit = undefined;
   }
 
@@ -77,13 +83,13 @@ export class BookSide {
 
   /** Marks the current worst level as the end of what is known (the snapshot held `limit` levels). */
   setBoundary(): void {
-    const n = this.levels.length;
-    this.limit = n > 0 ? { price: this.levels[n - 1]![0], f: this.fs[n - 1]! } : undefined;
+    const n = this.n;
+    this.limit = n > 0 ? { price: this.at(n - 1)[0], f: this.fs[n - 1]! } : undefined;
   }
 
   /** How many levels, from the best, lie within the known range. */
   known(): number {
-    if (!this.limit) return this.levels.length;
+    if (!this.limit) return this.n;
     const i = this.find(this.limit.price, this.limit.f);
     return i >= 0 ? i + 1 : ~i;
   }
@@ -104,27 +110,39 @@ export class BookSide {
     }
     const converts = this.rule !== undefined;
     if (i >= 0) {
-      this.levels[i] = level;
-      if (converts) this.based[i] = undefined;
+      const slot = this.order[i]!;
+      this.slots[slot] = level;
+      if (converts) this.based[slot] = undefined;
       return;
     }
     const index = ~i;
-    const n = this.levels.length;
-    if (n === this.fs.length) this.grow(n * 2);
-    if (index === n) {
-      this.levels.push(level);
+    const n = this.n;
+    if (n === this.order.length) this.grow(n * 2);
+    let slot = this.free.pop();
+    if (slot === undefined) {
+      slot = this.slots.length;
+      this.slots.push(level);
       if (converts) this.based.push(undefined);
     } else {
-      this.fs.copyWithin(index + 1, index, n);
-      this.levels.splice(index, 0, level);
-      if (converts) this.based.splice(index, 0, undefined);
+      this.slots[slot] = level;
+      if (converts) this.based[slot] = undefined;
     }
+    if (index < n) {
+      this.order.copyWithin(index + 1, index, n);
+      this.fs.copyWithin(index + 1, index, n);
+    }
+    this.order[index] = slot;
     this.fs[index] = f;
+    this.n = n + 1;
   }
 
   private grow(capacity: number): void {
-    const fs = new Float64Array(Math.max(INITIAL_CAPACITY, capacity));
-    fs.set(this.fs.subarray(0, Math.min(this.levels.length, fs.length)));
+    const size = Math.max(INITIAL_CAPACITY, capacity);
+    const order = new Int32Array(size);
+    const fs = new Float64Array(size);
+    order.set(this.order.subarray(0, this.n));
+    fs.set(this.fs.subarray(0, this.n));
+    this.order = order;
     this.fs = fs;
   }
 
@@ -136,9 +154,9 @@ export class BookSide {
    */
   load(levels: readonly Level[]): number {
     this.clear();
-    const out: Level[] = [];
-    if (this.fs.length < levels.length) this.fs = new Float64Array(Math.max(INITIAL_CAPACITY, levels.length * 2));
-    const fs = this.fs;
+    if (this.order.length < levels.length) this.grow(levels.length * 2);
+    const slots: Level[] = [];
+    const { order, fs } = this;
     let zero = 0;
     let prev = this.descending ? Infinity : -Infinity;
     for (let i = 0; i < levels.length; i++) {
@@ -150,11 +168,14 @@ export class BookSide {
         zero++;
         continue;
       }
-      fs[out.length] = f;
-      out.push(l);
+      const k = slots.length;
+      order[k] = k;
+      fs[k] = f;
+      slots.push(l);
     }
-    this.levels = out;
-    if (this.rule !== undefined) this.based = new Array<Level | undefined>(out.length).fill(undefined);
+    this.slots = slots;
+    this.n = slots.length;
+    if (this.rule !== undefined) this.based = new Array<Level | undefined>(slots.length).fill(undefined);
     return zero;
   }
 
@@ -168,25 +189,27 @@ export class BookSide {
     return zero;
   }
 
+  private release(slot: number): void {
+    this.slots[slot] = undefined;
+    if (this.rule !== undefined) this.based[slot] = undefined;
+    this.free.push(slot);
+  }
+
   private removeAt(index: number): void {
-    const converts = this.rule !== undefined;
-    const n = this.levels.length;
-    if (index === n - 1) {
-      this.levels.pop();
-      if (converts) this.based.pop();
-    } else {
-      this.fs.copyWithin(index, index + 1, n);
-      this.levels.splice(index, 1);
-      if (converts) this.based.splice(index, 1);
+    this.release(this.order[index]!);
+    const n = this.n - 1;
+    if (index < n) {
+      this.order.copyWithin(index, index + 1, n + 1);
+      this.fs.copyWithin(index, index + 1, n + 1);
     }
+    this.n = n;
   }
 
   /** Keeps the best `n` levels (a venue whose channel is a fixed depth forgets the rest). */
   trim(n: number): void {
-    if (this.levels.length > n) {
-      this.levels.length = n;
-      if (this.based.length > n) this.based.length = n;
-    }
+    if (this.n <= n) return;
+    for (let i = n; i < this.n; i++) this.release(this.order[i]!);
+    this.n = n;
   }
 
   delete(price: string): void {
@@ -194,9 +217,18 @@ export class BookSide {
     if (i >= 0) this.removeAt(i);
   }
 
+  /** The i-th best level (i < n). */
+  private at(i: number): Level {
+    return this.slots[this.order[i]!]!;
+  }
+
   /** The best `n` levels, best first, as [price, quantity] text pairs. */
   top(n: number): Level[] {
-    return this.levels.slice(0, n);
+    const end = Math.min(n, this.n);
+    const out = new Array<Level>(end);
+    const { slots, order } = this;
+    for (let i = 0; i < end; i++) out[i] = slots[order[i]!]!;
+    return out;
   }
 
   /**
@@ -206,15 +238,17 @@ export class BookSide {
    */
   topInBase(n: number, units: QuantityRule): { levels: Level[]; raw: string[] } {
     if (units !== this.rule) {
-      this.based = new Array<Level | undefined>(this.levels.length).fill(undefined);
+      this.based = new Array<Level | undefined>(this.slots.length).fill(undefined);
       this.rule = units;
     }
-    const end = Math.min(n, this.levels.length);
+    const end = Math.min(n, this.n);
     const levels = new Array<Level>(end);
     const raw = new Array<string>(end);
+    const { slots, order, based } = this;
     for (let i = 0; i < end; i++) {
-      const l = this.levels[i]!;
-      levels[i] = this.based[i] ??= baseLevel(l, units);
+      const slot = order[i]!;
+      const l = slots[slot]!;
+      levels[i] = based[slot] ??= baseLevel(l, units);
       raw[i] = l[1];
     }
     return { levels, raw };
@@ -222,11 +256,11 @@ export class BookSide {
 
   /** The best price as a double (ordering only), or undefined when the side is empty. */
   bestOrder(): number | undefined {
-    return this.levels.length > 0 ? this.fs[0] : undefined;
+    return this.n > 0 ? this.fs[0] : undefined;
   }
 
   best(): Level | undefined {
-    return this.levels[0];
+    return this.n > 0 ? this.at(0) : undefined;
   }
 
   /** Index of `price` when held, else ~(the index where it would go), in best-first order. */
@@ -234,7 +268,7 @@ export class BookSide {
     const fs = this.fs;
     const desc = this.descending;
     let lo = 0;
-    let hi = this.levels.length;
+    let hi = this.n;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       const e = fs[mid]!;
@@ -242,7 +276,7 @@ export class BookSide {
       if (e === f) {
         // Equal doubles: identical texts (the usual case, an update of a held level) are equal
         // without parsing; only different texts of one double need the decimal comparison.
-        const p = this.levels[mid]![0];
+        const p = this.at(mid)[0];
         if (p === price) return mid;
         c = compareDecimal(p, price);
         if (c === 0) return mid;
