@@ -1,6 +1,6 @@
 /**
- * A local order book with exact prices. Each side is a sorted array searched by
- * binary search: a double orders two prices quickly and, when the doubles tie,
+ * A local order book with exact prices. Each side is kept in best-first order and
+ * searched by binary search: a double orders two prices quickly and, when the doubles tie,
  * the decimal texts decide, so two prices never merge and nothing is rounded.
  * Levels keep the venue's own text (OKX checksums are computed over it).
  */
