@@ -14,6 +14,7 @@
  * full: 1 hour, 1,000 reconnects (run by name only: `npm run bench -- memory-soak`);
  * quick: 90 s, 25 (the same cadence); smoke: 20 s, 4.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { startBroker } from './broker.js';
 import { byMode, type BenchMode } from './mode.js';
@@ -111,6 +112,12 @@ export const memorySoakBench: Bench = {
       const d = (name: string) => last.metrics.sum(name) - first.metrics.sum(name);
       const C = 'marketprism_collector_';
       const fit = growth(samples, plan);
+      // The second half alone: whether a climb after warm-up (caches filling, such as the
+      // adapters' 50,000 recent trade keys) has levelled off by then.
+      const late = growth(samples, { durationMs: plan.durationMs, warmupShare: 0.5 });
+      // Every sample, for a plot or another fit: bench/results is kept out of git.
+      mkdirSync('bench/results', { recursive: true });
+      writeFileSync(`bench/results/memory-soak-${mode}-samples.json`, JSON.stringify(samples));
       const acked = d(`${C}records_published_total`);
       const reconnects = d(`${C}reconnects_total`);
       if (acked <= 0) throw new Error(`memory-soak: nothing acked over ${plan.durationMs} ms`);
@@ -130,6 +137,10 @@ export const memorySoakBench: Bench = {
         samples: samples.length,
         warmup_s: round((plan.durationMs * plan.warmupShare) / 1000, 0),
         ...fit,
+        growth_second_half_pct_per_hour: late.growth_pct_per_hour,
+        growth_second_half_pct_per_hour_stderr: late.growth_pct_per_hour_stderr,
+        heap_growth_second_half_pct_per_hour: late.heap_growth_pct_per_hour,
+        heap_growth_second_half_pct_per_hour_stderr: late.heap_growth_pct_per_hour_stderr,
         rss_start_mb: samples[0]!.rssMb,
         rss_end_mb: samples.at(-1)!.rssMb,
         peak_rss_mb: procSample(rig.collector.pid).peakRssMb,
@@ -139,7 +150,8 @@ export const memorySoakBench: Bench = {
       r.summary =
         `${r.duration_s} s, ${r.collector_connections_end} connections, ${injected} closes → ${reconnects} reconnects, ${r.book_resyncs} resyncs: RSS ${r.rss_start_mb} → ${r.rss_end_mb} MiB ` +
         `(after warm-up median ${r.rss_median_mb}, ${r.rss_min_mb}–${r.rss_max_mb}), growth ${r.growth_pct_per_hour} ± ${r.growth_pct_per_hour_stderr} %/h ` +
-        `(heap ${r.heap_growth_pct_per_hour} ± ${r.heap_growth_pct_per_hour_stderr} %/h), dropped ${r.dropped}, load ${loadBefore}`;
+        `(heap ${r.heap_growth_pct_per_hour} ± ${r.heap_growth_pct_per_hour_stderr} %/h; second half ${r.growth_second_half_pct_per_hour} ± ${r.growth_second_half_pct_per_hour_stderr}, heap ${r.heap_growth_second_half_pct_per_hour} ± ${r.heap_growth_second_half_pct_per_hour_stderr}), ` +
+        `dropped ${r.dropped}, load ${loadBefore}`;
       return r;
     } finally {
       await rig.stop();
