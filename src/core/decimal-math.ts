@@ -7,7 +7,7 @@
  * `shiftDecimal` moves the decimal point (× 10^n) on the digits alone: the cheap path
  * for contract sizes that are powers of ten (0.01, 1, 100), which is most of them.
  */
-import { DECIMAL_SCALE } from './decimal.js';
+import { DECIMAL_SCALE, EXACT_POW10 } from './decimal.js';
 
 /** A decimal as an integer and a power of ten: value = units × 10^-scale. */
 interface Scaled {
@@ -138,7 +138,6 @@ function floorDiv(n: number, d: number): number {
   return r < 0 ? q - 1 : r >= d ? q + 1 : q;
 }
 
-const POW10_DOUBLE: number[] = Array.from({ length: 23 }, (_, k) => 10 ** k);
 /** The fraction's digit chunks and their sizes (scratch of `divideSmall`: at most `scale` chunks). */
 const chunks = new Float64Array(64);
 const sizes = new Uint8Array(64);
@@ -161,19 +160,19 @@ function divideSmall(a: string, b: string, scale: number): string | undefined {
   const e = smallScale - xScale;
   const neg = xNeg !== smallNeg;
   if (e > 15 || e < -15) return undefined;
-  if (e > 0) n *= POW10_DOUBLE[e]!;
-  else if (e < 0) d *= POW10_DOUBLE[-e]!;
+  if (e > 0) n *= EXACT_POW10[e]!;
+  else if (e < 0) d *= EXACT_POW10[-e]!;
   if (n >= SAFE || d >= SAFE / 10) return undefined;
   let int = floorDiv(n, d);
   let r = n - int * d;
   // The fraction's `scale` digits in chunks of `k`, each r × 10^k / d below 2^53 (r < d).
   let k = 0;
-  while (k < 15 && d * POW10_DOUBLE[k + 2]! <= SAFE * 2) k++;
+  while (k < 15 && d * EXACT_POW10[k + 2]! <= SAFE * 2) k++;
   if (k < 1) return undefined;
   let count = 0;
   for (let left = scale; left > 0; left -= k) {
     const size = Math.min(k, left);
-    r *= POW10_DOUBLE[size]!;
+    r *= EXACT_POW10[size]!;
     const q = floorDiv(r, d);
     chunks[count] = q;
     sizes[count++] = size;
@@ -183,7 +182,7 @@ function divideSmall(a: string, b: string, scale: number): string | undefined {
   const last = count > 0 ? chunks[count - 1]! : int;
   if (2 * r > d || (2 * r === d && last % 2 === 1)) {
     let i = count - 1;
-    while (i >= 0 && ++chunks[i]! === POW10_DOUBLE[sizes[i]!]!) chunks[i--] = 0;
+    while (i >= 0 && ++chunks[i]! === EXACT_POW10[sizes[i]!]!) chunks[i--] = 0;
     if (i < 0) int++;
   }
   if (int >= SAFE) return undefined;

@@ -60,8 +60,8 @@ export function compareDecimal(a: string, b: string): number {
   return na ? -c : c;
 }
 
-/** 10^0 … 10^22: every one an exact double. */
-const EXACT_POW10: number[] = Array.from({ length: 23 }, (_, k) => 10 ** k);
+/** 10^0 … 10^22: every one an exact double (the fast paths of decimalToDouble and decimal-math's division). */
+export const EXACT_POW10: number[] = Array.from({ length: 23 }, (_, k) => 10 ** k);
 
 /**
  * `Number(text)`, the same double, without the runtime's string-to-number conversion for
