@@ -9,6 +9,7 @@ import { REFRESH_INTERVAL_MS, SyncedBook } from '../book/synced-book.js';
 import { InvalidRecordError, MAX_MS, MIN_MS, validateRecord } from '../../core/validate.js';
 import type { QuantityRule } from '../units.js';
 import { BadValueError, MalformedFrameError } from './wire.js';
+import { RecentKeys, TRADE_KEY_WINDOW_MS, TRADE_KEYS_MAX } from './recent-keys.js';
 
 export interface AdapterOptions {
   /** Levels per side in each published book. */
@@ -49,20 +50,6 @@ export interface BookSnapshot {
   limit: number | undefined;
 }
 
-/** Remembers the last `max` keys (insertion order), for exactly-once trades. */
-export class RecentKeys {
-  private readonly keys = new Set<string>();
-  constructor(private readonly max: number) {}
-
-  /** True the first time a key is seen. */
-  add(key: string): boolean {
-    if (this.keys.has(key)) return false;
-    this.keys.add(key);
-    if (this.keys.size > this.max) this.keys.delete(this.keys.values().next().value!);
-    return true;
-  }
-}
-
 /**
  * Distinct instruments one adapter keeps state for (books, mark prices, ticker slots). Far
  * above any venue's list (Binance spot about 2,000, OKX about 1,000), so only a peer that
@@ -73,7 +60,7 @@ export const MAX_INSTRUMENTS = 10_000;
 export abstract class BaseAdapter<D> implements VenueAdapter {
   protected readonly books = new Map<string, SyncedBook<D>>();
   private readonly admitted = new Set<string>();
-  private readonly trades = new RecentKeys(50_000);
+  private readonly trades = new RecentKeys(TRADE_KEY_WINDOW_MS, TRADE_KEYS_MAX);
   /** Newest polled row per type, instrument and period: polls return overlapping windows. */
   private readonly lastRow = new Map<string, number>();
 
