@@ -15,7 +15,13 @@ export const SYMBOLS = ['BTC-USDT', 'ETH-USDT'];
 const BACKLOG = 50_000;
 
 export type Command =
-  { cmd: 'latency'; rate: number; warmupMs: number; ms: number } | { cmd: 'throughput' } | { cmd: 'stats' } | { cmd: 'stop' } | { cmd: 'close' };
+  | { cmd: 'latency'; rate: number; warmupMs: number; ms: number }
+  | { cmd: 'throughput' }
+  /** Throughput: offer records up to this count (since the throughput run began), no further. */
+  | { cmd: 'credit'; upTo: number }
+  | { cmd: 'stats' }
+  | { cmd: 'stop' }
+  | { cmd: 'close' };
 export type Reply =
   | { cmd: 'latency'; sent: number; receipts: Record<string, number[]>; warmupEnd: number }
   | { cmd: 'stats'; published: number; offered: number }
@@ -34,6 +40,7 @@ if (parentPort) {
   // The collector's defaults (config/collector.yaml nats: and publish:).
   const publisher = new JetStreamPublisher(jetstream(nc), { maxPending: 2000, bufferMax: 200_000 }, log);
   let offered = 0;
+  let credit = 0;
   let running = false;
   let offering: Promise<void> | undefined;
   const reply = (r: Reply) => port.postMessage(r);
@@ -63,11 +70,17 @@ if (parentPort) {
           offering = (async () => {
             while (running) {
               const now = Date.now();
-              while (running && publisher.queued + publisher.pendingAcks * DEFAULT_BATCH.maxRecords < BACKLOG)
+              const before = offered;
+              while (running && offered < credit && publisher.queued + publisher.pendingAcks * DEFAULT_BATCH.maxRecords < BACKLOG)
                 publisher.publish(benchTrade(offered++, 'tp-', now));
-              await tick();
+              // Nothing to offer (no credit, or the buffer full): wait, not spin, as a collector waits for frames.
+              if (offered === before) await sleep(2);
+              else await tick();
             }
           })();
+          break;
+        case 'credit':
+          credit = c.upTo;
           break;
         case 'stats':
           reply({ cmd: 'stats', published: publisher.published, offered });
