@@ -15,7 +15,8 @@
  */
 import type { Level, MarketRecord } from './model.js';
 
-function levelsJson(levels: readonly Level[]): string {
+/** Book levels as JSON: every text a decimal (see above), so none is escaped. */
+export function levelsJson(levels: readonly Level[]): string {
   const n = levels.length;
   if (n === 0) return '[]';
   const parts = new Array<string>(n);
@@ -26,7 +27,8 @@ function levelsJson(levels: readonly Level[]): string {
   return '[' + parts.join(',') + ']';
 }
 
-function decimalsJson(texts: readonly string[]): string {
+/** Decimal texts as a JSON array, unescaped for the same reason. */
+export function decimalsJson(texts: readonly string[]): string {
   return texts.length === 0 ? '[]' : '["' + texts.join('","') + '"]';
 }
 

@@ -32,7 +32,7 @@ import type { ClickHouseEngine } from './engines/engine.js';
 import { MAX_PARTITIONS_PER_INSERT, classifyEngineError } from './engines/errors.js';
 import type { StorageMetrics } from './metrics.js';
 import { keyOfRecord, storedKeysSql } from './natural-key.js';
-import { toRow } from './rows.js';
+import { rowJson } from './rows.js';
 import { Backoff } from '../core/retry.js';
 
 export interface ConsumerOptions {
@@ -47,7 +47,7 @@ export interface ConsumerOptions {
 }
 
 /** A record of message `m` (`index`: its line in a batch, 0 for a lone record). */
-type Good = { m: JsMsg; index: number; record: MarketRecord; row: Record<string, unknown> };
+type Good = { m: JsMsg; index: number; record: MarketRecord; row: string };
 /** A message refused whole (no `index`), or one record of a batch (its line and `text`). */
 type Rejected = { m: JsMsg; index?: number; text?: string; reason: string };
 
@@ -357,7 +357,7 @@ export class TypeConsumer {
    * The record and its row, or why the message cannot be stored. Any failure here is
    * the message's (even an unexpected one: retrying or crashing on it would block the consumer).
    */
-  private parse(text: string, m: JsMsg): { record: MarketRecord; row: Record<string, unknown> } | string {
+  private parse(text: string, m: JsMsg): { record: MarketRecord; row: string } | string {
     let value: unknown;
     try {
       value = JSON.parse(text);
@@ -367,7 +367,7 @@ export class TypeConsumer {
     try {
       const record = validateRecord(value);
       if (record.data_type !== this.opts.type) return `data_type ${record.data_type} on a ${this.opts.type} subject`;
-      return { record, row: toRow(record) };
+      return { record, row: rowJson(record) };
     } catch (err) {
       if (err instanceof InvalidRecordError) return err.message;
       this.log.error({ err, seq: m.seq }, 'unexpected failure validating a message; dead-lettering it');
@@ -433,7 +433,7 @@ export class TypeConsumer {
       .digest('hex');
     const rows = await this.notYetStored(batch);
     const end = this.metrics.insertSeconds.startTimer({ data_type: this.opts.type });
-    if (rows.length > 0) await this.engine.insert(this.opts.table, rows, { dedupToken });
+    if (rows.length > 0) await this.engine.insertJson(this.opts.table, rows, { dedupToken });
     end();
     this.lastInsertAt = Date.now();
     this.metrics.rows.inc({ data_type: this.opts.type, outcome: 'stored' }, rows.length);
@@ -447,7 +447,7 @@ export class TypeConsumer {
    * may group them differently (with newer messages, or split), so the batch's
    * de-duplication token no longer matches: the table is asked instead.
    */
-  private async notYetStored(batch: Good[]): Promise<Record<string, unknown>[]> {
+  private async notYetStored(batch: Good[]): Promise<string[]> {
     const again = batch.filter((b) => b.m.redelivered);
     if (again.length === 0) return batch.map((b) => b.row);
     const sql = storedKeysSql(

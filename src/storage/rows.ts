@@ -6,6 +6,7 @@
  */
 import { fieldEntries, type FieldKind } from '../core/fields.js';
 import type { MarketRecord, OrderbookRecord } from '../core/model.js';
+import { decimalsJson, levelsJson } from '../core/record-json.js';
 
 /** DateTime64(3) input: "seconds.millis" is parsed exactly, an integer would be read as seconds. */
 export function msToDateTime64(ms: number): string {
@@ -44,4 +45,61 @@ function orderbookSummary(r: OrderbookRecord): Record<string, unknown> {
     best_ask_price: ask?.[0] ?? null,
     best_ask_quantity: ask?.[1] ?? null,
   };
+}
+
+/**
+ * `JSON.stringify(toRow(r))`, written directly: no row object, no generic walk of 800
+ * level texts. Only for a record that passed `validateRecord` (the consumer validates
+ * every record before it builds the row): that is what makes leaving texts unescaped
+ * exact. Decimals, unsigned integers, enumerations (exchange, market type, unit,
+ * side) and dates are validated as texts that never need escaping; free texts (symbol,
+ * trade id, period, underlying) are escaped by JSON.stringify. test/storage/rows.test.ts
+ * holds it equal to JSON.stringify(toRow(r)) for every record type, escapes included.
+ */
+export function rowJson(r: MarketRecord): string {
+  const src = r as unknown as Record<string, unknown>;
+  let s = '';
+  for (const [name, kind] of fieldEntries(r.data_type)) {
+    s += (s === '' ? '{"' : ',"') + name + '":' + cellJson(kind, src[name]);
+  }
+  if (r.data_type === 'orderbook') {
+    const bid = r.bids[0];
+    const ask = r.asks[0];
+    s +=
+      ',"bids_count":' +
+      r.bids.length +
+      ',"asks_count":' +
+      r.asks.length +
+      ',"best_bid_price":' +
+      quoted(bid?.[0]) +
+      ',"best_bid_quantity":' +
+      quoted(bid?.[1]) +
+      ',"best_ask_price":' +
+      quoted(ask?.[0]) +
+      ',"best_ask_quantity":' +
+      quoted(ask?.[1]);
+  }
+  return s + '}';
+}
+
+const quoted = (v: string | undefined): string => (v === undefined ? 'null' : '"' + v + '"');
+
+function cellJson(kind: FieldKind, v: unknown): string {
+  if (v === undefined || v === null) return kind === 'decimals?' ? '[]' : 'null';
+  switch (kind) {
+    case 'time':
+    case 'time?':
+      return '"' + msToDateTime64(v as number) + '"';
+    case 'text':
+      return JSON.stringify(v);
+    case 'bool':
+      return v ? 'true' : 'false';
+    case 'levels':
+      return levelsJson(v as OrderbookRecord['bids']);
+    case 'decimals?':
+      return decimalsJson(v as readonly string[]);
+    default:
+      // exchange, market_type, unit, side, decimal(?), uint, date?: validated texts with nothing to escape.
+      return '"' + (v as string) + '"';
+  }
 }

@@ -51,8 +51,16 @@ export class EmbeddedEngine implements ClickHouseEngine {
   }
 
   async insert(table: string, rows: readonly object[], opts: InsertOptions = {}): Promise<void> {
-    if (rows.length === 0) return;
-    const values = Buffer.from(rows.map((r) => JSON.stringify(r)).join('\n'));
+    await this.insertJson(
+      table,
+      rows.map((r) => JSON.stringify(r)),
+      opts,
+    );
+  }
+
+  async insertJson(table: string, lines: readonly string[], opts: InsertOptions = {}): Promise<void> {
+    if (lines.length === 0) return;
+    const values = Buffer.from(lines.join('\n'));
     const settings = { ...INSERT_SETTINGS, ...(opts.dedupToken ? { insert_deduplication_token: opts.dedupToken } : {}) };
     try {
       await this.session.insert({ table, values, format: 'JSONEachRow', settings });

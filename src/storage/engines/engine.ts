@@ -19,6 +19,8 @@ export interface ClickHouseEngine {
   astOf(sql: string): Promise<string>;
   /** Insert objects as JSONEachRow. */
   insert(table: string, rows: readonly object[], opts?: InsertOptions): Promise<void>;
+  /** Insert rows already written as JSON objects, one text each (storage/rows.ts `rowJson`): no second encoding. */
+  insertJson(table: string, lines: readonly string[], opts?: InsertOptions): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -27,6 +27,8 @@ export class HttpEngine implements ClickHouseEngine {
       clickhouse_settings: { ...QUERY_SETTINGS },
       // Failures are returned to us and logged once per state change; the client's own log would repeat each.
       log: { level: ClickHouseLogLevel.OFF },
+      // A row that is a string is already its JSON text (insertJson); a JSONEachRow row is never a JSON string.
+      json: { parse: JSON.parse, stringify: (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v)) },
     });
   }
 
@@ -62,6 +64,15 @@ export class HttpEngine implements ClickHouseEngine {
   }
 
   async insert(table: string, rows: readonly object[], opts: InsertOptions = {}): Promise<void> {
+    await this.insertValues(table, rows, opts);
+  }
+
+  async insertJson(table: string, lines: readonly string[], opts: InsertOptions = {}): Promise<void> {
+    // Each text goes out as it is (the client's stringify above), one line a row.
+    await this.insertValues(table, lines, opts);
+  }
+
+  private async insertValues(table: string, rows: readonly unknown[], opts: InsertOptions): Promise<void> {
     if (rows.length === 0) return;
     await this.wrap(() =>
       this.client.insert({
