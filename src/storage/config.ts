@@ -24,7 +24,7 @@ export interface StorageConfig {
     /** A ClickHouse cluster's name ('' : one server). */
     cluster: string;
   };
-  batch: { max_rows: number; max_wait_ms: number; ack_wait_ms: number; max_deliver: number };
+  batch: { max_rows: number; max_wait_ms: number; inserts_in_flight: number; ack_wait_ms: number; max_deliver: number };
   health: { host: string; port: number };
   /** The cold tier's verification (docs/cold-tier.md). */
   cold: ColdConfig;
@@ -109,6 +109,8 @@ export function loadStorageConfig(file: string, env: Env = process.env): Storage
     // Records (a multi-record message counts each): few, big inserts at high rates; at low rates max_wait_ms bounds the latency.
     max_rows: b.int('max_rows', 10_000, 1, 1_000_000),
     max_wait_ms: b.int('max_wait_ms', 200, 10, 600_000),
+    // Per data type: the next batch goes while one is on its way (a server's round trip, its parse and write).
+    inserts_in_flight: b.int('inserts_in_flight', 2, 1, 16),
     ack_wait_ms: b.int('ack_wait_ms', 60_000, 1000, MAX_TIMER_MS),
     max_deliver: b.int('max_deliver', -1, -1),
   };

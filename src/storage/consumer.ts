@@ -1,7 +1,8 @@
 /**
  * One durable pull consumer per data type: messages are pulled continuously and
  * buffered; an insert is made whenever max_rows records are buffered or the oldest
- * buffered message has waited max_wait_ms, and only then are its messages acked. A
+ * buffered message has waited max_wait_ms (up to inserts_in_flight at once), and only
+ * once it is stored are its messages acked. A
  * message holds one record or several (core/batch.ts); each record is validated on its
  * own, parsing on arrival so that it overlaps the insert in flight. An insert carries a
  * de-duplication token made from its records' stream sequences and lines, so re-inserting
@@ -42,6 +43,8 @@ export interface ConsumerOptions {
   table: string;
   maxRows: number;
   maxWaitMs: number;
+  /** Inserts of this type at once (each a whole batch, acked when it is stored). */
+  insertsInFlight: number;
   ackWaitMs: number;
   maxDeliver: number;
 }
@@ -135,7 +138,8 @@ export class TypeConsumer {
   private bufferedBytes = 0;
   /** Stream sequences buffered or being handled: a message redelivered meanwhile is not taken twice. */
   private held = new Set<number>();
-  private handling: JsMsg[] = [];
+  /** The messages of each batch being inserted. */
+  private handling = new Set<JsMsg[]>();
   private wake: (() => void) | undefined;
   /** Moving average over the messages fetched. */
   private recordsPerMessage = 1;
@@ -165,8 +169,8 @@ export class TypeConsumer {
       deliver_policy: DeliverPolicy.All,
       ack_wait: o.ackWaitMs * 1_000_000,
       max_deliver: o.maxDeliver,
-      // A message holds at least one record: the buffer, one pull and the batch being inserted fit.
-      max_ack_pending: Math.max(o.maxRows * (BUFFER_BATCHES + 2), 1000),
+      // A message holds at least one record: the buffer, one pull and the batches being inserted fit.
+      max_ack_pending: Math.max(o.maxRows * (BUFFER_BATCHES + 1 + o.insertsInFlight), 1000),
       max_batch: o.maxRows,
     };
     try {
@@ -203,7 +207,7 @@ export class TypeConsumer {
     const keepAlive = setInterval(
       () => {
         for (let i = this.bufferHead; i < this.buffer.length; i++) this.buffer[i]!.m.working();
-        for (const m of this.handling) m.working();
+        for (const ms of this.handling) for (const m of ms) m.working();
       },
       Math.max(500, this.opts.ackWaitMs / 3),
     );
@@ -268,12 +272,22 @@ export class TypeConsumer {
     if (this.bufferedRecords >= this.opts.maxRows || this.buffer.length - this.bufferHead === 1) this.wake?.();
   }
 
+  /**
+   * Takes a batch whenever one is due and fewer than insertsInFlight are being inserted.
+   * Batches in flight together are independent (each its own de-duplication token and
+   * acks; the natural keys do not care about the order rows land in), so a round trip to
+   * a server no longer stops the next batch.
+   */
   private async insertLoop(signal: AbortSignal): Promise<void> {
-    while (!signal.aborted) {
+    const inFlight = new Set<Promise<void>>();
+    let failure: { err: unknown } | undefined;
+    while (!signal.aborted && !failure) {
       this.batcherAt = Date.now();
       const oldest = this.buffer[this.bufferHead];
-      const dueIn = !oldest ? Infinity : this.bufferedRecords >= this.opts.maxRows ? 0 : oldest.at + this.opts.maxWaitMs - this.batcherAt;
+      const full = inFlight.size >= this.opts.insertsInFlight;
+      const dueIn = full || !oldest ? Infinity : this.bufferedRecords >= this.opts.maxRows ? 0 : oldest.at + this.opts.maxWaitMs - this.batcherAt;
       if (dueIn > 0) {
+        // Woken by an arrival, by an insert that ends, or by the abort.
         await new Promise<void>((resolve) => {
           const t = setTimeout(done, Math.min(dueIn, 1000));
           function done() {
@@ -286,14 +300,20 @@ export class TypeConsumer {
         continue;
       }
       const batch = this.takeBatch();
-      this.handling = batch.map((a) => a.m);
-      try {
-        await this.handle(batch, signal);
-      } finally {
-        for (const m of this.handling) this.held.delete(m.seq);
-        this.handling = [];
-      }
+      const messages = batch.map((a) => a.m);
+      this.handling.add(messages);
+      const p: Promise<void> = this.handle(batch, signal)
+        .catch((err: unknown) => void (failure ??= { err }))
+        .finally(() => {
+          for (const m of messages) this.held.delete(m.seq);
+          this.handling.delete(messages);
+          inFlight.delete(p);
+          this.wake?.();
+        });
+      inFlight.add(p);
     }
+    await Promise.all(inFlight);
+    if (failure) throw failure.err;
   }
 
   /** Whole messages from the buffer's front, up to max_rows records (at least one message). */

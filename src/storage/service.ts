@@ -270,6 +270,7 @@ export async function startStorage(config: StorageConfig, log: Logger): Promise<
           table: `${db}.${TABLES[type]}`,
           maxRows: config.batch.max_rows,
           maxWaitMs: config.batch.max_wait_ms,
+          insertsInFlight: config.batch.inserts_in_flight,
           ackWaitMs: config.batch.ack_wait_ms,
           maxDeliver: config.batch.max_deliver,
         },

@@ -40,8 +40,8 @@ const SETTING_NAME_RE = /^[a-z_][a-z0-9_]*$/;
 export interface ChdbHttpServer {
   readonly url: string;
   readonly port: number;
-  /** Requests answered so far, by kind. */
-  readonly stats: { queries: number; inserts: number; errors: number };
+  /** Requests answered so far, by kind; `insertsAtOnce`: the most inserts received and not yet answered at one moment. */
+  readonly stats: { queries: number; inserts: number; errors: number; insertsAtOnce: number };
   /** Stop listening (connections refused) without losing data; `resume` listens again on the same port. */
   pause(): Promise<void>;
   resume(): Promise<void>;
@@ -64,7 +64,8 @@ export async function startChdbHttp(opts: ChdbHttpOptions): Promise<ChdbHttpServ
   const { Session } = createRequire(import.meta.url)('chdb') as { Session: new (p: string) => ChdbSession };
   const session = new Session(opts.path);
   const host = opts.host ?? '127.0.0.1';
-  const stats = { queries: 0, inserts: 0, errors: 0 };
+  const stats = { queries: 0, inserts: 0, errors: 0, insertsAtOnce: 0 };
+  let insertsOpen = 0;
   let chain: Promise<unknown> = Promise.resolve();
   // One request at a time: `SET` for the request's settings must not interleave with another's query.
   const serial = <T>(fn: () => Promise<T>): Promise<T> => {
@@ -92,6 +93,8 @@ export async function startChdbHttp(opts: ChdbHttpOptions): Promise<ChdbHttpServ
       settings[k] = v;
     }
     const queryParam = params.get('query') ?? '';
+    const isInsert = INSERT_RE.test(queryParam) && body.length > 0;
+    if (isInsert) stats.insertsAtOnce = Math.max(stats.insertsAtOnce, ++insertsOpen);
     try {
       const out = await serial(async () => {
         const insert = INSERT_RE.exec(queryParam);
@@ -121,6 +124,8 @@ export async function startChdbHttp(opts: ChdbHttpOptions): Promise<ChdbHttpServ
     } catch (err) {
       const e = err as { message?: string; clickhouseCode?: number };
       fail(res, e.clickhouseCode ?? 1000, e.message ?? String(err));
+    } finally {
+      if (isInsert) insertsOpen--;
     }
   };
 
