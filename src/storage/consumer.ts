@@ -49,12 +49,24 @@ export interface ConsumerOptions {
   maxDeliver: number;
 }
 
-/** A record of message `m` (`index`: its line in a batch, 0 for a lone record). */
-type Good = { m: JsMsg; index: number; record: MarketRecord; row: string };
+/**
+ * A record of message `m` (`index`: its line in a batch, 0 for a lone record): its row
+ * text and its day, not the parsed object. Buffered records outlive several young-generation
+ * collections; holding each record's parsed object too had every one of them copied and
+ * promoted (the GC cost about as much CPU as the parsing). The object is kept only for a
+ * redelivered message, whose natural keys are looked up before the insert.
+ */
+type Good = { m: JsMsg; index: number; timestamp: number; row: string; record?: MarketRecord };
 /** A message refused whole (no `index`), or one record of a batch (its line and `text`). */
 type Rejected = { m: JsMsg; index?: number; text?: string; reason: string };
 
 const DAY_MS = 86_400_000;
+
+/** Line `index` of a multi-record message as it arrived (its framing was checked when it was parsed). */
+function lineOf(m: JsMsg, index: number): string {
+  const texts = splitMessage(m.string(), m.headers);
+  return typeof texts === 'string' ? m.string() : (texts[index] ?? '');
+}
 
 /** Retrying an insert ClickHouse refused for a transient reason (core/retry: doubling, jittered). */
 const INSERT_BACKOFF = { initialMs: 500, maxMs: 15_000 };
@@ -67,11 +79,11 @@ const PEER_BACKOFF = { initialMs: 500, maxMs: 5000 };
  * coarser), so a batch of old or replayed data never exceeds ClickHouse's
  * partitions-per-insert limit. Order within the batch is kept; nearly every batch is one group.
  */
-export function partitionGroups<T extends { record: { timestamp: number } }>(batch: readonly T[]): T[][] {
+export function partitionGroups<T extends { timestamp: number }>(batch: readonly T[]): T[][] {
   const groupOfDay = new Map<number, number>();
   const groups: T[][] = [];
   for (const b of batch) {
-    const day = Math.floor(b.record.timestamp / DAY_MS);
+    const day = Math.floor(b.timestamp / DAY_MS);
     let g = groupOfDay.get(day);
     if (g === undefined) {
       g = Math.floor(groupOfDay.size / MAX_PARTITIONS_PER_INSERT);
@@ -377,7 +389,7 @@ export class TypeConsumer {
    * The record and its row, or why the message cannot be stored. Any failure here is
    * the message's (even an unexpected one: retrying or crashing on it would block the consumer).
    */
-  private parse(text: string, m: JsMsg): { record: MarketRecord; row: string } | string {
+  private parse(text: string, m: JsMsg): { timestamp: number; row: string; record?: MarketRecord } | string {
     let value: unknown;
     try {
       value = JSON.parse(text);
@@ -387,7 +399,8 @@ export class TypeConsumer {
     try {
       const record = validateRecord(value);
       if (record.data_type !== this.opts.type) return `data_type ${record.data_type} on a ${this.opts.type} subject`;
-      return { record, row: rowJson(record) };
+      const row = rowJson(record);
+      return m.redelivered ? { timestamp: record.timestamp, row, record } : { timestamp: record.timestamp, row };
     } catch (err) {
       if (err instanceof InvalidRecordError) return err.message;
       this.log.error({ err, seq: m.seq }, 'unexpected failure validating a message; dead-lettering it');
@@ -428,7 +441,7 @@ export class TypeConsumer {
               {
                 m: b.m,
                 index: part ? b.index : undefined,
-                text: part ? JSON.stringify(b.record) : undefined,
+                text: part ? lineOf(b.m, b.index) : undefined,
                 reason: `ClickHouse rejected the row: ${(err as Error).message}`,
               },
             ];
@@ -473,11 +486,11 @@ export class TypeConsumer {
     const sql = storedKeysSql(
       this.opts.type,
       this.opts.table,
-      again.map((b) => b.record),
+      again.map((b) => b.record!),
     );
     const stored = new Set((await this.engine.query<{ k: string }>(sql)).map((r) => r.k));
     if (stored.size === 0) return batch.map((b) => b.row);
-    return batch.filter((b) => !(b.m.redelivered && stored.has(keyOfRecord(this.opts.type, b.record as unknown as Record<string, unknown>)))).map((b) => b.row);
+    return batch.filter((b) => !(b.record && stored.has(keyOfRecord(this.opts.type, b.record as unknown as Record<string, unknown>)))).map((b) => b.row);
   }
 
   /** True once the dead letter is stored; false when stopping first. */

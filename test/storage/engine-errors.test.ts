@@ -75,7 +75,7 @@ describe('classifyEngineError', () => {
 });
 
 describe('partitionGroups', () => {
-  const at = (day: number) => ({ record: { timestamp: day * 86_400_000 + 5 } });
+  const at = (day: number) => ({ timestamp: day * 86_400_000 + 5 });
   it('keeps at most 100 distinct days per group, in batch order', () => {
     const batch = Array.from({ length: 250 }, (_, i) => at(20_000 + i));
     const groups = partitionGroups(batch);
