@@ -51,9 +51,8 @@ export interface ConsumerOptions {
 
 /**
  * A record of message `m` (`index`: its line in a batch, 0 for a lone record): its row
- * text and its day, not the parsed object. Buffered records outlive several young-generation
- * collections; holding each record's parsed object too had every one of them copied and
- * promoted (the GC cost about as much CPU as the parsing). The object is kept only for a
+ * text and its day. Buffered records outlive several young-generation collections, so
+ * what they hold is copied and promoted; the parsed object is not kept, except for a
  * redelivered message, whose natural keys are looked up before the insert.
  */
 type Good = { m: JsMsg; index: number; timestamp: number; row: string; record?: MarketRecord };
@@ -294,10 +293,11 @@ export class TypeConsumer {
     const inFlight = new Set<Promise<void>>();
     let failure: { err: unknown } | undefined;
     while (!signal.aborted && !failure) {
-      this.batcherAt = Date.now();
-      const oldest = this.buffer[this.bufferHead];
       const full = inFlight.size >= this.opts.insertsInFlight;
-      const dueIn = full || !oldest ? Infinity : this.bufferedRecords >= this.opts.maxRows ? 0 : oldest.at + this.opts.maxWaitMs - this.batcherAt;
+      // While every slot is taken, progress is the inserts' own (insertUntilDone): a hung insert must still show as a stalled loop to the watchdog.
+      if (!full) this.batcherAt = Date.now();
+      const oldest = this.buffer[this.bufferHead];
+      const dueIn = full || !oldest ? Infinity : this.bufferedRecords >= this.opts.maxRows ? 0 : oldest.at + this.opts.maxWaitMs - Date.now();
       if (dueIn > 0) {
         // Woken by an arrival, by an insert that ends, or by the abort.
         await new Promise<void>((resolve) => {
