@@ -481,13 +481,10 @@ export class TypeConsumer {
    * de-duplication token no longer matches: the table is asked instead.
    */
   private async notYetStored(batch: Good[]): Promise<string[]> {
-    const again = batch.filter((b) => b.m.redelivered);
+    // parse() keeps the record of a redelivered message, and only of one.
+    const again = batch.flatMap((b) => (b.record ? [b.record] : []));
     if (again.length === 0) return batch.map((b) => b.row);
-    const sql = storedKeysSql(
-      this.opts.type,
-      this.opts.table,
-      again.map((b) => b.record!),
-    );
+    const sql = storedKeysSql(this.opts.type, this.opts.table, again);
     const stored = new Set((await this.engine.query<{ k: string }>(sql)).map((r) => r.k));
     if (stored.size === 0) return batch.map((b) => b.row);
     return batch.filter((b) => !(b.record && stored.has(keyOfRecord(this.opts.type, b.record as unknown as Record<string, unknown>)))).map((b) => b.row);

@@ -62,27 +62,10 @@ export function rowJson(r: MarketRecord): string {
   for (const [name, kind] of fieldEntries(r.data_type)) {
     s += (s === '' ? '{"' : ',"') + name + '":' + cellJson(kind, src[name]);
   }
-  if (r.data_type === 'orderbook') {
-    const bid = r.bids[0];
-    const ask = r.asks[0];
-    s +=
-      ',"bids_count":' +
-      r.bids.length +
-      ',"asks_count":' +
-      r.asks.length +
-      ',"best_bid_price":' +
-      quoted(bid?.[0]) +
-      ',"best_bid_quantity":' +
-      quoted(bid?.[1]) +
-      ',"best_ask_price":' +
-      quoted(ask?.[0]) +
-      ',"best_ask_quantity":' +
-      quoted(ask?.[1]);
-  }
+  // The summary columns once, as toRow has them: six small values beside the levels.
+  if (r.data_type === 'orderbook') return s + ',' + JSON.stringify(orderbookSummary(r)).slice(1);
   return s + '}';
 }
-
-const quoted = (v: string | undefined): string => (v === undefined ? 'null' : '"' + v + '"');
 
 function cellJson(kind: FieldKind, v: unknown): string {
   if (v === undefined || v === null) return kind === 'decimals?' ? '[]' : 'null';

@@ -93,12 +93,11 @@ export async function startChdbHttp(opts: ChdbHttpOptions): Promise<ChdbHttpServ
       settings[k] = v;
     }
     const queryParam = params.get('query') ?? '';
-    const isInsert = INSERT_RE.test(queryParam) && body.length > 0;
-    if (isInsert) stats.insertsAtOnce = Math.max(stats.insertsAtOnce, ++insertsOpen);
+    const insert = body.length > 0 ? INSERT_RE.exec(queryParam) : null;
+    if (insert) stats.insertsAtOnce = Math.max(stats.insertsAtOnce, ++insertsOpen);
     try {
       const out = await serial(async () => {
-        const insert = INSERT_RE.exec(queryParam);
-        if (insert && body.length > 0) {
+        if (insert) {
           stats.inserts++;
           const [, table, cols, format] = insert;
           await session.insert({
@@ -125,7 +124,7 @@ export async function startChdbHttp(opts: ChdbHttpOptions): Promise<ChdbHttpServ
       const e = err as { message?: string; clickhouseCode?: number };
       fail(res, e.clickhouseCode ?? 1000, e.message ?? String(err));
     } finally {
-      if (isInsert) insertsOpen--;
+      if (insert) insertsOpen--;
     }
   };
 
