@@ -33,7 +33,7 @@ import type { ClickHouseEngine } from './engines/engine.js';
 import { MAX_PARTITIONS_PER_INSERT, classifyEngineError } from './engines/errors.js';
 import type { StorageMetrics } from './metrics.js';
 import { keyOfRecord, storedKeysSql } from './natural-key.js';
-import { rowJson } from './rows.js';
+import { insertColumns, rowJson } from './rows.js';
 import { Backoff } from '../core/retry.js';
 
 export interface ConsumerOptions {
@@ -466,7 +466,7 @@ export class TypeConsumer {
       .digest('hex');
     const rows = await this.notYetStored(batch);
     const end = this.metrics.insertSeconds.startTimer({ data_type: this.opts.type });
-    if (rows.length > 0) await this.engine.insertJson(this.opts.table, rows, { dedupToken });
+    if (rows.length > 0) await this.engine.insertRows(this.opts.table, insertColumns(this.opts.type), rows, { dedupToken });
     end();
     this.lastInsertAt = Date.now();
     this.metrics.rows.inc({ data_type: this.opts.type, outcome: 'stored' }, rows.length);

@@ -52,6 +52,15 @@ describe('classifyEngineError', () => {
     expect(classifyEngineError(await failure(engine.query('SELECT * FROM nowhere.x')))).toBe('schema');
   });
 
+  it('schema, not data: rows naming a column the table lacks (a schema older than the release)', async () => {
+    const err = await failure(engine.insertRows('t.daily', ['ts', 'd', 'n', 'added_later'], ['["1800000000.000","1",1,"x"]']));
+    expect((err as EngineError).code).toBe(16); // NO_SUCH_COLUMN_IN_TABLE
+    expect(classifyEngineError(err)).toBe('schema');
+    // The same rows under the columns the table has are stored, the values in the order named.
+    await engine.insertRows('t.daily', ['n', 'ts', 'd'], ['[7,"1800000000.000","1.5"]']);
+    expect(await engine.query('SELECT n, toString(d) AS d FROM t.daily WHERE n = 7')).toEqual([{ n: 7, d: '1.5' }]);
+  });
+
   it('transient: no server to answer, merge backpressure, memory, timeouts', async () => {
     const http = new HttpEngine({ url: 'http://127.0.0.1:1', username: 'default', password: '', requestTimeoutMs: 2000 });
     try {

@@ -8,7 +8,13 @@ interface ChdbResult {
 }
 interface ChdbSession {
   queryAsync(sql: string, opts?: { format?: string }): Promise<ChdbResult>;
-  insert(p: { table: string; values: Buffer; format: 'JSONEachRow'; settings?: Record<string, string | number> }): Promise<unknown>;
+  insert(p: {
+    table: string;
+    values: Buffer;
+    format: 'JSONEachRow' | 'JSONCompactEachRow';
+    columns?: readonly string[];
+    settings?: Record<string, string | number>;
+  }): Promise<unknown>;
   close(): void;
 }
 type ChdbModule = { Session: new (path: string) => ChdbSession };
@@ -51,19 +57,19 @@ export class EmbeddedEngine implements ClickHouseEngine {
   }
 
   async insert(table: string, rows: readonly object[], opts: InsertOptions = {}): Promise<void> {
-    await this.insertJson(
-      table,
-      rows.map((r) => JSON.stringify(r)),
-      opts,
-    );
+    if (rows.length === 0) return;
+    await this.insertText({ table, values: Buffer.from(rows.map((r) => JSON.stringify(r)).join('\n')), format: 'JSONEachRow' }, opts);
   }
 
-  async insertJson(table: string, lines: readonly string[], opts: InsertOptions = {}): Promise<void> {
+  async insertRows(table: string, columns: readonly string[], lines: readonly string[], opts: InsertOptions = {}): Promise<void> {
     if (lines.length === 0) return;
-    const values = Buffer.from(lines.join('\n'));
+    await this.insertText({ table, columns, values: Buffer.from(lines.join('\n')), format: 'JSONCompactEachRow' }, opts);
+  }
+
+  private async insertText(p: Omit<Parameters<ChdbSession['insert']>[0], 'settings'>, opts: InsertOptions): Promise<void> {
     const settings = { ...INSERT_SETTINGS, ...(opts.dedupToken ? { insert_deduplication_token: opts.dedupToken } : {}) };
     try {
-      await this.session.insert({ table, values, format: 'JSONEachRow', settings });
+      await this.session.insert({ ...p, settings });
     } catch (err) {
       throw translate(err);
     }

@@ -19,8 +19,13 @@ export interface ClickHouseEngine {
   astOf(sql: string): Promise<string>;
   /** Insert objects as JSONEachRow. */
   insert(table: string, rows: readonly object[], opts?: InsertOptions): Promise<void>;
-  /** Insert rows already written as JSON objects, one text each (storage/rows.ts `rowJson`): no second encoding. */
-  insertJson(table: string, lines: readonly string[], opts?: InsertOptions): Promise<void>;
+  /**
+   * Insert rows already written as JSONCompactEachRow lines (storage/rows.ts `rowJson`),
+   * the values of `columns` in that order; columns not named take their DEFAULT. No
+   * second encoding. A column the table lacks is a schema failure (NO_SUCH_COLUMN_IN_TABLE),
+   * not one of the rows.
+   */
+  insertRows(table: string, columns: readonly string[], lines: readonly string[], opts?: InsertOptions): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -33,7 +33,7 @@ const DATA_CODES = new Set([
   69, // ARGUMENT_OUT_OF_BOUND
   70, // CANNOT_CONVERT_TYPE
   72, // CANNOT_PARSE_NUMBER
-  117, // INCORRECT_DATA (also: a field the table has no column for, in JSONEachRow input)
+  117, // INCORRECT_DATA (rows go as JSONCompactEachRow under a column list: a missing column is 16, below)
   130, // CANNOT_READ_ARRAY_FROM_TEXT
   131, // TOO_LARGE_STRING_SIZE
   190, // SIZES_OF_ARRAYS_DOESNT_MATCH

@@ -1,5 +1,6 @@
 /** A ClickHouse server over its HTTP interface, through @clickhouse/client. */
-import { createClient, ClickHouseError, ClickHouseLogLevel, type ClickHouseClient } from '@clickhouse/client';
+import type { Readable } from 'node:stream';
+import { createClient, ClickHouseError, ClickHouseLogLevel, type ClickHouseClient, type InsertParams } from '@clickhouse/client';
 import { EngineError, INSERT_SETTINGS, QUERY_SETTINGS, type ClickHouseEngine, type InsertOptions, type QuerySettings } from './engine.js';
 
 export interface HttpEngineOptions {
@@ -27,7 +28,7 @@ export class HttpEngine implements ClickHouseEngine {
       clickhouse_settings: { ...QUERY_SETTINGS },
       // Failures are returned to us and logged once per state change; the client's own log would repeat each.
       log: { level: ClickHouseLogLevel.OFF },
-      // A value that is a string is rows already written as JSON text (insertJson); a JSONEachRow row is never a JSON string.
+      // A value that is a string is rows already written as JSON text (insertRows); a row object or array is never a string.
       json: { parse: JSON.parse, stringify: (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v)) },
     });
   }
@@ -64,22 +65,23 @@ export class HttpEngine implements ClickHouseEngine {
   }
 
   async insert(table: string, rows: readonly object[], opts: InsertOptions = {}): Promise<void> {
-    await this.insertValues(table, rows, opts);
+    if (rows.length > 0) await this.insertValues({ table, values: rows as object[], format: 'JSONEachRow' }, opts);
   }
 
-  async insertJson(table: string, lines: readonly string[], opts: InsertOptions = {}): Promise<void> {
+  async insertRows(table: string, columns: readonly string[], lines: readonly string[], opts: InsertOptions = {}): Promise<void> {
     // One text of all the rows, a line each, goes out as it is (the client's stringify above
     // passes a string through and ends it with a newline): no per-row work in the client.
-    if (lines.length > 0) await this.insertValues(table, [lines.join('\n')], opts);
+    if (lines.length === 0) return;
+    await this.insertValues(
+      { table, values: [lines.join('\n')] as unknown as object[], format: 'JSONCompactEachRow', columns: columns as [string, ...string[]] },
+      opts,
+    );
   }
 
-  private async insertValues(table: string, rows: readonly unknown[], opts: InsertOptions): Promise<void> {
-    if (rows.length === 0) return;
+  private async insertValues(p: Omit<InsertParams<Readable, object>, 'clickhouse_settings'>, opts: InsertOptions): Promise<void> {
     await this.wrap(() =>
       this.client.insert({
-        table,
-        values: rows as object[],
-        format: 'JSONEachRow',
+        ...p,
         clickhouse_settings: { ...this.insertSettings, ...(opts.dedupToken ? { insert_deduplication_token: opts.dedupToken } : {}) },
       }),
     );
