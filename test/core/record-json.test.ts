@@ -49,7 +49,9 @@ describe('recordJson', () => {
     const r = rng(7);
     const book = sampleRecords().find((x): x is OrderbookRecord => x.data_type === 'orderbook')!;
     for (let i = 0; i < 300; i++) {
-      const side = (): Level[] => Array.from({ length: Math.floor(r() * 5) * Math.floor(r() * 100) }, () => [randomDecimal(r), randomDecimal(r)] as const);
+      // The first sides are 0, 1 and 2 levels long (the first level is written apart from the rest).
+      const side = (): Level[] =>
+        Array.from({ length: i < 3 ? i : Math.floor(r() * 5) * Math.floor(r() * 100) }, () => [randomDecimal(r), randomDecimal(r)] as const);
       const bids = side();
       const asks = side();
       const raw = r() < 0.5;
