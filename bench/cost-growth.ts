@@ -22,8 +22,11 @@ import { byMode, type BenchMode } from './mode.js';
 import type { Bench, BenchResult } from './registry.js';
 import { lineChart } from '../src/testing/svg-chart.js';
 
-const TOTAL_PUSHES = 600;
+/** Book pushes/s over all books; MARKETPRISM_BENCH_TOTAL_PUSHES overrides (a whole venue's load: 12500 at 500 symbols). */
+const TOTAL_PUSHES = Number(process.env.MARKETPRISM_BENCH_TOTAL_PUSHES ?? 600);
 const MAX_RATE = 100;
+/** A run with overridden counts or load is not the documented table: its outputs go to .cache/ only. */
+const OVERRIDDEN = process.env.MARKETPRISM_BENCH_SYMBOLS !== undefined || process.env.MARKETPRISM_BENCH_TOTAL_PUSHES !== undefined;
 export const COUNTS = [1, 10, 50, 200, 500];
 
 const plan = (mode: BenchMode) =>
@@ -106,7 +109,7 @@ export const costGrowthBench: Bench = {
     }
     const failed = rows.filter((x) => x.r.checks !== 'ok');
     out.checks = failed.length ? failed.map((x) => `${x.symbols}: ${x.r.checks}`).join('; ') : 'ok';
-    writeOutputs(out, mode);
+    writeOutputs(out, mode, new Date(), mode !== 'smoke' && !OVERRIDDEN);
     out.summary = rows
       .map(
         ({ symbols: n, r }) =>
@@ -145,14 +148,15 @@ function rowsOf(res: BenchResult) {
 }
 
 /**
- * The plot and, outside smoke runs, the table in docs/benchmarks.md, from the bench's
- * figures (also re-drawn from a saved result: `node build/bench/cost-growth-plot.js FILE`).
+ * The plot and, `toDocs` (quick and full runs of the documented counts and load), the table
+ * in docs/benchmarks.md, from the bench's figures; otherwise the plot goes to .cache/ only
+ * (also re-drawn from a saved result: `node build/bench/cost-growth-plot.js FILE`).
  */
-export function writeOutputs(res: BenchResult, mode: BenchMode, at = new Date()): void {
+export function writeOutputs(res: BenchResult, mode: BenchMode, at = new Date(), toDocs = mode !== 'smoke'): void {
   const rows = rowsOf(res);
   const when = at.toISOString().slice(0, 16).replace('T', ' ');
   const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'CPU'}`;
-  const note = `${when} UTC, ${mode} run, ${machine} (shared), load ${rows.map((r) => r.load).join('/')}; ${TOTAL_PUSHES} pushes/s in total`;
+  const note = `${when} UTC, ${mode} run, ${machine} (shared), load ${rows.map((r) => r.load).join('/')}; ${String(res.total_pushes_per_s ?? TOTAL_PUSHES)} pushes/s in total`;
   const svg = lineChart({
     title: 'Live collector: cost growth with symbols (Binance USD-M perpetuals, 400-level books, publish every 100 ms)',
     xLabel: 'symbols on one collector (log scale)',
@@ -177,7 +181,7 @@ export function writeOutputs(res: BenchResult, mode: BenchMode, at = new Date())
       },
     ],
   });
-  if (mode === 'smoke') {
+  if (!toDocs) {
     mkdirSync('.cache', { recursive: true });
     writeFileSync('.cache/cost-growth.svg', svg);
     return;

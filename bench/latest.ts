@@ -3,7 +3,7 @@
  * per-benchmark results (each part is absent when its benchmark did not run):
  *   normalize.<binance_spot|okx>.{ours_msgs_per_s, tardis_msgs_per_s, json_parse_msgs_per_s, ratio_vs_tardis, ...}
  *   replay.<binance_spot|okx>.{ratio_vs_tardis_depth25, ratio_vs_tardis_depth400, cost_400_over_25, ours_25_cpu_s, ...}
- *   collector.{frames_per_cpu_s, checks, rss_mb: {"1": .., "10": ..}, frames_per_cpu_s_by_symbols, frames_in_per_s_by_symbols}
+ *   collector.{frames_per_cpu_s (the lowest rate), frames_per_cpu_s_by_rate, checks, rss_mb: {"1": .., "10": ..}, frames_per_cpu_s_by_symbols, frames_in_per_s_by_symbols}
  *   pipeline.<embedded|clickhouse>.{records_per_s, p50_ms, p99_ms}
  *   memory.{growth_pct_per_hour, growth_pct_per_hour_stderr, duration_s, reconnects, ...}
  */
@@ -49,6 +49,9 @@ function collectorFigures(live: Named | undefined, growth: Named | undefined) {
           frames_per_cpu_s_spread: live.frames_per_cpu_s_spread,
           checks: live.checks,
           diff_levels_mean: live.diff_levels_mean,
+          frames_per_cpu_s_by_rate: byRate(live, 'frames_per_cpu_s'),
+          frames_in_per_s_by_rate: byRate(live, 'messages_in_per_second'),
+          checks_by_rate: byRate(live, 'checks'),
         }
       : {}),
     ...(growth
@@ -61,6 +64,16 @@ function collectorFigures(live: Named | undefined, growth: Named | undefined) {
         }
       : {}),
   };
+}
+
+/** collector-live's figure per offered rate (pushes/s per book), from the flat `rate<N>_<metric>`. */
+function byRate(live: Named, metric: string): Record<string, number | string> {
+  const out: Record<string, number | string> = {};
+  for (const [k, v] of Object.entries(live)) {
+    const m = /^rate(\d+)_(.+)$/.exec(k);
+    if (m && m[2] === metric && (typeof v === 'number' || typeof v === 'string')) out[m[1]!] = v;
+  }
+  return out;
 }
 
 /** `pipeline.embedded.records_per_s` from the flat `embedded_records_per_s` (and clickhouse_*), where the bench gives them. */

@@ -7,7 +7,18 @@ import { lineChart } from '../../src/testing/svg-chart.js';
 describe('latest.json figures', () => {
   it('nests collector, pipeline and memory figures by the shape issue 9 asks for, each part only when its bench ran', () => {
     const f = latestFigures([
-      { name: 'collector-live', summary: '', frames_per_cpu_s: 5000, frames_per_cpu_s_spread: '4000-6000', checks: 'ok', diff_levels_mean: 29.2 },
+      {
+        name: 'collector-live',
+        summary: '',
+        frames_per_cpu_s: 5000,
+        frames_per_cpu_s_spread: '4000-6000',
+        checks: 'ok',
+        diff_levels_mean: 29.2,
+        rate100_frames_per_cpu_s: 5000,
+        rate2500_frames_per_cpu_s: 31000,
+        rate2500_messages_in_per_second: 25000,
+        rate2500_checks: 'ok',
+      },
       {
         name: 'cost-growth',
         summary: '',
@@ -22,6 +33,8 @@ describe('latest.json figures', () => {
       { name: 'memory-soak', summary: '', growth_pct_per_hour: 1.5, growth_pct_per_hour_stderr: 0.4, duration_s: 3600 },
       { name: 'replay-process', summary: '', binance_spot_ratio_vs_tardis_depth25: 1.4, okx_cost_400_over_25: 1.7 },
     ]);
+    expect(f.collector?.frames_per_cpu_s_by_rate).toEqual({ '100': 5000, '2500': 31000 });
+    expect(f.collector?.frames_in_per_s_by_rate).toEqual({ '2500': 25000 });
     expect(f.collector).toMatchObject({ frames_per_cpu_s: 5000, rss_mb: { '1': 120, '500': 450 }, frames_per_cpu_s_by_symbols: { '1': 1800, '500': 1400 } });
     expect(f.pipeline).toEqual({ embedded: { records_per_s: 9000, p50_ms: 3, p99_ms: 40 } });
     expect(f.memory).toMatchObject({ growth_pct_per_hour: 1.5, growth_pct_per_hour_stderr: 0.4, duration_s: 3600 });
