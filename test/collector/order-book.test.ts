@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { BookSide, OrderBook } from '../../src/collector/book/order-book.js';
 import { compareDecimal, isZero } from '../../src/core/decimal.js';
 import { multiplyDecimal } from '../../src/core/decimal-math.js';
+import { levelsJson } from '../../src/core/record-json.js';
 import type { QuantityRule } from '../../src/collector/units.js';
 
 describe('OrderBook', () => {
@@ -62,6 +63,7 @@ describe('OrderBook', () => {
       const key = (p: string) => (Number(p) * 100).toFixed(0);
       const expected = () => [...ref.values()].sort((a, b) => (descending ? compareDecimal(b[0], a[0]) : compareDecimal(a[0], b[0])));
       let converting = false;
+      let held: readonly (readonly [string, string])[] | undefined;
       for (let step = 0; step < 20_000; step++) {
         const op = rnd(100);
         if (op < 80) {
@@ -90,7 +92,14 @@ describe('OrderBook', () => {
         const want = expected();
         expect(side.size).toBe(want.length);
         if (step % 50 === 0 || op >= 80) {
+          // A list taken before the side changed is written as it was taken (its texts kept or not).
+          if (held) expect(levelsJson(held)).toBe(JSON.stringify(held));
           expect(side.top(want.length)).toEqual(want);
+          const top = side.publishedTop(want.length);
+          expect(top).toEqual(want);
+          // The texts a side keeps for its levels (made once per level, record-json) are the levels' own.
+          expect(levelsJson(top)).toBe(JSON.stringify(want));
+          held = rnd(2) === 0 ? top : held;
           expect(side.best()).toEqual(want[0]);
           expect(side.bestOrder()).toBe(want[0] ? Number(want[0][0]) : undefined);
           if (converting) {
@@ -98,6 +107,8 @@ describe('OrderBook', () => {
             const { levels, raw } = side.topInBase(n, twice);
             expect(raw).toEqual(want.slice(0, n).map((l) => l[1]));
             expect(levels).toEqual(want.slice(0, n).map((l) => [l[0], multiplyDecimal(l[1], '2')]));
+            expect(levelsJson(levels)).toBe(JSON.stringify(levels));
+            held = rnd(2) === 0 ? levels : held;
           }
         }
       }

@@ -7,6 +7,7 @@
 import { DECIMAL_INTEGER_DIGITS, DECIMAL_SCALE, compareDecimal, decimalToDouble, isZero } from '../../core/decimal.js';
 import { BadValueError } from '../mappers/wire.js';
 import type { Level } from '../../core/model.js';
+import { fromLevelsSource, levelJson, type LevelsSource } from '../../core/record-json.js';
 import type { QuantityRule } from '../units.js';
 
 /**
@@ -42,11 +43,25 @@ const INITIAL_CAPACITY = 64;
  * docs/benchmarks.md). Once a record asked for base units, each slot also keeps its
  * level's base-unit form until the level changes.
  */
-export class BookSide {
+export class BookSide implements LevelsSource {
   /** Level tuples by slot; a freed slot holds undefined until reused. */
   private slots: (Level | undefined)[] = [];
   /** slots[s] with its quantity in base by `rule`, converted on first use (conversions divide exactly: dear per level, and most levels stay put between records); empty while `rule` is undefined. */
   private based: (Level | undefined)[] = [];
+  /**
+   * The JSON text (`levelJson`) of each slot's level, and of its base-unit form in
+   * `basedTexts` (kept as `based` is), made when a record with the level is first written
+   * and kept until the level changes: between two records most of a 400-level side stays
+   * put, and a record's text is then mostly a join of texts already made. A record that is
+   * never written (the normalize bench) makes none.
+   */
+  private texts: (string | undefined)[] = [];
+  private basedTexts: (string | undefined)[] = [];
+  /**
+   * Changes with every change of the order, the levels or the base-unit rule: a list
+   * `publishedTop` or `topInBase` gave is this side's best levels while it is unchanged.
+   */
+  private version = 0;
   /** Freed slots, reused before new ones. */
   private free: number[] = [];
   /** order[i]: the slot of the i-th best level; fs[i]: its price as a double. Capacity ≥ n. */
@@ -69,8 +84,11 @@ export class BookSide {
   }
 
   clear(): void {
+    this.version++;
     this.slots = [];
     this.based = [];
+    this.texts = [];
+    this.basedTexts = [];
     this.free = [];
     this.n = 0;
     this.limit = undefined;
@@ -101,6 +119,7 @@ export class BookSide {
 
   /** `set` of a level tuple as read (kept and published as it is: Level is read-only). */
   setLevel(level: Level): void {
+    this.version++;
     const price = level[0];
     const f = decimalToDouble(price);
     const i = this.find(price, f);
@@ -112,7 +131,8 @@ export class BookSide {
     if (i >= 0) {
       const slot = this.order[i]!;
       this.slots[slot] = level;
-      if (converts) this.based[slot] = undefined;
+      this.texts[slot] = undefined;
+      if (converts) this.based[slot] = this.basedTexts[slot] = undefined;
       return;
     }
     const index = ~i;
@@ -122,10 +142,15 @@ export class BookSide {
     if (slot === undefined) {
       slot = this.slots.length;
       this.slots.push(level);
-      if (converts) this.based.push(undefined);
+      this.texts.push(undefined);
+      if (converts) {
+        this.based.push(undefined);
+        this.basedTexts.push(undefined);
+      }
     } else {
       this.slots[slot] = level;
-      if (converts) this.based[slot] = undefined;
+      this.texts[slot] = undefined;
+      if (converts) this.based[slot] = this.basedTexts[slot] = undefined;
     }
     if (index < n) {
       this.order.copyWithin(index + 1, index, n);
@@ -175,7 +200,8 @@ export class BookSide {
     }
     this.slots = slots;
     this.n = slots.length;
-    if (this.rule !== undefined) this.based = new Array<Level | undefined>(slots.length).fill(undefined);
+    this.texts = new Array<string | undefined>(slots.length).fill(undefined);
+    if (this.rule !== undefined) this.resetBased();
     return zero;
   }
 
@@ -191,11 +217,13 @@ export class BookSide {
 
   private release(slot: number): void {
     this.slots[slot] = undefined;
-    if (this.rule !== undefined) this.based[slot] = undefined;
+    this.texts[slot] = undefined;
+    if (this.rule !== undefined) this.based[slot] = this.basedTexts[slot] = undefined;
     this.free.push(slot);
   }
 
   private removeAt(index: number): void {
+    this.version++;
     this.release(this.order[index]!);
     const n = this.n - 1;
     if (index < n) {
@@ -208,6 +236,7 @@ export class BookSide {
   /** Keeps the best `n` levels (a venue whose channel is a fixed depth forgets the rest). */
   trim(n: number): void {
     if (this.n <= n) return;
+    this.version++;
     for (let i = n; i < this.n; i++) this.release(this.order[i]!);
     this.n = n;
   }
@@ -222,6 +251,12 @@ export class BookSide {
     return this.slots[this.order[i]!]!;
   }
 
+  /** No base-unit form of any level known yet (a new rule, or new slots). */
+  private resetBased(): void {
+    this.based = new Array<Level | undefined>(this.slots.length).fill(undefined);
+    this.basedTexts = new Array<string | undefined>(this.slots.length).fill(undefined);
+  }
+
   /** The best `n` levels, best first, as [price, quantity] text pairs. */
   top(n: number): Level[] {
     const end = Math.min(n, this.n);
@@ -231,6 +266,39 @@ export class BookSide {
     return out;
   }
 
+  /** `top` for a record: its JSON text is then made from the texts this side keeps (`levelsJson`). */
+  publishedTop(n: number): Level[] {
+    return fromLevelsSource(this.top(n), this, this.version, false);
+  }
+
+  /**
+   * The JSON text of `levels`, a list `publishedTop` or `topInBase` (`inBase`) gave while
+   * the side was at `version`, from the texts this side keeps (made for the levels that
+   * have none); undefined once the side has changed since (the caller then writes the
+   * list itself).
+   */
+  levelsJson(levels: readonly Level[], version: number, inBase: boolean): string | undefined {
+    if (version !== this.version) return undefined;
+    const texts = inBase ? this.basedTexts : this.texts;
+    const order = this.order;
+    const n = levels.length;
+    const parts = new Array<string>(n);
+    for (let i = 0; i < n; i++) {
+      // Unchanged since: levels[i] is the level published from slot order[i].
+      const slot = order[i]!;
+      let t = texts[slot];
+      if (t === undefined) {
+        t = levelJson(levels[i]!);
+        // Made flat once (V8 flattens a concatenation when a character is read): a join then copies
+        // it in one piece, each time it is written again; kept as five pieces, the join took twice as long.
+        t.charCodeAt(0);
+        texts[slot] = t;
+      }
+      parts[i] = t;
+    }
+    return '[' + parts.join(',') + ']';
+  }
+
   /**
    * The best `n` levels with quantities in base units by `units`, and the venue's own
    * quantities beside them. A level's conversion is computed once and reused while the
@@ -238,8 +306,9 @@ export class BookSide {
    */
   topInBase(n: number, units: QuantityRule): { levels: Level[]; raw: string[] } {
     if (units !== this.rule) {
-      this.based = new Array<Level | undefined>(this.slots.length).fill(undefined);
+      this.version++;
       this.rule = units;
+      this.resetBased();
     }
     const end = Math.min(n, this.n);
     const levels = new Array<Level>(end);
@@ -251,7 +320,7 @@ export class BookSide {
       levels[i] = based[slot] ??= baseLevel(l, units);
       raw[i] = l[1];
     }
-    return { levels, raw };
+    return { levels: fromLevelsSource(levels, this, this.version, true), raw };
   }
 
   /** The best price as a double (ordering only), or undefined when the side is empty. */

@@ -111,8 +111,8 @@ export class SyncedBook<D> {
     let bids: Level[], asks: Level[];
     let bidsRaw: string[] | undefined, asksRaw: string[] | undefined;
     if (units.unit === 'base') {
-      bids = this.book.bids.top(nb);
-      asks = this.book.asks.top(na);
+      bids = this.book.bids.publishedTop(nb);
+      asks = this.book.asks.publishedTop(na);
     } else {
       ({ levels: bids, raw: bidsRaw } = this.book.bids.topInBase(nb, units));
       ({ levels: asks, raw: asksRaw } = this.book.asks.topInBase(na, units));
