@@ -162,6 +162,43 @@ describe('fleet on /health', () => {
 });
 
 describe('lease bucket on a real nats-server', () => {
+  it('keeps its view when a write is answered after the watch brought later writes (no false "made anew")', async () => {
+    // Three members writing at once: the answer to one's write often comes after its watch
+    // delivered others' later writes. That once read as "the bucket was made anew": the view
+    // dropped, turns waiting for the watch, leases unrenewed; a fleet member in CI kept a
+    // lease it had lost for 45 s (e2e-multihost check 7).
+    const server = await startNatsServer();
+    const ncs = await Promise.all([0, 1, 2].map((i) => connectNats({ servers: [server.url], name: `m${i}` }, quietLog())));
+    const buckets = ncs.map((nc) => new LeaseBucket(nc, 'marketprism_leases'));
+    const rewatched: string[] = [];
+    try {
+      await ensureStreams(ncs[0]!, loadStreamSpecs('config/streams.yaml'));
+      for (const b of buckets) {
+        b.onWatchLost = (why) => rewatched.push(why);
+        await b.watch(() => undefined);
+      }
+      let late = 0;
+      const until = Date.now() + 30_000;
+      while (Date.now() < until && late < 3) {
+        await Promise.all(buckets.flatMap((b, i) => [0, 1, 2, 3, 4, 5].map((k) => b.put(`lease.v.${i}.${k}`, { owner: `m${i}` }, 6000))));
+        late = buckets.reduce((n, b) => n + b.lateAnswers, 0);
+        expect(buckets.map((b) => b.caughtUp)).toEqual([true, true, true]);
+      }
+      expect(late).toBeGreaterThanOrEqual(3); // the case happened, and more than once
+      await new Promise((r) => setTimeout(r, 300)); // a verification in flight has answered
+      expect(buckets.map((b) => b.remade)).toEqual([0, 0, 0]);
+      expect(rewatched).toEqual([]);
+      for (const b of buckets) {
+        expect(b.caughtUp).toBe(true);
+        expect(b.live('lease.').length).toBe(18);
+      }
+    } finally {
+      for (const b of buckets) await b.close();
+      for (const nc of ncs) await nc.close();
+      await server.dispose();
+    }
+  }, 60_000);
+
   it('creates once, swaps by revision, expires by TTL with a marker, and watches on after the bucket is made again', async () => {
     const server = await startNatsServer();
     const nc = await connectNats({ servers: [server.url], name: 'test' }, quietLog());
@@ -197,6 +234,8 @@ describe('lease bucket on a real nats-server', () => {
         20_000,
         500,
       );
+      expect(bucket.remade).toBe(1);
+      expect(bucket.get('lease.v.A')).toBeUndefined(); // the old bucket's lease is forgotten
     } finally {
       await bucket.close();
       await nc.close();

@@ -9,6 +9,10 @@
  *     the broker decides who won, nobody else;
  *   - the members read the bucket by watching it: an ordered consumer, last value per key
  *     first, then every change, kept in `entries`.
+ * A write's answer can come after the watch has brought later writes of other members (the
+ * answer and the deliveries travel separately, more so in a cluster): a lower revision than
+ * one seen is not by itself a sign the bucket was made anew, so the stream's creation time
+ * decides (`verifySame`).
  */
 import { DeliverPolicy, JetStreamApiError, jetstream, type ConsumerMessages, type JetStreamClient, type JsMsg } from '@nats-io/jetstream';
 import { headers, type NatsConnection } from '@nats-io/transport-node';
@@ -37,8 +41,15 @@ export class LeaseBucket {
   caughtUp = false;
   private messages: ConsumerMessages | undefined;
   private readonly closing = new AbortController();
-  /** The highest revision seen: a write answered with a lower one means the bucket was made anew. */
+  /** The highest revision seen: a write answered with a lower one may mean the bucket was made anew. */
   private highest = 0;
+  /** The bucket stream's creation time when the watch started: another one means it was made anew. */
+  private created: string | undefined;
+  private verifying = false;
+  /** Writes answered with a lower revision than one the watch had brought already (stats; a test reads it). */
+  lateAnswers = 0;
+  /** Times the bucket was found made anew (its stream's creation time changed). */
+  remade = 0;
   /** Told when the watch ended under us and is being made again (for a log line). */
   onWatchLost: ((why: string) => void) | undefined;
 
@@ -67,13 +78,18 @@ export class LeaseBucket {
    * and what was known of its key before. Resumes on its own after a reconnect (ordered consumer).
    */
   async watch(changed: (e: KvEntry, before: KvEntry | undefined) => void): Promise<void> {
+    const created = (await (await this.js.streams.get(this.stream)).info(true)).created;
+    if (this.created !== undefined && created !== this.created) this.forget();
+    this.created = created;
     const consumer = await this.js.consumers.get(this.stream, { filter_subjects: [`${this.prefix}>`], deliver_policy: DeliverPolicy.LastPerSubject });
     if ((await consumer.info(true)).num_pending === 0) this.caughtUp = true;
     const messages = (this.messages = await consumer.consume());
+    const remade = this.remade;
     void (async () => {
       let failure: Error | undefined;
       try {
         for await (const m of messages) {
+          if (this.remade !== remade) break; // what is still buffered is of the old bucket
           const e = this.entryOf(m);
           const before = this.entries.get(e.key);
           this.remember(e);
@@ -122,18 +138,45 @@ export class LeaseBucket {
   }
 
   /**
-   * A write's revision. Lower than one seen before: the bucket's stream was deleted and
-   * made again (its sequences start over), so everything known is void and the watch (an
-   * ordered consumer, which would resume past the old sequence) starts over too.
+   * A write's revision. Lower than one seen before: either the answer came after the watch
+   * brought later writes (common, harmless) or the bucket's stream was deleted and made again
+   * (its sequences start over). `verifySame` tells them apart by the stream's creation time.
    */
   private written(revision: number): number {
     if (revision < this.highest) {
-      this.entries.clear();
-      this.highest = 0;
-      this.caughtUp = false;
-      void this.messages?.close();
+      this.lateAnswers++;
+      void this.verifySame();
     }
     return revision;
+  }
+
+  /**
+   * Made anew (another creation time): everything known is void and the watch (an ordered
+   * consumer, which would resume past the old sequence) starts over. Unreachable: nothing is
+   * concluded; the next late answer asks again.
+   */
+  private async verifySame(): Promise<void> {
+    if (this.verifying || this.created === undefined) return;
+    this.verifying = true;
+    try {
+      const created = (await (await this.js.streams.get(this.stream)).info(true)).created;
+      if (created === this.created) return;
+      this.forget();
+      void this.messages?.close();
+    } catch {
+      // NATS away or the stream missing for now: the watch's own end or the next late answer decides.
+    } finally {
+      this.verifying = false;
+    }
+  }
+
+  /** The bucket was made anew: what was known of the old one is void, and its revisions too. */
+  private forget(): void {
+    this.remade++;
+    this.created = undefined;
+    this.entries.clear();
+    this.highest = 0;
+    this.caughtUp = false;
   }
 
   /** The live value of `key` (not deleted, not expired), or undefined. */

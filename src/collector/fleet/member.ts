@@ -71,6 +71,8 @@ export class FleetMember {
   private readonly rankings = new Map<string, string[]>();
   private rankedFor = '';
   private readonly errors = new LogLimiter();
+  /** Since when the bucket's watch has not caught up (turns wait for it), or undefined. */
+  private behindSince: number | undefined;
 
   constructor(
     private readonly cfg: FleetConfig,
@@ -105,7 +107,22 @@ export class FleetMember {
     this.ticking = true;
     try {
       if (!this.leaving) await this.bucket.put(MEMBER + this.id, { member: this.id, instance: this.instance } satisfies Member, this.cfg.lease_ttl_ms);
-      if (!this.bucket.caughtUp) return;
+      if (!this.bucket.caughtUp) {
+        // Leases are neither renewed nor taken meanwhile: say so once it lasts (a stale view must not look healthy).
+        const since = (this.behindSince ??= Date.now());
+        if (Date.now() - since > 2 * this.cfg.renew_ms) {
+          this.lastError = `the lease bucket's watch has not caught up for ${Math.round((Date.now() - since) / 1000)} s`;
+          this.errors.log(
+            this.log,
+            'warn',
+            'behind',
+            { member: this.id, bucket: this.bucket.bucket, err: this.lastError },
+            'fleet: leases not renewed while the watch catches up',
+          );
+        }
+        return;
+      }
+      this.behindSince = undefined;
       const members = new Set(this.bucket.live(MEMBER).map((e) => e.key.slice(MEMBER.length)));
       if (this.leaving) members.delete(this.id);
       else members.add(this.id);
