@@ -57,7 +57,7 @@ export interface FleetConfig {
 }
 
 export interface CollectorConfig {
-  nats: { servers: string[]; auth: NatsClientAuth; max_pending_acks: number; buffer_max_records: number; ack_timeout_ms: number };
+  nats: { servers: string[]; auth: NatsClientAuth; max_pending_acks: number; buffer_max_records: number; buffer_max_bytes: number; ack_timeout_ms: number };
   /** Multi-record messages: per subject, at most max_records records / max_bytes bytes, sent after linger_ms at the latest. */
   publish: { max_records: number; max_bytes: number; linger_ms: number; data_types: DataType[] };
   health: { host: string; port: number };
@@ -100,8 +100,11 @@ export function loadCollectorConfig(file: string, env: Env = process.env): Colle
     auth: readNatsClientAuth(n, 'collector'),
     max_pending_acks: n.int('max_pending_acks', 2000, 1, 100_000),
     buffer_max_records: n.int('buffer_max_records', 200_000, 100, 10_000_000),
+    buffer_max_bytes: n.bytes('buffer_max_bytes', '256MiB'),
     ack_timeout_ms: n.int('ack_timeout_ms', 5000, 100, 120_000),
   };
+  // At least a few of the largest records (a 400-level book is about 20 KB; one message at most 512 KiB).
+  if (nats.buffer_max_bytes < 1024 * 1024) n.fail('buffer_max_bytes', `expected at least 1MiB, got ${nats.buffer_max_bytes} bytes`);
   n.done();
 
   const p = root.child('publish');

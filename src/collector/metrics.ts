@@ -81,6 +81,11 @@ export function collectorMetrics(registry: Registry, lastRecordAt: LastRecordAt 
     }),
     pendingAcks: new Gauge({ name: 'marketprism_collector_pending_acks', help: 'Publishes awaiting a JetStream ack', registers }),
     buffered: new Gauge({ name: 'marketprism_collector_publish_buffer_records', help: 'Records queued for publishing', registers }),
+    bufferedBytes: new Gauge({
+      name: 'marketprism_collector_publish_buffer_bytes',
+      help: 'JSON bytes of the records held by the publisher (waiting, in flight, to retry); bounded by nats.buffer_max_bytes',
+      registers,
+    }),
     bookDepth: new Gauge({
       name: 'marketprism_collector_book_depth_levels',
       help: 'Levels per side in the last published book',

@@ -16,7 +16,7 @@ import { headers } from '@nats-io/transport-node';
 import type { Logger } from '../core/logger.js';
 import type { DataType, MarketRecord } from '../core/model.js';
 import { recordJson } from '../core/record-json.js';
-import { BATCH_COUNT_HEADER, BATCH_FORMAT, BATCH_FORMAT_HEADER, encodeBatch } from '../core/batch.js';
+import { BATCH_COUNT_HEADER, BATCH_FORMAT, BATCH_FORMAT_HEADER, writeBatch } from '../core/batch.js';
 import { batchMsgId, msgIdOf, subjectOf } from '../core/subjects.js';
 import { Backoff } from '../core/retry.js';
 
@@ -44,6 +44,11 @@ export interface PublisherOptions {
   maxPending: number;
   /** Records held (waiting, being sent, awaiting an ack) before the oldest are dropped. */
   bufferMax: number;
+  /**
+   * Bytes of JSON held at most, the same way (default: no bound but `bufferMax`): 400-level
+   * books are about 20 KB each, so a count alone lets an outage with many books take gigabytes.
+   */
+  bufferMaxBytes?: number;
   /** Per-publish ack timeout. */
   ackTimeoutMs?: number;
   batch?: Partial<BatchOptions>;
@@ -62,7 +67,10 @@ export interface PublisherHooks {
 
 interface Rec {
   record: MarketRecord;
-  data: Uint8Array;
+  /** The record's JSON, kept as text until its message is formed (core/batch.ts `writeBatch`: one copy into the body). */
+  text: string;
+  /** Its UTF-8 length. */
+  size: number;
   at: number;
   /** Publish order, so the oldest record over all subjects can be found. */
   n: number;
@@ -84,12 +92,12 @@ interface Lane {
 interface Sent {
   subject: string;
   recs: Rec[];
+  /** The records' JSON bytes (`heldBytes` gives them back on the ack or the drop). */
+  size: number;
   data: Uint8Array;
   msgID: string;
   batch: boolean;
 }
-
-const encoder = new TextEncoder();
 
 export type DropStage = 'unsent' | 'unacked';
 
@@ -104,6 +112,9 @@ export class JetStreamPublisher {
   private retryRecs = 0;
   private inflightMsgs = 0;
   private inflightRecords = 0;
+  /** JSON bytes of every record held (waiting, in flight, to retry). */
+  private heldBytes = 0;
+  private readonly maxBytes: number;
   private n = 0;
   /** Waits between retries of failed publishes (core/retry: doubling, jittered, reset by an ack). */
   private readonly retryBackoff = new Backoff({ initialMs: 100, maxMs: 5000 });
@@ -123,6 +134,7 @@ export class JetStreamPublisher {
   ) {
     this.batch = { ...DEFAULT_BATCH, ...opts.batch };
     this.batchedTypes = new Set(this.batch.types);
+    this.maxBytes = opts.bufferMaxBytes ?? Infinity;
   }
 
   /** Start sending (what was queued first) through `js`: the connection made after start-up. */
@@ -148,6 +160,11 @@ export class JetStreamPublisher {
     return this.waiting - lingering + this.retryRecs;
   }
 
+  /** JSON bytes of the records held: waiting, in flight and to retry (bounded by `bufferMaxBytes`). */
+  get bytesHeld(): number {
+    return this.heldBytes;
+  }
+
   /** Messages awaiting an ack. */
   get pendingAcks(): number {
     return this.inflightMsgs;
@@ -155,9 +172,13 @@ export class JetStreamPublisher {
 
   /** Never blocks and never throws: the record is queued (or, if the buffer is full, the oldest is dropped). */
   publish(record: MarketRecord): void {
-    if (this.waiting + this.retryRecs + this.inflightRecords >= this.opts.bufferMax && !this.dropOldest()) {
-      this.countDrop(record, 'unsent');
-      return;
+    const text = recordJson(record);
+    const size = Buffer.byteLength(text);
+    while (this.waiting + this.retryRecs + this.inflightRecords >= this.opts.bufferMax || this.heldBytes + size > this.maxBytes) {
+      if (!this.dropOldest()) {
+        this.countDrop(record, 'unsent');
+        return;
+      }
     }
     const subject = subjectOf(record);
     let lane = this.lanes.get(subject);
@@ -165,10 +186,11 @@ export class JetStreamPublisher {
       const max = this.batchedTypes.has(record.data_type) ? this.batch.maxRecords : 1;
       this.lanes.set(subject, (lane = { subject, recs: [], head: 0, bytes: 0, max, due: false }));
     }
-    const rec: Rec = { record, data: encoder.encode(recordJson(record)), at: Date.now(), n: this.n++ };
+    const rec: Rec = { record, text, size, at: Date.now(), n: this.n++ };
+    this.heldBytes += size;
     const first = lane.head === lane.recs.length;
     lane.recs.push(rec);
-    lane.bytes += rec.data.length + 1;
+    lane.bytes += rec.size + 1;
     this.waiting++;
     if (lane.recs.length - lane.head >= lane.max || lane.bytes >= this.batch.maxBytes || this.batch.lingerMs === 0) this.markDue(lane);
     // A lane's first record starts its linger: a timer is armed whenever a lane that is not due holds records.
@@ -185,12 +207,14 @@ export class JetStreamPublisher {
     if (retry && (!oldest || retry.recs[0]!.n < oldest.recs[oldest.head]!.n)) {
       this.retries.shift();
       this.retryRecs -= retry.recs.length;
+      this.heldBytes -= retry.size;
       for (const r of retry.recs) this.countDrop(r.record, 'unacked');
       return true;
     }
     if (!oldest) return false;
     const r = oldest.recs[oldest.head]!;
     this.take(oldest, 1);
+    this.heldBytes -= r.size;
     this.countDrop(r.record, 'unsent');
     return true;
   }
@@ -209,9 +233,9 @@ export class JetStreamPublisher {
     let bytes = 0;
     while (out.length < count && lane.head < lane.recs.length) {
       const r = lane.recs[lane.head]!;
-      if (out.length > 0 && bytes + r.data.length + 1 > this.batch.maxBytes) break;
+      if (out.length > 0 && bytes + r.size + 1 > this.batch.maxBytes) break;
       out.push(r);
-      bytes += r.data.length + 1;
+      bytes += r.size + 1;
       lane.recs[lane.head++] = undefined as unknown as Rec;
     }
     lane.bytes -= bytes;
@@ -276,9 +300,9 @@ export class JetStreamPublisher {
   }
 
   private form(subject: string, recs: Rec[]): Sent {
-    if (recs.length === 1) return { subject, recs, data: recs[0]!.data, msgID: msgIdOf(recs[0]!.record), batch: false };
-    const data = encodeBatch(recs.map((r) => r.data));
-    return { subject, recs, data, msgID: batchMsgId(recs[0]!.record, recs.length, data), batch: true };
+    if (recs.length === 1) return { subject, recs, size: recs[0]!.size, data: Buffer.from(recs[0]!.text), msgID: msgIdOf(recs[0]!.record), batch: false };
+    const data = writeBatch(recs);
+    return { subject, recs, size: data.length - (recs.length - 1), data, msgID: batchMsgId(recs[0]!.record, recs.length, data), batch: true };
   }
 
   private send(m: Sent): void {
@@ -295,6 +319,7 @@ export class JetStreamPublisher {
       () => {
         this.inflightMsgs--;
         this.inflightRecords -= m.recs.length;
+        this.heldBytes -= m.size;
         this.published += m.recs.length;
         if (this.lastError) this.log.info({ after: this.lastError }, 'publishing again');
         this.lastError = undefined;

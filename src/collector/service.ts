@@ -136,6 +136,7 @@ export async function startCollector(config: CollectorConfig, log: Logger): Prom
     {
       maxPending: config.nats.max_pending_acks,
       bufferMax: config.nats.buffer_max_records,
+      bufferMaxBytes: config.nats.buffer_max_bytes,
       ackTimeoutMs: config.nats.ack_timeout_ms,
       batch: {
         maxRecords: config.publish.max_records,
@@ -217,6 +218,7 @@ export async function startCollector(config: CollectorConfig, log: Logger): Prom
   const refresh = setInterval(() => {
     metrics.pendingAcks.set(publisher.pendingAcks);
     metrics.buffered.set(publisher.queued);
+    metrics.bufferedBytes.set(publisher.bytesHeld);
     for (const v of venues) {
       metrics.connections.set({ venue: v.cfg.name }, v.connectedFeeds);
       metrics.restPending.set({ venue: v.cfg.name }, v.scheduler.pending);

@@ -25,6 +25,23 @@ export function encodeBatch(parts: readonly Uint8Array[]): Uint8Array {
   return out;
 }
 
+/**
+ * Records' JSON texts (with their UTF-8 sizes) as one body, newline-separated: the same
+ * bytes as `encodeBatch` of their encodings, each text written once, straight into the body.
+ */
+export function writeBatch(parts: readonly { text: string; size: number }[]): Buffer {
+  let size = parts.length - 1;
+  for (const p of parts) size += p.size;
+  const out = Buffer.allocUnsafe(size);
+  let at = 0;
+  for (let i = 0; i < parts.length; i++) {
+    if (i > 0) out[at++] = NL;
+    at += out.write(parts[i]!.text, at);
+  }
+  if (at !== size) throw new Error(`batch body: wrote ${at} bytes of ${size} (a size that is not the text's UTF-8 length)`);
+  return out;
+}
+
 export interface HeaderReader {
   get(k: string): string;
   has(k: string): boolean;

@@ -21,6 +21,8 @@ describe('collector config', () => {
     expect(c.health.port).toBe(8087);
     expect(c.metrics.port).toBe(9093);
     expect(c.counts).toEqual({ interval_ms: 60_000 });
+    expect(c.nats.buffer_max_bytes).toBe(256 * 1024 * 1024);
+    expect(loadCollectorConfig(write('nats:\n  buffer_max_bytes: 1GiB\n')).nats.buffer_max_bytes).toBe(1024 ** 3);
     expect(c.venues[0]!.rotate_after_ms).toBe(23 * 3600_000);
     expect(c.venues.every((v) => v.rest_spacing_ms === 50)).toBe(true);
     expect(loadCollectorConfig(write('venues:\n  okx_spot:\n    rest_spacing: 1s\n')).venues[0]!.rest_spacing_ms).toBe(1000);
@@ -37,6 +39,8 @@ describe('collector config', () => {
     ['venues:\n  okx_spot:\n    rest_spacing: 11s', /venues\.okx_spot\.rest_spacing: "11s" is longer than the limit of 10s/],
     ['counts:\n  interval: 1500ms', /counts\.interval: expected whole seconds, at least 1s \(60s: one message a UTC minute\), got 1500 ms/],
     ['counts:\n  interval: 2h', /counts\.interval: "2h" is longer than the limit/],
+    ['nats:\n  buffer_max_bytes: 64KiB', /nats\.buffer_max_bytes: expected at least 1MiB, got 65536 bytes/],
+    ['nats:\n  buffer_max_bytes: lots', /nats\.buffer_max_bytes: expected a size like 512MB or 2GiB, got "lots"/],
   ])('rejects %j', (yaml, message) => {
     expect(() => loadCollectorConfig(write(yaml))).toThrow(message);
   });
