@@ -78,7 +78,7 @@ export class LeaseBucket {
    * and what was known of its key before. Resumes on its own after a reconnect (ordered consumer).
    */
   async watch(changed: (e: KvEntry, before: KvEntry | undefined) => void): Promise<void> {
-    const created = (await (await this.js.streams.get(this.stream)).info(true)).created;
+    const created = await this.createdAt();
     if (this.created !== undefined && created !== this.created) this.forget();
     this.created = created;
     const consumer = await this.js.consumers.get(this.stream, { filter_subjects: [`${this.prefix}>`], deliver_policy: DeliverPolicy.LastPerSubject });
@@ -159,8 +159,7 @@ export class LeaseBucket {
     if (this.verifying || this.created === undefined) return;
     this.verifying = true;
     try {
-      const created = (await (await this.js.streams.get(this.stream)).info(true)).created;
-      if (created === this.created) return;
+      if ((await this.createdAt()) === this.created) return;
       this.forget();
       void this.messages?.close();
     } catch {
@@ -168,6 +167,11 @@ export class LeaseBucket {
     } finally {
       this.verifying = false;
     }
+  }
+
+  /** When the bucket's stream was created (the broker's word): another time, another bucket. */
+  private async createdAt(): Promise<string> {
+    return (await (await this.js.streams.get(this.stream)).info(true)).created;
   }
 
   /** The bucket was made anew: what was known of the old one is void, and its revisions too. */
