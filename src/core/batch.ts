@@ -11,23 +11,14 @@ export const BATCH_FORMAT = 'ndjson-v1';
 
 const NL = 0x0a;
 
-/** Records' JSON bytes as one body, newline-separated. */
-export function encodeBatch(parts: readonly Uint8Array[]): Uint8Array {
-  let size = parts.length - 1;
-  for (const p of parts) size += p.length;
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (let i = 0; i < parts.length; i++) {
-    if (i > 0) out[at++] = NL;
-    out.set(parts[i]!, at);
-    at += parts[i]!.length;
-  }
-  return out;
+/** A text with its UTF-8 size, as `writeBatch` takes it. */
+export function batchPart(text: string): { text: string; size: number } {
+  return { text, size: Buffer.byteLength(text) };
 }
 
 /**
- * Records' JSON texts (with their UTF-8 sizes) as one body, newline-separated: the same
- * bytes as `encodeBatch` of their encodings, each text written once, straight into the body.
+ * Records' JSON texts (with their UTF-8 sizes) as one body, newline-separated, each text
+ * written once, straight into the body.
  */
 export function writeBatch(parts: readonly { text: string; size: number }[]): Buffer {
   let size = parts.length - 1;

@@ -1,6 +1,6 @@
 /** The multi-record message body: written from texts in one copy, read back line by line. */
 import { describe, expect, it } from 'vitest';
-import { BATCH_COUNT_HEADER, BATCH_FORMAT, BATCH_FORMAT_HEADER, encodeBatch, splitMessage, writeBatch } from '../../src/core/batch.js';
+import { BATCH_COUNT_HEADER, BATCH_FORMAT, BATCH_FORMAT_HEADER, batchPart, splitMessage, writeBatch } from '../../src/core/batch.js';
 
 const enc = new TextEncoder();
 const headers = (n: number) => {
@@ -12,12 +12,12 @@ const headers = (n: number) => {
 };
 
 describe('batch bodies', () => {
-  it('writeBatch gives the bytes encodeBatch gives, multi-byte texts included, and reads back as the texts', () => {
+  it('writeBatch gives the texts’ UTF-8 bytes, newline-separated, multi-byte texts included, and reads back as the texts', () => {
     const texts = ['{"a":1}', '{"symbol":"BTC-USDT","note":"é ü 漢 𝄞"}', '', '{"b":"' + 'x'.repeat(70_000) + '"}', '{}'];
     for (let n = 1; n <= texts.length; n++) {
       const parts = texts.slice(0, n);
-      const written = writeBatch(parts.map((text) => ({ text, size: Buffer.byteLength(text) })));
-      expect(new Uint8Array(written)).toEqual(encodeBatch(parts.map((t) => enc.encode(t))));
+      const written = writeBatch(parts.map(batchPart));
+      expect(new Uint8Array(written)).toEqual(enc.encode(parts.join('\n')));
       expect(splitMessage(written.toString('utf8'), headers(n))).toEqual(parts);
     }
   });

@@ -8,14 +8,13 @@
 import { headers } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, type JetStreamManager, type StoredMsg } from '@nats-io/jetstream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BATCH_COUNT_HEADER, BATCH_FORMAT, BATCH_FORMAT_HEADER, encodeBatch } from '../../src/core/batch.js';
+import { BATCH_COUNT_HEADER, BATCH_FORMAT, BATCH_FORMAT_HEADER, batchPart, writeBatch } from '../../src/core/batch.js';
 import { ORIGINAL_SEQ_HEADER, REASON_HEADER, RECORD_INDEX_HEADER } from '../../src/storage/dead-letter.js';
 import { waitFor } from '../../src/testing/ports.js';
 import { trades } from '../helpers/records.js';
 import { consumerCaughtUp, deadLetterReader, startHealthyStorage, storageEnv, type StorageEnv } from '../helpers/storage-env.js';
 
 const SUBJECT = 'trade.binance.spot.BTC-USDT';
-const enc = new TextEncoder();
 
 function batchHeaders(count: number, format = BATCH_FORMAT) {
   const h = headers();
@@ -50,7 +49,7 @@ describe('multi-record messages in storage', () => {
     const good = trades(5, { idPrefix: 'mixed-' });
     const invalid = JSON.stringify({ ...good[0], trade_id: 'mixed-invalid', price: 27000 });
     const lines = [JSON.stringify(good[0]), invalid, JSON.stringify(good[1]), '{"not json', ...good.slice(2).map((r) => JSON.stringify(r))];
-    const ack = await jetstream(env.nc).publish(SUBJECT, encodeBatch(lines.map((l) => enc.encode(l))), { headers: batchHeaders(lines.length) });
+    const ack = await jetstream(env.nc).publish(SUBJECT, writeBatch(lines.map(batchPart)), { headers: batchHeaders(lines.length) });
     await waitFor('the five good records', async () => (await count("trade_id LIKE 'mixed-%'")) === 5);
     const dls = await newDeadLetters(2);
     const byIndex = new Map(dls.map((d) => [d.header.get(RECORD_INDEX_HEADER), d]));
@@ -65,15 +64,15 @@ describe('multi-record messages in storage', () => {
   });
 
   it('dead-letters whole a batch whose count does not match its lines, or of an unknown format version', async () => {
-    const rs = trades(3, { idPrefix: 'framing-' }).map((r) => enc.encode(JSON.stringify(r)));
+    const rs = trades(3, { idPrefix: 'framing-' }).map((r) => batchPart(JSON.stringify(r)));
     const js = jetstream(env.nc);
-    const short = await js.publish(SUBJECT, encodeBatch(rs), { headers: batchHeaders(4) });
-    const future = await js.publish(SUBJECT, encodeBatch(rs), { headers: batchHeaders(3, 'ndjson-v9') });
+    const short = await js.publish(SUBJECT, writeBatch(rs), { headers: batchHeaders(4) });
+    const future = await js.publish(SUBJECT, writeBatch(rs), { headers: batchHeaders(3, 'ndjson-v9') });
     const [a, b] = await newDeadLetters(2);
     expect(a!.header.get(ORIGINAL_SEQ_HEADER)).toBe(String(short.seq));
     expect(a!.header.has(RECORD_INDEX_HEADER)).toBe(false);
     expect(a!.header.get(REASON_HEADER)).toBe(`batch says "4" records (${BATCH_COUNT_HEADER}) and holds 3 lines`);
-    expect(a!.data).toEqual(encodeBatch(rs));
+    expect(a!.data).toEqual(new Uint8Array(writeBatch(rs)));
     expect(b!.header.get(ORIGINAL_SEQ_HEADER)).toBe(String(future.seq));
     expect(b!.header.get(REASON_HEADER)).toBe('unknown message format "ndjson-v9" (this storage reads ndjson-v1)');
     expect(await count("trade_id LIKE 'framing-%'")).toBe(0);
@@ -85,7 +84,7 @@ describe('multi-record messages in storage', () => {
     const js = jetstream(env.nc);
     for (const r of old) await js.publish(SUBJECT, JSON.stringify(r));
     const batch = trades(400, { idPrefix: 'beside-' });
-    await js.publish(SUBJECT, encodeBatch(batch.map((r) => enc.encode(JSON.stringify(r)))), { headers: batchHeaders(batch.length) });
+    await js.publish(SUBJECT, writeBatch(batch.map((r) => batchPart(JSON.stringify(r)))), { headers: batchHeaders(batch.length) });
     await waitFor('both kinds stored', async () => (await count("trade_id LIKE 'single-%'")) === 3 && (await count("trade_id LIKE 'beside-%'")) === 400);
     await caughtUp();
   });
