@@ -190,8 +190,9 @@ describe('JetStreamPublisher multi-record messages', () => {
       deaf = true;
       trades(400, { idPrefix: 'sent-' }).forEach((r) => p.publish(r));
       await waitFor(
-        'the 400 stored, their acks lost and retried',
-        async () => (await readStream(jsm)).reduce((n, m) => n + m.records.length, 0) === 400 && failures.length >= 4,
+        'the 400 stored, their acks lost, waiting for their retry',
+        // Waiting, not in flight: a message awaiting its ack cannot be dropped (the new records would be, unsent).
+        async () => (await readStream(jsm)).reduce((n, m) => n + m.records.length, 0) === 400 && failures.length >= 4 && p.pendingAcks === 0,
         20_000,
         50,
       );
