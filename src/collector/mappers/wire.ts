@@ -7,6 +7,7 @@
  * record.
  */
 import { DECIMAL_SCALE, isDecimal, toPlainDecimal } from '../../core/decimal.js';
+import { liftedOr, type Lifted } from './lifted-levels.js';
 import type { Level } from '../../core/model.js';
 import { MAX_MS, MIN_MS, UINT64_MAX } from '../../core/validate.js';
 
@@ -249,9 +250,10 @@ export function optionalTime(o: Obj, key: string): number | undefined {
 /**
  * `[[price, qty, ...extra], ...]` -> exact [price, qty] pairs (extra columns ignored).
  * Prices are positive and quantities not negative (0 removes a level in a diff).
+ * `lifted`: the lists `parseLifting` read from the same frame (`v` may be the marker of one).
  */
-export function levels(v: unknown, what: string): Level[] {
-  const list = arr(v, what);
+export function levels(v: unknown, what: string, lifted?: Lifted): Level[] {
+  const list = arr(liftedOr(v, lifted), what);
   const out: Level[] = new Array<Level>(list.length);
   for (let i = 0; i < list.length; i++) {
     const l = list[i];

@@ -41,6 +41,7 @@ import {
   timeField,
   type Obj,
 } from '../../mappers/wire.js';
+import { liftKeys, parseLifting, type Lifted } from '../../mappers/lifted-levels.js';
 
 export interface BinanceOptions extends AdapterOptions {
   market: BinanceMarket;
@@ -53,6 +54,10 @@ export interface BinanceOptions extends AdapterOptions {
 export function createBinanceAdapter(ctx: AdapterContext, opts: BinanceOptions): BinanceAdapter {
   return new BinanceAdapter(ctx, opts);
 }
+
+/** The level lists of a depth diff and of a REST snapshot, read by the scanner (mappers/lifted-levels). */
+const DIFF_LISTS = liftKeys('b', 'a');
+const SNAPSHOT_LISTS = liftKeys('bids', 'asks');
 
 const DEPTH_PATH = { spot: '/api/v3/depth', usdm: '/fapi/v1/depth', coinm: '/dapi/v1/depth' } as const;
 const OPEN_INTEREST_PATH = { usdm: '/fapi/v1/openInterest', coinm: '/dapi/v1/openInterest' } as const;
@@ -98,20 +103,21 @@ export class BinanceAdapter extends BaseAdapter<Diff> {
   }
 
   protected handle(conn: string, frame: string): void {
-    const msg = obj(JSON.parse(frame), 'frame');
+    const { value, lifted } = parseLifting(frame, DIFF_LISTS);
+    const msg = obj(value, 'frame');
     if ('result' in msg && 'id' in msg) return; // subscribe/unsubscribe acknowledgement
     if ('code' in msg && 'msg' in msg) {
       this.ctx.problem('venue_error', { message: `${String(msg.code)}: ${String(msg.msg)}` });
       return;
     }
     const data = msg.data ?? msg;
-    for (const d of Array.isArray(data) ? data : [data]) this.event(conn, obj(d, 'data'));
+    for (const d of Array.isArray(data) ? data : [data]) this.event(conn, obj(d, 'data'), lifted);
   }
 
-  private event(conn: string, d: Obj): void {
+  private event(conn: string, d: Obj, lifted: Lifted | undefined): void {
     switch (d.e) {
       case 'depthUpdate':
-        return this.depth(conn, d);
+        return this.depth(conn, d, lifted);
       case 'trade':
       case 'aggTrade':
         return this.tradeEvent(d);
@@ -161,7 +167,7 @@ export class BinanceAdapter extends BaseAdapter<Diff> {
 
   // ---- order book ----
 
-  private depth(conn: string, d: Obj): void {
+  private depth(conn: string, d: Obj, lifted: Lifted | undefined): void {
     const key = text(d, 's');
     const inst = this.instrument(key);
     if (!inst) return;
@@ -172,8 +178,8 @@ export class BinanceAdapter extends BaseAdapter<Diff> {
         u: idField(d, 'u'),
         pu: optionalId(d, 'pu', true),
         E: timeField(d, 'E'),
-        bids: levels(d.b, 'b'),
-        asks: levels(d.a, 'a'),
+        bids: levels(d.b, 'b', lifted),
+        asks: levels(d.a, 'a', lifted),
         at: this.ctx.now(),
       };
     } catch (err) {
@@ -228,13 +234,14 @@ export class BinanceAdapter extends BaseAdapter<Diff> {
   };
 
   protected handleSnapshot(b: SyncedBook<Diff>, body: string): void {
-    const s = obj(JSON.parse(body), 'snapshot');
+    const { value, lifted } = parseLifting(body, SNAPSHOT_LISTS);
+    const s = obj(value, 'snapshot');
     this.loadSnapshot(
       b,
       {
         id: id(s.lastUpdateId, 'lastUpdateId'),
-        bids: levels(s.bids, 'bids'),
-        asks: levels(s.asks, 'asks'),
+        bids: levels(s.bids, 'bids', lifted),
+        asks: levels(s.asks, 'asks', lifted),
         timestamp: optionalTime(s, 'E'),
         limit: this.options.snapshotLimit,
       },

@@ -51,6 +51,7 @@ import {
   timeField,
   type Obj,
 } from '../../mappers/wire.js';
+import { liftKeys, parseLifting, type Lifted } from '../../mappers/lifted-levels.js';
 
 export interface OkxOptions extends AdapterOptions {
   /** https://www.okx.com (or a simulator). */
@@ -66,6 +67,8 @@ const BOOK_CHANNELS = new Map([
   ['books50-l2-tbt', 50],
 ]);
 const BOOKS_PATH = '/api/v5/market/books';
+/** The level lists of a `books` push and of a REST snapshot, read by the scanner (mappers/lifted-levels). */
+const BOOK_LISTS = liftKeys('asks', 'bids');
 
 export function createOkxAdapter(ctx: AdapterContext, opts: OkxOptions): OkxAdapter {
   return new OkxAdapter(ctx, opts);
@@ -118,7 +121,8 @@ export class OkxAdapter extends BaseAdapter<Update> {
 
   protected handle(conn: string, frame: string): void {
     if (frame === 'pong') return;
-    const msg = obj(JSON.parse(frame), 'frame');
+    const { value, lifted } = parseLifting(frame, BOOK_LISTS);
+    const msg = obj(value, 'frame');
     if (typeof msg.event === 'string') {
       if (msg.event === 'error') this.ctx.problem('venue_error', { message: `${String(msg.code)}: ${String(msg.msg)}` });
       return; // subscribe/unsubscribe/login acknowledgements
@@ -127,7 +131,7 @@ export class OkxAdapter extends BaseAdapter<Update> {
     const channel = text(arg, 'channel');
     const data = arr(msg.data, 'data');
     const depth = BOOK_CHANNELS.get(channel);
-    if (depth) return this.bookPush(conn, text(arg, 'instId'), msg.action, data, depth);
+    if (depth) return this.bookPush(conn, text(arg, 'instId'), msg.action, data, depth, lifted);
     for (const item of data) {
       const d = obj(item, 'data[]');
       if (channel === 'trades') this.tradeItem(d);
@@ -147,7 +151,7 @@ export class OkxAdapter extends BaseAdapter<Update> {
 
   // ---- order book ----
 
-  private bookPush(conn: string, instId: string, action: unknown, data: unknown[], depth: number): void {
+  private bookPush(conn: string, instId: string, action: unknown, data: unknown[], depth: number, lifted: Lifted | undefined): void {
     const inst = this.instrument(instId);
     if (!inst) return;
     const b = this.book(instId, 'okx', inst.market_type, inst.symbol);
@@ -157,7 +161,7 @@ export class OkxAdapter extends BaseAdapter<Update> {
     let updates: Update[];
     try {
       // Every item parsed before any is applied: a bad one leaves the book as it was, and resynced.
-      updates = data.map((item) => parseUpdate(obj(item, 'data[]'), this.ctx.now()));
+      updates = data.map((item) => parseUpdate(obj(item, 'data[]'), this.ctx.now(), lifted));
     } catch (err) {
       return this.badBookMessage(b, err);
     }
@@ -265,7 +269,8 @@ export class OkxAdapter extends BaseAdapter<Update> {
   }
 
   protected handleSnapshot(b: SyncedBook<Update>, body: string): void {
-    const res = obj(JSON.parse(body), 'books response');
+    const { value, lifted } = parseLifting(body, BOOK_LISTS);
+    const res = obj(value, 'books response');
     if (res.code !== '0' && res.code !== 0) throw new MalformedFrameError(`books: code ${String(res.code)} ${String(res.msg)}`);
     const s = obj(arr(res.data, 'data')[0], 'data[0]');
     const limit = this.options.snapshotLimit;
@@ -274,8 +279,8 @@ export class OkxAdapter extends BaseAdapter<Update> {
       b,
       {
         id: idField(s, 'seqId'),
-        bids: levels(s.bids, 'bids'),
-        asks: levels(s.asks, 'asks'),
+        bids: levels(s.bids, 'bids', lifted),
+        asks: levels(s.asks, 'asks', lifted),
         timestamp: timeField(s, 'ts'),
         // Asked for fewer levels than the channel keeps: the levels in between are unknown until pushed.
         limit: limit < (this.channelDepth.get(b.key) ?? 400) ? limit : undefined,
@@ -375,10 +380,10 @@ function hasIntegrity(u: Update): boolean {
   return u.prevSeqId !== undefined || !!u.checksum;
 }
 
-function parseUpdate(d: Obj, at: number): Update {
+function parseUpdate(d: Obj, at: number, lifted: Lifted | undefined): Update {
   return {
-    bids: levels(d.bids, 'bids'),
-    asks: levels(d.asks, 'asks'),
+    bids: levels(d.bids, 'bids', lifted),
+    asks: levels(d.asks, 'asks', lifted),
     ts: timeField(d, 'ts'),
     seqId: optionalId(d, 'seqId'),
     prevSeqId: optionalId(d, 'prevSeqId', true),
