@@ -114,4 +114,39 @@ describe('OrderBook', () => {
       }
     }
   });
+
+  it('keeps its order when every change is at one end, far more often than the room there (moved to the middle, grown)', () => {
+    // Asks: each new level is the new best (the front moves), the worst is removed as often (the block
+    // drifts to the front of its arrays and is moved back to the middle); then the best is taken away.
+    const side = new BookSide(false);
+    const ref: string[] = [];
+    const check = () => {
+      expect(side.size).toBe(ref.length);
+      expect(side.top(ref.length).map((l) => l[0])).toEqual(ref);
+      expect(side.best()?.[0]).toBe(ref[0]);
+    };
+    for (let i = 0; i < 3000; i++) {
+      const p = String(100_000 - i);
+      side.set(p, '1');
+      ref.unshift(p);
+      if (i % 3 === 2) {
+        side.delete(ref.pop()!);
+      }
+      if (i % 97 === 0) check();
+    }
+    check();
+    side.load(ref.slice(0, 500).map((p) => [p, '2'] as const));
+    ref.length = 500;
+    for (let i = 0; i < 2000; i++) {
+      const p = String(100_000 - 3000 - i);
+      side.set(p, '1');
+      ref.unshift(p);
+    }
+    check();
+    while (ref.length > 0) {
+      side.delete(ref.shift()!);
+      if (ref.length % 101 === 0) check();
+    }
+    check();
+  });
 });

@@ -40,7 +40,10 @@ const INITIAL_CAPACITY = 64;
  * insert or removal in the middle of a side moves numbers with `copyWithin` (a memmove)
  * and never an array of objects (a diff of 29 levels into a 400-level side inserts and
  * removes a dozen; moving object arrays was a quarter of the live collector's time:
- * docs/benchmarks.md). Once a record asked for base units, each slot also keeps its
+ * docs/benchmarks.md). The levels sit in the middle of the arrays (from `lo`), with room
+ * on both sides, and an insert or removal moves whichever part is shorter: most of a
+ * book's changes are near its best prices, where that part is a few numbers rather than
+ * the whole side. Once a record asked for base units, each slot also keeps its
  * level's base-unit form until the level changes.
  */
 export class BookSide implements LevelsSource {
@@ -64,9 +67,10 @@ export class BookSide implements LevelsSource {
   private version = 0;
   /** Freed slots, reused before new ones. */
   private free: number[] = [];
-  /** order[i]: the slot of the i-th best level; fs[i]: its price as a double. Capacity ≥ n. */
+  /** order[lo + i]: the slot of the i-th best level; fs[lo + i]: its price as a double. Capacity ≥ lo + n. */
   private order = new Int32Array(INITIAL_CAPACITY);
   private fs = new Float64Array(INITIAL_CAPACITY);
+  private lo = INITIAL_CAPACITY >> 1;
   private n = 0;
   private rule: QuantityRule | undefined;
   /**
@@ -91,6 +95,7 @@ export class BookSide implements LevelsSource {
     this.basedTexts = [];
     this.free = [];
     this.n = 0;
+    this.lo = this.order.length >> 1;
     this.limit = undefined;
   }
 
@@ -102,7 +107,7 @@ export class BookSide implements LevelsSource {
   /** Marks the current worst level as the end of what is known (the snapshot held `limit` levels). */
   setBoundary(): void {
     const n = this.n;
-    this.limit = n > 0 ? { price: this.at(n - 1)[0], f: this.fs[n - 1]! } : undefined;
+    this.limit = n > 0 ? { price: this.at(n - 1)[0], f: this.fs[this.lo + n - 1]! } : undefined;
   }
 
   /** How many levels, from the best, lie within the known range. */
@@ -129,15 +134,13 @@ export class BookSide implements LevelsSource {
     }
     const converts = this.rule !== undefined;
     if (i >= 0) {
-      const slot = this.order[i]!;
+      const slot = this.order[this.lo + i]!;
       this.slots[slot] = level;
       this.texts[slot] = undefined;
       if (converts) this.based[slot] = this.basedTexts[slot] = undefined;
       return;
     }
     const index = ~i;
-    const n = this.n;
-    if (n === this.order.length) this.grow(n * 2);
     let slot = this.free.pop();
     if (slot === undefined) {
       slot = this.slots.length;
@@ -152,23 +155,51 @@ export class BookSide implements LevelsSource {
       this.texts[slot] = undefined;
       if (converts) this.based[slot] = this.basedTexts[slot] = undefined;
     }
-    if (index < n) {
-      this.order.copyWithin(index + 1, index, n);
-      this.fs.copyWithin(index + 1, index, n);
-    }
-    this.order[index] = slot;
-    this.fs[index] = f;
-    this.n = n + 1;
+    const at = this.openAt(index);
+    this.order[at] = slot;
+    this.fs[at] = f;
   }
 
-  private grow(capacity: number): void {
-    const size = Math.max(INITIAL_CAPACITY, capacity);
-    const order = new Int32Array(size);
-    const fs = new Float64Array(size);
-    order.set(this.order.subarray(0, this.n));
-    fs.set(this.fs.subarray(0, this.n));
-    this.order = order;
-    this.fs = fs;
+  /**
+   * Makes room for a level at `index` (0 ≤ index ≤ n) by moving the shorter part of the side
+   * by one (the levels before it toward the front, or those after it toward the back) and
+   * returns the array position to fill.
+   */
+  private openAt(index: number): number {
+    const n = this.n;
+    const front = index < n - index;
+    if (front ? this.lo === 0 : this.lo + n === this.order.length) this.recenter(n + 1);
+    const { lo, order, fs } = this;
+    this.n = n + 1;
+    if (front) {
+      order.copyWithin(lo - 1, lo, lo + index);
+      fs.copyWithin(lo - 1, lo, lo + index);
+      this.lo = lo - 1;
+      return lo - 1 + index;
+    }
+    order.copyWithin(lo + index + 1, lo + index, lo + n);
+    fs.copyWithin(lo + index + 1, lo + index, lo + n);
+    return lo + index;
+  }
+
+  /** Places the levels in the middle of arrays with room for at least `need` (twice that, so both ends have room; grown when smaller). */
+  private recenter(need: number): void {
+    const { n, lo: from } = this;
+    const keep = this.order.length >= need * 2;
+    const size = keep ? this.order.length : Math.max(INITIAL_CAPACITY, need * 2);
+    const lo = (size - n) >> 1;
+    if (keep) {
+      this.order.copyWithin(lo, from, from + n);
+      this.fs.copyWithin(lo, from, from + n);
+    } else {
+      const order = new Int32Array(size);
+      const fs = new Float64Array(size);
+      order.set(this.order.subarray(from, from + n), lo);
+      fs.set(this.fs.subarray(from, from + n), lo);
+      this.order = order;
+      this.fs = fs;
+    }
+    this.lo = lo;
   }
 
   /**
@@ -179,7 +210,12 @@ export class BookSide implements LevelsSource {
    */
   load(levels: readonly Level[]): number {
     this.clear();
-    if (this.order.length < levels.length) this.grow(levels.length * 2);
+    if (this.order.length < levels.length * 2) {
+      this.order = new Int32Array(levels.length * 2);
+      this.fs = new Float64Array(levels.length * 2);
+    }
+    // Room before the levels as large as the snapshot: a side changes at its best prices most.
+    const lo = (this.lo = Math.min(levels.length, this.order.length - levels.length));
     const slots: Level[] = [];
     const { order, fs } = this;
     let zero = 0;
@@ -194,8 +230,8 @@ export class BookSide implements LevelsSource {
         continue;
       }
       const k = slots.length;
-      order[k] = k;
-      fs[k] = f;
+      order[lo + k] = k;
+      fs[lo + k] = f;
       slots.push(l);
     }
     this.slots = slots;
@@ -222,13 +258,19 @@ export class BookSide implements LevelsSource {
     this.free.push(slot);
   }
 
+  /** Removes the level at `index`, moving the shorter part of the side (as `openAt`). */
   private removeAt(index: number): void {
     this.version++;
-    this.release(this.order[index]!);
+    const { lo, order, fs } = this;
+    this.release(order[lo + index]!);
     const n = this.n - 1;
-    if (index < n) {
-      this.order.copyWithin(index, index + 1, n + 1);
-      this.fs.copyWithin(index, index + 1, n + 1);
+    if (index < n - index) {
+      order.copyWithin(lo + 1, lo, lo + index);
+      fs.copyWithin(lo + 1, lo, lo + index);
+      this.lo = lo + 1;
+    } else {
+      order.copyWithin(lo + index, lo + index + 1, lo + n + 1);
+      fs.copyWithin(lo + index, lo + index + 1, lo + n + 1);
     }
     this.n = n;
   }
@@ -237,7 +279,7 @@ export class BookSide implements LevelsSource {
   trim(n: number): void {
     if (this.n <= n) return;
     this.version++;
-    for (let i = n; i < this.n; i++) this.release(this.order[i]!);
+    for (let i = n; i < this.n; i++) this.release(this.order[this.lo + i]!);
     this.n = n;
   }
 
@@ -248,7 +290,7 @@ export class BookSide implements LevelsSource {
 
   /** The i-th best level (i < n). */
   private at(i: number): Level {
-    return this.slots[this.order[i]!]!;
+    return this.slots[this.order[this.lo + i]!]!;
   }
 
   /** No base-unit form of any level known yet (a new rule, or new slots). */
@@ -261,8 +303,8 @@ export class BookSide implements LevelsSource {
   top(n: number): Level[] {
     const end = Math.min(n, this.n);
     const out = new Array<Level>(end);
-    const { slots, order } = this;
-    for (let i = 0; i < end; i++) out[i] = slots[order[i]!]!;
+    const { slots, order, lo } = this;
+    for (let i = 0; i < end; i++) out[i] = slots[order[lo + i]!]!;
     return out;
   }
 
@@ -280,12 +322,12 @@ export class BookSide implements LevelsSource {
   levelsJson(levels: readonly Level[], version: number, inBase: boolean): string | undefined {
     if (version !== this.version) return undefined;
     const texts = inBase ? this.basedTexts : this.texts;
-    const order = this.order;
+    const { order, lo } = this;
     const n = levels.length;
     const parts = new Array<string>(n);
     for (let i = 0; i < n; i++) {
-      // Unchanged since: levels[i] is the level published from slot order[i].
-      const slot = order[i]!;
+      // Unchanged since: levels[i] is the level published from slot order[lo + i].
+      const slot = order[lo + i]!;
       let t = texts[slot];
       if (t === undefined) {
         t = levelJson(levels[i]!);
@@ -313,9 +355,9 @@ export class BookSide implements LevelsSource {
     const end = Math.min(n, this.n);
     const levels = new Array<Level>(end);
     const raw = new Array<string>(end);
-    const { slots, order, based } = this;
+    const { slots, order, based, lo } = this;
     for (let i = 0; i < end; i++) {
-      const slot = order[i]!;
+      const slot = order[lo + i]!;
       const l = slots[slot]!;
       levels[i] = based[slot] ??= baseLevel(l, units);
       raw[i] = l[1];
@@ -325,7 +367,7 @@ export class BookSide implements LevelsSource {
 
   /** The best price as a double (ordering only), or undefined when the side is empty. */
   bestOrder(): number | undefined {
-    return this.n > 0 ? this.fs[0] : undefined;
+    return this.n > 0 ? this.fs[this.lo] : undefined;
   }
 
   best(): Level | undefined {
@@ -334,13 +376,13 @@ export class BookSide implements LevelsSource {
 
   /** Index of `price` when held, else ~(the index where it would go), in best-first order. */
   private find(price: string, f: number): number {
-    const fs = this.fs;
+    const { fs, lo: base } = this;
     const desc = this.descending;
     let lo = 0;
     let hi = this.n;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      const e = fs[mid]!;
+      const e = fs[base + mid]!;
       let c: number;
       if (e === f) {
         // Equal doubles: identical texts (the usual case, an update of a held level) are equal
